@@ -1,0 +1,33 @@
+# Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
+# See README.md; the scripts under scripts/ do the work.
+.PHONY: run test ui ui-stop setup stack status stop airflow-cfg emulator lint
+
+run:            ## command 1: the hourly DAG once, end to end, on the local stack
+	@bash scripts/run_hourly.sh
+
+test:           ## command 2: the whole test suite against real PostGIS, Redis, S3 and the Harmony emulator
+	@bash scripts/test.sh
+
+ui:             ## the Airflow UI with this project's DAGs, plugins and connections
+	@bash scripts/ui.sh start
+
+ui-stop:
+	@bash scripts/ui.sh stop
+
+setup:          ## system packages + .venv only
+	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'
+
+stack:          ## start PostGIS, Redis, S3 (moto) and the Harmony emulator
+	@bash -c 'source scripts/lib.sh && bootstrap'
+
+status:
+	@bash scripts/stack.sh status; bash scripts/ui.sh status
+
+stop:           ## stop the Airflow UI processes and the local services
+	@bash scripts/ui.sh stop; bash scripts/stack.sh stop
+
+airflow-cfg:    ## render airflow.cfg.template into airflow.cfg for a deployment (see README)
+	@python3 scripts/render_airflow_cfg.py --output airflow.cfg
+
+lint:
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

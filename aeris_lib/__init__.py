@@ -1,0 +1,1 @@
+"""AERIS domain code: Harmony client, raster normalisation, loading, thresholds. No Airflow imports."""

@@ -1,0 +1,415 @@
+"""Harmony + Earthdata Login emulator over real HTTP, for tests and the offline demo.
+
+    python -m aeris_lib.emulator.server --port 58080 --files-port 58081 [--fault job_failed ...]
+
+Main port: the OGC rangeset endpoint (sync and async), `/jobs/<id>` (paged links), job control,
+`/service-results/...` (307 to the files port with a pre-signed-style query) and Earthdata's token
+endpoints. Files port: a stand-in S3 that rejects any request carrying an Authorization header, as S3
+does for pre-signed URLs. `/_emulator/faults` and `/_emulator/stats` let tests drive faults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from aeris_lib.emulator.granules import COLLECTIONS, SCAN_HOURS_UTC, GranuleError, grid_window
+from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER, MAX_TOKENS, EmulatorState, Job
+
+log = logging.getLogger("aeris.emulator")
+
+RANGESET = re.compile(r"^/(?P<collection>[^/]+)/ogc-api-coverages/1\.0\.0/collections/(?P<variables>[^/]+)/coverage/rangeset/?$")
+SUBSET = re.compile(r'^(?P<dim>lon|lat)\((?P<low>[^:]+):(?P<high>[^:]+)\)$|^(?P<tdim>time)\("?(?P<tlow>[^"]+)"?:"?(?P<thigh>[^"]+)"?\)$')
+JOB = re.compile(r"^/jobs/(?P<job_id>[0-9a-f-]{36})(?:/(?P<action>cancel|pause|resume|skip-preview))?/?$")
+
+
+class HarmonyEmulator:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, files_port: int = 0, **state_options):
+        self.state = EmulatorState(**state_options)
+        self.files = ThreadingHTTPServer((host, files_port), _handler(FilesHandler, self))
+        self.api = ThreadingHTTPServer((host, port), _handler(HarmonyHandler, self))
+        self.files.daemon_threads = self.api.daemon_threads = True
+        self.base_url = f"http://{host}:{self.api.server_address[1]}"
+        self.files_url = f"http://{host}:{self.files.server_address[1]}"
+
+    def start(self) -> HarmonyEmulator:
+        for server in (self.api, self.files):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for server in (self.api, self.files):
+            server.shutdown()
+            server.server_close()
+
+
+def _handler(cls, emulator: HarmonyEmulator):
+    return type(cls.__name__, (cls,), {"emulator": emulator})
+
+
+class _Base(BaseHTTPRequestHandler):
+    emulator: HarmonyEmulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        # Paths only: queries may carry signatures.
+        log.info("%s %s -> %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
+
+    @property
+    def state(self) -> EmulatorState:
+        return self.emulator.state
+
+    def send_json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_error_json(self, status: int, error_class: str, message: str, headers: dict | None = None) -> None:
+        self.send_json(status, {"code": f"harmony.{error_class}", "description": f"Error: {message}"}, headers)
+
+    def redirect(self, status: int, location: str) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def reset_connection(self) -> None:
+        """Close with RST, as a dropped connection looks to the client."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+
+class HarmonyHandler(_Base):
+    def do_GET(self) -> None:
+        self.route("GET")
+
+    def do_POST(self) -> None:
+        self.route("POST")
+
+    def do_DELETE(self) -> None:
+        self.route("DELETE")
+
+    def route(self, method: str) -> None:
+        url = urlsplit(self.path)
+        body = self.read_body() if method in ("POST", "DELETE") else b""
+        if url.path.startswith("/_emulator/"):
+            return self.control(method, url.path, body)
+        if url.path.startswith("/api/users/"):
+            return self.earthdata(method, url.path)
+        for fault, status in (("429", 429), ("503", 503)):
+            if self.state.take_fault(fault):
+                return self.send_error_json(status, "ServerError", f"emulated HTTP {status}", {"Retry-After": "1"})
+        if self.state.take_fault("reset"):
+            return self.reset_connection()
+        if not self.authorised():
+            return None
+        if match := RANGESET.match(url.path):
+            return self.rangeset(match["collection"], unquote(match["variables"]), url.query)
+        if match := JOB.match(url.path):
+            return self.job(match["job_id"], match["action"], url.query)
+        if url.path.startswith("/service-results/"):
+            return self.service_result(url.path.removeprefix("/service-results/"))
+        return self.send_error_json(404, "NotFoundError", f"the page {url.path} could not be found")
+
+    # ---------------------------------------------------------------- auth
+    def authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        if token and self.state.take_fault("expired_token"):
+            self.state.expire(token)
+        if not self.state.token_valid(token):
+            self.state.stats["rejected_tokens"] += 1
+            self.send_error_json(401, "UnauthorizedError", "Invalid or expired token: please log in again")
+            return False
+        return True
+
+    def earthdata(self, method: str, path: str) -> None:
+        auth = self.headers.get("Authorization", "")
+        try:
+            user, _, password = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        except ValueError:
+            user = password = ""
+        if not auth.startswith("Basic ") or (user, password) != (EMULATOR_USER, EMULATOR_PASSWORD):
+            return self.send_json(401, {"error": "invalid_credentials", "error_description": "Invalid user credentials"})
+        if path == "/api/users/find_or_create_token" and method == "POST":
+            token, expires = self.state.issue_token()
+        elif path == "/api/users/token" and method == "POST":
+            if len(self.state.tokens) >= MAX_TOKENS:
+                return self.send_json(403, {"error": "max_token_limit",
+                                            "error_description": "Cannot have more than 2 tokens at a time"})
+            token, expires = self.state.create_token()
+        elif path == "/api/users/tokens" and method == "GET":
+            return self.send_json(200, [{"access_token": t, "expiration_date": f"{d:%m/%d/%Y}"}
+                                        for t, d in self.state.tokens.items()])
+        else:
+            return self.send_json(404, {"error": "not_found"})
+        return self.send_json(200, {"access_token": token, "token_type": "Bearer",
+                                    "expiration_date": f"{expires:%m/%d/%Y}"})
+
+    # ---------------------------------------------------------------- rangeset
+    def rangeset(self, collection: str, variables: str, query: str) -> None:
+        self.state.stats["rangeset_requests"] += 1
+        params = [(k.lower(), v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        try:
+            subsets = _parse_subsets([v for k, v in params if k == "subset"])
+        except ValueError as error:
+            return self.send_error_json(400, "RequestValidationError", str(error))
+        options = {k: v for k, v in params if k != "subset"}
+        if options.get("format", "image/tiff") != "image/tiff":
+            return self.send_error_json(400, "RequestValidationError", f"Unsupported format {options['format']}")
+        variable_list = variables.split(",")
+        if len(variable_list) != 1 or variable_list[0] in ("all", "parameter_vars"):
+            return self.send_error_json(400, "RequestValidationError",
+                                        "This emulator serves exactly one variable per request")
+        variable = variable_list[0]
+        west, east = subsets.get("lon", (-180.0, 180.0))
+        south, north = subsets.get("lat", (-90.0, 90.0))
+        start, end = subsets.get("time", (None, None))
+        if start is None:
+            return self.send_error_json(400, "RequestValidationError", "a time subset is required")
+        hours = _scan_hours(start, end)
+        if not hours or self.state.take_fault("no_data", collection, variable):
+            return self.send_error_json(400, "RequestValidationError", "No matching granules found.")
+        try:
+            grid_window(west, south, east, north)
+            _check_product(collection, variable)
+        except GranuleError as error:
+            status, name = (404, "NotFoundError") if "not found" in str(error) else (400, "RequestValidationError")
+            return self.send_error_json(status, name, str(error))
+        bbox = (west, south, east, north)
+        force_async = options.get("forceasync", "").lower() == "true"
+        if force_async or len(hours) > 1:
+            job = self.state.create_job(self.full_url(), collection, variable, bbox, hours,
+                                        skip_preview=options.get("skippreview", "").lower() == "true")
+            return self.redirect(303, f"/jobs/{job.job_id}")
+        result = self.state.add_result(collection, variable, bbox, hours[0], f"sync-{uuid.uuid4().hex[:12]}")
+        if self.state.take_fault("sync_inline", collection, variable):
+            return self.send_file_bytes(result.body())
+        return self.redirect(303, f"{self.emulator.base_url}/service-results/{result.key}")
+
+    def full_url(self) -> str:
+        return self.emulator.base_url + self.path
+
+    # ---------------------------------------------------------------- jobs
+    def job(self, job_id: str, action: str | None, query: str) -> None:
+        job = self.state.jobs.get(job_id)
+        if job is None:
+            return self.send_error_json(404, "NotFoundError", f"Unable to find job {job_id}")
+        if action:
+            problem = job.act(action)
+            if problem:
+                return self.send_error_json(409, "ConflictError", problem)
+            return self.redirect(302, f"/jobs/{job_id}")
+        self.state.stats["job_status_requests"] += 1
+        params = dict(parse_qsl(query))
+        try:
+            page, limit = max(int(params.get("page", 1)), 1), min(max(int(params.get("limit", 2000)), 1), 2000)
+        except ValueError:
+            return self.send_error_json(400, "RequestValidationError", "page and limit must be integers")
+        return self.send_json(200, self.job_json(job, page, limit))
+
+    def job_json(self, job: Job, page: int, limit: int) -> dict:
+        status, progress = job.status()
+        base = self.emulator.base_url
+        job_url = f"{base}/jobs/{job.job_id}"
+        links = [{"title": "Job Status", "href": job_url, "rel": "self", "type": "application/json"}]
+        controls = {"running": ("cancel", "pause"), "accepted": ("cancel", "pause"),
+                    "paused": ("cancel", "resume"), "previewing": ("cancel", "skip-preview")}
+        rels = {"cancel": "canceler", "pause": "pauser", "resume": "resumer", "skip-preview": "preview-skipper"}
+        for action in controls.get(status, ()):
+            links.append({"title": action, "href": f"{job_url}/{action}", "rel": rels[action], "type": "application/json"})
+        body: dict = {"username": EMULATOR_USER, "status": status, "progress": progress, "jobID": job.job_id,
+                      "createdAt": _iso(job.created_at), "updatedAt": _iso(datetime.now(timezone.utc)),
+                      "dataExpiration": _iso(job.created_at + timedelta(days=30)), "labels": [],
+                      "request": job.request_url, "numInputGranules": len(job.results)}
+        messages = {"accepted": "The job has been accepted and is waiting to be processed",
+                    "running": "The job is being processed", "paused": "The job is paused",
+                    "previewing": "The job is generating a preview before auto-pausing",
+                    "successful": "The job has completed successfully", "canceled": "Canceled by user.",
+                    "complete_with_errors": "The job has completed with errors. See the errors field for more details",
+                    "failed": "Variable subsetter failed: emulated service error on 1 of 1 granules"}
+        body["message"] = messages[status]
+        if status in ("failed", "complete_with_errors"):
+            body["errors"] = [{"url": "https://data.asdc.earthdata.nasa.gov/emulated/granule.nc",
+                               "message": "WorkItem failed: emulated service error"}]
+        if status in ("successful", "complete_with_errors"):
+            results = job.results[:1] if status == "complete_with_errors" and len(job.results) > 1 else job.results
+            pages = max((len(results) + limit - 1) // limit, 1)
+            for result in results[(page - 1) * limit : page * limit]:
+                links.append({"href": f"{base}/service-results/{result.key}", "title": result.name,
+                              "type": "image/tiff", "rel": "data", "bbox": list(result.bbox),
+                              "temporal": {"start": _iso(result.hour), "end": _iso(result.hour + timedelta(hours=1))}})
+            links.append({"href": f"{base}/stac/{job.job_id}/", "title": "STAC catalog", "rel": "stac-catalog-json",
+                          "type": "application/json"})
+            def page_link(rel: str, number: int) -> dict:
+                return {"href": f"{job_url}?{urlencode({'page': number, 'limit': limit})}", "rel": rel,
+                        "title": f"The {rel} page", "type": "application/json"}
+            if pages > 1:
+                links.append(page_link("first", 1))
+                if page > 1:
+                    links.append(page_link("prev", page - 1))
+                if page < pages:
+                    links.append(page_link("next", page + 1))
+                links.append(page_link("last", pages))
+        body["links"] = links
+        return body
+
+    # ---------------------------------------------------------------- results
+    def service_result(self, key: str) -> None:
+        if key not in self.state.results:
+            return self.send_error_json(404, "NotFoundError", "The requested file could not be found")
+        expires = int(time.time()) + 3600
+        query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Expires": "3600",
+                           "X-Amz-Credential": "ASIAEMULATOR/20240101/us-west-2/s3/aws4_request",
+                           "X-Amz-Date": str(expires), "X-Amz-Signature": self.state.sign(key, expires)})
+        return self.redirect(307, f"{self.emulator.files_url}/{key}?{query}")
+
+    def send_file_bytes(self, data: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/tiff")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def control(self, method: str, path: str, body: bytes) -> None:
+        if path == "/_emulator/stats":
+            return self.send_json(200, self.state.stats)
+        if path == "/_emulator/faults" and method == "POST":
+            try:
+                self.state.set_rules(json.loads(body or b"[]"))
+            except (ValueError, TypeError) as error:
+                return self.send_json(400, {"error": str(error)})
+            return self.send_json(200, {"faults": len(self.state.rules)})
+        if path == "/_emulator/reset" and method == "POST":
+            self.state.reset()
+            return self.send_json(200, {"reset": True})
+        return self.send_json(404, {"error": "unknown emulator control path"})
+
+
+class FilesHandler(_Base):
+    """A stand-in for S3 behind pre-signed URLs."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        params = dict(parse_qsl(url.query))
+        key = url.path.lstrip("/")
+        if "Authorization" in self.headers:
+            self.state.stats["auth_header_on_files_host"] += 1
+            return self.send_json(400, {"Code": "InvalidArgument",
+                                        "Message": "Only one auth mechanism allowed; only the X-Amz-Algorithm "
+                                                   "query parameter or the Authorization header should be specified"})
+        result = self.state.results.get(key)
+        expires = params.get("X-Amz-Date", "0")
+        if result is None or params.get("X-Amz-Signature") != self.state.sign(key, int(expires) if expires.isdigit() else 0):
+            return self.send_json(403, {"Code": "AccessDenied", "Message": "Request has expired or signature mismatch"})
+        self.state.stats["file_downloads"] += 1
+        data = result.body()
+        if result.file_fault == "corrupt":
+            data = b"II*\x00" + bytes((i * 7919) % 251 for i in range(len(data) - 4))
+        self.send_response(200)
+        self.send_header("Content-Type", "image/tiff")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if result.file_fault == "truncated":
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            return self.reset_connection()
+        self.wfile.write(data)
+
+
+def _check_product(collection: str, variable: str) -> None:
+    if collection not in COLLECTIONS:
+        raise GranuleError(f"collection {collection} not found: it is not a collection this Harmony serves")
+    if variable not in COLLECTIONS[collection]:
+        raise GranuleError(f"variable {variable} not found in collection {collection}")
+
+
+def _parse_subsets(values: list[str]) -> dict[str, tuple]:
+    subsets: dict[str, tuple] = {}
+    for raw in values:
+        match = SUBSET.match(raw)
+        if not match:
+            raise ValueError(f"Invalid subset {raw!r}: expected dim(low:high)")
+        dim = match["dim"] or match["tdim"]
+        if dim in subsets:
+            raise ValueError(f"Only one subset for dimension {dim} is allowed")
+        if dim == "time":
+            try:
+                low, high = (_parse_time(match[k]) for k in ("tlow", "thigh"))
+            except ValueError:
+                raise ValueError(f"Invalid time subset {raw!r}") from None
+            if low >= high:
+                raise ValueError(f"time subset start must be before its end: {raw!r}")
+        else:
+            try:
+                low, high = float(match["low"]), float(match["high"])
+            except ValueError:
+                raise ValueError(f"Invalid {dim} subset {raw!r}: bounds must be numbers") from None
+            limit = 180 if dim == "lon" else 90
+            if not (-limit <= low <= limit and -limit <= high <= limit):
+                raise ValueError(f"{dim} subset {raw!r} is out of range [-{limit}, {limit}]")
+            if dim == "lat" and low > high:
+                raise ValueError(f"lat subset {raw!r}: south must not exceed north")
+        subsets[dim] = (low, high)
+    return subsets
+
+
+def _parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _scan_hours(start: datetime, end: datetime) -> list[datetime]:
+    """Hours in [start, end) in which TEMPO scanned North America (one granule each)."""
+    hour = start.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour < end:
+        if hour.hour in SCAN_HOURS_UTC and hour + timedelta(hours=1) > start:
+            hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=58080)
+    parser.add_argument("--files-port", type=int, default=58081)
+    parser.add_argument("--job-seconds", type=float, default=1.5, help="how long an async job runs")
+    parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    emulator = HarmonyEmulator(args.host, args.port, args.files_port, job_seconds=args.job_seconds)
+    emulator.state.set_rules([{"fault": fault} for fault in args.fault])
+    emulator.start()
+    log.info("Harmony emulator on %s (files on %s)", emulator.base_url, emulator.files_url)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

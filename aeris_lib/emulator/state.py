@@ -1,0 +1,210 @@
+"""Emulator state: Earthdata tokens, Harmony jobs and their lifecycle, results and faults on demand."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+
+from aeris_lib.emulator.granules import render_geotiff
+
+EMULATOR_USER = "aeris-emulator"
+EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential
+RESULTS_BUCKET = "harmony-prod-staging"
+MAX_TOKENS = 2
+
+# Faults that can be switched on (POST /_emulator/faults, or --fault on the command line).
+REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
+JOB_FAULTS = {"slow_job", "job_failed", "job_canceled", "complete_with_errors", "paused", "previewing"}
+FILE_FAULTS = {"truncated", "corrupt"}
+ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS
+
+
+@dataclass
+class FaultRule:
+    fault: str
+    times: int | None = None  # None: every time
+    collection: str | None = None
+    variable: str | None = None
+
+    def matches(self, fault: str, collection: str | None, variable: str | None) -> bool:
+        return (
+            self.fault == fault
+            and (self.times is None or self.times > 0)
+            and (self.collection is None or self.collection == collection)
+            and (self.variable is None or self.variable == variable)
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """One output file: rendered on demand from what was requested (deterministic)."""
+
+    key: str
+    collection: str
+    variable: str
+    bbox: tuple[float, float, float, float]
+    hour: datetime
+    file_fault: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
+
+    def body(self) -> bytes:
+        return _render(self.collection, self.variable, self.bbox, self.hour)
+
+
+@lru_cache(maxsize=16)
+def _render(collection: str, variable: str, bbox: tuple, hour: datetime) -> bytes:
+    return render_geotiff(collection, variable, bbox, hour)
+
+
+@dataclass
+class Job:
+    job_id: str
+    request_url: str
+    results: list[Result]
+    duration_s: float
+    final_status: str = "successful"
+    status_override: str | None = None  # paused, previewing, canceled: held until an action
+    started: float = field(default_factory=time.monotonic)
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    paused_elapsed: float = 0.0
+
+    def status(self) -> tuple[str, int]:
+        if self.status_override:
+            return self.status_override, int(100 * min(self.paused_elapsed / self.duration_s, 0.99))
+        elapsed = time.monotonic() - self.started
+        if elapsed >= self.duration_s:
+            return self.final_status, 100
+        if elapsed < 0.2 * self.duration_s:
+            return "accepted", 0
+        return "running", int(100 * elapsed / self.duration_s)
+
+    def act(self, action: str) -> str | None:
+        """Apply a control action; returns an error message for an illegal transition (HTTP 409)."""
+        status, _ = self.status()
+        if status in ("successful", "complete_with_errors", "failed", "canceled"):
+            return f"Job status cannot be updated from {status} to {action}."
+        if action == "cancel":
+            self.status_override = "canceled"
+        elif action == "pause":
+            if status == "paused":
+                return "Job status cannot be updated from paused to paused."
+            self.paused_elapsed = time.monotonic() - self.started
+            self.status_override = "paused"
+        elif action in ("resume", "skip-preview"):
+            wanted = "paused" if action == "resume" else "previewing"
+            if status != wanted:
+                return f"Job status is {status}; {action} applies only to {wanted} jobs."
+            self.started = time.monotonic() - self.paused_elapsed
+            self.status_override = None
+        return None
+
+
+class EmulatorState:
+    def __init__(self, *, job_seconds: float = 1.5, slow_job_seconds: float = 30.0):
+        self.lock = threading.RLock()
+        self.job_seconds = job_seconds
+        self.slow_job_seconds = slow_job_seconds
+        self.signing_key = secrets.token_bytes(32)
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.tokens: dict[str, date] = {}
+            self.expired: set[str] = set()
+            self.jobs: dict[str, Job] = {}
+            self.results: dict[str, Result] = {}
+            self.rules: list[FaultRule] = []
+            self.stats: dict[str, int] = {
+                "tokens_issued": 0,
+                "rangeset_requests": 0,
+                "job_status_requests": 0,
+                "file_downloads": 0,
+                "auth_header_on_files_host": 0,
+                "rejected_tokens": 0,
+            }
+
+    # ---------------------------------------------------------------- faults
+    def set_rules(self, rules: list[dict]) -> None:
+        parsed = [FaultRule(**rule) for rule in rules]
+        unknown = [r.fault for r in parsed if r.fault not in ALL_FAULTS]
+        if unknown:
+            raise ValueError(f"unknown fault(s) {unknown}; known: {sorted(ALL_FAULTS)}")
+        with self.lock:
+            self.rules = parsed
+
+    def take_fault(self, fault: str, collection: str | None = None, variable: str | None = None) -> bool:
+        """True when a rule for `fault` applies now; consumes one use of a counted rule."""
+        with self.lock:
+            for rule in self.rules:
+                if rule.matches(fault, collection, variable):
+                    if rule.times is not None:
+                        rule.times -= 1
+                    return True
+        return False
+
+    # ---------------------------------------------------------------- Earthdata tokens
+    def issue_token(self) -> tuple[str, date]:
+        with self.lock:
+            live = [t for t in self.tokens if t not in self.expired]
+            if live:
+                return live[0], self.tokens[live[0]]
+            return self.create_token()
+
+    def create_token(self) -> tuple[str, date]:
+        with self.lock:
+            token = "eyJ" + secrets.token_urlsafe(48)
+            self.tokens[token] = datetime.now(timezone.utc).date() + timedelta(days=60)
+            self.stats["tokens_issued"] += 1
+            return token, self.tokens[token]
+
+    def token_valid(self, token: str) -> bool:
+        with self.lock:
+            return token in self.tokens and token not in self.expired
+
+    def expire(self, token: str) -> None:
+        with self.lock:
+            self.expired.add(token)
+            self.tokens.pop(token, None)
+
+    # ---------------------------------------------------------------- jobs and results
+    def add_result(self, collection: str, variable: str, bbox: tuple, hour: datetime, prefix: str) -> Result:
+        file_fault = next((f for f in sorted(FILE_FAULTS) if self.take_fault(f, collection, variable)), None)
+        short = variable.rsplit("/", 1)[-1]
+        name = f"TEMPO_{short}_{hour:%Y%m%dT%H}00Z_subsetted.tif"
+        key = f"{RESULTS_BUCKET}/public/{prefix}/{name}"
+        result = Result(key, collection, variable, tuple(bbox), hour, file_fault)
+        with self.lock:
+            self.results[key] = result
+        return result
+
+    def create_job(self, request_url: str, collection: str, variable: str, bbox: tuple, hours: list[datetime],
+                   skip_preview: bool) -> Job:
+        job_id = str(uuid.uuid4())
+        results = [self.add_result(collection, variable, bbox, h, job_id) for h in hours]
+        job = Job(job_id, request_url, results, self.job_seconds)
+        if self.take_fault("slow_job", collection, variable):
+            job.duration_s = self.slow_job_seconds
+        for fault, final in (("job_failed", "failed"), ("job_canceled", "canceled"),
+                             ("complete_with_errors", "complete_with_errors")):
+            if self.take_fault(fault, collection, variable):
+                job.final_status = final
+        if self.take_fault("paused", collection, variable):
+            job.status_override = "paused"
+        elif not skip_preview and self.take_fault("previewing", collection, variable):
+            job.status_override = "previewing"
+        with self.lock:
+            self.jobs[job_id] = job
+        return job
+
+    def sign(self, key: str, expires: int) -> str:
+        return hmac.new(self.signing_key, f"{key}|{expires}".encode(), hashlib.sha256).hexdigest()

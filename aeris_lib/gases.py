@@ -1,0 +1,83 @@
+"""The gas catalog: AERIS gas name -> Harmony collection id + variable.
+
+Defaults are the real TEMPO Level-3 V03 products (LARC_CLOUD). TEMPO publishes no PM product: PM
+keeps the collection id from the original design, marked unverified, so it fails on its own.
+Override without code changes with JSON of the same shape (an Airflow Variable `aeris_gas_catalog`,
+or a file named by `AERIS_GAS_CATALOG_FILE`): entries given replace the defaults gas by gas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
+
+
+@dataclass(frozen=True)
+class GasProduct:
+    gas: str
+    collection_id: str
+    variable: str
+    units: str
+    verified: bool = True
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+DEFAULT_CATALOG: dict[str, GasProduct] = {
+    "NO2": GasProduct("NO2", "C2930763263-LARC_CLOUD", "product/vertical_column_troposphere", "molecules/cm²"),
+    "CH2O": GasProduct("CH2O", "C2930761273-LARC_CLOUD", "product/vertical_column", "molecules/cm²"),
+    "AI": GasProduct("AI", "C2930764281-LARC_CLOUD", "product/uv_aerosol_index", "unitless"),
+    "PM": GasProduct(
+        "PM",
+        "C2930763266-LARC_CLOUD",
+        "product/pm25",
+        "µg/m³",
+        verified=False,
+        note="unverified: TEMPO publishes no PM product; id and variable come from the original design",
+    ),
+    "O3": GasProduct("O3", "C2930764281-LARC_CLOUD", "product/column_amount_o3", "DU"),
+}
+
+
+class CatalogError(ValueError):
+    """The catalog override is malformed; the message says which gas and field."""
+
+
+def build_catalog(override: str | Mapping[str, Any] | None = None) -> dict[str, GasProduct]:
+    """Defaults, with `override` (JSON text or a mapping gas -> fields) applied gas by gas."""
+    catalog = dict(DEFAULT_CATALOG)
+    if not override:
+        return catalog
+    if isinstance(override, str):
+        try:
+            override = json.loads(override)
+        except json.JSONDecodeError as error:
+            raise CatalogError(f"gas catalog override is not valid JSON: {error}") from None
+    if not isinstance(override, Mapping):
+        raise CatalogError("gas catalog override must be a JSON object keyed by gas name")
+    problems = []
+    for gas, fields in override.items():
+        if gas not in GAS_NAMES:
+            problems.append(f"{gas}: unknown gas (expected one of {', '.join(GAS_NAMES)})")
+            continue
+        if not isinstance(fields, Mapping):
+            problems.append(f"{gas}: entry must be an object")
+            continue
+        merged = {**catalog[gas].to_dict(), **fields, "gas": gas}
+        unknown = set(merged) - set(GasProduct.__dataclass_fields__)
+        if unknown:
+            problems.append(f"{gas}: unknown field(s) {', '.join(sorted(unknown))}")
+            continue
+        for key in ("collection_id", "variable"):
+            if not isinstance(merged[key], str) or not merged[key]:
+                problems.append(f"{gas}.{key}: must be a non-empty string")
+        catalog[gas] = GasProduct(**merged)
+    if problems:
+        raise CatalogError("gas catalog override: " + "; ".join(problems))
+    return catalog

@@ -1,0 +1,308 @@
+"""Submit, poll and download against Harmony: small functions, typed outcomes, urllib3 retries.
+
+Retries: idempotent GETs are retried by urllib3 `Retry` on 429/500/502/503/504 and connection errors,
+with exponential backoff, jitter and `Retry-After`. Other 4xx are not retried. Job polling waits are
+the caller's (the Airflow trigger, or `wait_for_job` for scripts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.errors import DownloadError, HarmonyAuthError, HarmonyError, HarmonyJobFailed
+from aeris_lib.harmony.models import DataLink, Download, InlineData, Job, JobRef, JobStatus, NoData
+from aeris_lib.harmony.request import RangesetRequest
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+NO_MATCHING_GRANULES = "No matching granules found"
+CHUNK_BYTES = 1 << 20
+MAX_REDIRECTS = 5
+JOB_PAGE_LIMIT = 2000
+
+
+def build_session(*, retries: int = 5, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> requests.Session:
+    """A session whose GETs retry transient failures; POSTs are never retried."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_factor,
+        backoff_jitter=backoff_factor / 2,
+        backoff_max=backoff_max,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        redirect=0,
+    )
+    session = requests.Session()
+    # Credentials come only from the token provider, never from ~/.netrc on a redirect.
+    session.trust_env = False
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def safe_url(url: str) -> str:
+    """`url` without its query string: pre-signed URLs carry credentials there."""
+    parts = urlsplit(url)
+    return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+
+
+def error_description(response: requests.Response) -> str:
+    """Harmony's `description` (or the body's start) for an error response."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300].strip() or response.reason or ""
+    if isinstance(body, dict):
+        return str(body.get("description") or body.get("message") or body)[:500]
+    return str(body)[:300]
+
+
+class HarmonyClient:
+    """
+    :param base_url: Harmony root, e.g. https://harmony.earthdata.nasa.gov
+    :param tokens: where bearer tokens come from (refreshed once on a 401).
+    :param session: a session from `build_session`, for tests and connection reuse.
+    :param timeout: connect/read timeout of each HTTP call, in seconds.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenProvider,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 60.0,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.session = session or build_session()
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"HarmonyClient(base_url={self.base_url!r})"
+
+    # ------------------------------------------------------------------ HTTP with the bearer token
+    def _is_harmony(self, url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(self.base_url)
+        return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+    def _get(self, url: str, *, stream: bool = False, method: str = "GET") -> requests.Response:
+        """One authorised request to Harmony itself; on 401 the token is refreshed once and retried once."""
+        token = self.tokens.get()
+        for attempt in (1, 2):
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    allow_redirects=False,
+                    stream=stream,
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as error:
+                raise HarmonyError(f"Harmony unreachable at {safe_url(url)}: {type(error).__name__}: {error}") from None
+            if response.status_code != 401 or attempt == 2:
+                break
+            response.close()
+            log.info("Harmony answered 401 for the current token; obtaining a new Earthdata token once")
+            token = self.tokens.refresh(token)
+        if response.status_code in (401, 403):
+            raise HarmonyAuthError(
+                f"Harmony refused the Earthdata token: HTTP {response.status_code} {error_description(response)}",
+                status=response.status_code,
+            )
+        return response
+
+    def _raise_for_error(self, response: requests.Response, what: str) -> None:
+        if response.status_code < 400:
+            return
+        raise HarmonyError(
+            f"{what} failed: HTTP {response.status_code} {error_description(response)}",
+            status=response.status_code,
+            code=_error_code(response),
+        )
+
+    # ------------------------------------------------------------------ submit
+    def submit(self, request: RangesetRequest) -> JobRef | DataLink | InlineData | NoData:
+        """Send a rangeset request. Returns a job reference, a finished result, or `NoData`."""
+        url = request.url(self.base_url)
+        response = self._get(url, stream=True)
+        status = response.status_code
+        if status == 400 and NO_MATCHING_GRANULES in (description := error_description(response)):
+            return NoData(description.removeprefix("Error: "))
+        self._raise_for_error(response, f"Harmony request for {request.collection_id}")
+        if status in (301, 302, 303, 307, 308):
+            response.close()
+            location = urljoin(url, response.headers["Location"])
+            if urlsplit(location).path.startswith("/jobs/"):
+                job_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+                return JobRef(job_id, self.job_url(job_id))
+            return DataLink(location)
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            body = response.json()
+            response.close()
+            if "jobID" in body:
+                return JobRef(body["jobID"], self.job_url(body["jobID"]))
+            raise HarmonyError(f"Harmony answered JSON without a jobID: {str(body)[:200]}")
+        return InlineData(response)
+
+    # ------------------------------------------------------------------ jobs
+    def job_url(self, job_id: str) -> str:
+        return f"{self.base_url}/jobs/{job_id}"
+
+    def get_job(self, job_id: str) -> Job:
+        """Job status with the links of every page merged (following `rel=next`)."""
+        url: str | None = f"{self.job_url(job_id)}?page=1&limit={JOB_PAGE_LIMIT}"
+        first: Job | None = None
+        links = []
+        while url:
+            response = self._get(url)
+            self._raise_for_error(response, f"Harmony job {job_id} status")
+            page = Job.from_json(response.json())
+            first = first or page
+            links.extend(link for link in page.links if link.rel not in ("next", "prev", "first", "last"))
+            next_link = page.link("next")
+            url = urljoin(url, next_link.href) if next_link else None
+        assert first is not None
+        return Job(**{**first.__dict__, "links": tuple(links)})
+
+    def control_job(self, job_id: str, action: str) -> Job:
+        """`cancel`, `pause`, `resume` or `skip-preview`; Harmony answers 409 to an illegal transition."""
+        if action not in ("cancel", "pause", "resume", "skip-preview"):
+            raise ValueError(f"unknown job action {action!r}")
+        response = self._get(f"{self.job_url(job_id)}/{action}", method="POST")
+        self._raise_for_error(response, f"Harmony job {job_id} {action}")
+        response.close()
+        return self.get_job(job_id)
+
+    def wait_for_job(
+        self,
+        job_id: str,
+        *,
+        timeout: float = 3600,
+        poll_initial: float = 2.0,
+        poll_max: float = 30.0,
+        skip_preview: bool = True,
+        resume_paused: bool = False,
+    ) -> Job:
+        """Blocking poll for scripts and notebooks (Airflow uses the deferrable trigger instead)."""
+        deadline = time.monotonic() + timeout
+        interval = poll_initial
+        while True:
+            job = self.get_job(job_id)
+            if job.status.is_terminal:
+                return check_job_result(job)
+            if job.status is JobStatus.PREVIEWING and skip_preview:
+                job = self.control_job(job_id, "skip-preview")
+            elif job.status is JobStatus.PAUSED:
+                if not resume_paused:
+                    raise HarmonyJobFailed(job_id, "job is paused; resume it or allow resuming", status="paused")
+                job = self.control_job(job_id, "resume")
+            if time.monotonic() + interval > deadline:
+                raise HarmonyJobFailed(job_id, f"not finished after {timeout:.0f} s ({job.progress}%)", status="timeout")
+            time.sleep(interval)
+            interval = min(interval * 2, poll_max)
+
+    # ------------------------------------------------------------------ download
+    def download(self, url: str, dest: Path) -> Download:
+        """Stream `url` to `dest`, following redirects; Authorization goes to Harmony's host only."""
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            if self._is_harmony(current):
+                response = self._get(current, stream=True)
+            else:
+                try:
+                    response = self.session.get(current, allow_redirects=False, stream=True, timeout=self.timeout)
+                except requests.RequestException as error:
+                    raise DownloadError(f"download from {safe_url(current)} failed: {type(error).__name__}") from None
+            if response.status_code in (301, 302, 303, 307, 308):
+                response.close()
+                current = urljoin(current, response.headers["Location"])
+                continue
+            if response.status_code >= 400:
+                raise DownloadError(
+                    f"download from {safe_url(current)} failed: HTTP {response.status_code} "
+                    f"{error_description(response)}",
+                    status=response.status_code,
+                )
+            return save_response(response, dest)
+        raise DownloadError(f"download from {safe_url(url)}: more than {MAX_REDIRECTS} redirects")
+
+    def fetch(self, request: RangesetRequest, dest: Path) -> Download | NoData:
+        """Submit, wait if asynchronous, download the first data link. For scripts; Airflow splits these."""
+        outcome = self.submit(request)
+        if isinstance(outcome, NoData):
+            return outcome
+        if isinstance(outcome, InlineData):
+            return save_response(outcome.response, dest)
+        if isinstance(outcome, DataLink):
+            return self.download(outcome.url, dest)
+        job = self.wait_for_job(outcome.job_id)
+        return self.download(job.data_links[0].href, dest)
+
+
+def check_job_result(job: Job) -> Job:
+    """A finished job with data, or `HarmonyJobFailed` carrying Harmony's message."""
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
+        raise HarmonyJobFailed(job.job_id, job.error_summary() or "no message", status=job.status.value)
+    if not job.data_links:
+        raise HarmonyJobFailed(job.job_id, f"{job.status.value} but produced no data links", status=job.status.value)
+    if job.status is JobStatus.COMPLETE_WITH_ERRORS:
+        log.warning("Harmony job %s completed with errors: %s", job.job_id, job.error_summary())
+    return job
+
+
+def save_response(response: requests.Response, dest: Path) -> Download:
+    """Write a streamed body to `dest` in chunks; a body shorter than Content-Length is an error."""
+    expected = response.headers.get("Content-Length")
+    digest = hashlib.sha256()
+    written = 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(dest, "wb") as out:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                out.write(chunk)
+                digest.update(chunk)
+                written += len(chunk)
+    except (requests.RequestException, OSError) as error:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(
+            f"download from {safe_url(response.url)} broke after {written} bytes: {type(error).__name__}"
+        ) from None
+    finally:
+        response.close()
+    if expected is not None and written != int(expected):
+        dest.unlink(missing_ok=True)
+        raise DownloadError(
+            f"download from {safe_url(response.url)} truncated: {written} of {expected} bytes received"
+        )
+    if written == 0:
+        dest.unlink(missing_ok=True)
+        raise DownloadError(f"download from {safe_url(response.url)} returned an empty body")
+    return Download(str(dest), digest.hexdigest(), written, response.headers.get("Content-Type", ""))
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None

@@ -1,0 +1,86 @@
+# Shared helpers for the project's scripts; source it, do not run it.
+# Everything here is idempotent: running a step twice does no harm and skips work already done.
+
+set -euo pipefail
+
+AERIS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server)
+
+log() { printf '[aeris] %s\n' "$*" >&2; }
+die() { printf '[aeris] error: %s\n' "$*" >&2; exit 1; }
+
+# Export the project's environment (.env + defaults, validated) into this shell.
+load_env() {
+  # Resolve once per process tree: derived values (service URLs) must not read as user-provided.
+  [ "${AERIS_ENV_LOADED:-}" = 1 ] && return 0
+  local exports
+  exports="$(python3 "$AERIS_ROOT/scripts/stack_env.py")" || exit 2
+  eval "$exports"
+  export AERIS_ENV_LOADED=1
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root for: $* (install the packages by hand: ${APT_PACKAGES[*]})"
+  fi
+}
+
+# Debian/Ubuntu packages for the local stack; skipped when present or when the user points .env at
+# their own services.
+ensure_apt_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} by hand or set service URLs in .env"
+  log "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts a system-wide cluster and redis on install; this project runs its own on other ports.
+}
+
+# Project-local virtualenv with the pinned requirements; reinstalls only when requirements.txt changes.
+ensure_venv() {
+  local venv="$AERIS_ROOT/.venv" stamp="$AERIS_ROOT/.venv/.requirements.sha256" want
+  want="$(sha256sum "$AERIS_ROOT/requirements.txt" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  command -v uv >/dev/null || python3 -m pip install -q --disable-pip-version-check uv==0.13.8
+  local uv; uv="$(command -v uv || echo "python3 -m uv")"
+  log "installing Python dependencies into .venv (pinned, requirements.txt)"
+  [ -x "$venv/bin/python" ] || $uv venv -q --python 3.11 "$venv"
+  VIRTUAL_ENV="$venv" $uv pip install -q -r "$AERIS_ROOT/requirements.txt"
+  echo "$want" > "$stamp"
+}
+
+activate_venv() {
+  # shellcheck disable=SC1091
+  . "$AERIS_ROOT/.venv/bin/activate"
+}
+
+# Everything commands 1, 2 and the UI need before they do their own work.
+bootstrap() {
+  load_env
+  if [ "$AERIS_LOCAL_PG$AERIS_LOCAL_REDIS" != "00" ]; then ensure_apt_packages; fi
+  ensure_venv
+  activate_venv
+  "$AERIS_ROOT/scripts/stack.sh" start
+}
+
+# Airflow's metadata DB (the `airflow` database on the same PostgreSQL) and the pool the DAG uses.
+ensure_airflow() {
+  mkdir -p "$AIRFLOW_HOME" "$AERIS_DATA_DIR/logs"
+  # The simple auth manager reads logins from this file; the password is AIRFLOW_ADMIN_PASSWORD.
+  printf '{"admin": "%s"}\n' "$AIRFLOW_ADMIN_PASSWORD" > "$AIRFLOW_HOME/passwords.json"
+  if ! airflow db migrate >"$AERIS_DATA_DIR/logs/airflow-db-migrate.log" 2>&1; then
+    tail -n 20 "$AERIS_DATA_DIR/logs/airflow-db-migrate.log" >&2
+    die "airflow db migrate failed (full log: $AERIS_DATA_DIR/logs/airflow-db-migrate.log)"
+  fi
+  airflow pools set harmony_api "${AERIS_HARMONY_POOL_SLOTS:-3}" \
+    "Caps concurrent NASA Harmony requests" >/dev/null
+}
+
+# The AERIS schema (include/sql/migrations), versioned and idempotent.
+ensure_schema() {
+  python -m aeris_lib.db.migrate
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Local stack: PostgreSQL+PostGIS, Redis, an S3 endpoint (moto server) and the Harmony emulator.
+#   scripts/stack.sh start|stop|status
+# Idempotent: `start` on a running stack only checks it. State lives under $AERIS_DATA_DIR (.aeris/).
+# A service whose URL is set in .env (AERIS_DATABASE_URL, REDIS_URL, AERIS_S3_ENDPOINT_URL) is used
+# as it is and never started or stopped here.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+load_env
+[ -x "$AERIS_ROOT/.venv/bin/python" ] && activate_venv
+
+RUN_DIR="$AERIS_DATA_DIR/run"
+LOG_DIR="$AERIS_DATA_DIR/logs"
+PG_DIR="$AERIS_DATA_DIR/pg"
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+wait_for_port() { # host port seconds name
+  local deadline=$((SECONDS + $3))
+  until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "$4 did not open port $2 within $3 s (log: $LOG_DIR)"
+    sleep 0.2
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# ---------------------------------------------------------------- PostgreSQL + PostGIS
+pg_bindir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    local major; major="$(basename "$(dirname "$dir")")"
+    if [ "${major%%.*}" -ge 15 ] && [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
+  done
+  die "PostgreSQL 15+ server binaries not found (apt-get install postgresql-15 postgresql-15-postgis-3)"
+}
+
+# PostgreSQL refuses to run as root; as root we run it as the `postgres` system user, which must be
+# able to reach the data directory. A project under /root is not reachable, so its data then lives in
+# /var/lib/aeris/<hash> with a symlink at .aeris/pg.
+pg_run() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_prepare_dir() {
+  [ -e "$PG_DIR" ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$PG_DIR"
+    chown postgres:postgres "$PG_DIR"
+    if ! runuser -u postgres -- test -w "$PG_DIR"; then
+      rmdir "$PG_DIR"
+      local target="/var/lib/aeris/$(echo -n "$AERIS_DATA_DIR" | sha256sum | cut -c1-12)"
+      mkdir -p "$target" && chown postgres:postgres "$target"
+      ln -s "$target" "$PG_DIR"
+    fi
+  else
+    mkdir -p "$PG_DIR"
+  fi
+}
+
+pg_start() {
+  [ "$AERIS_LOCAL_PG" = 1 ] || { log "postgres: using AERIS_DATABASE_URL (not started here)"; return; }
+  local bin; bin="$(pg_bindir)"
+  pg_prepare_dir
+  local data="$PG_DIR/data"
+  if ! pg_run test -f "$data/PG_VERSION"; then
+    log "postgres: initialising cluster in $PG_DIR"
+    local pwfile; pwfile="$(pg_run mktemp)"
+    pg_run sh -c "echo aeris > '$pwfile'"
+    pg_run "$bin/initdb" -D "$data" -U aeris --pwfile="$pwfile" --auth-local=trust \
+      --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    pg_run rm -f "$pwfile"
+  fi
+  if ! pg_run "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    pg_run "$bin/pg_ctl" -D "$data" -l "$PG_DIR/postgres.log" -w -t 60 start \
+      -o "-p $AERIS_PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c max_connections=200 \
+          -c shared_buffers=256MB -c maintenance_work_mem=256MB -c max_wal_size=4GB \
+          -c synchronous_commit=off" >/dev/null
+    log "postgres: started on 127.0.0.1:$AERIS_PG_PORT"
+  fi
+  local psql=("$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d postgres -qtA -v ON_ERROR_STOP=1)
+  for db in aeris airflow; do
+    [ -n "$(pg_run "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ] \
+      || pg_run "${psql[@]}" -c "CREATE DATABASE $db"
+  done
+  pg_run "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris -qtA -v ON_ERROR_STOP=1 \
+    -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v "already exists" || true
+}
+
+pg_stop() {
+  [ "$AERIS_LOCAL_PG" = 1 ] && [ -e "$PG_DIR/data" ] || return 0
+  pg_run "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 && log "postgres: stopped" || true
+}
+
+pg_status() {
+  if [ "$AERIS_LOCAL_PG" != 1 ]; then echo "postgres  external  (AERIS_DATABASE_URL)"; return; fi
+  if [ -e "$PG_DIR/data" ] && pg_run "$(pg_bindir)/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    echo "postgres  running   127.0.0.1:$AERIS_PG_PORT"
+  else echo "postgres  stopped"; fi
+}
+
+# ---------------------------------------------------------------- Redis
+redis_start() {
+  [ "$AERIS_LOCAL_REDIS" = 1 ] || { log "redis: using REDIS_URL (not started here)"; return; }
+  pid_alive "$RUN_DIR/redis.pid" && return 0
+  mkdir -p "$AERIS_DATA_DIR/redis"
+  command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+  redis-server --port "$AERIS_REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+    --dir "$AERIS_DATA_DIR/redis" --pidfile "$RUN_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" >/dev/null
+  wait_for_port 127.0.0.1 "$AERIS_REDIS_PORT" 20 redis
+  log "redis: started on 127.0.0.1:$AERIS_REDIS_PORT"
+}
+
+# ---------------------------------------------------------------- background Python servers
+daemon_start() { # name port command...
+  local name=$1 port=$2; shift 2
+  pid_alive "$RUN_DIR/$name.pid" && return 0
+  setsid nohup "$@" >"$LOG_DIR/$name.log" 2>&1 < /dev/null &
+  echo $! > "$RUN_DIR/$name.pid"
+  wait_for_port 127.0.0.1 "$port" 60 "$name"
+  log "$name: started on 127.0.0.1:$port"
+}
+
+daemon_stop() {
+  local pidfile="$RUN_DIR/$1.pid"
+  if pid_alive "$pidfile"; then
+    kill -- "-$(cat "$pidfile")" 2>/dev/null || kill "$(cat "$pidfile")" 2>/dev/null || true
+    log "$1: stopped"
+  fi
+  rm -f "$pidfile"
+}
+
+daemon_status() { # name port
+  if pid_alive "$RUN_DIR/$1.pid"; then printf '%-9s running   127.0.0.1:%s\n' "$1" "$2"
+  else printf '%-9s stopped\n' "$1"; fi
+}
+
+s3_start() {
+  [ "$AERIS_LOCAL_S3" = 1 ] || { log "s3: using AERIS_S3_ENDPOINT_URL (not started here)"; return; }
+  daemon_start s3 "$AERIS_S3_PORT" moto_server -H 127.0.0.1 -p "$AERIS_S3_PORT"
+}
+
+harmony_start() {
+  [ "$AERIS_HARMONY_MODE" = emulator ] || return 0
+  daemon_start harmony "$AERIS_HARMONY_PORT" python -m aeris_lib.emulator.server \
+    --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT"
+}
+
+# The audit bucket, on whichever S3 endpoint is configured.
+ensure_bucket() {
+  python - <<'EOF'
+import os, boto3, botocore
+s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+bucket = os.environ["AERIS_S3_BUCKET"]
+try:
+    s3.head_bucket(Bucket=bucket)
+except botocore.exceptions.ClientError:
+    s3.create_bucket(Bucket=bucket)
+    print(f"[aeris] s3: created bucket {bucket}")
+EOF
+}
+
+case "${1:-}" in
+  start)
+    [ -x "$AERIS_ROOT/.venv/bin/python" ] || die "no .venv yet: run 'make setup' first"
+    pg_start; redis_start; s3_start; ensure_bucket; harmony_start ;;
+  stop)
+    daemon_stop harmony; daemon_stop s3
+    if [ "$AERIS_LOCAL_REDIS" = 1 ] && pid_alive "$RUN_DIR/redis.pid"; then
+      kill "$(cat "$RUN_DIR/redis.pid")"; log "redis: stopped"
+    fi
+    pg_stop ;;
+  status)
+    pg_status
+    if [ "$AERIS_LOCAL_REDIS" = 1 ]; then daemon_status redis "$AERIS_REDIS_PORT"; else echo "redis     external  (REDIS_URL)"; fi
+    if [ "$AERIS_LOCAL_S3" = 1 ]; then daemon_status s3 "$AERIS_S3_PORT"; else echo "s3        external  (AERIS_S3_ENDPOINT_URL)"; fi
+    if [ "$AERIS_HARMONY_MODE" = emulator ]; then daemon_status harmony "$AERIS_HARMONY_PORT"; else echo "harmony   production $HARMONY_BASE_URL"; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 64 ;;
+esac

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Turn `.env` plus the process environment into the shell exports every script uses.
+
+Standard library only: it runs before the virtualenv exists. Prints `export NAME=value` lines for
+`eval`; on a missing or malformed value it prints one line naming the variable to stderr and exits 2.
+
+Precedence: a variable already set in the environment wins over `.env`, which wins over the defaults
+below. Service URLs (`AERIS_DATABASE_URL`, `REDIS_URL`, `AERIS_S3_ENDPOINT_URL`) point the project at
+services the user already runs; when empty, `scripts/stack.sh` starts local ones on the ports below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "AERIS_DATA_DIR": ".aeris",
+    "AERIS_PG_PORT": "55432",
+    "AERIS_REDIS_PORT": "56379",
+    "AERIS_S3_PORT": "59000",
+    "AERIS_HARMONY_PORT": "58080",
+    "AERIS_HARMONY_FILES_PORT": "58081",
+    "AIRFLOW_API_PORT": "8080",
+    "AERIS_S3_BUCKET": "aeris-audit",
+    "AWS_ACCESS_KEY_ID": "aeris-local",
+    "AWS_SECRET_ACCESS_KEY": "aeris-local-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AIRFLOW_ADMIN_PASSWORD": "admin",
+    "TEMPO_BBOX_WEST": "-125.0",
+    "TEMPO_BBOX_SOUTH": "24.0",
+    "TEMPO_BBOX_EAST": "-66.0",
+    "TEMPO_BBOX_NORTH": "50.0",
+}
+PORT_VARS = (
+    "AERIS_PG_PORT",
+    "AERIS_REDIS_PORT",
+    "AERIS_S3_PORT",
+    "AERIS_HARMONY_PORT",
+    "AERIS_HARMONY_FILES_PORT",
+    "AIRFLOW_API_PORT",
+)
+PRODUCTION_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
+PRODUCTION_URS_URL = "https://urs.earthdata.nasa.gov"
+LOCAL_PG_USER = "aeris"
+LOCAL_PG_PASSWORD = "aeris"
+
+
+class ConfigError(ValueError):
+    """A configuration variable is missing or malformed; the message names it."""
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; `#` comments, blank lines, optional quotes and `export ` prefixes."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path.name} line {number}: expected NAME=value, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key.strip()] = value
+    return values
+
+
+def _port(env: dict[str, str], name: str) -> int:
+    value = env[name]
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"{name} must be a TCP port number (1-65535), got {value!r}")
+    return int(value)
+
+
+def _float(env: dict[str, str], name: str, low: float, high: float) -> float:
+    try:
+        number = float(env[name])
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {env[name]!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _url(env: dict[str, str], name: str, schemes: tuple[str, ...]) -> str:
+    value = env[name]
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ConfigError(f"{name} has a malformed port") from None
+    return value
+
+
+def resolve(env: dict[str, str]) -> dict[str, str]:
+    """Validate `env` (defaults already merged) and return every variable the scripts export."""
+    for name in PORT_VARS:
+        _port(env, name)
+    _float(env, "TEMPO_BBOX_WEST", -180, 180)
+    south = _float(env, "TEMPO_BBOX_SOUTH", -90, 90)
+    _float(env, "TEMPO_BBOX_EAST", -180, 180)
+    north = _float(env, "TEMPO_BBOX_NORTH", -90, 90)
+    if south > north:
+        raise ConfigError(f"TEMPO_BBOX_SOUTH ({south}) must not exceed TEMPO_BBOX_NORTH ({north})")
+
+    data_dir = Path(env["AERIS_DATA_DIR"])
+    if not data_dir.is_absolute():
+        data_dir = PROJECT_ROOT / data_dir
+    out = {key: env[key] for key in DEFAULTS}
+    out["AERIS_PROJECT_ROOT"] = str(PROJECT_ROOT)
+    out["AERIS_DATA_DIR"] = str(data_dir)
+
+    out.update(_service_urls(env))
+    out.update(_harmony(env))
+    out.update(_airflow(env, data_dir, out))
+    return out
+
+
+def _service_urls(env: dict[str, str]) -> dict[str, str]:
+    out = {}
+    if env.get("AERIS_DATABASE_URL"):
+        out["AERIS_DATABASE_URL"] = _url(env, "AERIS_DATABASE_URL", ("postgresql", "postgres"))
+        out["AERIS_LOCAL_PG"] = "0"
+    else:
+        out["AERIS_DATABASE_URL"] = (
+            f"postgresql://{LOCAL_PG_USER}:{LOCAL_PG_PASSWORD}@127.0.0.1:{env['AERIS_PG_PORT']}/aeris"
+        )
+        out["AERIS_LOCAL_PG"] = "1"
+    if env.get("REDIS_URL"):
+        out["REDIS_URL"] = _url(env, "REDIS_URL", ("redis", "rediss"))
+        out["AERIS_LOCAL_REDIS"] = "0"
+    else:
+        out["REDIS_URL"] = f"redis://127.0.0.1:{env['AERIS_REDIS_PORT']}/0"
+        out["AERIS_LOCAL_REDIS"] = "1"
+    if env.get("AERIS_S3_ENDPOINT_URL"):
+        out["AERIS_S3_ENDPOINT_URL"] = _url(env, "AERIS_S3_ENDPOINT_URL", ("http", "https"))
+        out["AERIS_LOCAL_S3"] = "0"
+    else:
+        out["AERIS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{env['AERIS_S3_PORT']}"
+        out["AERIS_LOCAL_S3"] = "1"
+    return out
+
+
+def _harmony(env: dict[str, str]) -> dict[str, str]:
+    """Production Harmony when Earthdata credentials are configured, else the bundled emulator."""
+    has_credentials = bool(env.get("BEARER_TOKEN") or env.get("EARTHDATA_USERNAME"))
+    if env.get("EARTHDATA_USERNAME") and not env.get("EARTHDATA_PASSWORD"):
+        raise ConfigError("EARTHDATA_PASSWORD is required when EARTHDATA_USERNAME is set")
+    forced = env.get("AERIS_HARMONY_MODE", "")
+    if forced not in ("", "emulator", "production"):
+        raise ConfigError(f"AERIS_HARMONY_MODE must be 'emulator' or 'production', got {forced!r}")
+    mode = forced or ("production" if has_credentials else "emulator")
+    if mode == "emulator":
+        base = f"http://127.0.0.1:{env['AERIS_HARMONY_PORT']}"
+        return {"AERIS_HARMONY_MODE": mode, "HARMONY_BASE_URL": base, "EARTHDATA_URS_URL": base}
+    if not has_credentials:
+        raise ConfigError("AERIS_HARMONY_MODE=production needs BEARER_TOKEN or EARTHDATA_USERNAME/PASSWORD")
+    out = {
+        "AERIS_HARMONY_MODE": mode,
+        "HARMONY_BASE_URL": env.get("HARMONY_BASE_URL") or PRODUCTION_HARMONY_URL,
+        "EARTHDATA_URS_URL": env.get("EARTHDATA_URS_URL") or PRODUCTION_URS_URL,
+    }
+    _url(out, "HARMONY_BASE_URL", ("http", "https"))
+    _url(out, "EARTHDATA_URS_URL", ("http", "https"))
+    return out
+
+
+def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> dict[str, str]:
+    """Airflow settings and the four connections, all from the environment (no metadata-DB rows)."""
+    database = urlsplit(resolved["AERIS_DATABASE_URL"])
+    meta_url = database._replace(scheme="postgresql+psycopg2", path="/airflow").geturl()
+    harmony = urlsplit(resolved["HARMONY_BASE_URL"])
+    harmony_conn = {
+        "conn_type": "harmony",
+        "host": f"{harmony.scheme}://{harmony.netloc}{harmony.path}",
+        "extra": {"urs_url": resolved["EARTHDATA_URS_URL"]},
+    }
+    if resolved["AERIS_HARMONY_MODE"] == "production":
+        if env.get("EARTHDATA_USERNAME"):
+            harmony_conn["login"] = env["EARTHDATA_USERNAME"]
+            harmony_conn["password"] = env["EARTHDATA_PASSWORD"]
+        if env.get("BEARER_TOKEN"):
+            harmony_conn["extra"]["token"] = env["BEARER_TOKEN"]
+    else:
+        # The emulator's Earthdata endpoint accepts these fixed credentials (see aeris_lib.emulator).
+        harmony_conn["login"] = "aeris-emulator"
+        harmony_conn["password"] = "aeris-emulator-password"
+    s3_conn = {
+        "conn_type": "aws",
+        "login": env["AWS_ACCESS_KEY_ID"],
+        "password": env["AWS_SECRET_ACCESS_KEY"],
+        "extra": {"endpoint_url": resolved["AERIS_S3_ENDPOINT_URL"], "region_name": env["AWS_DEFAULT_REGION"]},
+    }
+    redis = urlsplit(resolved["REDIS_URL"])
+    redis_conn = {
+        "conn_type": "redis",
+        "host": redis.hostname,
+        "port": redis.port or 6379,
+        "password": redis.password,
+        "extra": {"db": int(redis.path.strip("/") or 0), "ssl": redis.scheme == "rediss"},
+    }
+    airflow_home = data_dir / "airflow"
+    return {
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
+        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
+        "AIRFLOW__API__PORT": env["AIRFLOW_API_PORT"],
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}/execution/",
+        "AIRFLOW_CONN_AERIS_POSTGRES": resolved["AERIS_DATABASE_URL"].replace("postgresql://", "postgres://", 1),
+        "AIRFLOW_CONN_AERIS_S3": json.dumps(s3_conn),
+        "AIRFLOW_CONN_AERIS_REDIS": json.dumps(redis_conn),
+        "AIRFLOW_CONN_HARMONY_DEFAULT": json.dumps(harmony_conn),
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "plugins")]),
+    }
+
+
+def main() -> int:
+    try:
+        env = dict(DEFAULTS)
+        env.update(read_dotenv(PROJECT_ROOT / ".env"))
+        env.update({key: value for key, value in os.environ.items() if value != ""})
+        exports = resolve(env)
+    except ConfigError as error:
+        print(f"aeris: configuration error: {error}", file=sys.stderr)
+        return 2
+    for key, value in exports.items():
+        print(f"export {key}={shlex.quote(value)}")
+    # Credentials pass through unchanged so the Python settings object sees them too.
+    for key in ("BEARER_TOKEN", "EARTHDATA_USERNAME", "EARTHDATA_PASSWORD"):
+        if env.get(key):
+            print(f"export {key}={shlex.quote(env[key])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Command 2: the whole test suite, against the real local services this script starts.
+#   scripts/test.sh [pytest args...]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Tests always talk to the bundled Harmony emulator, whatever credentials .env holds.
+export AERIS_HARMONY_MODE=emulator
+bootstrap
+ensure_airflow
+ensure_schema
+cd "$AERIS_ROOT"
+set +e
+python -m pytest "$@"
+status=$?
+# pytest exits 5 when it collected no test: that is a failure for this project, not a pass.
+[ $status -eq 5 ] && echo "[aeris] error: pytest collected no tests" >&2
+exit $status

@@ -1,0 +1,227 @@
+"""Load one (gas, hour) slice into PostGIS with binary COPY, replacing the previous slice atomically.
+
+The slice is built as a standalone table (COPY into an unindexed table, then the index), and swapped in
+as the partition of `pollution_obs` in the same transaction that drops the old one. A transaction-scoped
+advisory lock serialises writers of the same slice. Any failure rolls everything back, so the previous
+slice stays intact; the attempt is recorded in `ingest_log` either way.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+
+from aeris_lib.db.sql import load_sql
+from aeris_lib.gases import GAS_NAMES
+from aeris_lib.raster import CellBlock, RasterInfo, inspect, iter_cells
+
+log = logging.getLogger(__name__)
+
+SLICE_LOCK_NAMESPACE = 7_341_002
+GRID_LOCK_NAMESPACE = 7_341_003
+COPY_READ_BYTES = 1 << 20
+PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+# One binary COPY row: field count, then (length, value) for cell_id, value, severity, quality_flag.
+_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"), ("cell", ">i8"),
+        ("l2", ">i4"), ("value", ">f8"),
+        ("l3", ">i4"), ("severity", ">i2"),
+        ("l4", ">i4"), ("flag", ">i2"),
+    ]
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    gas: str
+    hour: datetime
+    status: str  # success
+    cells_read: int
+    cells_skipped: int
+    cells_flagged: int
+    rows_written: int
+    duration_s: float
+    table_name: str
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows_written / self.duration_s if self.duration_s else 0.0
+
+
+def cell_ids(grid_id: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """cell_id = grid_id * 2^40 + row * 2^20 + col, the formula the schema documents."""
+    return (np.int64(grid_id) << 40) | (rows.astype(np.int64) << 20) | cols.astype(np.int64)
+
+
+def encode_rows(block: CellBlock, grid_id: int) -> bytes:
+    rows = np.empty(len(block), dtype=_ROW)
+    rows["n"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 8, 2, 2
+    rows["cell"] = cell_ids(grid_id, block.rows, block.cols)
+    rows["value"] = block.values
+    rows["severity"] = block.severity
+    rows["flag"] = block.flags
+    return rows.tobytes()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file-like view of an iterator of byte chunks, for `cursor.copy_expert` (no re-copying)."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._current = memoryview(b"")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while self._pos >= len(self._current):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._current, self._pos = memoryview(chunk), 0
+        end = len(self._current) if size < 0 else self._pos + size
+        out = self._current[self._pos : end]
+        self._pos += len(out)
+        return bytes(out)
+
+
+def _hour(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"hour must be timezone-aware, got naive {value.isoformat()}")
+    value = value.astimezone(timezone.utc)
+    if (value.minute, value.second, value.microsecond) != (0, 0, 0):
+        raise ValueError(f"hour must be the start of an hour, got {value.isoformat()}")
+    return value
+
+
+def ensure_grid(conn: Any, info: RasterInfo) -> int:
+    """Grid id for the raster's lattice, with every cell of its extent present (own transaction)."""
+    spec = info.spec
+    with conn.cursor() as cur:
+        row = None
+        while row is None:  # None when a concurrent loader registered the same lattice meanwhile
+            cur.execute(load_sql("grid/upsert_grid_spec.sql"), spec.__dict__)
+            row = cur.fetchone()
+        grid_id = row[0]
+        extent = {
+            "grid_id": grid_id,
+            "row_min": info.row_offset,
+            "row_max": info.row_offset + info.out_rows - 1,
+            "col_min": info.col_offset,
+            "col_max": info.col_offset + info.out_cols - 1,
+        }
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (GRID_LOCK_NAMESPACE, grid_id))
+        cur.execute(load_sql("grid/find_covering_extent.sql"), extent)
+        if cur.fetchone() is None:
+            started = time.monotonic()
+            cur.execute(load_sql("grid/insert_grid_cells.sql"), {**extent, **spec.__dict__})
+            log.info("Registered %s new grid cells in %.1f s", f"{cur.rowcount:,}", time.monotonic() - started)
+            cur.execute(load_sql("grid/insert_grid_extent.sql"), extent)
+    conn.commit()
+    return grid_id
+
+
+def _start_log(conn: Any, gas: str, hour: datetime, sha256: str | None, job_id: str | None) -> int:
+    with conn.cursor() as cur:
+        cur.execute(load_sql("ingest/insert_ingest_log.sql"),
+                    {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id})
+        log_id = cur.fetchone()[0]
+    conn.commit()
+    return log_id
+
+
+def _finish_log(cur: Any, log_id: int, status: str, **counts: Any) -> None:
+    params = {"cells_read": None, "cells_skipped": None, "cells_flagged": None, "rows_written": None,
+              "error": None, **counts, "id": log_id, "status": status}
+    cur.execute(load_sql("ingest/finish_ingest_log.sql"), params)
+
+
+def load_slice(
+    conn: Any,
+    path: str,
+    gas: str,
+    hour: datetime,
+    *,
+    source_sha256: str | None = None,
+    harmony_job_id: str | None = None,
+    max_cells: int | None = None,
+) -> LoadResult:
+    """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
+
+    :param conn: a psycopg2 connection (e.g. `PostgresHook.get_conn()`), not in autocommit mode.
+    :param max_cells: cap by block-mean aggregation; None keeps native resolution.
+    """
+    if gas not in GAS_NAMES:
+        raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
+    hour = _hour(hour)
+    started = time.monotonic()
+    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id)
+    counts = {"cells_read": 0, "cells_skipped": 0, "cells_flagged": 0}
+    try:
+        info = inspect(path, max_cells)
+        grid_id = ensure_grid(conn, info)
+        table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}"))
+            cur.execute(load_sql("grid/create_slice_table.sql").format(table=table),
+                        {"gas": gas, "start": hour, "end": hour + timedelta(hours=1)})
+
+            def chunks() -> Iterator[bytes]:
+                yield PGCOPY_HEADER
+                for block in iter_cells(info, gas):
+                    counts["cells_read"] += len(block) + block.skipped
+                    counts["cells_skipped"] += block.skipped
+                    counts["cells_flagged"] += int(block.flags.sum())
+                    yield encode_rows(block, grid_id)
+                yield PGCOPY_TRAILER
+
+            cur.copy_expert(
+                f"COPY {table} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
+                _ChunkReader(chunks()),
+                size=COPY_READ_BYTES,
+            )
+            rows = cur.rowcount
+            cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
+            slice_params = {"gas": gas, "start": hour, "table": table, "rows": rows}
+            cur.execute(load_sql("grid/find_slice_partition.sql"), slice_params)
+            previous = cur.fetchone()
+            if previous:
+                cur.execute(f"DROP TABLE {previous[0]}")
+            cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
+            cur.execute(
+                f"ALTER TABLE pollution_obs ATTACH PARTITION {table} FOR VALUES FROM (%(gas)s, %(start)s) TO (%(gas)s, %(end)s)",
+                {"gas": gas, "start": hour, "end": hour + timedelta(hours=1)},
+            )
+            cur.execute(f"ANALYZE {table}")
+            _finish_log(cur, log_id, "success", rows_written=rows, **counts)
+        conn.commit()
+    except BaseException as error:
+        _record_failure(conn, log_id, error, counts)
+        raise
+    result = LoadResult(gas, hour, "success", counts["cells_read"], counts["cells_skipped"], counts["cells_flagged"],
+                        rows, time.monotonic() - started, table)
+    if rows == 0:
+        log.warning("%s %s: every cell was fill (no valid pixel); the slice is now empty", gas, hour.isoformat())
+    return result
+
+
+def _record_failure(conn: Any, log_id: int, error: BaseException, counts: dict[str, int]) -> None:
+    try:
+        conn.rollback()
+        with conn.cursor() as cur:
+            _finish_log(cur, log_id, "failed", error=f"{type(error).__name__}: {error}"[:2000], **counts)
+        conn.commit()
+    except Exception:  # the connection itself may be gone; the original error matters more
+        log.warning("could not record the failed load in ingest_log (connection lost)")

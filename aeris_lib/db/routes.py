@@ -1,0 +1,43 @@
+"""Saved-route exposure: one set-based statement per hour (include/sql/routes/)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aeris_lib.db.sql import load_sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    hour: datetime | None
+    routes_updated: int
+    duration_s: float
+
+
+def latest_loaded_hour(conn: Any) -> datetime | None:
+    with conn.cursor() as cur:
+        cur.execute(load_sql("routes/latest_loaded_hour.sql"))
+        return cur.fetchone()[0]
+
+
+def recompute_route_exposure(conn: Any, hour: datetime | None = None, route_id: int | None = None) -> RecomputeResult:
+    """Update route_exposure and saved_routes scores for `hour` (default: latest hour with data).
+
+    :param route_id: limit to one route (the per-route loop in the benchmark); None = all routes.
+    """
+    started = time.monotonic()
+    hour = hour or latest_loaded_hour(conn)
+    if hour is None:
+        log.info("No loaded hour yet: no route exposure to compute")
+        return RecomputeResult(None, 0, 0.0)
+    with conn.cursor() as cur:
+        cur.execute(load_sql("routes/recompute_route_exposure.sql"), {"hour": hour, "route_id": route_id})
+        updated = cur.rowcount
+    conn.commit()
+    return RecomputeResult(hour, updated, time.monotonic() - started)

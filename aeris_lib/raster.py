@@ -1,0 +1,177 @@
+"""GeoTIFF -> grid cells: windowed reads, exact pixel edges, fill never stored, outliers flagged.
+
+Cells are addressed on a global lattice per pixel size (see `GridSpec`), so the same pixel of two
+hours has the same (row, col) and its polygon is stored once. With `max_cells` the raster is
+aggregated by nan-aware k x k block means (k the smallest factor that fits), never by skipping pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioIOError
+from rasterio.windows import Window
+
+from aeris_lib.thresholds import classify_array, implausible_mask
+
+FILL_VALUE = -1e30
+# Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
+BLOCK_ROWS = 512
+MAX_INDEX = 1 << 20  # rows and columns per lattice, see grid.cell_ids
+
+
+class RasterError(ValueError):
+    """The file cannot be used as a TEMPO grid; the message says why and names the file."""
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A lattice: pixel size and the edges of its global row 0 / column 0 (snapped near -180 / 90)."""
+
+    dx: float
+    dy: float
+    x_origin: float
+    y_origin: float
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    path: str
+    width: int
+    height: int
+    spec: GridSpec  # of the cells produced (aggregated when factor > 1)
+    row_offset: int  # global row of the first output row
+    col_offset: int
+    out_rows: int
+    out_cols: int
+    factor: int
+    nodata: float | None
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+@dataclass
+class CellBlock:
+    rows: np.ndarray  # global rows, int64
+    cols: np.ndarray
+    values: np.ndarray  # float64, finite
+    severity: np.ndarray  # int16 0-4
+    flags: np.ndarray  # int16: 1 = physically implausible
+    skipped: int  # fill / NaN / inf cells in this block
+
+    def __len__(self) -> int:
+        return self.values.size
+
+
+def _phase(distance: float, step: float) -> float:
+    """`distance mod step`, with values within 1e-6 pixel of a lattice line snapped to 0."""
+    q = distance / step
+    frac = q - math.floor(q)
+    if frac < 1e-6 or frac > 1 - 1e-6:
+        return 0.0
+    return round(frac * step, 12)
+
+
+def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
+    """Open and validate `path`; raises `RasterError` naming the problem before anything is written."""
+    try:
+        src = rasterio.open(path)
+    except RasterioIOError as error:
+        raise RasterError(f"{path}: not a readable GeoTIFF ({error})") from None
+    with src:
+        if src.driver != "GTiff":
+            raise RasterError(f"{path}: expected a GeoTIFF, got a {src.driver} file")
+        if src.width == 0 or src.height == 0:
+            raise RasterError(f"{path}: raster has zero size ({src.width} x {src.height})")
+        if src.count != 1:
+            raise RasterError(f"{path}: expected 1 band (one variable), found {src.count}")
+        if src.crs is None or src.crs.to_epsg() != 4326:
+            raise RasterError(
+                f"{path}: CRS is {src.crs.to_string() if src.crs else 'missing'}; TEMPO L3 grids are "
+                "EPSG:4326 (request outputCrs=EPSG:4326 from Harmony)"
+            )
+        t = src.transform
+        if t.b != 0 or t.d != 0:
+            raise RasterError(f"{path}: rotated or sheared rasters are not supported (transform {tuple(t)[:6]})")
+        if t.a <= 0 or t.e >= 0:
+            raise RasterError(f"{path}: expected a north-up raster with positive pixel width (transform {tuple(t)[:6]})")
+        factor = 1
+        if max_cells is not None:
+            if max_cells < 1:
+                raise RasterError(f"max_cells must be positive, got {max_cells}")
+            factor = max(1, math.ceil(math.sqrt(src.width * src.height / max_cells)))
+            while math.ceil(src.width / factor) * math.ceil(src.height / factor) > max_cells:
+                factor += 1
+        # Rounded so the same lattice read from two files gets the same grid_spec row.
+        dx, dy = round(t.a * factor, 12), round(-t.e * factor, 12)
+        x_origin = -180.0 + _phase(t.c + 180.0, dx)
+        y_origin = 90.0 - _phase(90.0 - t.f, dy)
+        col_offset = round((t.c - x_origin) / dx)
+        row_offset = round((y_origin - t.f) / dy)
+        out_rows, out_cols = math.ceil(src.height / factor), math.ceil(src.width / factor)
+        if col_offset + out_cols > MAX_INDEX or row_offset + out_rows > MAX_INDEX or col_offset < 0 or row_offset < 0:
+            raise RasterError(f"{path}: pixel size {dx} x {dy} degrees is too fine for the cell index")
+        return RasterInfo(
+            path=path,
+            width=src.width,
+            height=src.height,
+            spec=GridSpec(dx, dy, x_origin, y_origin),
+            row_offset=row_offset,
+            col_offset=col_offset,
+            out_rows=out_rows,
+            out_cols=out_cols,
+            factor=factor,
+            nodata=src.nodata,
+        )
+
+
+def _valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
+    valid = np.isfinite(values) & (values > FILL_VALUE / 10)
+    if nodata is not None and math.isfinite(nodata):
+        valid &= values != np.float32(nodata)
+    return valid
+
+
+def _block_mean(values: np.ndarray, valid: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nan-aware k x k means; a block with no valid pixel stays invalid."""
+    rows, cols = values.shape
+    pad_r, pad_c = (-rows) % factor, (-cols) % factor
+    v = np.pad(np.where(valid, values, 0.0), ((0, pad_r), (0, pad_c)))
+    n = np.pad(valid.astype(np.int32), ((0, pad_r), (0, pad_c)))
+    shape = (v.shape[0] // factor, factor, v.shape[1] // factor, factor)
+    sums = v.reshape(shape).sum(axis=(1, 3))
+    counts = n.reshape(shape).sum(axis=(1, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    return means, counts > 0
+
+
+def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iterator[CellBlock]:
+    """Valid cells of the raster in blocks of about `block_rows` source rows."""
+    step = max(block_rows // info.factor, 1) * info.factor
+    with rasterio.open(info.path) as src:
+        for top in range(0, info.height, step):
+            height = min(step, info.height - top)
+            try:
+                raw = src.read(1, window=Window(0, top, info.width, height)).astype(np.float64)
+            except RasterioIOError as error:
+                raise RasterError(f"{info.path}: corrupt or truncated data near row {top} ({error})") from None
+            valid = _valid_mask(raw, info.nodata)
+            if info.factor > 1:
+                raw, valid = _block_mean(raw, valid, info.factor)
+            r, c = np.nonzero(valid)
+            values = raw[r, c]
+            yield CellBlock(
+                rows=r.astype(np.int64) + info.row_offset + top // info.factor,
+                cols=c.astype(np.int64) + info.col_offset,
+                values=values,
+                severity=classify_array(values, gas),
+                flags=implausible_mask(values, gas).astype(np.int16),
+                skipped=int(valid.size - values.size),
+            )

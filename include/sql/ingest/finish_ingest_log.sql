@@ -1,0 +1,11 @@
+-- Closes the ledger row of one load attempt with its outcome and counts.
+UPDATE ingest_log
+SET status        = %(status)s,
+    finished_at   = clock_timestamp(),
+    duration_s    = extract(epoch FROM clock_timestamp() - started_at),
+    cells_read    = %(cells_read)s,
+    cells_skipped = %(cells_skipped)s,
+    cells_flagged = %(cells_flagged)s,
+    rows_written  = %(rows_written)s,
+    error_message = %(error)s
+WHERE id = %(id)s;

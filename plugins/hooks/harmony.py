@@ -1,0 +1,93 @@
+"""HarmonyHook: the `harmony_default` connection -> an authenticated `aeris_lib` Harmony client.
+
+Connection: host = Harmony base URL (default https://harmony.earthdata.nasa.gov), login/password =
+Earthdata Login credentials, extras `token` (a bearer token) and `urs_url` (Earthdata Login base).
+Missing values fall back to BEARER_TOKEN / EARTHDATA_USERNAME / EARTHDATA_PASSWORD in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.client import HarmonyClient
+
+DEFAULT_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
+DEFAULT_URS_URL = "https://urs.earthdata.nasa.gov"
+
+
+@dataclass(frozen=True)
+class HarmonySettings:
+    base_url: str
+    urs_url: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> HarmonySettings:
+        extra = conn.extra_dejson if conn else {}
+        host = (conn.host if conn else None) or DEFAULT_HARMONY_URL
+        if "://" not in host:
+            host = f"https://{host}"
+        if conn and conn.port and f":{conn.port}" not in host:
+            host = f"{host}:{conn.port}"
+        settings = cls(
+            base_url=host.rstrip("/"),
+            urs_url=(extra.get("urs_url") or DEFAULT_URS_URL).rstrip("/"),
+            username=(conn.login if conn else None) or os.environ.get("EARTHDATA_USERNAME") or None,
+            password=(conn.password if conn else None) or os.environ.get("EARTHDATA_PASSWORD") or None,
+            token=extra.get("token") or os.environ.get("BEARER_TOKEN") or None,
+        )
+        for secret in (settings.password, settings.token):
+            if secret:
+                mask_secret(secret)
+        return settings
+
+
+class HarmonyHook(BaseHook):
+    """Talks to NASA Harmony; the client is built on first use, never at DAG parse time.
+
+    :param harmony_conn_id: connection id (conn type `harmony`).
+    """
+
+    conn_name_attr = "harmony_conn_id"
+    default_conn_name = "harmony_default"
+    conn_type = "harmony"
+    hook_name = "NASA Harmony"
+
+    def __init__(self, harmony_conn_id: str = default_conn_name, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.harmony_conn_id = harmony_conn_id
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return {
+            "hidden_fields": ["schema", "port"],
+            "relabeling": {"host": "Harmony URL", "login": "Earthdata username", "password": "Earthdata password"},
+            "placeholders": {"host": DEFAULT_HARMONY_URL, "extra": '{"urs_url": "https://urs.earthdata.nasa.gov"}'},
+        }
+
+    @cached_property
+    def settings(self) -> HarmonySettings:
+        return HarmonySettings.from_connection(self.get_connection(self.harmony_conn_id))
+
+    @cached_property
+    def client(self) -> HarmonyClient:
+        s = self.settings
+        tokens = TokenProvider(
+            s.urs_url, bearer_token=s.token, username=s.username, password=s.password, on_new_token=mask_secret
+        )
+        return HarmonyClient(s.base_url, tokens)
+
+    def get_conn(self) -> HarmonyClient:
+        return self.client
+
+    def job_status_url(self, job_id: str) -> str:
+        return f"{self.settings.base_url}/jobs/{job_id}"

@@ -1,0 +1,115 @@
+"""HarmonyJobSensor: checks a Harmony job once, then defers to HarmonyJobTrigger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import BaseOperatorLink, BaseSensorOperator
+from airflow.sdk.exceptions import AirflowException
+
+from aeris_lib.harmony.client import check_job_result
+from aeris_lib.harmony.errors import HarmonyJobFailed
+from aeris_lib.harmony.models import JobStatus
+from hooks.harmony import HarmonyHook
+from triggers.harmony import HarmonyJobTrigger
+
+
+class HarmonyJobLink(BaseOperatorLink):
+    """'Harmony job' button: the job's JSON status page."""
+
+    name = "Harmony job"
+
+    def get_link(self, operator, *, ti_key) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        return XCom.get_value(ti_key=ti_key, key="harmony_job_url") or ""
+
+
+class HarmonyJobSensor(BaseSensorOperator):
+    """Waits for a Harmony job to finish; returns the data links.
+
+    :param job_id: the Harmony job id (templated).
+    :param job_label: what the job fetches, e.g. the gas (templated; use in `map_index_template`).
+    :param harmony_conn_id: the Harmony connection.
+    :param skip_preview: skip a `previewing` job's preview instead of failing.
+    :param resume_paused: resume a `paused` job instead of failing.
+    """
+
+    template_fields: Sequence[str] = ("job_id", "job_label")
+    operator_extra_links = (HarmonyJobLink(),)
+    ui_color = "#c6e2ff"
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        job_label: str = "",
+        harmony_conn_id: str = HarmonyHook.default_conn_name,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        skip_preview: bool = True,
+        resume_paused: bool = False,
+        deferrable: bool = True,
+        **kwargs: Any,
+    ):
+        kwargs.setdefault("timeout", 3 * 3600)
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.job_label = job_label
+        self.harmony_conn_id = harmony_conn_id
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.skip_preview = skip_preview
+        self.resume_paused = resume_paused
+        self.deferrable = deferrable
+
+    def execute(self, context: Any) -> list[str]:
+        hook = HarmonyHook(self.harmony_conn_id)
+        job_url = hook.job_status_url(self.job_id)
+        context["ti"].xcom_push(key="harmony_job_url", value=job_url)
+        job = hook.client.get_job(self.job_id)
+        self.log.info("Harmony job %s: %s, %s%% — %s", job_url, job.status.value, job.progress, job.message)
+        if job.status.is_terminal:
+            return self._result(job)
+        if not self.deferrable:
+            return super().execute(context)
+        self.defer(
+            trigger=HarmonyJobTrigger(
+                job_id=self.job_id,
+                harmony_conn_id=self.harmony_conn_id,
+                poll_interval=self.poll_interval,
+                max_poll_interval=self.max_poll_interval,
+                timeout=float(self.timeout),
+                skip_preview=self.skip_preview,
+                resume_paused=self.resume_paused,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=float(self.timeout)),
+        )
+
+    def poke(self, context: Any) -> bool:
+        job = HarmonyHook(self.harmony_conn_id).client.get_job(self.job_id)
+        if job.status is JobStatus.PREVIEWING and self.skip_preview:
+            HarmonyHook(self.harmony_conn_id).client.control_job(self.job_id, "skip-preview")
+        if job.status.is_terminal:
+            self._result(job)
+            return True
+        return False
+
+    def _result(self, job) -> list[str]:
+        try:
+            finished = check_job_result(job)
+        except HarmonyJobFailed as error:
+            raise AirflowException(str(error)) from None
+        return [link.href for link in finished.data_links]
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> list[str]:
+        """Resumes after the trigger: data links on success; an error event fails the try (retries apply)."""
+        if event.get("status") != "success":
+            raise AirflowException(
+                f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}"
+            )
+        self.log.info("Harmony job %s %s: %d data link(s)", event["job_id"], event["job_status"], len(event["data_links"]))
+        return event["data_links"]

@@ -1,0 +1,209 @@
+"""TaskFlow steps of `aeris_tempo_hourly`: thin Airflow adapters around `aeris_lib`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Asset, Variable, get_current_context, task
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+
+from aeris_lib.db.load import load_slice
+from aeris_lib.db.migrate import apply_migrations
+from aeris_lib.db.routes import recompute_route_exposure
+from aeris_lib.gases import GAS_NAMES, build_catalog
+from aeris_lib.harmony.client import safe_url
+from aeris_lib.harmony.errors import RequestValidationError
+from aeris_lib.harmony.models import JobRef, NoData
+from aeris_lib.harmony.request import BBox, RangesetRequest
+from hooks.harmony import HarmonyHook
+
+log = logging.getLogger(__name__)
+
+POSTGRES_CONN_ID = "aeris_postgres"
+S3_CONN_ID = "aeris_s3"
+REDIS_CONN_ID = "aeris_redis"
+CONUS = (-125.0, 24.0, -66.0, 50.0)
+# TEMPO L3 granules usually appear in Harmony/CMR 20-60 min after the scan ends; 45 min catches most
+# on the first try, and retries with backoff absorb the late ones.
+DEFAULT_AVAILABILITY_DELAY_MINUTES = 45
+POLLUTION_GRID = Asset("pollution_grid")
+LAST_UPDATE_KEY = "tempo:last_update"
+
+
+def audit_key(gas: str, hour: datetime) -> str:
+    return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}.tif"
+
+
+def _default_bbox() -> tuple[float, ...]:
+    names = ("TEMPO_BBOX_WEST", "TEMPO_BBOX_SOUTH", "TEMPO_BBOX_EAST", "TEMPO_BBOX_NORTH")
+    if all(os.environ.get(n) for n in names):
+        try:
+            return tuple(float(os.environ[n]) for n in names)
+        except ValueError:
+            raise AirflowException(f"{'/'.join(names)} must be numbers") from None
+    return CONUS
+
+
+def _resolve_hour(params: dict, context: dict) -> datetime:
+    if params.get("hour"):
+        try:
+            hour = datetime.fromisoformat(str(params["hour"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise AirflowException(f"param 'hour': not an ISO date-time: {params['hour']!r}") from None
+        hour = hour if hour.tzinfo else hour.replace(tzinfo=timezone.utc)
+    elif context.get("data_interval_start"):
+        hour = context["data_interval_start"]
+    else:
+        hour = datetime.now(timezone.utc) - timedelta(hours=1)
+    return hour.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+@task
+def plan(**context: Any) -> list[dict[str, Any]]:
+    """Resolve and validate the run's hour, gases and bbox; apply pending schema migrations."""
+    params = context["params"]
+    hour = _resolve_hour(params, context)
+    gases = params.get("gases") or list(GAS_NAMES)
+    unknown = [g for g in gases if g not in GAS_NAMES]
+    if unknown:
+        raise AirflowException(f"param 'gases': unknown {unknown}; choose from {list(GAS_NAMES)}")
+    bbox = params.get("bbox") or _default_bbox()
+    if len(bbox) != 4:
+        raise AirflowException(f"param 'bbox': expected [west, south, east, north], got {bbox!r}")
+    problems = BBox(*map(float, bbox)).problems()
+    if problems:
+        raise AirflowException("param 'bbox': " + "; ".join(problems))
+    catalog = build_catalog(Variable.get("aeris_gas_catalog", default=None) or _catalog_file())
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
+    try:
+        applied = apply_migrations(conn)
+    finally:
+        conn.close()
+    log.info("Plan: hour %s, gases %s, bbox %s; schema %s", hour.isoformat(), ",".join(gases), list(bbox),
+             f"migrated ({', '.join(applied)})" if applied else "up to date")
+    return [{**catalog[g].to_dict(), "hour": hour.isoformat(), "bbox": [float(v) for v in bbox]} for g in gases]
+
+
+def _catalog_file() -> str | None:
+    path = os.environ.get("AERIS_GAS_CATALOG_FILE")
+    return Path(path).read_text() if path else None
+
+
+@task(multiple_outputs=True, pool="harmony_api", map_index_template="{{ gas }}")
+def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
+    """Ask Harmony for the gas-hour subset as an asynchronous job; skip when no granule exists."""
+    get_current_context()["gas"] = product["gas"]
+    hour = datetime.fromisoformat(product["hour"])
+    try:
+        request = RangesetRequest(
+            collection_id=product["collection_id"],
+            variables=(product["variable"],),
+            bbox=BBox(*product["bbox"]),
+            start=hour,
+            end=hour + timedelta(hours=1),
+            force_async=True,
+            skip_preview=True,
+        )
+    except RequestValidationError as error:
+        raise AirflowException(str(error)) from None
+    hook = HarmonyHook()
+    if not product.get("verified", True):
+        log.warning("%s: %s", product["gas"], product.get("note") or "catalog entry is unverified")
+    outcome = hook.client.submit(request)
+    if isinstance(outcome, NoData):
+        raise AirflowSkipException(f"{product['gas']} {hour:%Y-%m-%d %H}:00 UTC: Harmony has no granule ({outcome.message})")
+    if not isinstance(outcome, JobRef):
+        raise AirflowException(f"expected an asynchronous Harmony job (forceAsync), got {type(outcome).__name__}")
+    log.info("%s: Harmony job %s submitted", product["gas"], outcome.job_url)
+    return {"gas": product["gas"], "job_id": outcome.job_id, "job_url": outcome.job_url}
+
+
+@task(map_index_template="{{ gas }}")
+def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, Any]:
+    """Download the job's GeoTIFF and keep the audit copy in S3 (the load reads it from there)."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    get_current_context()["gas"] = product["gas"]
+    hour = datetime.fromisoformat(product["hour"])
+    s3 = S3Hook(aws_conn_id=S3_CONN_ID)
+    bucket = os.environ.get("AERIS_S3_BUCKET", "aeris-audit")
+    key = audit_key(product["gas"], hour)
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        started = time.monotonic()
+        download = HarmonyHook().client.download(data_links[0], Path(tmp) / "granule.tif")
+        log.info("%s: downloaded %s bytes from %s in %.1f s (sha256 %s)", product["gas"], f"{download.size_bytes:,}",
+                 safe_url(data_links[0]), time.monotonic() - started, download.sha256[:16])
+        s3.load_file(download.path, key=key, bucket_name=bucket, replace=True)
+    log.info("%s: audit copy at s3://%s/%s", product["gas"], bucket, key)
+    return {"bucket": bucket, "key": key, "sha256": download.sha256, "bytes": download.size_bytes}
+
+
+@task(map_index_template="{{ gas }}", outlets=[POLLUTION_GRID])
+def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
+    """COPY the staged GeoTIFF into PostGIS, replacing the gas-hour slice atomically."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    context = get_current_context()
+    context["gas"] = gas = product["gas"]
+    hour = datetime.fromisoformat(product["hour"])
+    max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        path = S3Hook(aws_conn_id=S3_CONN_ID).download_file(
+            key=staged["key"], bucket_name=staged["bucket"], local_path=tmp, preserve_file_name=True
+        )
+        conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
+        try:
+            result = load_slice(conn, path, gas, hour, source_sha256=staged["sha256"], max_cells=max_cells)
+        finally:
+            conn.close()
+    log.info(
+        "%s %s: %s cells read, %s fill skipped, %s flagged implausible, %s rows loaded in %.1f s (%s rows/s)",
+        gas, hour.isoformat(), f"{result.cells_read:,}", f"{result.cells_skipped:,}", f"{result.cells_flagged:,}",
+        f"{result.rows_written:,}", result.duration_s, f"{result.rows_per_s:,.0f}",
+    )
+    context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_written}
+    return {"gas": gas, "hour": hour.isoformat(), "rows": result.rows_written, "key": staged["key"]}
+
+
+@task(trigger_rule="all_done")
+def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any]:
+    """Recompute every saved route's exposure for the hour, once at least one gas loaded."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    loaded = [item for item in loads if item]
+    if not loaded:
+        raise AirflowSkipException("no gas loaded for this hour: nothing to recompute")
+    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
+    try:
+        result = recompute_route_exposure(conn, datetime.fromisoformat(loaded[0]["hour"]))
+    finally:
+        conn.close()
+    log.info("Recomputed exposure for %d saved routes (%s) in %.2f s", result.routes_updated,
+             ", ".join(f"{i['gas']}={i['rows']:,}" for i in loaded), result.duration_s)
+    return {"hour": loaded[0]["hour"], "routes_updated": result.routes_updated,
+            "gases": {i["gas"]: i["rows"] for i in loaded}}
+
+
+@task
+def publish_last_update(recomputed: dict[str, Any]) -> None:
+    """Set Redis `tempo:last_update` (TTL 1 h). Redis being down is a warning, not a failed ingest."""
+    from airflow.providers.redis.hooks.redis import RedisHook
+
+    hour = recomputed["hour"]
+    try:
+        RedisHook(redis_conn_id=REDIS_CONN_ID).get_conn().set(LAST_UPDATE_KEY, hour, ex=3600)
+    except Exception as error:  # any client/connection error: the data is loaded either way
+        log.warning("Could not set Redis %s (%s: %s); the data is loaded", LAST_UPDATE_KEY, type(error).__name__, error)
+        return
+    log.info("Redis %s = %s (TTL 3600 s)", LAST_UPDATE_KEY, hour)
+
+

@@ -30,7 +30,9 @@ class GasProduct:
 
 
 DEFAULT_CATALOG: dict[str, GasProduct] = {
-    "NO2": GasProduct("NO2", "C2930763263-LARC_CLOUD", "product/vertical_column_troposphere", "molecules/cm²"),
+    "NO2": GasProduct(
+        "NO2", "C2930763263-LARC_CLOUD", "product/vertical_column_troposphere", "molecules/cm²"
+    ),
     "CH2O": GasProduct("CH2O", "C2930761273-LARC_CLOUD", "product/vertical_column", "molecules/cm²"),
     "AI": GasProduct("AI", "C2930764281-LARC_CLOUD", "product/uv_aerosol_index", "unitless"),
     "PM": GasProduct(

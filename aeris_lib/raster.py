@@ -98,9 +98,13 @@ def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
             )
         t = src.transform
         if t.b != 0 or t.d != 0:
-            raise RasterError(f"{path}: rotated or sheared rasters are not supported (transform {tuple(t)[:6]})")
+            raise RasterError(
+                f"{path}: rotated or sheared rasters are not supported (transform {tuple(t)[:6]})"
+            )
         if t.a <= 0 or t.e >= 0:
-            raise RasterError(f"{path}: expected a north-up raster with positive pixel width (transform {tuple(t)[:6]})")
+            raise RasterError(
+                f"{path}: expected a north-up raster with positive pixel width (transform {tuple(t)[:6]})"
+            )
         factor = 1
         if max_cells is not None:
             if max_cells < 1:
@@ -115,7 +119,12 @@ def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
         col_offset = round((t.c - x_origin) / dx)
         row_offset = round((y_origin - t.f) / dy)
         out_rows, out_cols = math.ceil(src.height / factor), math.ceil(src.width / factor)
-        if col_offset + out_cols > MAX_INDEX or row_offset + out_rows > MAX_INDEX or col_offset < 0 or row_offset < 0:
+        if (
+            col_offset + out_cols > MAX_INDEX
+            or row_offset + out_rows > MAX_INDEX
+            or col_offset < 0
+            or row_offset < 0
+        ):
             raise RasterError(f"{path}: pixel size {dx} x {dy} degrees is too fine for the cell index")
         return RasterInfo(
             path=path,
@@ -161,7 +170,9 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
             try:
                 raw = src.read(1, window=Window(0, top, info.width, height)).astype(np.float64)
             except RasterioIOError as error:
-                raise RasterError(f"{info.path}: corrupt or truncated data near row {top} ({error})") from None
+                raise RasterError(
+                    f"{info.path}: corrupt or truncated data near row {top} ({error})"
+                ) from None
             valid = _valid_mask(raw, info.nodata)
             if info.factor > 1:
                 raw, valid = _block_mean(raw, valid, info.factor)

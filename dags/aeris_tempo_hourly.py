@@ -17,16 +17,16 @@ Trigger manually with the form to ingest another hour, a subset of gases, or ano
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
-from airflow.sdk import Param, dag, task, task_group
+from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
-
-from aeris_lib.gases import GAS_NAMES
 from sensors.harmony import HarmonyJobSensor
 from tasks import tempo
+
+from aeris_lib.gases import GAS_NAMES
 
 DEFAULT_ARGS = {
     "owner": "aeris-data",
@@ -41,7 +41,7 @@ DEFAULT_ARGS = {
 @dag(
     dag_id="aeris_tempo_hourly",
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=datetime(2024, 9, 1, tzinfo=timezone.utc),
+    start_date=datetime(2024, 9, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=2,
     default_args=DEFAULT_ARGS,
@@ -97,7 +97,7 @@ def aeris_tempo_hourly():
             timeout=2 * 3600,
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
         )
-        staged = tempo.stage_geotiff(product, links)
+        staged = tempo.stage_geotiff(product, links.output)
         return tempo.load_gas_hour(product, staged)
 
     loads = gas_branch.expand(product=products)

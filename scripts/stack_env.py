@@ -204,7 +204,10 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "conn_type": "aws",
         "login": env["AWS_ACCESS_KEY_ID"],
         "password": env["AWS_SECRET_ACCESS_KEY"],
-        "extra": {"endpoint_url": resolved["AERIS_S3_ENDPOINT_URL"], "region_name": env["AWS_DEFAULT_REGION"]},
+        "extra": {
+            "endpoint_url": resolved["AERIS_S3_ENDPOINT_URL"],
+            "region_name": env["AWS_DEFAULT_REGION"],
+        },
     }
     redis = urlsplit(resolved["REDIS_URL"])
     redis_conn = {
@@ -228,7 +231,9 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "AIRFLOW__API__PORT": env["AIRFLOW_API_PORT"],
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}/execution/",
-        "AIRFLOW_CONN_AERIS_POSTGRES": resolved["AERIS_DATABASE_URL"].replace("postgresql://", "postgres://", 1),
+        "AIRFLOW_CONN_AERIS_POSTGRES": resolved["AERIS_DATABASE_URL"].replace(
+            "postgresql://", "postgres://", 1
+        ),
         "AIRFLOW_CONN_AERIS_S3": json.dumps(s3_conn),
         "AIRFLOW_CONN_AERIS_REDIS": json.dumps(redis_conn),
         "AIRFLOW_CONN_HARMONY_DEFAULT": json.dumps(harmony_conn),

@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -97,10 +97,32 @@ class _ChunkReader(io.RawIOBase):
         return bytes(out)
 
 
+def _copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
+    """Binary COPY through psycopg 3 (`cursor.copy`, PostgresHook's default) or psycopg2."""
+    if hasattr(cur, "copy"):
+        with cur.copy(statement) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    else:
+        cur.copy_expert(statement, _ChunkReader(chunks), size=COPY_READ_BYTES)
+
+
+def _slice_literals(table: str, gas: str, hour: datetime) -> dict[str, str]:
+    """SQL literals for slice DDL, which cannot take bind parameters. Safe: `table` is generated,
+    `gas` is checked against GAS_NAMES, the times are formatted datetimes."""
+    end = hour + timedelta(hours=1)
+    return {
+        "table": table,
+        "gas": f"'{gas}'",
+        "start": f"'{hour.isoformat()}'::timestamptz",
+        "end": f"'{end.isoformat()}'::timestamptz",
+    }
+
+
 def _hour(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"hour must be timezone-aware, got naive {value.isoformat()}")
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     if (value.minute, value.second, value.microsecond) != (0, 0, 0):
         raise ValueError(f"hour must be the start of an hour, got {value.isoformat()}")
     return value
@@ -127,7 +149,9 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
         if cur.fetchone() is None:
             started = time.monotonic()
             cur.execute(load_sql("grid/insert_grid_cells.sql"), {**extent, **spec.__dict__})
-            log.info("Registered %s new grid cells in %.1f s", f"{cur.rowcount:,}", time.monotonic() - started)
+            log.info(
+                "Registered %s new grid cells in %.1f s", f"{cur.rowcount:,}", time.monotonic() - started
+            )
             cur.execute(load_sql("grid/insert_grid_extent.sql"), extent)
     conn.commit()
     return grid_id
@@ -135,16 +159,26 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
 
 def _start_log(conn: Any, gas: str, hour: datetime, sha256: str | None, job_id: str | None) -> int:
     with conn.cursor() as cur:
-        cur.execute(load_sql("ingest/insert_ingest_log.sql"),
-                    {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id})
+        cur.execute(
+            load_sql("ingest/insert_ingest_log.sql"),
+            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id},
+        )
         log_id = cur.fetchone()[0]
     conn.commit()
     return log_id
 
 
 def _finish_log(cur: Any, log_id: int, status: str, **counts: Any) -> None:
-    params = {"cells_read": None, "cells_skipped": None, "cells_flagged": None, "rows_written": None,
-              "error": None, **counts, "id": log_id, "status": status}
+    params = {
+        "cells_read": None,
+        "cells_skipped": None,
+        "cells_flagged": None,
+        "rows_written": None,
+        "error": None,
+        **counts,
+        "id": log_id,
+        "status": status,
+    }
     cur.execute(load_sql("ingest/finish_ingest_log.sql"), params)
 
 
@@ -174,9 +208,12 @@ def load_slice(
         grid_id = ensure_grid(conn, info)
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}"))
-            cur.execute(load_sql("grid/create_slice_table.sql").format(table=table),
-                        {"gas": gas, "start": hour, "end": hour + timedelta(hours=1)})
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}"),
+            )
+            literals = _slice_literals(table, gas, hour)
+            cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
 
             def chunks() -> Iterator[bytes]:
                 yield PGCOPY_HEADER
@@ -187,12 +224,12 @@ def load_slice(
                     yield encode_rows(block, grid_id)
                 yield PGCOPY_TRAILER
 
-            cur.copy_expert(
+            _copy_binary(
+                cur,
                 f"COPY {table} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
-                _ChunkReader(chunks()),
-                size=COPY_READ_BYTES,
+                chunks(),
             )
-            rows = cur.rowcount
+            rows = counts["cells_read"] - counts["cells_skipped"]
             cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
             slice_params = {"gas": gas, "start": hour, "table": table, "rows": rows}
             cur.execute(load_sql("grid/find_slice_partition.sql"), slice_params)
@@ -200,20 +237,28 @@ def load_slice(
             if previous:
                 cur.execute(f"DROP TABLE {previous[0]}")
             cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
-            cur.execute(
-                f"ALTER TABLE pollution_obs ATTACH PARTITION {table} FOR VALUES FROM (%(gas)s, %(start)s) TO (%(gas)s, %(end)s)",
-                {"gas": gas, "start": hour, "end": hour + timedelta(hours=1)},
-            )
+            cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
             cur.execute(f"ANALYZE {table}")
             _finish_log(cur, log_id, "success", rows_written=rows, **counts)
         conn.commit()
     except BaseException as error:
         _record_failure(conn, log_id, error, counts)
         raise
-    result = LoadResult(gas, hour, "success", counts["cells_read"], counts["cells_skipped"], counts["cells_flagged"],
-                        rows, time.monotonic() - started, table)
+    result = LoadResult(
+        gas,
+        hour,
+        "success",
+        counts["cells_read"],
+        counts["cells_skipped"],
+        counts["cells_flagged"],
+        rows,
+        time.monotonic() - started,
+        table,
+    )
     if rows == 0:
-        log.warning("%s %s: every cell was fill (no valid pixel); the slice is now empty", gas, hour.isoformat())
+        log.warning(
+            "%s %s: every cell was fill (no valid pixel); the slice is now empty", gas, hour.isoformat()
+        )
     return result
 
 

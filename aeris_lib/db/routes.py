@@ -26,7 +26,9 @@ def latest_loaded_hour(conn: Any) -> datetime | None:
         return cur.fetchone()[0]
 
 
-def recompute_route_exposure(conn: Any, hour: datetime | None = None, route_id: int | None = None) -> RecomputeResult:
+def recompute_route_exposure(
+    conn: Any, hour: datetime | None = None, route_id: int | None = None
+) -> RecomputeResult:
     """Update route_exposure and saved_routes scores for `hour` (default: latest hour with data).
 
     :param route_id: limit to one route (the per-route loop in the benchmark); None = all routes.

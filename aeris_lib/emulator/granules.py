@@ -75,7 +75,9 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
 
 
-def _smooth_field(rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, blobs: int, scale: float) -> np.ndarray:
+def _smooth_field(
+    rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, blobs: int, scale: float
+) -> np.ndarray:
     """Sum of Gaussian blobs placed over the whole TEMPO domain, so adjoining subsets agree."""
     field = np.zeros((lat.size, lon.size), dtype=np.float32)
     centres_lon = rng.uniform(TEMPO_WEST, TEMPO_EAST, blobs)
@@ -103,7 +105,11 @@ def render_values(collection_id: str, variable: str, window: Window, hour: datet
     hour_key = hour.strftime("%Y-%m-%dT%H")
     base = _smooth_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
     plumes = _smooth_field(np.random.default_rng(_seed(variable, hour_key, "plume")), lon, lat, 40, 0.8)
-    values = typical + spread * (base - base.mean() if base.size else base) + (peak - typical) * np.clip(plumes, 0, 1)
+    values = (
+        typical
+        + spread * (base - base.mean() if base.size else base)
+        + (peak - typical) * np.clip(plumes, 0, 1)
+    )
     clouds = _smooth_field(np.random.default_rng(_seed(hour_key, "clouds")), lon, lat, 120, 1.2)
     if clouds.size:
         threshold = np.quantile(clouds, 1 - cloud_fraction)
@@ -111,7 +117,9 @@ def render_values(collection_id: str, variable: str, window: Window, hour: datet
     return values.astype(np.float32)
 
 
-def render_geotiff(collection_id: str, variable: str, bbox: tuple[float, float, float, float], hour: datetime) -> bytes:
+def render_geotiff(
+    collection_id: str, variable: str, bbox: tuple[float, float, float, float], hour: datetime
+) -> bytes:
     """The GeoTIFF bytes the emulator serves for this subset."""
     window = grid_window(*bbox)
     values = render_values(collection_id, variable, window, hour)

@@ -20,7 +20,7 @@ import struct
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -29,8 +29,12 @@ from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER, MAX_TOKEN
 
 log = logging.getLogger("aeris.emulator")
 
-RANGESET = re.compile(r"^/(?P<collection>[^/]+)/ogc-api-coverages/1\.0\.0/collections/(?P<variables>[^/]+)/coverage/rangeset/?$")
-SUBSET = re.compile(r'^(?P<dim>lon|lat)\((?P<low>[^:]+):(?P<high>[^:]+)\)$|^(?P<tdim>time)\("?(?P<tlow>[^"]+)"?:"?(?P<thigh>[^"]+)"?\)$')
+RANGESET = re.compile(
+    r"^/(?P<collection>[^/]+)/ogc-api-coverages/1\.0\.0/collections/(?P<variables>[^/]+)/coverage/rangeset/?$"
+)
+SUBSET = re.compile(
+    r'^(?P<dim>lon|lat)\((?P<low>[^:]+):(?P<high>[^:]+)\)$|^(?P<tdim>time)\("?(?P<tlow>[^"]+)"?:"?(?P<thigh>[^"]+)"?\)$'
+)
 JOB = re.compile(r"^/jobs/(?P<job_id>[0-9a-f-]{36})(?:/(?P<action>cancel|pause|resume|skip-preview))?/?$")
 
 
@@ -62,7 +66,7 @@ class _Base(BaseHTTPRequestHandler):
     emulator: HarmonyEmulator
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args) -> None:
         # Paths only: queries may carry signatures.
         log.info("%s %s -> %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
 
@@ -80,8 +84,12 @@ class _Base(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def send_error_json(self, status: int, error_class: str, message: str, headers: dict | None = None) -> None:
-        self.send_json(status, {"code": f"harmony.{error_class}", "description": f"Error: {message}"}, headers)
+    def send_error_json(
+        self, status: int, error_class: str, message: str, headers: dict | None = None
+    ) -> None:
+        self.send_json(
+            status, {"code": f"harmony.{error_class}", "description": f"Error: {message}"}, headers
+        )
 
     def redirect(self, status: int, location: str) -> None:
         self.send_response(status)
@@ -119,7 +127,9 @@ class HarmonyHandler(_Base):
             return self.earthdata(method, url.path)
         for fault, status in (("429", 429), ("503", 503)):
             if self.state.take_fault(fault):
-                return self.send_error_json(status, "ServerError", f"emulated HTTP {status}", {"Retry-After": "1"})
+                return self.send_error_json(
+                    status, "ServerError", f"emulated HTTP {status}", {"Retry-After": "1"}
+                )
         if self.state.take_fault("reset"):
             return self.reset_connection()
         if not self.authorised():
@@ -151,21 +161,34 @@ class HarmonyHandler(_Base):
         except ValueError:
             user = password = ""
         if not auth.startswith("Basic ") or (user, password) != (EMULATOR_USER, EMULATOR_PASSWORD):
-            return self.send_json(401, {"error": "invalid_credentials", "error_description": "Invalid user credentials"})
+            return self.send_json(
+                401, {"error": "invalid_credentials", "error_description": "Invalid user credentials"}
+            )
         if path == "/api/users/find_or_create_token" and method == "POST":
             token, expires = self.state.issue_token()
         elif path == "/api/users/token" and method == "POST":
             if len(self.state.tokens) >= MAX_TOKENS:
-                return self.send_json(403, {"error": "max_token_limit",
-                                            "error_description": "Cannot have more than 2 tokens at a time"})
+                return self.send_json(
+                    403,
+                    {
+                        "error": "max_token_limit",
+                        "error_description": "Cannot have more than 2 tokens at a time",
+                    },
+                )
             token, expires = self.state.create_token()
         elif path == "/api/users/tokens" and method == "GET":
-            return self.send_json(200, [{"access_token": t, "expiration_date": f"{d:%m/%d/%Y}"}
-                                        for t, d in self.state.tokens.items()])
+            return self.send_json(
+                200,
+                [
+                    {"access_token": t, "expiration_date": f"{d:%m/%d/%Y}"}
+                    for t, d in self.state.tokens.items()
+                ],
+            )
         else:
             return self.send_json(404, {"error": "not_found"})
-        return self.send_json(200, {"access_token": token, "token_type": "Bearer",
-                                    "expiration_date": f"{expires:%m/%d/%Y}"})
+        return self.send_json(
+            200, {"access_token": token, "token_type": "Bearer", "expiration_date": f"{expires:%m/%d/%Y}"}
+        )
 
     # ---------------------------------------------------------------- rangeset
     def rangeset(self, collection: str, variables: str, query: str) -> None:
@@ -177,11 +200,14 @@ class HarmonyHandler(_Base):
             return self.send_error_json(400, "RequestValidationError", str(error))
         options = {k: v for k, v in params if k != "subset"}
         if options.get("format", "image/tiff") != "image/tiff":
-            return self.send_error_json(400, "RequestValidationError", f"Unsupported format {options['format']}")
+            return self.send_error_json(
+                400, "RequestValidationError", f"Unsupported format {options['format']}"
+            )
         variable_list = variables.split(",")
         if len(variable_list) != 1 or variable_list[0] in ("all", "parameter_vars"):
-            return self.send_error_json(400, "RequestValidationError",
-                                        "This emulator serves exactly one variable per request")
+            return self.send_error_json(
+                400, "RequestValidationError", "This emulator serves exactly one variable per request"
+            )
         variable = variable_list[0]
         west, east = subsets.get("lon", (-180.0, 180.0))
         south, north = subsets.get("lat", (-90.0, 90.0))
@@ -195,13 +221,21 @@ class HarmonyHandler(_Base):
             grid_window(west, south, east, north)
             _check_product(collection, variable)
         except GranuleError as error:
-            status, name = (404, "NotFoundError") if "not found" in str(error) else (400, "RequestValidationError")
+            status, name = (
+                (404, "NotFoundError") if "not found" in str(error) else (400, "RequestValidationError")
+            )
             return self.send_error_json(status, name, str(error))
         bbox = (west, south, east, north)
         force_async = options.get("forceasync", "").lower() == "true"
         if force_async or len(hours) > 1:
-            job = self.state.create_job(self.full_url(), collection, variable, bbox, hours,
-                                        skip_preview=options.get("skippreview", "").lower() == "true")
+            job = self.state.create_job(
+                self.full_url(),
+                collection,
+                variable,
+                bbox,
+                hours,
+                skip_preview=options.get("skippreview", "").lower() == "true",
+            )
             return self.redirect(303, f"/jobs/{job.job_id}")
         result = self.state.add_result(collection, variable, bbox, hours[0], f"sync-{uuid.uuid4().hex[:12]}")
         if self.state.take_fault("sync_inline", collection, variable):
@@ -224,7 +258,10 @@ class HarmonyHandler(_Base):
         self.state.stats["job_status_requests"] += 1
         params = dict(parse_qsl(query))
         try:
-            page, limit = max(int(params.get("page", 1)), 1), min(max(int(params.get("limit", 2000)), 1), 2000)
+            page, limit = (
+                max(int(params.get("page", 1)), 1),
+                min(max(int(params.get("limit", 2000)), 1), 2000),
+            )
         except ValueError:
             return self.send_error_json(400, "RequestValidationError", "page and limit must be integers")
         return self.send_json(200, self.job_json(job, page, limit))
@@ -234,37 +271,93 @@ class HarmonyHandler(_Base):
         base = self.emulator.base_url
         job_url = f"{base}/jobs/{job.job_id}"
         links = [{"title": "Job Status", "href": job_url, "rel": "self", "type": "application/json"}]
-        controls = {"running": ("cancel", "pause"), "accepted": ("cancel", "pause"),
-                    "paused": ("cancel", "resume"), "previewing": ("cancel", "skip-preview")}
-        rels = {"cancel": "canceler", "pause": "pauser", "resume": "resumer", "skip-preview": "preview-skipper"}
+        controls = {
+            "running": ("cancel", "pause"),
+            "accepted": ("cancel", "pause"),
+            "paused": ("cancel", "resume"),
+            "previewing": ("cancel", "skip-preview"),
+        }
+        rels = {
+            "cancel": "canceler",
+            "pause": "pauser",
+            "resume": "resumer",
+            "skip-preview": "preview-skipper",
+        }
         for action in controls.get(status, ()):
-            links.append({"title": action, "href": f"{job_url}/{action}", "rel": rels[action], "type": "application/json"})
-        body: dict = {"username": EMULATOR_USER, "status": status, "progress": progress, "jobID": job.job_id,
-                      "createdAt": _iso(job.created_at), "updatedAt": _iso(datetime.now(timezone.utc)),
-                      "dataExpiration": _iso(job.created_at + timedelta(days=30)), "labels": [],
-                      "request": job.request_url, "numInputGranules": len(job.results)}
-        messages = {"accepted": "The job has been accepted and is waiting to be processed",
-                    "running": "The job is being processed", "paused": "The job is paused",
-                    "previewing": "The job is generating a preview before auto-pausing",
-                    "successful": "The job has completed successfully", "canceled": "Canceled by user.",
-                    "complete_with_errors": "The job has completed with errors. See the errors field for more details",
-                    "failed": "Variable subsetter failed: emulated service error on 1 of 1 granules"}
+            links.append(
+                {
+                    "title": action,
+                    "href": f"{job_url}/{action}",
+                    "rel": rels[action],
+                    "type": "application/json",
+                }
+            )
+        body: dict = {
+            "username": EMULATOR_USER,
+            "status": status,
+            "progress": progress,
+            "jobID": job.job_id,
+            "createdAt": _iso(job.created_at),
+            "updatedAt": _iso(datetime.now(UTC)),
+            "dataExpiration": _iso(job.created_at + timedelta(days=30)),
+            "labels": [],
+            "request": job.request_url,
+            "numInputGranules": len(job.results),
+        }
+        messages = {
+            "accepted": "The job has been accepted and is waiting to be processed",
+            "running": "The job is being processed",
+            "paused": "The job is paused",
+            "previewing": "The job is generating a preview before auto-pausing",
+            "successful": "The job has completed successfully",
+            "canceled": "Canceled by user.",
+            "complete_with_errors": "The job has completed with errors. See the errors field for more details",
+            "failed": "Variable subsetter failed: emulated service error on 1 of 1 granules",
+        }
         body["message"] = messages[status]
         if status in ("failed", "complete_with_errors"):
-            body["errors"] = [{"url": "https://data.asdc.earthdata.nasa.gov/emulated/granule.nc",
-                               "message": "WorkItem failed: emulated service error"}]
+            body["errors"] = [
+                {
+                    "url": "https://data.asdc.earthdata.nasa.gov/emulated/granule.nc",
+                    "message": "WorkItem failed: emulated service error",
+                }
+            ]
         if status in ("successful", "complete_with_errors"):
-            results = job.results[:1] if status == "complete_with_errors" and len(job.results) > 1 else job.results
+            results = (
+                job.results[:1] if status == "complete_with_errors" and len(job.results) > 1 else job.results
+            )
             pages = max((len(results) + limit - 1) // limit, 1)
             for result in results[(page - 1) * limit : page * limit]:
-                links.append({"href": f"{base}/service-results/{result.key}", "title": result.name,
-                              "type": "image/tiff", "rel": "data", "bbox": list(result.bbox),
-                              "temporal": {"start": _iso(result.hour), "end": _iso(result.hour + timedelta(hours=1))}})
-            links.append({"href": f"{base}/stac/{job.job_id}/", "title": "STAC catalog", "rel": "stac-catalog-json",
-                          "type": "application/json"})
+                links.append(
+                    {
+                        "href": f"{base}/service-results/{result.key}",
+                        "title": result.name,
+                        "type": "image/tiff",
+                        "rel": "data",
+                        "bbox": list(result.bbox),
+                        "temporal": {
+                            "start": _iso(result.hour),
+                            "end": _iso(result.hour + timedelta(hours=1)),
+                        },
+                    }
+                )
+            links.append(
+                {
+                    "href": f"{base}/stac/{job.job_id}/",
+                    "title": "STAC catalog",
+                    "rel": "stac-catalog-json",
+                    "type": "application/json",
+                }
+            )
+
             def page_link(rel: str, number: int) -> dict:
-                return {"href": f"{job_url}?{urlencode({'page': number, 'limit': limit})}", "rel": rel,
-                        "title": f"The {rel} page", "type": "application/json"}
+                return {
+                    "href": f"{job_url}?{urlencode({'page': number, 'limit': limit})}",
+                    "rel": rel,
+                    "title": f"The {rel} page",
+                    "type": "application/json",
+                }
+
             if pages > 1:
                 links.append(page_link("first", 1))
                 if page > 1:
@@ -280,9 +373,15 @@ class HarmonyHandler(_Base):
         if key not in self.state.results:
             return self.send_error_json(404, "NotFoundError", "The requested file could not be found")
         expires = int(time.time()) + 3600
-        query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Expires": "3600",
-                           "X-Amz-Credential": "ASIAEMULATOR/20240101/us-west-2/s3/aws4_request",
-                           "X-Amz-Date": str(expires), "X-Amz-Signature": self.state.sign(key, expires)})
+        query = urlencode(
+            {
+                "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                "X-Amz-Expires": "3600",
+                "X-Amz-Credential": "ASIAEMULATOR/20240101/us-west-2/s3/aws4_request",
+                "X-Amz-Date": str(expires),
+                "X-Amz-Signature": self.state.sign(key, expires),
+            }
+        )
         return self.redirect(307, f"{self.emulator.files_url}/{key}?{query}")
 
     def send_file_bytes(self, data: bytes) -> None:
@@ -316,13 +415,22 @@ class FilesHandler(_Base):
         key = url.path.lstrip("/")
         if "Authorization" in self.headers:
             self.state.stats["auth_header_on_files_host"] += 1
-            return self.send_json(400, {"Code": "InvalidArgument",
-                                        "Message": "Only one auth mechanism allowed; only the X-Amz-Algorithm "
-                                                   "query parameter or the Authorization header should be specified"})
+            return self.send_json(
+                400,
+                {
+                    "Code": "InvalidArgument",
+                    "Message": "Only one auth mechanism allowed; only the X-Amz-Algorithm "
+                    "query parameter or the Authorization header should be specified",
+                },
+            )
         result = self.state.results.get(key)
         expires = params.get("X-Amz-Date", "0")
-        if result is None or params.get("X-Amz-Signature") != self.state.sign(key, int(expires) if expires.isdigit() else 0):
-            return self.send_json(403, {"Code": "AccessDenied", "Message": "Request has expired or signature mismatch"})
+        if result is None or params.get("X-Amz-Signature") != self.state.sign(
+            key, int(expires) if expires.isdigit() else 0
+        ):
+            return self.send_json(
+                403, {"Code": "AccessDenied", "Message": "Request has expired or signature mismatch"}
+            )
         self.state.stats["file_downloads"] += 1
         data = result.body()
         if result.file_fault == "corrupt":
@@ -377,12 +485,12 @@ def _parse_subsets(values: list[str]) -> dict[str, tuple]:
 
 def _parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _scan_hours(start: datetime, end: datetime) -> list[datetime]:
     """Hours in [start, end) in which TEMPO scanned North America (one granule each)."""
-    hour = start.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     hours = []
     while hour < end:
         if hour.hour in SCAN_HOURS_UTC and hour + timedelta(hours=1) > start:
@@ -392,7 +500,7 @@ def _scan_hours(start: datetime, end: datetime) -> list[datetime]:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def main() -> None:

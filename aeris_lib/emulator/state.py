@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from aeris_lib.emulator.granules import render_geotiff
@@ -75,7 +75,7 @@ class Job:
     final_status: str = "successful"
     status_override: str | None = None  # paused, previewing, canceled: held until an action
     started: float = field(default_factory=time.monotonic)
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     paused_elapsed: float = 0.0
 
     def status(self) -> tuple[str, int]:
@@ -163,7 +163,7 @@ class EmulatorState:
     def create_token(self) -> tuple[str, date]:
         with self.lock:
             token = "eyJ" + secrets.token_urlsafe(48)
-            self.tokens[token] = datetime.now(timezone.utc).date() + timedelta(days=60)
+            self.tokens[token] = datetime.now(UTC).date() + timedelta(days=60)
             self.stats["tokens_issued"] += 1
             return token, self.tokens[token]
 
@@ -187,15 +187,25 @@ class EmulatorState:
             self.results[key] = result
         return result
 
-    def create_job(self, request_url: str, collection: str, variable: str, bbox: tuple, hours: list[datetime],
-                   skip_preview: bool) -> Job:
+    def create_job(
+        self,
+        request_url: str,
+        collection: str,
+        variable: str,
+        bbox: tuple,
+        hours: list[datetime],
+        skip_preview: bool,
+    ) -> Job:
         job_id = str(uuid.uuid4())
         results = [self.add_result(collection, variable, bbox, h, job_id) for h in hours]
         job = Job(job_id, request_url, results, self.job_seconds)
         if self.take_fault("slow_job", collection, variable):
             job.duration_s = self.slow_job_seconds
-        for fault, final in (("job_failed", "failed"), ("job_canceled", "canceled"),
-                             ("complete_with_errors", "complete_with_errors")):
+        for fault, final in (
+            ("job_failed", "failed"),
+            ("job_canceled", "canceled"),
+            ("complete_with_errors", "complete_with_errors"),
+        ):
             if self.take_fault(fault, collection, variable):
                 job.final_status = final
         if self.take_fault("paused", collection, variable):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import requests
 
@@ -25,7 +25,7 @@ class Token:
     expires: date | None = None
 
     def expired(self, today: date | None = None) -> bool:
-        today = today or datetime.now(timezone.utc).date()
+        today = today or datetime.now(UTC).date()
         return self.expires is not None and self.expires <= today
 
 
@@ -110,7 +110,9 @@ class TokenProvider:
         try:
             response = self._session.post(url, auth=(self._username, self._password), timeout=self._timeout)
         except requests.RequestException as error:
-            raise EarthdataLoginError(f"Earthdata Login unreachable at {self.urs_url}: {type(error).__name__}") from None
+            raise EarthdataLoginError(
+                f"Earthdata Login unreachable at {self.urs_url}: {type(error).__name__}"
+            ) from None
         if response.status_code == 401:
             raise EarthdataLoginError(
                 f"Earthdata Login rejected the username/password for user {self._username!r}", status=401

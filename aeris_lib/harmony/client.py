@@ -31,7 +31,24 @@ MAX_REDIRECTS = 5
 JOB_PAGE_LIMIT = 2000
 
 
-def build_session(*, retries: int = 5, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> requests.Session:
+class RedactQueryStrings(logging.Filter):
+    """Drops query strings from urllib3's request log lines: pre-signed URLs carry credentials there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.split("?", 1)[0] + "?…" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactQueryStrings())
+
+
+def build_session(
+    *, retries: int = 5, backoff_factor: float = 1.0, backoff_max: float = 60.0
+) -> requests.Session:
     """A session whose GETs retry transient failures; POSTs are never retried."""
     retry = Retry(
         total=retries,
@@ -117,7 +134,9 @@ class HarmonyClient:
                     timeout=self.timeout,
                 )
             except requests.RequestException as error:
-                raise HarmonyError(f"Harmony unreachable at {safe_url(url)}: {type(error).__name__}: {error}") from None
+                raise HarmonyError(
+                    f"Harmony unreachable at {safe_url(url)}: {type(error).__name__}: {error}"
+                ) from None
             if response.status_code != 401 or attempt == 2:
                 break
             response.close()
@@ -214,10 +233,14 @@ class HarmonyClient:
                 job = self.control_job(job_id, "skip-preview")
             elif job.status is JobStatus.PAUSED:
                 if not resume_paused:
-                    raise HarmonyJobFailed(job_id, "job is paused; resume it or allow resuming", status="paused")
+                    raise HarmonyJobFailed(
+                        job_id, "job is paused; resume it or allow resuming", status="paused"
+                    )
                 job = self.control_job(job_id, "resume")
             if time.monotonic() + interval > deadline:
-                raise HarmonyJobFailed(job_id, f"not finished after {timeout:.0f} s ({job.progress}%)", status="timeout")
+                raise HarmonyJobFailed(
+                    job_id, f"not finished after {timeout:.0f} s ({job.progress}%)", status="timeout"
+                )
             time.sleep(interval)
             interval = min(interval * 2, poll_max)
 
@@ -230,9 +253,13 @@ class HarmonyClient:
                 response = self._get(current, stream=True)
             else:
                 try:
-                    response = self.session.get(current, allow_redirects=False, stream=True, timeout=self.timeout)
+                    response = self.session.get(
+                        current, allow_redirects=False, stream=True, timeout=self.timeout
+                    )
                 except requests.RequestException as error:
-                    raise DownloadError(f"download from {safe_url(current)} failed: {type(error).__name__}") from None
+                    raise DownloadError(
+                        f"download from {safe_url(current)} failed: {type(error).__name__}"
+                    ) from None
             if response.status_code in (301, 302, 303, 307, 308):
                 response.close()
                 current = urljoin(current, response.headers["Location"])
@@ -264,7 +291,9 @@ def check_job_result(job: Job) -> Job:
     if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
         raise HarmonyJobFailed(job.job_id, job.error_summary() or "no message", status=job.status.value)
     if not job.data_links:
-        raise HarmonyJobFailed(job.job_id, f"{job.status.value} but produced no data links", status=job.status.value)
+        raise HarmonyJobFailed(
+            job.job_id, f"{job.status.value} but produced no data links", status=job.status.value
+        )
     if job.status is JobStatus.COMPLETE_WITH_ERRORS:
         log.warning("Harmony job %s completed with errors: %s", job.job_id, job.error_summary())
     return job

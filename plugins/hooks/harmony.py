@@ -70,8 +70,15 @@ class HarmonyHook(BaseHook):
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         return {
             "hidden_fields": ["schema", "port"],
-            "relabeling": {"host": "Harmony URL", "login": "Earthdata username", "password": "Earthdata password"},
-            "placeholders": {"host": DEFAULT_HARMONY_URL, "extra": '{"urs_url": "https://urs.earthdata.nasa.gov"}'},
+            "relabeling": {
+                "host": "Harmony URL",
+                "login": "Earthdata username",
+                "password": "Earthdata password",
+            },
+            "placeholders": {
+                "host": DEFAULT_HARMONY_URL,
+                "extra": '{"urs_url": "https://urs.earthdata.nasa.gov"}',
+            },
         }
 
     @cached_property
@@ -82,7 +89,11 @@ class HarmonyHook(BaseHook):
     def client(self) -> HarmonyClient:
         s = self.settings
         tokens = TokenProvider(
-            s.urs_url, bearer_token=s.token, username=s.username, password=s.password, on_new_token=mask_secret
+            s.urs_url,
+            bearer_token=s.token,
+            username=s.username,
+            password=s.password,
+            on_new_token=mask_secret,
         )
         return HarmonyClient(s.base_url, tokens)
 

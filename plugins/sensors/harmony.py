@@ -8,12 +8,12 @@ from typing import Any
 
 from airflow.sdk import BaseOperatorLink, BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException
+from hooks.harmony import HarmonyHook
+from triggers.harmony import HarmonyJobTrigger
 
 from aeris_lib.harmony.client import check_job_result
 from aeris_lib.harmony.errors import HarmonyJobFailed
 from aeris_lib.harmony.models import JobStatus
-from hooks.harmony import HarmonyHook
-from triggers.harmony import HarmonyJobTrigger
 
 
 class HarmonyJobLink(BaseOperatorLink):
@@ -111,5 +111,10 @@ class HarmonyJobSensor(BaseSensorOperator):
             raise AirflowException(
                 f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}"
             )
-        self.log.info("Harmony job %s %s: %d data link(s)", event["job_id"], event["job_status"], len(event["data_links"]))
+        self.log.info(
+            "Harmony job %s %s: %d data link(s)",
+            event["job_id"],
+            event["job_status"],
+            len(event["data_links"]),
+        )
         return event["data_links"]

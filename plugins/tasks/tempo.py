@@ -6,22 +6,22 @@ import logging
 import os
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Asset, Variable, get_current_context, task
-from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from hooks.harmony import HarmonyHook
 
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.db.routes import recompute_route_exposure
 from aeris_lib.gases import GAS_NAMES, build_catalog
 from aeris_lib.harmony.client import safe_url
-from aeris_lib.harmony.errors import RequestValidationError
+from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
-from hooks.harmony import HarmonyHook
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ def _resolve_hour(params: dict, context: dict) -> datetime:
             hour = datetime.fromisoformat(str(params["hour"]).replace("Z", "+00:00"))
         except ValueError:
             raise AirflowException(f"param 'hour': not an ISO date-time: {params['hour']!r}") from None
-        hour = hour if hour.tzinfo else hour.replace(tzinfo=timezone.utc)
+        hour = hour if hour.tzinfo else hour.replace(tzinfo=UTC)
     elif context.get("data_interval_start"):
         hour = context["data_interval_start"]
     else:
-        hour = datetime.now(timezone.utc) - timedelta(hours=1)
-    return hour.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        hour = datetime.now(UTC) - timedelta(hours=1)
+    return hour.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @task
@@ -87,9 +87,16 @@ def plan(**context: Any) -> list[dict[str, Any]]:
         applied = apply_migrations(conn)
     finally:
         conn.close()
-    log.info("Plan: hour %s, gases %s, bbox %s; schema %s", hour.isoformat(), ",".join(gases), list(bbox),
-             f"migrated ({', '.join(applied)})" if applied else "up to date")
-    return [{**catalog[g].to_dict(), "hour": hour.isoformat(), "bbox": [float(v) for v in bbox]} for g in gases]
+    log.info(
+        "Plan: hour %s, gases %s, bbox %s; schema %s",
+        hour.isoformat(),
+        ",".join(gases),
+        list(bbox),
+        f"migrated ({', '.join(applied)})" if applied else "up to date",
+    )
+    return [
+        {**catalog[g].to_dict(), "hour": hour.isoformat(), "bbox": [float(v) for v in bbox]} for g in gases
+    ]
 
 
 def _catalog_file() -> str | None:
@@ -117,11 +124,21 @@ def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
     hook = HarmonyHook()
     if not product.get("verified", True):
         log.warning("%s: %s", product["gas"], product.get("note") or "catalog entry is unverified")
-    outcome = hook.client.submit(request)
+    try:
+        outcome = hook.client.submit(request)
+    except HarmonyError as error:
+        if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+            # A rejected request (unknown collection, bad subset) fails the same way on every retry.
+            raise AirflowFailException(f"{product['gas']}: {error}") from None
+        raise
     if isinstance(outcome, NoData):
-        raise AirflowSkipException(f"{product['gas']} {hour:%Y-%m-%d %H}:00 UTC: Harmony has no granule ({outcome.message})")
+        raise AirflowSkipException(
+            f"{product['gas']} {hour:%Y-%m-%d %H}:00 UTC: Harmony has no granule ({outcome.message})"
+        )
     if not isinstance(outcome, JobRef):
-        raise AirflowException(f"expected an asynchronous Harmony job (forceAsync), got {type(outcome).__name__}")
+        raise AirflowException(
+            f"expected an asynchronous Harmony job (forceAsync), got {type(outcome).__name__}"
+        )
     log.info("%s: Harmony job %s submitted", product["gas"], outcome.job_url)
     return {"gas": product["gas"], "job_id": outcome.job_id, "job_url": outcome.job_url}
 
@@ -139,8 +156,14 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         started = time.monotonic()
         download = HarmonyHook().client.download(data_links[0], Path(tmp) / "granule.tif")
-        log.info("%s: downloaded %s bytes from %s in %.1f s (sha256 %s)", product["gas"], f"{download.size_bytes:,}",
-                 safe_url(data_links[0]), time.monotonic() - started, download.sha256[:16])
+        log.info(
+            "%s: downloaded %s bytes from %s in %.1f s (sha256 %s)",
+            product["gas"],
+            f"{download.size_bytes:,}",
+            safe_url(data_links[0]),
+            time.monotonic() - started,
+            download.sha256[:16],
+        )
         s3.load_file(download.path, key=key, bucket_name=bucket, replace=True)
     log.info("%s: audit copy at s3://%s/%s", product["gas"], bucket, key)
     return {"bucket": bucket, "key": key, "sha256": download.sha256, "bytes": download.size_bytes}
@@ -167,8 +190,14 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
             conn.close()
     log.info(
         "%s %s: %s cells read, %s fill skipped, %s flagged implausible, %s rows loaded in %.1f s (%s rows/s)",
-        gas, hour.isoformat(), f"{result.cells_read:,}", f"{result.cells_skipped:,}", f"{result.cells_flagged:,}",
-        f"{result.rows_written:,}", result.duration_s, f"{result.rows_per_s:,.0f}",
+        gas,
+        hour.isoformat(),
+        f"{result.cells_read:,}",
+        f"{result.cells_skipped:,}",
+        f"{result.cells_flagged:,}",
+        f"{result.rows_written:,}",
+        result.duration_s,
+        f"{result.rows_per_s:,.0f}",
     )
     context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_written}
     return {"gas": gas, "hour": hour.isoformat(), "rows": result.rows_written, "key": staged["key"]}
@@ -187,10 +216,17 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
         result = recompute_route_exposure(conn, datetime.fromisoformat(loaded[0]["hour"]))
     finally:
         conn.close()
-    log.info("Recomputed exposure for %d saved routes (%s) in %.2f s", result.routes_updated,
-             ", ".join(f"{i['gas']}={i['rows']:,}" for i in loaded), result.duration_s)
-    return {"hour": loaded[0]["hour"], "routes_updated": result.routes_updated,
-            "gases": {i["gas"]: i["rows"] for i in loaded}}
+    log.info(
+        "Recomputed exposure for %d saved routes (%s) in %.2f s",
+        result.routes_updated,
+        ", ".join(f"{i['gas']}={i['rows']:,}" for i in loaded),
+        result.duration_s,
+    )
+    return {
+        "hour": loaded[0]["hour"],
+        "routes_updated": result.routes_updated,
+        "gases": {i["gas"]: i["rows"] for i in loaded},
+    }
 
 
 @task
@@ -202,8 +238,11 @@ def publish_last_update(recomputed: dict[str, Any]) -> None:
     try:
         RedisHook(redis_conn_id=REDIS_CONN_ID).get_conn().set(LAST_UPDATE_KEY, hour, ex=3600)
     except Exception as error:  # any client/connection error: the data is loaded either way
-        log.warning("Could not set Redis %s (%s: %s); the data is loaded", LAST_UPDATE_KEY, type(error).__name__, error)
+        log.warning(
+            "Could not set Redis %s (%s: %s); the data is loaded",
+            LAST_UPDATE_KEY,
+            type(error).__name__,
+            error,
+        )
         return
     log.info("Redis %s = %s (TTL 3600 s)", LAST_UPDATE_KEY, hour)
-
-

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+from hooks.harmony import HarmonySettings
 
 from aeris_lib.harmony.auth import FIND_OR_CREATE_PATH, parse_token
 from aeris_lib.harmony.models import Job, JobStatus
-from hooks.harmony import HarmonySettings
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 
@@ -64,7 +64,9 @@ class HarmonyJobTrigger(BaseTrigger):
         )
 
     def _error(self, job_status: str, message: str) -> TriggerEvent:
-        return TriggerEvent({"status": "error", "job_id": self.job_id, "job_status": job_status, "message": message})
+        return TriggerEvent(
+            {"status": "error", "job_id": self.job_id, "job_status": job_status, "message": message}
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         try:
@@ -82,8 +84,11 @@ class HarmonyJobTrigger(BaseTrigger):
             token = settings.token or await self._obtain_token(session, settings)
             refreshed = False
             while True:
-                async with session.get(job_url, headers={"Authorization": f"Bearer {token}"},
-                                       params={"page": "1", "limit": "2000"}) as response:
+                async with session.get(
+                    job_url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    params={"page": "1", "limit": "2000"},
+                ) as response:
                     if response.status == 401 and not refreshed and settings.username:
                         token, refreshed = await self._obtain_token(session, settings), True
                         continue
@@ -91,12 +96,20 @@ class HarmonyJobTrigger(BaseTrigger):
                         body = None
                     elif response.status >= 400:
                         text = (await response.text())[:300]
-                        return self._error("http_error", f"GET {job_url} answered HTTP {response.status}: {text}")
+                        return self._error(
+                            "http_error", f"GET {job_url} answered HTTP {response.status}: {text}"
+                        )
                     else:
                         body = await response.json()
                 if body is not None:
                     job = Job.from_json(body)
-                    self.log.info("Harmony job %s: %s, %s%% (%s)", self.job_id, job.status.value, job.progress, job.message)
+                    self.log.info(
+                        "Harmony job %s: %s, %s%% (%s)",
+                        self.job_id,
+                        job.status.value,
+                        job.progress,
+                        job.message,
+                    )
                     event = await self._decide(session, job, job_url, token)
                     if event is not None:
                         return event
@@ -105,7 +118,9 @@ class HarmonyJobTrigger(BaseTrigger):
                 await asyncio.sleep(interval)
                 interval = min(interval * 2, self.max_poll_interval)
 
-    async def _decide(self, session: aiohttp.ClientSession, job: Job, job_url: str, token: str) -> TriggerEvent | None:
+    async def _decide(
+        self, session: aiohttp.ClientSession, job: Job, job_url: str, token: str
+    ) -> TriggerEvent | None:
         status = job.status
         if status in (JobStatus.FAILED, JobStatus.CANCELED):
             return self._error(status.value, job.error_summary() or "no message")
@@ -113,9 +128,15 @@ class HarmonyJobTrigger(BaseTrigger):
             links = [link.href for link in job.data_links]
             if not links:
                 return self._error(status.value, "job finished without data links")
-            return TriggerEvent({"status": "success", "job_id": self.job_id, "job_status": status.value,
-                                 "message": job.error_summary() if job.errors else job.message,
-                                 "data_links": links})
+            return TriggerEvent(
+                {
+                    "status": "success",
+                    "job_id": self.job_id,
+                    "job_status": status.value,
+                    "message": job.error_summary() if job.errors else job.message,
+                    "data_links": links,
+                }
+            )
         action = None
         if status is JobStatus.PREVIEWING:
             if not self.skip_preview:
@@ -127,8 +148,9 @@ class HarmonyJobTrigger(BaseTrigger):
             action = "resume"
         if action:
             self.log.info("Harmony job %s is %s: sending %s", self.job_id, status.value, action)
-            async with session.post(f"{job_url}/{action}", headers={"Authorization": f"Bearer {token}"},
-                                    allow_redirects=False) as response:
+            async with session.post(
+                f"{job_url}/{action}", headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
+            ) as response:
                 if response.status >= 400 and response.status != 409:
                     return self._error(status.value, f"{action} answered HTTP {response.status}")
         return None

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import pytest
+
+from aeris_lib.emulator.server import HarmonyEmulator
+from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.client import HarmonyClient, build_session
+
+
+@pytest.fixture
+def emulator():
+    """A fresh emulator on free ports (real HTTP), so faults and stats belong to one test."""
+    server = HarmonyEmulator(job_seconds=0.5).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(emulator) -> HarmonyClient:
+    tokens = TokenProvider(emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
+    return HarmonyClient(emulator.base_url, tokens, session=build_session(backoff_factor=0.1))

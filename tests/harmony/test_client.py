@@ -1,0 +1,174 @@
+"""The Harmony client against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from aeris_lib.emulator.granules import render_geotiff
+from aeris_lib.gases import DEFAULT_CATALOG
+from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, RequestValidationError
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.errors import DownloadError, EarthdataLoginError, HarmonyError, HarmonyJobFailed
+from aeris_lib.harmony.request import BBox
+
+HOUR = datetime(2024, 9, 1, 15, tzinfo=UTC)
+SMALL = BBox(-100.0, 30.0, -98.0, 32.0)
+
+
+def request(gas: str = "NO2", hour: datetime = HOUR, **kwargs) -> RangesetRequest:
+    product = DEFAULT_CATALOG[gas]
+    return RangesetRequest(
+        product.collection_id, (product.variable,), SMALL, hour, hour + timedelta(hours=1), **kwargs
+    )
+
+
+def set_faults(emulator, *rules: dict) -> None:
+    req = urllib.request.Request(
+        f"{emulator.base_url}/_emulator/faults",
+        data=json.dumps(list(rules)).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(req).read()
+
+
+def stats(emulator) -> dict:
+    return json.loads(urllib.request.urlopen(f"{emulator.base_url}/_emulator/stats").read())
+
+
+def test_url_matches_the_ogc_pattern():
+    url = request().url("https://harmony.earthdata.nasa.gov")
+    assert url == (
+        "https://harmony.earthdata.nasa.gov/C2930763263-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
+        "product%2Fvertical_column_troposphere/coverage/rangeset?subset=lon(-100:-98)&subset=lat(30:32)"
+        "&subset=time(%222024-09-01T15:00:00Z%22:%222024-09-01T16:00:00Z%22)&format=image/tiff"
+    )
+
+
+def test_request_reports_every_problem_at_once():
+    with pytest.raises(RequestValidationError) as info:
+        RangesetRequest("", (), BBox(-200, 50, 10, 40), HOUR.replace(tzinfo=None), HOUR, format="netcdf")
+    problems = " | ".join(info.value.problems)
+    for expected in ("collection_id", "variables", "bbox.west", "start must be timezone-aware", "format"):
+        assert expected in problems
+
+
+@pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
+@pytest.mark.parametrize("force_async", [False, True], ids=["sync", "async"])
+def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_async):
+    outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif")
+    product = DEFAULT_CATALOG[gas]
+    expected = render_geotiff(product.collection_id, product.variable, (-100.0, 30.0, -98.0, 32.0), HOUR)
+    assert outcome.sha256 == hashlib.sha256(expected).hexdigest()
+    assert outcome.size_bytes == len(expected)
+
+
+def test_pm_unverified_collection_fails_on_its_own(client, tmp_path):
+    with pytest.raises(HarmonyError, match="C2930763266-LARC_CLOUD") as info:
+        client.submit(request("PM"))
+    assert info.value.status == 404
+
+
+def test_night_hour_is_no_data_not_an_error(client):
+    assert client.submit(request(hour=HOUR.replace(hour=4))) == NoData("No matching granules found.")
+
+
+def test_no_data_on_demand(client, emulator):
+    set_faults(emulator, {"fault": "no_data", "times": 1})
+    assert isinstance(client.submit(request()), NoData)
+
+
+def test_job_links_follow_every_page(client):
+    ref = client.submit(
+        RangesetRequest(
+            DEFAULT_CATALOG["NO2"].collection_id,
+            (DEFAULT_CATALOG["NO2"].variable,),
+            SMALL,
+            HOUR,
+            HOUR + timedelta(hours=3),
+        )
+    )
+    assert isinstance(ref, JobRef)
+    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    import aeris_lib.harmony.client as module
+
+    original = module.JOB_PAGE_LIMIT
+    module.JOB_PAGE_LIMIT = 1
+    try:
+        paged = client.get_job(ref.job_id)
+    finally:
+        module.JOB_PAGE_LIMIT = original
+    assert len(job.data_links) == len(paged.data_links) == 3
+
+
+@pytest.mark.parametrize("fault", ["429", "503", "reset"])
+def test_transient_failures_are_retried_to_success(client, emulator, tmp_path, fault):
+    set_faults(emulator, {"fault": fault, "times": 2})
+    assert client.fetch(request(force_async=True), tmp_path / "x.tif").size_bytes > 0
+
+
+@pytest.mark.parametrize(("fault", "status"), [("job_failed", "failed"), ("job_canceled", "canceled")])
+def test_failed_and_canceled_jobs_raise_typed_errors(client, emulator, fault, status):
+    set_faults(emulator, {"fault": fault})
+    ref = client.submit(request(force_async=True))
+    with pytest.raises(HarmonyJobFailed) as info:
+        client.wait_for_job(ref.job_id, poll_initial=0.2)
+    assert info.value.job_status == status and info.value.job_id == ref.job_id
+
+
+def test_paused_job_errors_unless_resumed(client, emulator):
+    set_faults(emulator, {"fault": "paused", "times": 2})
+    ref = client.submit(request(force_async=True))
+    with pytest.raises(HarmonyJobFailed, match="paused"):
+        client.wait_for_job(ref.job_id, poll_initial=0.2)
+    ref = client.submit(request(force_async=True))
+    assert client.wait_for_job(ref.job_id, poll_initial=0.2, resume_paused=True).data_links
+
+
+def test_expired_token_is_refreshed_exactly_once(client, emulator, tmp_path):
+    client.tokens.get()
+    set_faults(emulator, {"fault": "expired_token", "times": 1})
+    assert client.fetch(request(), tmp_path / "x.tif").size_bytes > 0
+    assert client.tokens.refresh_count == 1
+    assert stats(emulator)["tokens_issued"] == 2
+
+
+def test_bearer_token_without_credentials_gives_a_clear_error(emulator):
+    tokens = TokenProvider(emulator.base_url, bearer_token="eyJexpired")
+    with pytest.raises(EarthdataLoginError, match="BEARER_TOKEN"):
+        HarmonyClient(emulator.base_url, tokens).submit(request())
+
+
+@pytest.mark.parametrize("fault", ["truncated", "corrupt"])
+def test_bad_downloads(client, emulator, tmp_path, fault):
+    set_faults(emulator, {"fault": fault, "times": 1})
+    dest = tmp_path / "x.tif"
+    if fault == "truncated":
+        with pytest.raises(DownloadError, match="truncated|broke"):
+            client.fetch(request(), dest)
+        assert not dest.exists()
+    else:
+        from aeris_lib.raster import RasterError, inspect
+
+        client.fetch(request(), dest)
+        with pytest.raises(RasterError, match="not a readable GeoTIFF"):
+            inspect(str(dest))
+
+
+def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged(
+    client, emulator, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client.fetch(request(), tmp_path / "x.tif")
+    client.fetch(request(force_async=True), tmp_path / "y.tif")
+    assert stats(emulator)["auth_header_on_files_host"] == 0
+    token = client.tokens.get()
+    for record in caplog.records:
+        text = record.getMessage()
+        assert token not in text and "aeris-emulator-password" not in text and "X-Amz-Signature" not in text

@@ -92,12 +92,19 @@ def _smooth_field(
     return field
 
 
-def render_values(collection_id: str, variable: str, window: Window, hour: datetime) -> np.ndarray:
-    """The float32 grid (fill where cloudy) for one variable and hour over `window`."""
+def check_product(collection_id: str, variable: str) -> None:
+    """`GranuleError` ("... not found") unless the collection exists and carries the variable."""
     if collection_id not in COLLECTIONS:
-        raise GranuleError(f"collection {collection_id} not found")
+        raise GranuleError(
+            f"collection {collection_id} not found: it is not a collection this Harmony serves"
+        )
     if variable not in COLLECTIONS[collection_id]:
         raise GranuleError(f"variable {variable} not found in collection {collection_id}")
+
+
+def render_values(collection_id: str, variable: str, window: Window, hour: datetime) -> np.ndarray:
+    """The float32 grid (fill where cloudy) for one variable and hour over `window`."""
+    check_product(collection_id, variable)
     typical, spread, peak, cloud_fraction = VALUE_MODELS[variable]
     west, _, _, north = window.bounds
     lon = west + PIXEL * (np.arange(window.width) + 0.5)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from aeris_lib.emulator.granules import COLLECTIONS, SCAN_HOURS_UTC, GranuleError, grid_window
+from aeris_lib.emulator.granules import SCAN_HOURS_UTC, GranuleError, check_product, grid_window
 from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER, MAX_TOKENS, EmulatorState, Job
 
 log = logging.getLogger("aeris.emulator")
@@ -219,7 +219,7 @@ class HarmonyHandler(_Base):
             return self.send_error_json(400, "RequestValidationError", "No matching granules found.")
         try:
             grid_window(west, south, east, north)
-            _check_product(collection, variable)
+            check_product(collection, variable)
         except GranuleError as error:
             status, name = (
                 (404, "NotFoundError") if "not found" in str(error) else (400, "RequestValidationError")
@@ -444,13 +444,6 @@ class FilesHandler(_Base):
             self.wfile.flush()
             return self.reset_connection()
         self.wfile.write(data)
-
-
-def _check_product(collection: str, variable: str) -> None:
-    if collection not in COLLECTIONS:
-        raise GranuleError(f"collection {collection} not found: it is not a collection this Harmony serves")
-    if variable not in COLLECTIONS[collection]:
-        raise GranuleError(f"variable {variable} not found in collection {collection}")
 
 
 def _parse_subsets(values: list[str]) -> dict[str, tuple]:

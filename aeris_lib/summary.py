@@ -1,41 +1,118 @@
-"""Prints the short summary of README command 1: rows per gas, routes updated, audit files."""
+"""Prints the short summary of README command 1: what each gas did, rows, routes updated, audit files.
+
+Reads the run's task states from Airflow's metadata database and the load ledger from the AERIS
+database (plain SQL: this module must not import Airflow)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg2
 
+from aeris_lib.gases import build_catalog
 
-def main() -> None:
+GAS_TASKS = ("gas.submit_harmony_job", "gas.wait_for_harmony_job", "gas.stage_geotiff", "gas.load_gas_hour")
+
+
+def _airflow_dsn() -> str:
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+
+def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[str, tuple[str, str]]]:
+    """(run state, {gas: (the gas's furthest task, its state)}) of the latest run for `logical_date`."""
+    with psycopg2.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT run_id, state FROM dag_run WHERE dag_id = %s AND logical_date = %s ORDER BY id DESC LIMIT 1",
+            (dag_id, logical_date),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None, {}
+        run_id, state = row
+        cur.execute(
+            "SELECT task_id, rendered_map_index, state FROM task_instance"
+            " WHERE dag_id = %s AND run_id = %s AND task_id = ANY(%s) AND map_index >= 0",
+            (dag_id, run_id, list(GAS_TASKS)),
+        )
+        gases: dict[str, tuple[str, str]] = {}
+        for task_id, gas, ti_state in sorted(cur.fetchall(), key=lambda r: GAS_TASKS.index(r[0])):
+            if gas and ti_state and (gas not in gases or ti_state not in ("upstream_failed", "skipped")):
+                gases[gas] = (task_id.split(".", 1)[1], ti_state)
+        return state, gases
+
+
+def _error_from_log(log_path: str, gas: str) -> str:
+    """The last exception line naming `gas` in the run log (the task's own message)."""
+    try:
+        lines = Path(log_path).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    hits = [line.split("Exception: ", 1)[1] for line in lines if f"Exception: {gas}" in line]
+    return hits[-1] if hits else ""
+
+
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--logical-date", required=True, help="the run's logical date (end of its hour)")
     parser.add_argument("--log", required=True)
+    parser.add_argument("--dag-id", default="aeris_tempo_hourly")
     args = parser.parse_args()
-    hour = datetime.fromisoformat(args.logical_date) - timedelta(hours=1)
+    logical_date = datetime.fromisoformat(args.logical_date)
+    hour = logical_date - timedelta(hours=1)
+    state, tasks = run_states(args.dag_id, logical_date)
     with psycopg2.connect(os.environ["AERIS_DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT ON (gas_type) gas_type, status, rows_written, coalesce(error_message, '')"
             " FROM ingest_log WHERE obs_time = %s ORDER BY gas_type, started_at DESC",
             (hour,),
         )
-        ledger = cur.fetchall()
+        ledger = {gas: (status, rows, error) for gas, status, rows, error in cur.fetchall()}
         cur.execute("SELECT count(*) FROM saved_routes WHERE last_updated_at > now() - interval '1 hour'")
         routes = cur.fetchone()[0]
-    print(f"\nAERIS hourly run for {hour:%Y-%m-%d %H}:00-{hour + timedelta(hours=1):%H}:00 UTC")
-    for gas, status, rows, error in ledger:
-        print(f"  {gas:5} {status:8} {rows or 0:>10,} rows  {error[:100]}")
-    if not ledger:
-        print("  no gas was loaded (night hour, or every gas skipped/failed before loading)")
+    print(f"\nAERIS hourly run for {hour:%Y-%m-%d %H}:00-{hour + timedelta(hours=1):%H}:00 UTC: {state or 'not found'}")
+    for gas in sorted(set(tasks) | set(ledger)):
+        task, ti_state = tasks.get(gas, ("load_gas_hour", "?"))
+        status, rows, error = ledger.get(gas, (None, None, ""))
+        if ti_state == "success":
+            print(f"  {gas:5} loaded   {rows or 0:>10,} rows")
+        elif ti_state == "skipped":
+            print(f"  {gas:5} skipped  (no granule for this hour)")
+        else:
+            reason = error or _error_from_log(args.log, gas)
+            print(f"  {gas:5} {ti_state:8} at {task}: {reason[:160]}")
+    if not tasks and not ledger:
+        print("  no gas ran (see the log)")
     print(f"  saved routes updated: {routes}")
-    print(
-        f"  audit files: s3://{os.environ.get('AERIS_S3_BUCKET')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
-        f" at {os.environ.get('AERIS_S3_ENDPOINT_URL')}"
-    )
+    if os.environ.get("AERIS_STAGING", "s3") == "local":
+        where = f"{os.environ.get('AERIS_STAGING_DIR')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
+    else:
+        where = (
+            f"s3://{os.environ.get('AERIS_S3_BUCKET')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
+            f" (endpoint {os.environ.get('AERIS_S3_ENDPOINT_URL')})"
+        )
+    print(f"  audit files: {where}")
     print(f"  full Airflow log: {args.log}")
+    failed = sorted(gas for gas, (_, s) in tasks.items() if s not in ("success", "skipped"))
+    if state == "success" or state is None:
+        return 0 if state else 1
+    catalog_file = os.environ.get("AERIS_GAS_CATALOG_FILE")
+    catalog = build_catalog(Path(catalog_file).read_text() if catalog_file else None)
+    unverified = [gas for gas in failed if gas in catalog and not catalog[gas].verified]
+    if failed and unverified == failed:
+        # Expected out of the box: PM has no TEMPO product, so Harmony rejects its catalog entry.
+        print(
+            f"  the run is marked failed only because {', '.join(unverified)} (unverified catalog"
+            " entry) was rejected by Harmony; see README 'Gas catalog' to override or drop it"
+        )
+        return 0
+    print(f"  failed: {', '.join(failed) or 'see the log'}: the task logs say why")
+    return 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

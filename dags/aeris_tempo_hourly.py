@@ -17,6 +17,7 @@ Trigger manually with the form to ingest another hour, a subset of gases, or ano
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.providers.standard.operators.empty import EmptyOperator
@@ -31,7 +32,8 @@ from aeris_lib.gases import GAS_NAMES
 DEFAULT_ARGS = {
     "owner": "aeris-data",
     "retries": 2,
-    "retry_delay": timedelta(minutes=2),
+    # AERIS_RETRY_DELAY_SECONDS shortens the first retry delay (tests, demos); it doubles per try.
+    "retry_delay": timedelta(seconds=int(os.environ.get("AERIS_RETRY_DELAY_SECONDS") or 120)),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=30),

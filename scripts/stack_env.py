@@ -29,6 +29,7 @@ DEFAULTS = {
     "AERIS_HARMONY_FILES_PORT": "58081",
     "AIRFLOW_API_PORT": "8080",
     "AERIS_S3_BUCKET": "aeris-audit",
+    "AERIS_STAGING": "s3",
     "AWS_ACCESS_KEY_ID": "aeris-local",
     "AWS_SECRET_ACCESS_KEY": "aeris-local-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -124,6 +125,9 @@ def resolve(env: dict[str, str]) -> dict[str, str]:
     out = {key: env[key] for key in DEFAULTS}
     out["AERIS_PROJECT_ROOT"] = str(PROJECT_ROOT)
     out["AERIS_DATA_DIR"] = str(data_dir)
+    if env["AERIS_STAGING"] not in ("s3", "local"):
+        raise ConfigError(f"AERIS_STAGING must be 's3' or 'local', got {env['AERIS_STAGING']!r}")
+    out["AERIS_STAGING_DIR"] = env.get("AERIS_STAGING_DIR") or str(data_dir / "staging")
 
     out.update(_service_urls(env))
     out.update(_harmony(env))

@@ -6,6 +6,7 @@ import logging
 import os
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from airflow.sdk import Asset, Variable, get_current_context, task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 from hooks.harmony import HarmonyHook
+from tasks import staging
 
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.migrate import apply_migrations
@@ -26,7 +28,6 @@ from aeris_lib.harmony.request import BBox, RangesetRequest
 log = logging.getLogger(__name__)
 
 POSTGRES_CONN_ID = "aeris_postgres"
-S3_CONN_ID = "aeris_s3"
 REDIS_CONN_ID = "aeris_redis"
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # TEMPO L3 granules usually appear in Harmony/CMR 20-60 min after the scan ends; 45 min catches most
@@ -146,13 +147,8 @@ def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
 @task(map_index_template="{{ gas }}")
 def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, Any]:
     """Download the job's GeoTIFF and keep the audit copy in S3 (the load reads it from there)."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
     get_current_context()["gas"] = product["gas"]
-    hour = datetime.fromisoformat(product["hour"])
-    s3 = S3Hook(aws_conn_id=S3_CONN_ID)
-    bucket = os.environ.get("AERIS_S3_BUCKET", "aeris-audit")
-    key = audit_key(product["gas"], hour)
+    key = audit_key(product["gas"], datetime.fromisoformat(product["hour"]))
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         started = time.monotonic()
         download = HarmonyHook().client.download(data_links[0], Path(tmp) / "granule.tif")
@@ -164,15 +160,14 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, A
             time.monotonic() - started,
             download.sha256[:16],
         )
-        s3.load_file(download.path, key=key, bucket_name=bucket, replace=True)
-    log.info("%s: audit copy at s3://%s/%s", product["gas"], bucket, key)
-    return {"bucket": bucket, "key": key, "sha256": download.sha256, "bytes": download.size_bytes}
+        staged = staging.put(download.path, key)
+    log.info("%s: audit copy at %s", product["gas"], staged.uri)
+    return {**asdict(staged), "sha256": download.sha256, "bytes": download.size_bytes}
 
 
 @task(map_index_template="{{ gas }}", outlets=[POLLUTION_GRID])
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """COPY the staged GeoTIFF into PostGIS, replacing the gas-hour slice atomically."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     context = get_current_context()
@@ -180,9 +175,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     hour = datetime.fromisoformat(product["hour"])
     max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        path = S3Hook(aws_conn_id=S3_CONN_ID).download_file(
-            key=staged["key"], bucket_name=staged["bucket"], local_path=tmp, preserve_file_name=True
-        )
+        path = staging.fetch(staging.StagedObject(staged["store"], staged["bucket"], staged["key"]), Path(tmp))
         conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
         try:
             result = load_slice(conn, path, gas, hour, source_sha256=staged["sha256"], max_cells=max_cells)

@@ -1,0 +1,66 @@
+"""Where a gas-hour's GeoTIFF is kept between download and load: the S3 audit bucket, or a local
+directory when no object storage is configured (single-machine only: a Celery worker on another host
+cannot read it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+S3_CONN_ID = "aeris_s3"
+
+
+@dataclass(frozen=True)
+class StagedObject:
+    store: str  # "s3" or "local"
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}" if self.store == "s3" else str(Path(self.bucket) / self.key)
+
+
+def staging_mode() -> str:
+    mode = os.environ.get("AERIS_STAGING", "s3").strip().lower() or "s3"
+    if mode not in ("s3", "local"):
+        raise ValueError(f"AERIS_STAGING must be 's3' or 'local', got {mode!r}")
+    return mode
+
+
+def put(path: Path, key: str) -> StagedObject:
+    """Store `path` under `key` (replacing an earlier copy: a rerun writes the same key)."""
+    if staging_mode() == "local":
+        root = Path(os.environ.get("AERIS_STAGING_DIR", ".aeris/staging")).resolve()
+        target = root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)  # atomic: a reader never sees half a file
+        return StagedObject("local", str(root), key)
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    bucket = os.environ.get("AERIS_S3_BUCKET") or "aeris-audit"
+    S3Hook(aws_conn_id=S3_CONN_ID).load_file(str(path), key=key, bucket_name=bucket, replace=True)
+    return StagedObject("s3", bucket, key)
+
+
+def fetch(staged: StagedObject, directory: Path) -> Path:
+    """Copy a staged object into `directory` and return its local path."""
+    if staged.store == "local":
+        source = Path(staged.bucket) / staged.key
+        if not source.is_file():
+            raise FileNotFoundError(
+                f"staged file {source} is missing: local staging works on one machine only "
+                "(set AERIS_STAGING=s3 for a multi-worker deployment)"
+            )
+        return Path(shutil.copy(source, directory / source.name))
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    return Path(
+        S3Hook(aws_conn_id=S3_CONN_ID).download_file(
+            key=staged.key, bucket_name=staged.bucket, local_path=str(directory), preserve_file_name=True
+        )
+    )

@@ -201,7 +201,8 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
     """Recompute every saved route's exposure for the hour, once at least one gas loaded."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    loaded = [item for item in loads if item]
+    # When every gas was skipped Airflow hands over None rather than an empty list.
+    loaded = [item for item in (loads or []) if item]
     if not loaded:
         raise AirflowSkipException("no gas loaded for this hour: nothing to recompute")
     conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()

@@ -99,7 +99,7 @@ def aeris_tempo_hourly():
             timeout=2 * 3600,
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
         )
-        staged = tempo.stage_geotiff(product, links.output)
+        staged = tempo.stage_geotiff(product, links.output, job["job_url"])
         return tempo.load_gas_hour(product, staged)
 
     loads = gas_branch.expand(product=products)

@@ -31,8 +31,9 @@ POSTGRES_CONN_ID = "aeris_postgres"
 REDIS_CONN_ID = "aeris_redis"
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # TEMPO L3 granules usually appear in Harmony/CMR 20-60 min after the scan ends; 45 min catches most
-# on the first try, and retries with backoff absorb the late ones.
-DEFAULT_AVAILABILITY_DELAY_MINUTES = 45
+# on the first try, and retries with backoff absorb the late ones. AERIS_AVAILABILITY_DELAY_MINUTES
+# changes the default of the DAG's param (read when the DAG is parsed).
+DEFAULT_AVAILABILITY_DELAY_MINUTES = int(os.environ.get("AERIS_AVAILABILITY_DELAY_MINUTES") or 45)
 POLLUTION_GRID = Asset("pollution_grid")
 LAST_UPDATE_KEY = "tempo:last_update"
 
@@ -145,7 +146,7 @@ def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
 
 
 @task(map_index_template="{{ gas }}")
-def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, Any]:
+def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str = "") -> dict[str, Any]:
     """Download the job's GeoTIFF and keep the audit copy in S3 (the load reads it from there)."""
     get_current_context()["gas"] = product["gas"]
     key = audit_key(product["gas"], datetime.fromisoformat(product["hour"]))
@@ -162,7 +163,12 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str]) -> dict[str, A
         )
         staged = staging.put(download.path, key)
     log.info("%s: audit copy at %s", product["gas"], staged.uri)
-    return {**asdict(staged), "sha256": download.sha256, "bytes": download.size_bytes}
+    return {
+        **asdict(staged),
+        "sha256": download.sha256,
+        "bytes": download.size_bytes,
+        "job_url": job_url,
+    }
 
 
 @task(map_index_template="{{ gas }}", outlets=[POLLUTION_GRID])
@@ -182,9 +188,12 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         finally:
             conn.close()
     log.info(
-        "%s %s: %s cells read, %s fill skipped, %s flagged implausible, %s rows loaded in %.1f s (%s rows/s)",
+        "%s %s from Harmony job %s, %s: %s cells read, %s fill skipped, %s flagged implausible,"
+        " %s rows loaded in %.1f s (%s rows/s)",
         gas,
         hour.isoformat(),
+        staged.get("job_url") or "?",
+        staging.StagedObject(staged["store"], staged["bucket"], staged["key"]).uri,
         f"{result.cells_read:,}",
         f"{result.cells_skipped:,}",
         f"{result.cells_flagged:,}",

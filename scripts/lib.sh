@@ -49,7 +49,7 @@ ensure_venv() {
   local uv; uv="$(command -v uv || echo "python3 -m uv")"
   log "installing Python dependencies into .venv (pinned, requirements.txt)"
   [ -x "$venv/bin/python" ] || $uv venv -q --python 3.11 "$venv"
-  VIRTUAL_ENV="$venv" $uv pip install -q -r "$AERIS_ROOT/requirements.txt"
+  VIRTUAL_ENV="$venv" $uv pip sync -q "$AERIS_ROOT/requirements.txt"  # exactly the pins, nothing else
   echo "$want" > "$stamp"
 }
 

@@ -81,13 +81,13 @@ class AirflowCluster:
         for n in range(1, self.celery_workers + 1):
             # Separate working and temp directories: a task must not rely on another task's disk.
             home = self.workdir / f"worker{n}"
+            (home / "tmp").mkdir(parents=True, exist_ok=True)
             self._spawn(
                 f"worker{n}",
-                ["celery", "worker", "--hostname", f"aeris-worker{n}@%h", "--concurrency", "4"],
+                ["celery", "worker", "--celery-hostname", f"aeris-worker{n}@%h", "--concurrency", "4"],
                 home,
                 TMPDIR=str(home / "tmp"),
             )
-            (home / "tmp").mkdir(exist_ok=True)
         self.wait_for(self._healthy, 180, "the api-server to answer")
         return self
 

@@ -143,7 +143,9 @@ def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
 def _valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
     valid = np.isfinite(values) & (values > FILL_VALUE / 10)
     if nodata is not None and math.isfinite(nodata):
-        valid &= values != np.float32(nodata)
+        # Compare in the file's precision: -1e30 stored as float32 is not the float64 -1e30.
+        fill = values.dtype.type(nodata) if np.issubdtype(values.dtype, np.floating) else nodata
+        valid &= values != fill
     return valid
 
 
@@ -168,21 +170,22 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
         for top in range(0, info.height, step):
             height = min(step, info.height - top)
             try:
-                raw = src.read(1, window=Window(0, top, info.width, height)).astype(np.float64)
+                raw = src.read(1, window=Window(0, top, info.width, height))
             except RasterioIOError as error:
                 raise RasterError(
                     f"{info.path}: corrupt or truncated data near row {top} ({error})"
                 ) from None
             valid = _valid_mask(raw, info.nodata)
             if info.factor > 1:
-                raw, valid = _block_mean(raw, valid, info.factor)
+                raw, valid = _block_mean(raw.astype(np.float64), valid, info.factor)
             r, c = np.nonzero(valid)
-            values = raw[r, c]
+            native = raw[r, c]  # classified in the file's own precision (see classify_array)
+            values = native.astype(np.float64)
             yield CellBlock(
                 rows=r.astype(np.int64) + info.row_offset + top // info.factor,
                 cols=c.astype(np.int64) + info.col_offset,
                 values=values,
-                severity=classify_array(values, gas),
+                severity=classify_array(native, gas),
                 flags=implausible_mask(values, gas).astype(np.int16),
                 skipped=int(valid.size - values.size),
             )

@@ -66,8 +66,14 @@ def classify_pollution_level(value: float, gas: str) -> tuple[str, int]:
 
 
 def classify_array(values: np.ndarray, gas: str) -> np.ndarray:
-    """Vectorised severities (int16, 0-4) for an array of finite values of `gas`."""
-    return np.searchsorted(_edges(gas), values, side="right").astype(np.int16)
+    """Vectorised severities (int16, 0-4) for an array of finite values of `gas`.
+
+    float32 input (TEMPO files) is compared with the thresholds rounded to float32, so a value written
+    as exactly 5e15 lands on the threshold (float32 cannot hold 5e15 itself)."""
+    edges = _edges(gas)
+    if values.dtype == np.float32:
+        edges = edges.astype(np.float32)
+    return np.searchsorted(edges, values, side="right").astype(np.int16)
 
 
 def implausible_mask(values: np.ndarray, gas: str) -> np.ndarray:

@@ -81,13 +81,18 @@ class _ChunkReader(io.RawIOBase):
         self._chunks: Iterator[bytes] = iter(chunks)
         self._current = memoryview(b"")
         self._pos = 0
+        self.error: BaseException | None = None  # what the producer raised, if anything
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         while self._pos >= len(self._current):
-            chunk = next(self._chunks, None)
+            try:
+                chunk = next(self._chunks, None)
+            except BaseException as error:
+                self.error = error
+                raise
             if chunk is None:
                 return b""
             self._current, self._pos = memoryview(chunk), 0
@@ -104,7 +109,15 @@ def _copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
             for chunk in chunks:
                 copy.write(chunk)
     else:
-        cur.copy_expert(statement, _ChunkReader(chunks), size=COPY_READ_BYTES)
+        reader = _ChunkReader(chunks)
+        try:
+            cur.copy_expert(statement, reader, size=COPY_READ_BYTES)
+        except Exception:
+            # psycopg2 wraps an error raised while reading (e.g. a corrupt raster) in QueryCanceled;
+            # the caller should see the original, which names the real problem.
+            if reader.error is not None:
+                raise reader.error from None
+            raise
 
 
 def _slice_literals(table: str, gas: str, hour: datetime) -> dict[str, str]:

@@ -1,0 +1,228 @@
+"""Normalize and load against the real PostGIS: exact cells, fill handling, atomic slice replacement."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import numpy as np
+import psycopg2
+import pytest
+
+import aeris_lib.db.load as load_module
+from aeris_lib.db.load import load_slice
+from aeris_lib.db.routes import recompute_route_exposure
+from aeris_lib.raster import RasterError
+from aeris_lib.thresholds import POLLUTION_THRESHOLDS, classify_array, classify_pollution_level
+from tests.load.conftest import FILL, NORTH, STEP, WEST, ledger, slice_rows, write_geotiff
+
+pytestmark = pytest.mark.integration
+
+
+def hour_of(day: int, h: int = 12) -> datetime:
+    return datetime(2020, 1, day, h, tzinfo=UTC)
+
+
+def test_classifier_levels_and_thresholds():
+    for gas, steps in POLLUTION_THRESHOLDS.items():
+        for severity, (name, edge) in enumerate(steps.items(), start=1):
+            assert classify_pollution_level(edge, gas) == (name, severity)
+            assert classify_pollution_level(np.nextafter(edge, -np.inf), gas)[1] == severity - 1
+        edges = np.array(list(steps.values()), dtype=np.float32)
+        assert classify_array(edges, gas).tolist() == [1, 2, 3, 4]
+    assert classify_pollution_level(0.0, "O3") == ("good", 0)
+
+
+def test_tiny_geotiff_exact_polygons_values_and_severities(conn, tmp_path):
+    hour = hour_of(1)
+    t = POLLUTION_THRESHOLDS["NO2"]
+    grid = np.array(
+        [
+            [1e15, t["moderate"], t["unhealthy"]],
+            [t["very_unhealthy"], t["hazardous"], 3e16],
+        ],
+        dtype=np.float32,
+    )
+    result = load_slice(conn, str(write_geotiff(tmp_path / "no2.tif", grid)), "NO2", hour)
+    assert (result.cells_read, result.cells_skipped, result.rows_written) == (6, 0, 6)
+
+    rows = slice_rows(conn, "NO2", hour)
+    assert len(rows) == 6
+    for (xmin, ymin, xmax, ymax, npoints, value, severity), (r, c) in zip(
+        rows, [(r, c) for r in range(2) for c in range(3)], strict=True
+    ):
+        assert xmin == pytest.approx(WEST + c * STEP, abs=1e-9)
+        assert xmax == pytest.approx(WEST + (c + 1) * STEP, abs=1e-9)
+        assert ymax == pytest.approx(NORTH - r * STEP, abs=1e-9)
+        assert ymin == pytest.approx(NORTH - (r + 1) * STEP, abs=1e-9)
+        assert npoints == 5  # a closed rectangle: the pixel's four corners
+        assert value == float(grid[r, c])
+    assert [row[6] for row in rows] == [0, 1, 2, 3, 4, 4]  # a value on a threshold takes the higher level
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT bool_and(ST_IsValid(geom)), min(ST_SRID(geom)), min(GeometryType(geom))"
+            " FROM pollution_grid WHERE gas_type = 'NO2' AND timestamp = %s",
+            (hour,),
+        )
+        assert cur.fetchone() == (True, 4326, "POLYGON")
+    conn.rollback()
+    assert ledger(conn, "NO2", hour)[-1][:4] == ("success", 6, 6, 0)
+
+
+def test_fill_nan_and_infinities_are_never_stored(conn, tmp_path):
+    hour = hour_of(2)
+    grid = np.array([[FILL, np.nan, 400.0], [np.inf, -np.inf, 30.0]], dtype=np.float32)
+    result = load_slice(conn, str(write_geotiff(tmp_path / "o3.tif", grid)), "O3", hour)
+    assert (result.cells_read, result.cells_skipped, result.rows_written) == (6, 4, 2)
+    values = [row[5] for row in slice_rows(conn, "O3", hour)]
+    assert values == [400.0, 30.0]
+    # 30 DU is not a possible total ozone column: kept, and flagged, not silently dropped.
+    assert result.cells_flagged == 1
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT value, quality_flag FROM pollution_obs WHERE gas_type = 'O3' AND obs_time = %s ORDER BY value",
+            (hour,),
+        )
+        assert cur.fetchall() == [(30.0, 1), (400.0, 0)]
+    conn.rollback()
+
+
+def test_all_fill_raster_loads_zero_rows_and_says_so(conn, tmp_path, caplog):
+    hour = hour_of(3)
+    load_slice(conn, str(write_geotiff(tmp_path / "a.tif", np.full((2, 2), 3.0))), "AI", hour)
+    result = load_slice(conn, str(write_geotiff(tmp_path / "b.tif", np.full((2, 2), FILL))), "AI", hour)
+    assert (result.rows_written, result.cells_skipped) == (0, 4)
+    assert slice_rows(conn, "AI", hour) == []  # the all-fill hour replaced the earlier copy
+    assert "every cell was fill" in caplog.text
+    assert ledger(conn, "AI", hour)[-1][:4] == ("success", 0, 4, 4)
+
+
+def test_rerun_gives_identical_rows(conn, tmp_path):
+    hour = hour_of(4)
+    path = str(write_geotiff(tmp_path / "ch2o.tif", np.linspace(1e15, 3e16, 20).reshape(4, 5)))
+    load_slice(conn, path, "CH2O", hour)
+    first = slice_rows(conn, "CH2O", hour)
+    load_slice(conn, path, "CH2O", hour)
+    assert slice_rows(conn, "CH2O", hour) == first and len(first) == 20
+
+
+def test_two_concurrent_loads_of_one_slice_leave_one_copy(database_url, conn, tmp_path):
+    hour = hour_of(5)
+    path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 3e16, 400).reshape(20, 20)))
+    errors: list[BaseException] = []
+
+    def load():
+        connection = psycopg2.connect(database_url)
+        try:
+            load_slice(connection, path, "NO2", hour)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(slice_rows(conn, "NO2", hour)) == 400
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM obs_partition WHERE gas_type = 'NO2' AND obs_time = %s", (hour,))
+        assert cur.fetchone()[0] == 1
+    conn.rollback()
+
+
+def test_load_killed_midway_leaves_the_previous_slice(database_url, conn, tmp_path, monkeypatch):
+    hour = hour_of(6)
+    load_slice(conn, str(write_geotiff(tmp_path / "v1.tif", np.full((30, 30), 1e15))), "NO2", hour)
+    before = slice_rows(conn, "NO2", hour)
+
+    victim = psycopg2.connect(database_url)
+    real_iter_cells = load_module.iter_cells
+
+    def iter_cells_then_kill(info, gas):
+        blocks = real_iter_cells(info, gas, block_rows=8)
+        yield next(blocks)
+        # The COPY is streaming: kill the loader's backend, as a crash or a lost network would.
+        with psycopg2.connect(database_url) as killer, killer.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (victim.get_backend_pid(),))
+        yield from blocks
+
+    monkeypatch.setattr(load_module, "iter_cells", iter_cells_then_kill)
+    path = str(write_geotiff(tmp_path / "v2.tif", np.full((30, 30), 2e16)))
+    with pytest.raises(psycopg2.Error):
+        load_slice(victim, path, "NO2", hour)
+    victim.close()
+    assert slice_rows(conn, "NO2", hour) == before
+
+
+@pytest.mark.parametrize("problem", ["corrupt", "truncated", "multi-band", "zero-size", "wrong CRS"])
+def test_bad_files_give_a_clear_error_and_write_nothing(conn, tmp_path, problem):
+    hour = hour_of(7)
+    good = write_geotiff(tmp_path / "good.tif", np.full((40, 40), 1e16))
+    load_slice(conn, str(good), "NO2", hour)
+    before = slice_rows(conn, "NO2", hour)
+    bad = tmp_path / "bad.tif"
+    expected = {
+        "corrupt": "not a readable GeoTIFF",
+        "truncated": "(not a readable GeoTIFF|corrupt or truncated)",
+        "multi-band": "expected 1 band",
+        "zero-size": "not a readable GeoTIFF",
+        "wrong CRS": "CRS is EPSG:3857",
+    }[problem]
+    if problem == "corrupt":
+        bad.write_bytes(b"II*\x00" + bytes(range(256)) * 8)
+    elif problem == "truncated":
+        bad.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
+    elif problem == "multi-band":
+        write_geotiff(bad, np.full((2, 4, 4), 1e16))
+    elif problem == "zero-size":
+        bad.write_bytes(b"")
+    else:
+        write_geotiff(bad, np.full((4, 4), 1e16), west=-11131949.0, north=4300621.0, step=2226.0, crs="EPSG:3857")
+    with pytest.raises(RasterError, match=expected) as info:
+        load_slice(conn, str(bad), "NO2", hour)
+    assert str(bad) in str(info.value)
+    assert slice_rows(conn, "NO2", hour) == before
+    status, rows, *_, error = ledger(conn, "NO2", hour)[-1]
+    assert (status, rows) == ("failed", None) and "RasterError" in error
+
+
+def test_route_exposure_matches_a_hand_computed_example(conn, tmp_path):
+    hour = hour_of(8)
+    t_no2, t_o3 = POLLUTION_THRESHOLDS["NO2"], POLLUTION_THRESHOLDS["O3"]
+    no2 = np.array([[4.9e15, t_no2["moderate"], t_no2["unhealthy"]], [FILL, FILL, FILL]], dtype=np.float32)
+    o3 = np.array([[300.0, t_o3["unhealthy"], t_o3["hazardous"]], [500.0, 500.0, 500.0]], dtype=np.float32)
+    load_slice(conn, str(write_geotiff(tmp_path / "no2.tif", no2)), "NO2", hour)
+    load_slice(conn, str(write_geotiff(tmp_path / "o3.tif", o3)), "O3", hour)
+    with conn.cursor() as cur:
+        # West to east through the middle of the top row: crosses exactly its three cells.
+        cur.execute(
+            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
+            " VALUES ('hand example', %s, %s, %s, %s) RETURNING id",
+            (WEST + 0.005, NORTH - 0.01, WEST + 3 * STEP - 0.005, NORTH - 0.01),
+        )
+        route_id = cur.fetchone()[0]
+    conn.commit()
+    try:
+        assert recompute_route_exposure(conn, hour, route_id).routes_updated == 1
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT gas_type, cell_count, avg_value, max_severity, mean_severity FROM route_exposure"
+                " WHERE route_id = %s AND timestamp = %s ORDER BY gas_type",
+                (route_id, hour),
+            )
+            exposure = cur.fetchall()
+            cur.execute("SELECT last_computed_score FROM saved_routes WHERE id = %s", (route_id,))
+            score = cur.fetchone()[0]
+        no2_values = [float(v) for v in no2[0]]
+        assert exposure[0][0] == "NO2" and exposure[0][1:3] == (3, pytest.approx(sum(no2_values) / 3))
+        assert exposure[0][3:] == (2, pytest.approx(1.0))  # severities 0, 1, 2
+        assert exposure[1] == ("O3", 3, pytest.approx((300 + 360 + 450) / 3), 4, pytest.approx(2.0))  # 0, 2, 4
+        assert score == pytest.approx(25 * (1.0 + 2.0) / 2)  # 37.5
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM route_exposure WHERE route_id = %s", (route_id,))
+            cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))
+        conn.commit()

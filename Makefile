@@ -1,6 +1,6 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: run test ui ui-stop setup stack status stop airflow-cfg emulator lint
+.PHONY: run test ui ui-stop bench setup stack status stop airflow-cfg emulator lint
 
 run:            ## command 1: the hourly DAG once, end to end, on the local stack
 	@bash scripts/run_hourly.sh
@@ -13,6 +13,9 @@ ui:             ## the Airflow UI with this project's DAGs, plugins and connecti
 
 ui-stop:
 	@bash scripts/ui.sh stop
+
+bench:          ## load and recompute benchmark on the real PostGIS; last line starts with BENCH
+	@bash -c 'source scripts/lib.sh && bootstrap && ensure_schema && python scripts/bench.py'
 
 setup:          ## system packages + .venv only
 	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'

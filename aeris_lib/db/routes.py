@@ -39,6 +39,10 @@ def recompute_route_exposure(
         log.info("No loaded hour yet: no route exposure to compute")
         return RecomputeResult(None, 0, 0.0)
     with conn.cursor() as cur:
+        # One big hash aggregate over every route's cells: give it memory instead of temp files, and
+        # skip JIT, whose compile time (~0.9 s measured) exceeds what it saves here.
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("SET LOCAL jit = off")
         cur.execute(load_sql("routes/recompute_route_exposure.sql"), {"hour": hour, "route_id": route_id})
         updated = cur.rowcount
     conn.commit()

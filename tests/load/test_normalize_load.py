@@ -226,3 +226,46 @@ def test_route_exposure_matches_a_hand_computed_example(conn, tmp_path):
             cur.execute("DELETE FROM route_exposure WHERE route_id = %s", (route_id,))
             cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))
         conn.commit()
+
+
+def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
+    """The recompute finds a route's cells by lattice arithmetic; they must be ST_Intersects' cells."""
+    hour = hour_of(9)
+    size = 60
+    values = np.random.default_rng(3).uniform(1e15, 2.5e16, (size, size)).astype(np.float32)
+    load_slice(conn, str(write_geotiff(tmp_path / "no2.tif", values)), "NO2", hour)
+    rng = np.random.default_rng(5)
+    span = size * STEP
+    routes = [tuple(rng.uniform([WEST, NORTH - span] * 2, [WEST + span, NORTH] * 2)) for _ in range(40)]
+    routes += [(WEST + 0.011, NORTH - 0.3, WEST + 0.011, NORTH - 0.9), (WEST + 0.2, NORTH - 0.5, WEST + 1.0, NORTH - 0.5)]
+    with conn.cursor() as cur:
+        ids = []
+        for route in routes:
+            cur.execute(
+                "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
+                " VALUES ('cross-check', %s, %s, %s, %s) RETURNING id",
+                tuple(float(v) for v in route),
+            )
+            ids.append(cur.fetchone()[0])
+    conn.commit()
+    try:
+        for route_id in ids:
+            recompute_route_exposure(conn, hour, route_id)
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT r.id, e.cell_count,"
+                "       (SELECT count(*) FROM pollution_grid g WHERE g.gas_type = 'NO2' AND g.timestamp = %s"
+                "          AND ST_Intersects(g.geom, ST_MakeLine(ST_SetSRID(ST_MakePoint(r.origin_lon, r.origin_lat), 4326),"
+                "                                                ST_SetSRID(ST_MakePoint(r.dest_lon, r.dest_lat), 4326))))"
+                " FROM saved_routes r JOIN route_exposure e ON e.route_id = r.id AND e.timestamp = %s"
+                " WHERE r.id = ANY(%s) ORDER BY r.id",
+                (hour, hour, ids),
+            )
+            counts = cur.fetchall()
+        assert len(counts) == len(ids)
+        assert [(i, found) for i, found, _ in counts] == [(i, expected) for i, _, expected in counts]
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM route_exposure WHERE route_id = ANY(%s)", (ids,))
+            cur.execute("DELETE FROM saved_routes WHERE id = ANY(%s)", (ids,))
+        conn.commit()

@@ -1,6 +1,13 @@
 -- Recomputes route_exposure (all routes x all gases) for one hour and each route's 0-100 score, set-based.
--- Routes are cut into <= 0.05 degree segments first so each GIST probe covers a small box instead of
--- the bounding box of a 1,000 km diagonal; a cell counts once per route when ST_Intersects(cell, route).
+--
+-- Which cells a route touches is worked out from the lattice arithmetic instead of a GIST probe per
+-- route piece: a cell intersects a straight segment when it contains one of the segment's end points
+-- or one of the points where the segment crosses a grid line (a crossing point lies on the boundary
+-- of the cells on both sides of its line, and cells are closed, as in ST_Intersects). Those points are
+-- enumerated with generate_series, turned into (row, col) and cell_id with the schema's formula, and
+-- joined to the hour's observations. (A route passing exactly through a cell corner, or running
+-- exactly along a grid line, counts the cells on one side only: a measure-zero case.)
+-- tests/load checks that the cells found equal ST_Intersects(pollution_grid.geom, route).
 -- Score = 25 x the mean over gases of each gas's mean severity (0-4), so 0-100, recomputable by hand.
 WITH routes AS (
     SELECT r.id,
@@ -10,12 +17,40 @@ WITH routes AS (
     WHERE %(route_id)s::bigint IS NULL OR r.id = %(route_id)s::bigint
 ),
 segments AS (
-    SELECT id, (ST_DumpSegments(ST_Segmentize(geom, 0.05))).geom AS geom FROM routes
+    SELECT id, ST_X(ST_StartPoint(s.geom)) AS x0, ST_Y(ST_StartPoint(s.geom)) AS y0,
+               ST_X(ST_EndPoint(s.geom)) AS x1, ST_Y(ST_EndPoint(s.geom)) AS y1
+    FROM routes, LATERAL ST_DumpSegments(routes.geom) AS s
+),
+-- Segment coordinates in lattice units of each grid: u grows east (columns), v grows south (rows).
+lattice AS (
+    SELECT s.id, g.grid_id,
+           (s.x0 - g.x_origin) / g.dx AS u0, (g.y_origin - s.y0) / g.dy AS v0,
+           (s.x1 - g.x_origin) / g.dx AS u1, (g.y_origin - s.y1) / g.dy AS v1
+    FROM segments s CROSS JOIN grid_spec g
+),
+-- Cells touched by each segment: the cell of each end point, and for every grid-line crossing the two
+-- cells on either side of that line.
+candidate_cells AS (
+    SELECT id, grid_id, floor(u0)::bigint AS col_index, floor(v0)::bigint AS row_index FROM lattice
+    UNION ALL
+    SELECT id, grid_id, floor(u1)::bigint, floor(v1)::bigint FROM lattice
+    UNION ALL
+    SELECT l.id, l.grid_id, k + side, floor(l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0))::bigint
+    FROM lattice l,
+         generate_series(ceil(least(l.u0, l.u1))::bigint, floor(greatest(l.u0, l.u1))::bigint) AS k,
+         (VALUES (-1), (0)) AS sides(side)
+    WHERE l.u1 <> l.u0
+    UNION ALL
+    SELECT l.id, l.grid_id, floor(l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0))::bigint, k + side
+    FROM lattice l,
+         generate_series(ceil(least(l.v0, l.v1))::bigint, floor(greatest(l.v0, l.v1))::bigint) AS k,
+         (VALUES (-1), (0)) AS sides(side)
+    WHERE l.v1 <> l.v0
 ),
 route_cells AS (
-    SELECT DISTINCT s.id AS route_id, c.cell_id
-    FROM segments s
-    JOIN grid_cell c ON ST_Intersects(c.geom, s.geom)
+    SELECT DISTINCT id AS route_id, (grid_id::bigint << 40) | (row_index << 20) | col_index AS cell_id
+    FROM candidate_cells
+    WHERE col_index BETWEEN 0 AND 1048575 AND row_index BETWEEN 0 AND 1048575
 ),
 exposure AS (
     SELECT rc.route_id, o.gas_type,

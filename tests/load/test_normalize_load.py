@@ -237,7 +237,16 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
     rng = np.random.default_rng(5)
     span = size * STEP
     routes = [tuple(rng.uniform([WEST, NORTH - span] * 2, [WEST + span, NORTH] * 2)) for _ in range(40)]
-    routes += [(WEST + 0.011, NORTH - 0.3, WEST + 0.011, NORTH - 0.9), (WEST + 0.2, NORTH - 0.5, WEST + 1.0, NORTH - 0.5)]
+    # Round coordinates people type: along a meridian inside a column, and exactly along a grid line
+    # (ST_Intersects counts the cells on both sides of the line).
+    routes += [
+        (WEST + 0.011, NORTH - 0.3, WEST + 0.011, NORTH - 0.9),
+        (WEST + 0.2, NORTH - 0.5, WEST + 1.0, NORTH - 0.5),
+    ]
+    # A 45° diagonal through 21 cell corners. Whether PostGIS sees the line touch each corner depends
+    # on floating-point rounding; AERIS counts every closed cell it touches: the 20 cells it crosses,
+    # the 2 side cells at each of the 21 corners and the cell beyond each end corner = 64.
+    diagonal = (WEST + 0.1, NORTH - 0.1, WEST + 0.5, NORTH - 0.5)
     with conn.cursor() as cur:
         ids = []
         for route in routes:
@@ -247,9 +256,15 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
                 tuple(float(v) for v in route),
             )
             ids.append(cur.fetchone()[0])
+        cur.execute(
+            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
+            " VALUES ('cross-check diagonal', %s, %s, %s, %s) RETURNING id",
+            diagonal,
+        )
+        diagonal_id = cur.fetchone()[0]
     conn.commit()
     try:
-        for route_id in ids:
+        for route_id in [*ids, diagonal_id]:
             recompute_route_exposure(conn, hour, route_id)
         with conn.cursor() as cur:
             cur.execute(
@@ -262,9 +277,12 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
                 (hour, hour, ids),
             )
             counts = cur.fetchall()
+            cur.execute("SELECT cell_count FROM route_exposure WHERE route_id = %s", (diagonal_id,))
+            assert cur.fetchone()[0] == 64
         assert len(counts) == len(ids)
         assert [(i, found) for i, found, _ in counts] == [(i, expected) for i, _, expected in counts]
     finally:
+        ids.append(diagonal_id)
         with conn.cursor() as cur:
             cur.execute("DELETE FROM route_exposure WHERE route_id = ANY(%s)", (ids,))
             cur.execute("DELETE FROM saved_routes WHERE id = ANY(%s)", (ids,))

@@ -5,8 +5,8 @@
 -- or one of the points where the segment crosses a grid line (a crossing point lies on the boundary
 -- of the cells on both sides of its line, and cells are closed, as in ST_Intersects). Those points are
 -- enumerated with generate_series, turned into (row, col) and cell_id with the schema's formula, and
--- joined to the hour's observations. (A route passing exactly through a cell corner, or running
--- exactly along a grid line, counts the cells on one side only: a measure-zero case.)
+-- joined to the hour's observations. A route along a grid line or through a corner counts the cells
+-- on every side, as ST_Intersects does.
 -- tests/load checks that the cells found equal ST_Intersects(pollution_grid.geom, route).
 -- Score = 25 x the mean over gases of each gas's mean severity (0-4), so 0-100, recomputable by hand.
 WITH routes AS (
@@ -28,23 +28,27 @@ lattice AS (
            (s.x1 - g.x_origin) / g.dx AS u1, (g.y_origin - s.y1) / g.dy AS v1
     FROM segments s CROSS JOIN grid_spec g
 ),
--- Cells touched by each segment: the cell of each end point, and for every grid-line crossing the two
--- cells on either side of that line.
+-- Cells touched by each segment: the cells containing its end points, and for every grid-line crossing
+-- the two cells on either side of that line (cells are closed: see lattice_indices).
 candidate_cells AS (
-    SELECT id, grid_id, floor(u0)::bigint AS col_index, floor(v0)::bigint AS row_index FROM lattice
+    SELECT l.id, l.grid_id, c AS col_index, r AS row_index
+    FROM lattice l, unnest(lattice_indices(l.u0)) AS c, unnest(lattice_indices(l.v0)) AS r
     UNION ALL
-    SELECT id, grid_id, floor(u1)::bigint, floor(v1)::bigint FROM lattice
+    SELECT l.id, l.grid_id, c, r
+    FROM lattice l, unnest(lattice_indices(l.u1)) AS c, unnest(lattice_indices(l.v1)) AS r
     UNION ALL
-    SELECT l.id, l.grid_id, k + side, floor(l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0))::bigint
+    SELECT l.id, l.grid_id, k + side, r
     FROM lattice l,
-         generate_series(ceil(least(l.u0, l.u1))::bigint, floor(greatest(l.u0, l.u1))::bigint) AS k,
-         (VALUES (-1), (0)) AS sides(side)
+         generate_series(ceil(least(l.u0, l.u1) - 1e-9)::bigint, floor(greatest(l.u0, l.u1) + 1e-9)::bigint) AS k,
+         (VALUES (-1), (0)) AS sides(side),
+         unnest(lattice_indices(l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0))) AS r
     WHERE l.u1 <> l.u0
     UNION ALL
-    SELECT l.id, l.grid_id, floor(l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0))::bigint, k + side
+    SELECT l.id, l.grid_id, c, k + side
     FROM lattice l,
-         generate_series(ceil(least(l.v0, l.v1))::bigint, floor(greatest(l.v0, l.v1))::bigint) AS k,
-         (VALUES (-1), (0)) AS sides(side)
+         generate_series(ceil(least(l.v0, l.v1) - 1e-9)::bigint, floor(greatest(l.v0, l.v1) + 1e-9)::bigint) AS k,
+         (VALUES (-1), (0)) AS sides(side),
+         unnest(lattice_indices(l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0))) AS c
     WHERE l.v1 <> l.v0
 ),
 route_cells AS (

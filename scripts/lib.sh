@@ -40,6 +40,17 @@ ensure_apt_packages() {
   # Debian starts a system-wide cluster and redis on install; this project runs its own on other ports.
 }
 
+# A compose CLI to validate docker-compose.yaml (no engine needed): the Docker client's `docker compose`
+# plugin when present, else Debian's docker-compose.
+ensure_compose_cli() {
+  docker compose version >/dev/null 2>&1 && return 0
+  command -v docker-compose >/dev/null && return 0
+  command -v apt-get >/dev/null || { log "no compose CLI: the compose validation test will fail"; return 0; }
+  log "installing docker-compose (validates docker-compose.yaml; no Docker engine is needed)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+}
+
 # Project-local virtualenv with the pinned requirements; reinstalls only when requirements.txt changes.
 ensure_venv() {
   local venv="$AERIS_ROOT/.venv" stamp="$AERIS_ROOT/.venv/.requirements.sha256" want

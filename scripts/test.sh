@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Tests always talk to the bundled Harmony emulator, whatever credentials .env holds.
 export AERIS_HARMONY_MODE=emulator
 bootstrap
+ensure_compose_cli
 ensure_airflow
 ensure_schema
 cd "$AERIS_ROOT"

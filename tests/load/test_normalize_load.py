@@ -287,3 +287,32 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
             cur.execute("DELETE FROM route_exposure WHERE route_id = ANY(%s)", (ids,))
             cur.execute("DELETE FROM saved_routes WHERE id = ANY(%s)", (ids,))
         conn.commit()
+
+
+def test_concurrent_loads_of_different_gases_replacing_slices_do_not_deadlock(database_url, conn, tmp_path):
+    """Each gas of an hour loads in its own task at the same time, replacing earlier slices."""
+    hour = hour_of(10)
+    gases = ["NO2", "CH2O", "O3", "AI"]
+    paths = {gas: str(write_geotiff(tmp_path / f"{gas}.tif", np.full((40, 40), 1.0 + i))) for i, gas in enumerate(gases)}
+    for gas in gases:  # a previous slice for each, so every concurrent load takes the DROP path
+        load_slice(conn, paths[gas], gas, hour)
+    errors: list[BaseException] = []
+
+    def load(gas: str) -> None:
+        connection = psycopg2.connect(database_url)
+        try:
+            for _ in range(3):
+                load_slice(connection, paths[gas], gas, hour)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=load, args=(gas,)) for gas in gases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    for gas in gases:
+        assert len(slice_rows(conn, gas, hour)) == 1600

@@ -67,8 +67,10 @@ def main() -> int:
     state, tasks = run_states(args.dag_id, logical_date)
     with psycopg2.connect(os.environ["AERIS_DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT DISTINCT ON (gas_type) gas_type, status, rows_written, coalesce(error_message, '')"
-            " FROM ingest_log WHERE obs_time = %s ORDER BY gas_type, started_at DESC",
+            "SELECT DISTINCT ON (l.gas_type) l.gas_type, l.status, coalesce(p.row_count, 0),"
+            "       coalesce(l.error_message, '')"
+            " FROM ingest_log l LEFT JOIN obs_partition p ON p.gas_type = l.gas_type AND p.obs_time = l.obs_time"
+            " WHERE l.obs_time = %s ORDER BY l.gas_type, l.started_at DESC",
             (hour,),
         )
         ledger = {gas: (status, rows, error) for gas, status, rows, error in cur.fetchall()}
@@ -78,7 +80,9 @@ def main() -> int:
     for gas in sorted(set(tasks) | set(ledger)):
         task, ti_state = tasks.get(gas, ("load_gas_hour", "?"))
         status, rows, error = ledger.get(gas, (None, None, ""))
-        if ti_state == "success":
+        if ti_state == "success" and status == "unchanged":
+            print(f"  {gas:5} unchanged {rows or 0:>9,} rows (same source file as the last load: nothing written)")
+        elif ti_state == "success":
             print(f"  {gas:5} loaded   {rows or 0:>10,} rows")
         elif ti_state == "skipped":
             print(f"  {gas:5} skipped  (no granule for this hour)")

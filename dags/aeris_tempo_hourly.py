@@ -7,7 +7,8 @@ data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
 1. **plan** — resolves the hour, gases and bbox (Params below) and applies schema migrations;
 2. **wait_for_publication** — deferrable wait until TEMPO has had time to publish the hour;
 3. per gas (mapped): **submit_harmony_job** → **wait_for_harmony_job** (deferrable, in the triggerer)
-   → **stage_geotiff** (download, audit copy in S3) → **load_gas_hour** (COPY into PostGIS);
+   → **stage_geotiff** (download, audit copy in S3) → **load_gas_hour** (COPY into PostGIS)
+   → **check_gas_hour** (data-quality checks: rows, finite values, severities, geometries, bbox, duplicates);
 4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** to Redis.
 
 A gas with no granule for the hour (night, or not yet published) is *skipped*, not failed.
@@ -100,7 +101,9 @@ def aeris_tempo_hourly():
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
         )
         staged = tempo.stage_geotiff(product, links.output, job["job_url"])
-        return tempo.load_gas_hour(product, staged)
+        loaded = tempo.load_gas_hour(product, staged)
+        tempo.check_gas_hour(product, loaded)
+        return loaded
 
     loads = gas_branch.expand(product=products)
     products >> wait_for_publication >> loads

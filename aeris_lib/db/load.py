@@ -46,13 +46,14 @@ _ROW = np.dtype(
 class LoadResult:
     gas: str
     hour: datetime
-    status: str  # success
+    status: str  # success | unchanged (same source as the slice already loaded: nothing written)
     cells_read: int
     cells_skipped: int
     cells_flagged: int
     rows_written: int
     duration_s: float
     table_name: str
+    rows_in_slice: int = 0  # rows the slice holds after this attempt (loaded now, or kept as unchanged)
 
     @property
     def rows_per_s(self) -> float:
@@ -170,11 +171,13 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
     return grid_id
 
 
-def _start_log(conn: Any, gas: str, hour: datetime, sha256: str | None, job_id: str | None) -> int:
+def _start_log(
+    conn: Any, gas: str, hour: datetime, sha256: str | None, job_id: str | None, max_cells: int | None
+) -> int:
     with conn.cursor() as cur:
         cur.execute(
             load_sql("ingest/insert_ingest_log.sql"),
-            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id},
+            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id, "max_cells": max_cells},
         )
         log_id = cur.fetchone()[0]
     conn.commit()
@@ -204,8 +207,12 @@ def load_slice(
     source_sha256: str | None = None,
     harmony_job_id: str | None = None,
     max_cells: int | None = None,
+    force: bool = False,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
+
+    When `source_sha256` equals the last successful load of the slice (same `max_cells`) and that
+    slice is still there, nothing is written and the ledger says `unchanged` (unless `force`).
 
     :param conn: a psycopg2 connection (e.g. `PostgresHook.get_conn()`), not in autocommit mode.
     :param max_cells: cap by block-mean aggregation; None keeps native resolution.
@@ -214,7 +221,11 @@ def load_slice(
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
     hour = _hour(hour)
     started = time.monotonic()
-    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id)
+    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id, max_cells)
+    if source_sha256 and not force:
+        unchanged = _unchanged(conn, log_id, gas, hour, source_sha256, max_cells, started)
+        if unchanged is not None:
+            return unchanged
     counts = {"cells_read": 0, "cells_skipped": 0, "cells_flagged": 0}
     try:
         info = inspect(path, max_cells)
@@ -267,12 +278,40 @@ def load_slice(
         rows,
         time.monotonic() - started,
         table,
+        rows_in_slice=rows,
     )
     if rows == 0:
         log.warning(
             "%s %s: every cell was fill (no valid pixel); the slice is now empty", gas, hour.isoformat()
         )
     return result
+
+
+def _unchanged(
+    conn: Any, log_id: int, gas: str, hour: datetime, sha256: str, max_cells: int | None, started: float
+) -> LoadResult | None:
+    with conn.cursor() as cur:
+        cur.execute(
+            load_sql("ingest/find_unchanged_slice.sql"),
+            {"gas": gas, "hour": hour, "sha256": sha256, "max_cells": max_cells},
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        table, rows, cells_read, cells_skipped, cells_flagged = row
+        _finish_log(
+            cur, log_id, "unchanged", rows_written=0, cells_read=cells_read,
+            cells_skipped=cells_skipped, cells_flagged=cells_flagged,
+        )  # fmt: skip
+    conn.commit()
+    log.info(
+        "%s %s: source sha256 %s… equals the last successful load; %s rows kept in %s, nothing written",
+        gas, hour.isoformat(), sha256[:12], f"{rows:,}", table,
+    )  # fmt: skip
+    return LoadResult(
+        gas, hour, "unchanged", cells_read, cells_skipped, cells_flagged, 0, time.monotonic() - started, table,
+        rows_in_slice=rows,
+    )
 
 
 def _record_failure(conn: Any, log_id: int, error: BaseException, counts: dict[str, int]) -> None:

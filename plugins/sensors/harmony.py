@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperatorLink, BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 from triggers.harmony import HarmonyJobTrigger
 
@@ -72,6 +73,7 @@ class HarmonyJobSensor(BaseSensorOperator):
         job = hook.client.get_job(self.job_id)
         self.log.info("Harmony job %s: %s, %s%% — %s", job_url, job.status.value, job.progress, job.message)
         if job.status.is_terminal:
+            Stats.timing(f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(0))  # no wait needed
             return self._result(job)
         if not self.deferrable:
             return super().execute(context)
@@ -108,13 +110,17 @@ class HarmonyJobSensor(BaseSensorOperator):
     def execute_complete(self, context: Any, event: dict[str, Any]) -> list[str]:
         """Resumes after the trigger: data links on success; an error event fails the try (retries apply)."""
         if event.get("status") != "success":
+            Stats.incr(f"aeris.harmony.job_failures.{self.job_label or 'job'}")
             raise AirflowException(
                 f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}"
             )
         self.log.info(
-            "Harmony job %s %s: %d data link(s)",
+            "Harmony job %s %s: %d data link(s) after %.0f s in the triggerer",
             event["job_id"],
             event["job_status"],
             len(event["data_links"]),
+            event.get("waited_s", 0.0),
         )
+        # One series per gas (job_label): plain StatsD drops tags, so the gas is in the name.
+        Stats.timing(f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(seconds=event.get("waited_s", 0.0)))
         return event["data_links"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Asset, Variable, get_current_context, task
+from airflow.sdk.observability.stats import Stats
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 from hooks.harmony import HarmonyHook
 from tasks import staging
@@ -24,6 +25,7 @@ from aeris_lib.harmony.client import safe_url
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
+from aeris_lib.quality import check_slice
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str =
             time.monotonic() - started,
             download.sha256[:16],
         )
+        Stats.incr(f"aeris.harmony.bytes_downloaded.{product['gas']}", download.size_bytes)
         staged = staging.put(download.path, key)
     log.info("%s: audit copy at %s", product["gas"], staged.uri)
     return {
@@ -184,25 +187,67 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         path = staging.fetch(staging.StagedObject(staged["store"], staged["bucket"], staged["key"]), Path(tmp))
         conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
         try:
-            result = load_slice(conn, path, gas, hour, source_sha256=staged["sha256"], max_cells=max_cells)
+            result = load_slice(
+                conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
+                harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
+            )  # fmt: skip
+        except Exception:
+            Stats.incr(f"aeris.load.failures.{gas}")
+            raise
         finally:
             conn.close()
-    log.info(
-        "%s %s from Harmony job %s, %s: %s cells read, %s fill skipped, %s flagged implausible,"
-        " %s rows loaded in %.1f s (%s rows/s)",
-        gas,
-        hour.isoformat(),
-        staged.get("job_url") or "?",
-        staging.StagedObject(staged["store"], staged["bucket"], staged["key"]).uri,
-        f"{result.cells_read:,}",
-        f"{result.cells_skipped:,}",
-        f"{result.cells_flagged:,}",
-        f"{result.rows_written:,}",
-        result.duration_s,
-        f"{result.rows_per_s:,.0f}",
-    )
-    context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_written}
-    return {"gas": gas, "hour": hour.isoformat(), "rows": result.rows_written, "key": staged["key"]}
+    Stats.incr(f"aeris.load.rows.{gas}", result.rows_written)
+    Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
+    if result.status == "unchanged":
+        Stats.incr(f"aeris.load.unchanged.{gas}")
+    source = staging.StagedObject(staged["store"], staged["bucket"], staged["key"]).uri
+    if result.status == "unchanged":
+        log.info(
+            "%s %s from Harmony job %s, %s: same source (sha256 %s) as the slice already loaded;"
+            " %s rows kept, nothing written",
+            gas, hour.isoformat(), staged.get("job_url") or "?", source, staged["sha256"][:16],
+            f"{result.rows_in_slice:,}",
+        )  # fmt: skip
+    else:
+        log.info(
+            "%s %s from Harmony job %s, %s: %s cells read, %s fill skipped, %s flagged implausible,"
+            " %s rows loaded in %.1f s (%s rows/s)",
+            gas, hour.isoformat(), staged.get("job_url") or "?", source, f"{result.cells_read:,}",
+            f"{result.cells_skipped:,}", f"{result.cells_flagged:,}", f"{result.rows_written:,}",
+            result.duration_s, f"{result.rows_per_s:,.0f}",
+        )  # fmt: skip
+    context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_in_slice}
+    return {
+        "gas": gas,
+        "hour": hour.isoformat(),
+        "rows": result.rows_in_slice,
+        "status": result.status,
+        "key": staged["key"],
+    }
+
+
+@task(map_index_template="{{ gas }}")
+def check_gas_hour(product: dict[str, Any], loaded: dict[str, Any]) -> dict[str, bool]:
+    """Data-quality checks of the loaded slice; a failure names the check and its numbers."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    get_current_context()["gas"] = gas = product["gas"]
+    hour = datetime.fromisoformat(product["hour"])
+    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
+    try:
+        results = check_slice(conn, gas, hour, tuple(product["bbox"]))
+    finally:
+        conn.close()
+    for result in results:
+        log.info("%s %s: %s — %s", gas, result.name, "ok" if result.passed else "FAILED", result.detail)
+    failed = [r for r in results if not r.passed]
+    if failed:
+        Stats.incr(f"aeris.quality.failures.{gas}", len(failed))
+        raise AirflowFailException(
+            f"{gas} {hour.isoformat()}: data-quality check(s) failed: "
+            + "; ".join(f"{r.name} ({r.detail})" for r in failed)
+        )
+    return {r.name: r.passed for r in results}
 
 
 @task(trigger_rule="all_done")

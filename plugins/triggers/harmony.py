@@ -69,10 +69,12 @@ class HarmonyJobTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        started = time.monotonic()
         try:
             event = await self._poll()
         except aiohttp.ClientError as error:
             event = self._error("unreachable", f"Harmony unreachable: {type(error).__name__}: {error}")
+        event.payload["waited_s"] = round(time.monotonic() - started, 1)
         yield event
 
     async def _poll(self) -> TriggerEvent:

@@ -19,11 +19,11 @@ SMALL_BBOX = [-100.0, 35.0, -98.0, 37.0]
 RUNNER = Path(__file__).with_name("dag_test_runner.py")
 
 
-def run_dag(logical_date: str, conf: dict | None = None, **env: str) -> dict:
+def run_dag(logical_date: str, conf: dict | None = None, dag_id: str = DAG_ID, **env: str) -> dict:
     """`dag.test()` in a child process; returns {"state", "run_id", "tis": {name: {"state", ...}}}."""
     child_env = {**os.environ, "AERIS_RETRY_DELAY_SECONDS": "1", **env}
     proc = subprocess.run(
-        [sys.executable, str(RUNNER), DAG_ID, logical_date, json.dumps(conf or {})],
+        [sys.executable, str(RUNNER), dag_id, logical_date, json.dumps(conf or {})],
         capture_output=True,
         text=True,
         env=child_env,

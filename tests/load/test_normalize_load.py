@@ -316,3 +316,20 @@ def test_concurrent_loads_of_different_gases_replacing_slices_do_not_deadlock(da
     assert errors == []
     for gas in gases:
         assert len(slice_rows(conn, gas, hour)) == 1600
+
+
+def test_unchanged_source_writes_nothing_and_the_ledger_says_so(conn, tmp_path):
+    hour = hour_of(11)
+    path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 2e16, 100).reshape(10, 10)))
+    first = load_slice(conn, path, "NO2", hour, source_sha256="a" * 64)
+    before = slice_rows(conn, "NO2", hour)
+    again = load_slice(conn, path, "NO2", hour, source_sha256="a" * 64)
+    assert (again.status, again.rows_written, again.rows_in_slice) == ("unchanged", 0, 100)
+    assert again.table_name == first.table_name  # the same partition: not rewritten
+    assert slice_rows(conn, "NO2", hour) == before
+    assert [row[:2] for row in ledger(conn, "NO2", hour)[-2:]] == [("success", 100), ("unchanged", 0)]
+    # A different source, or a forced reload, writes a new slice.
+    changed = load_slice(conn, path, "NO2", hour, source_sha256="b" * 64)
+    forced = load_slice(conn, path, "NO2", hour, source_sha256="b" * 64, force=True)
+    assert (changed.status, forced.status) == ("success", "success")
+    assert changed.table_name != first.table_name and forced.table_name != changed.table_name

@@ -1,0 +1,111 @@
+"""Retention: drop expired (gas, hour) slices as whole partitions, expired audit objects, old ledger rows.
+
+Pure domain code: a DB-API connection and plain lists of object keys in, plain results out. A second
+run with the same cutoff finds nothing more to remove.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aeris_lib.db.load import SLICE_LOCK_NAMESPACE
+from aeris_lib.db.sql import load_sql
+from aeris_lib.gases import GAS_NAMES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETENTION_HOURS = 168
+DEFAULT_AUDIT_RETENTION_DAYS = 30
+DEFAULT_LEDGER_RETENTION_DAYS = 90
+# audit/geotiff/2024-09-01/NO2_16.tif and its companions (.png map, .json STAC item) beside it.
+AUDIT_KEY = re.compile(r"^audit/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})\.[a-z.]+$")
+
+
+@dataclass
+class PurgeReport:
+    what: str
+    dry_run: bool
+    items: int = 0
+    rows: int = 0
+    bytes: int = 0
+    names: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"what": self.what, "dry_run": self.dry_run, "items": self.items, "rows": self.rows,
+                "bytes": self.bytes}  # fmt: skip
+
+
+def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) -> dict[str, int]:
+    """Hours to keep per gas: `default`, with per-gas `overrides` (e.g. {"NO2": 336})."""
+    hours = dict.fromkeys(GAS_NAMES, int(default))
+    for gas, value in (overrides or {}).items():
+        if gas not in hours:
+            raise ValueError(f"retention override for unknown gas {gas!r}")
+        if int(value) < 1:
+            raise ValueError(f"retention for {gas} must be at least 1 hour, got {value}")
+        hours[gas] = int(value)
+    return hours
+
+
+def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_run: bool) -> PurgeReport:
+    """Drop every slice older than its gas's retention: one `DROP TABLE` per partition, no DELETE."""
+    report = PurgeReport("grid slices", dry_run)
+    for gas, hours in hours_by_gas.items():
+        cutoff = now - timedelta(hours=hours)
+        with conn.cursor() as cur:
+            cur.execute(load_sql("retention/find_expired_slices.sql"), {"gas": gas, "cutoff": cutoff})
+            expired = cur.fetchall()
+        conn.commit()
+        for gas_type, hour, table, rows, size in expired:
+            report.items += 1
+            report.rows += rows
+            report.bytes += size or 0
+            report.names.append(f"{gas_type} {hour:%Y-%m-%d %H}:00 ({table})")
+            if dry_run:
+                continue
+            with conn.cursor() as cur:
+                # The loader's lock for this slice: never drop a slice while it is being replaced.
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                    (SLICE_LOCK_NAMESPACE, f"{gas_type}|{hour.isoformat()}"),
+                )
+                cur.execute(load_sql("retention/forget_slice.sql"), {"gas": gas_type, "hour": hour, "table": table})
+                if cur.rowcount:
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+            conn.commit()
+    return report
+
+
+def purge_ledger(conn: Any, now: datetime, days: int, dry_run: bool) -> PurgeReport:
+    report = PurgeReport("ingest_log rows", dry_run)
+    params = {"cutoff": now - timedelta(days=days)}
+    with conn.cursor() as cur:
+        if dry_run:
+            cur.execute(load_sql("retention/count_ingest_log.sql"), params)
+            report.rows = report.items = cur.fetchone()[0]
+        else:
+            cur.execute(load_sql("retention/purge_ingest_log.sql"), params)
+            report.rows = report.items = cur.rowcount
+    conn.commit()
+    return report
+
+
+def expired_audit_objects(
+    objects: Iterable[tuple[str, int]], now: datetime, days: int
+) -> list[tuple[str, int]]:
+    """(key, size) of audit objects whose hour is older than `days`; keys of other shapes are kept."""
+    cutoff = now - timedelta(days=days)
+    expired = []
+    for key, size in objects:
+        match = AUDIT_KEY.match(key)
+        if not match:
+            continue
+        hour = datetime.strptime(f"{match[1]} {match[3]}", "%Y-%m-%d %H").replace(tzinfo=UTC)
+        if hour < cutoff:
+            expired.append((key, size))
+    return expired

@@ -1,0 +1,61 @@
+"""
+### AERIS — retention
+
+Every 6 hours (UTC) removes what is older than its retention, relative to the run's interval end:
+
+- **grid slices** older than `retention_hours` (default 168 h; per gas with the Variable
+  `aeris_retention_hours_by_gas`, e.g. `{"NO2": 336}`), each dropped as a whole partition;
+- **audit objects** (GeoTIFF and companions under `audit/geotiff/`) older than `audit_retention_days`;
+- **ingest_log** rows older than `ledger_retention_days` (default 90).
+
+Trigger with `dry_run` on to list what would go. Logs and return values give counts and bytes. A
+second run in a row removes nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Param, dag
+from tasks import retention as steps
+
+from aeris_lib.retention import DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, DEFAULT_RETENTION_HOURS
+
+
+@dag(
+    dag_id="aeris_retention",
+    schedule="0 */6 * * *",
+    start_date=datetime(2024, 9, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "aeris-data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "execution_timeout": timedelta(hours=1),
+    },
+    tags=["aeris", "operations", "retention"],
+    doc_md=__doc__,
+    params={
+        "dry_run": Param(False, type="boolean", title="Dry run: list what would be removed"),
+        "retention_hours": Param(
+            int(os.environ.get("AERIS_RETENTION_HOURS") or DEFAULT_RETENTION_HOURS),
+            type="integer", minimum=1, title="Keep grid slices for (hours)",
+        ),
+        "audit_retention_days": Param(
+            int(os.environ.get("AERIS_AUDIT_RETENTION_DAYS") or DEFAULT_AUDIT_RETENTION_DAYS),
+            type="integer", minimum=1, title="Keep audit objects for (days)",
+        ),
+        "ledger_retention_days": Param(
+            DEFAULT_LEDGER_RETENTION_DAYS, type="integer", minimum=1, title="Keep ingest_log rows for (days)",
+        ),
+    },
+)  # fmt: skip
+def aeris_retention():
+    steps.purge_grid_slices()
+    steps.purge_audit_objects()
+    steps.purge_ingest_log()
+
+
+aeris_retention()

@@ -1,0 +1,108 @@
+"""Retention against the real PostGIS and S3 endpoint: partitions dropped, objects deleted, ledger
+trimmed; a dry run removes nothing; a second run removes nothing more."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import numpy as np
+import pytest
+
+from aeris_lib import retention
+from aeris_lib.db.load import load_slice
+from tests.e2e.conftest import run_dag
+from tests.load.conftest import conn, slice_rows, write_geotiff  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2019, 6, 10, 0, tzinfo=UTC)
+OLD, RECENT = datetime(2019, 6, 1, 12, tzinfo=UTC), datetime(2019, 6, 9, 12, tzinfo=UTC)
+
+
+def _table_exists(conn, name: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+        exists = cur.fetchone()[0]
+    conn.rollback()
+    return exists
+
+
+def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_path):  # noqa: F811
+    path = str(write_geotiff(tmp_path / "o3.tif", np.full((10, 10), 300.0)))
+    old = load_slice(conn, path, "O3", OLD)
+    recent = load_slice(conn, path, "O3", RECENT)
+    hours = {"O3": 168}  # one week: OLD is 8.5 days before NOW, RECENT half a day
+
+    dry = retention.purge_slices(conn, NOW, hours, dry_run=True)
+    assert (dry.items, dry.rows) == (1, 100) and dry.bytes > 0
+    assert _table_exists(conn, old.table_name) and len(slice_rows(conn, "O3", OLD)) == 100
+
+    done = retention.purge_slices(conn, NOW, hours, dry_run=False)
+    assert (done.items, done.rows) == (1, 100)
+    assert not _table_exists(conn, old.table_name)  # the partition itself is gone: no DELETE
+    assert slice_rows(conn, "O3", OLD) == []
+    assert len(slice_rows(conn, "O3", RECENT)) == 100 and _table_exists(conn, recent.table_name)
+
+    again = retention.purge_slices(conn, NOW, hours, dry_run=False)
+    assert again.items == 0
+
+
+def test_per_gas_retention_overrides():
+    hours = retention.retention_hours_by_gas(168, {"NO2": 336})
+    assert hours["NO2"] == 336 and hours["O3"] == 168
+    with pytest.raises(ValueError, match="unknown gas 'SO2'"):
+        retention.retention_hours_by_gas(168, {"SO2": 10})
+
+
+def test_audit_objects_older_than_retention(audit_bucket):
+    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+    keys = {
+        "audit/geotiff/2019-05-01/NO2_16.tif": True,
+        "audit/geotiff/2019-05-01/NO2_16.png": True,
+        "audit/geotiff/2019-05-01/NO2_16.json": True,
+        "audit/geotiff/2019-06-09/NO2_16.tif": False,
+        "audit/readme.txt": False,  # not an audit object of ours: never touched
+    }
+    for key in keys:
+        s3.put_object(Bucket=audit_bucket, Key=key, Body=b"x" * 10)
+    listed = [(item["Key"], item["Size"]) for item in s3.list_objects_v2(Bucket=audit_bucket, Prefix="audit/")["Contents"]]
+    expired = {key for key, _ in retention.expired_audit_objects(listed, NOW, days=30)}
+    assert expired & set(keys) == {k for k, old in keys.items() if old}  # (other tests' objects aside)
+
+
+def test_ledger_rows_older_than_retention(conn):  # noqa: F811
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ingest_log (gas_type, obs_time, status, started_at) VALUES"
+            " ('NO2', %s, 'success', %s), ('NO2', %s, 'running', %s)",
+            (OLD, NOW - timedelta(days=200), OLD, NOW - timedelta(days=200)),
+        )
+    conn.commit()
+    assert retention.purge_ledger(conn, NOW, 90, dry_run=True).rows >= 1
+    removed = retention.purge_ledger(conn, NOW, 90, dry_run=False).rows
+    assert removed >= 1
+    assert retention.purge_ledger(conn, NOW, 90, dry_run=False).rows == 0
+    with conn.cursor() as cur:  # a 'running' attempt may be live: kept
+        cur.execute("SELECT count(*) FROM ingest_log WHERE obs_time = %s AND status = 'running'", (OLD,))
+        assert cur.fetchone()[0] >= 1
+    conn.rollback()
+
+
+def test_retention_dag_dry_run_then_run_then_nothing_more(conn, tmp_path, audit_bucket):  # noqa: F811
+    """The DAG as the scheduler runs it: cutoffs relative to the run's interval end. The run is dated
+    2024-09-10 (the DAG starts 2024-09-01), so both 2019 items are far past any retention."""
+    old = load_slice(conn, str(write_geotiff(tmp_path / "ai.tif", np.full((5, 5), 1.0))), "AI", OLD)
+    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+    key = "audit/geotiff/2019-04-01/AI_12.tif"
+    s3.put_object(Bucket=audit_bucket, Key=key, Body=b"tiff")
+
+    def present() -> tuple[bool, bool]:
+        listed = s3.list_objects_v2(Bucket=audit_bucket, Prefix=key).get("Contents", [])
+        return _table_exists(conn, old.table_name), bool(listed)
+
+    for dry_run, expected in [(True, (True, True)), (False, (False, False)), (False, (False, False))]:
+        result = run_dag("2024-09-10T00:00:00+00:00", {"dry_run": dry_run}, dag_id="aeris_retention")
+        assert result["state"] == "success" and len(result["tis"]) == 3, result
+        assert present() == expected, dry_run

@@ -59,7 +59,7 @@ DEFAULT_ARGS = {
             description="Start of the hour to ingest. Empty: the run's data interval (or the last completed hour).",
         ),
         "gases": Param(
-            list(GAS_NAMES),
+            tempo.default_gases(),
             type="array",
             items={"type": "string", "enum": list(GAS_NAMES)},
             title="Gases",
@@ -99,6 +99,7 @@ def aeris_tempo_hourly():
             max_poll_interval=30.0,
             timeout=2 * 3600,
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
+            on_failure_callback=tempo.record_gas_failure,
         )
         staged = tempo.stage_geotiff(product, links.output, job["job_url"])
         loaded = tempo.load_gas_hour(product, staged)

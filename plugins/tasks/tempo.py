@@ -17,6 +17,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from hooks.harmony import HarmonyHook
 from tasks import staging
 
+from aeris_lib import circuit
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.db.routes import recompute_route_exposure
@@ -42,6 +43,62 @@ LAST_UPDATE_KEY = "tempo:last_update"
 
 def audit_key(gas: str, hour: datetime) -> str:
     return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}.tif"
+
+
+def default_gases() -> list[str]:
+    """The gases an hourly run asks for: AERIS_GASES (comma-separated, e.g. to leave out PM), else all."""
+    configured = [g.strip().upper() for g in os.environ.get("AERIS_GASES", "").split(",") if g.strip()]
+    unknown = [g for g in configured if g not in GAS_NAMES]
+    if unknown:
+        raise AirflowException(f"AERIS_GASES: unknown gas(es) {unknown}; choose from {list(GAS_NAMES)}")
+    return configured or list(GAS_NAMES)
+
+
+def _breaker_threshold() -> int:
+    return int(os.environ.get("AERIS_CIRCUIT_BREAKER_FAILURES") or circuit.DEFAULT_THRESHOLD)
+
+
+def record_gas_failure(context: dict[str, Any]) -> None:
+    """on_failure_callback of the per-gas tasks: one more failed hour for the gas's circuit breaker."""
+    # The sensor is generic: its gas is its job_label, its hour the run's.
+    gas = context.get("gas") or getattr(context.get("task"), "job_label", None)
+    hour = context.get("gas_hour") or _resolve_hour(context["params"], context).isoformat()
+    if gas not in GAS_NAMES:
+        return
+    key = circuit.variable_key(gas)
+    state = circuit.BreakerState.parse(Variable.get(key, default=None)).record_failure(hour)
+    Variable.set(key, state.dumps())
+    threshold = _breaker_threshold()
+    log.warning("%s: circuit breaker now at %s (opens at %d)", gas, state.describe(), threshold)
+
+
+def warn_circuit_open(context: dict[str, Any]) -> None:
+    """on_skipped_callback: a loud warning when the skip came from an open circuit breaker."""
+    opened = context.get("circuit_breaker")
+    if opened:
+        Stats.incr(f"aeris.circuit.open.{opened['gas']}")
+        log.warning(
+            "CIRCUIT BREAKER OPEN for %s (%s): hourly runs skip it. Reset: `airflow variables delete %s`,"
+            " or trigger a manual run with gases=[%s] that succeeds.",
+            opened["gas"], opened["state"], opened["key"], opened["gas"],
+        )  # fmt: skip
+
+
+def _check_breaker(product: dict[str, Any], context: dict[str, Any]) -> None:
+    gas = product["gas"]
+    key = circuit.variable_key(gas)
+    state = circuit.BreakerState.parse(Variable.get(key, default=None))
+    if not state.is_open(_breaker_threshold()):
+        return
+    asked = (context["dag_run"].conf or {}).get("gases") or []
+    if gas in asked and context["dag_run"].run_type == "manual":
+        log.warning("%s: circuit breaker open (%s); trying anyway: a manual run asked for it", gas, state.describe())
+        return
+    context["circuit_breaker"] = {"gas": gas, "state": state.describe(), "key": key}
+    raise AirflowSkipException(
+        f"{gas}: circuit breaker open after {state.describe()}; skipped. Reset with "
+        f"`airflow variables delete {key}` or a manual run with gases=[{gas}]"
+    )
 
 
 def _default_bbox() -> tuple[float, ...]:
@@ -73,7 +130,7 @@ def plan(**context: Any) -> list[dict[str, Any]]:
     """Resolve and validate the run's hour, gases and bbox; apply pending schema migrations."""
     params = context["params"]
     hour = _resolve_hour(params, context)
-    gases = params.get("gases") or list(GAS_NAMES)
+    gases = params.get("gases") or default_gases()
     unknown = [g for g in gases if g not in GAS_NAMES]
     if unknown:
         raise AirflowException(f"param 'gases': unknown {unknown}; choose from {list(GAS_NAMES)}")
@@ -108,10 +165,20 @@ def _catalog_file() -> str | None:
     return Path(path).read_text() if path else None
 
 
-@task(multiple_outputs=True, pool="harmony_api", map_index_template="{{ gas }}")
+def _gas_context(product: dict[str, Any]) -> dict[str, Any]:
+    """The task context, tagged with the gas and hour (map index label, failure callback)."""
+    context = get_current_context()
+    context["gas"], context["gas_hour"] = product["gas"], product["hour"]
+    return context
+
+
+GAS_TASK = {"map_index_template": "{{ gas }}", "on_failure_callback": record_gas_failure}
+
+
+@task(multiple_outputs=True, pool="harmony_api", on_skipped_callback=warn_circuit_open, **GAS_TASK)
 def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
     """Ask Harmony for the gas-hour subset as an asynchronous job; skip when no granule exists."""
-    get_current_context()["gas"] = product["gas"]
+    _check_breaker(product, _gas_context(product))
     hour = datetime.fromisoformat(product["hour"])
     try:
         request = RangesetRequest(
@@ -147,10 +214,10 @@ def submit_harmony_job(product: dict[str, Any]) -> dict[str, Any]:
     return {"gas": product["gas"], "job_id": outcome.job_id, "job_url": outcome.job_url}
 
 
-@task(map_index_template="{{ gas }}")
+@task(**GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str = "") -> dict[str, Any]:
     """Download the job's GeoTIFF and keep the audit copy in S3 (the load reads it from there)."""
-    get_current_context()["gas"] = product["gas"]
+    _gas_context(product)
     key = audit_key(product["gas"], datetime.fromisoformat(product["hour"]))
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         started = time.monotonic()
@@ -174,13 +241,13 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str =
     }
 
 
-@task(map_index_template="{{ gas }}", outlets=[POLLUTION_GRID])
+@task(outlets=[POLLUTION_GRID], **GAS_TASK)
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """COPY the staged GeoTIFF into PostGIS, replacing the gas-hour slice atomically."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    context = get_current_context()
-    context["gas"] = gas = product["gas"]
+    context = _gas_context(product)
+    gas = product["gas"]
     hour = datetime.fromisoformat(product["hour"])
     max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
@@ -226,12 +293,14 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     }
 
 
-@task(map_index_template="{{ gas }}")
+@task(**GAS_TASK)
 def check_gas_hour(product: dict[str, Any], loaded: dict[str, Any]) -> dict[str, bool]:
-    """Data-quality checks of the loaded slice; a failure names the check and its numbers."""
+    """Data-quality checks of the loaded slice; a failure names the check and its numbers.
+    Passing closes the gas's circuit breaker (a good hour ends a failure streak)."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    get_current_context()["gas"] = gas = product["gas"]
+    _gas_context(product)
+    gas = product["gas"]
     hour = datetime.fromisoformat(product["hour"])
     conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
     try:
@@ -247,6 +316,9 @@ def check_gas_hour(product: dict[str, Any], loaded: dict[str, Any]) -> dict[str,
             f"{gas} {hour.isoformat()}: data-quality check(s) failed: "
             + "; ".join(f"{r.name} ({r.detail})" for r in failed)
         )
+    if Variable.get(circuit.variable_key(gas), default=None):
+        Variable.delete(circuit.variable_key(gas))
+        log.info("%s: a good hour: circuit breaker reset", gas)
     return {r.name: r.passed for r in results}
 
 
@@ -255,8 +327,8 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
     """Recompute every saved route's exposure for the hour, once at least one gas loaded."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
-    # When every gas was skipped Airflow hands over None rather than an empty list.
-    loaded = [item for item in (loads or []) if item]
+    # Airflow hands over None when every gas was skipped, and a bare dict when only one gas loaded.
+    loaded = [item for item in ([loads] if isinstance(loads, dict) else loads or []) if item]
     if not loaded:
         raise AirflowSkipException("no gas loaded for this hour: nothing to recompute")
     conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()

@@ -1,0 +1,50 @@
+"""Circuit breaker: opens after N failed hours of a gas, skips it, closes after a manual success."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from aeris_lib.circuit import BreakerState
+from tests.e2e.cluster import AIRFLOW
+from tests.e2e.conftest import SMALL_BBOX, run_dag, ti_states
+
+pytestmark = pytest.mark.integration
+
+CONF = {"bbox": SMALL_BBOX, "availability_delay_minutes": 0}
+GASES = ["NO2", "O3"]
+
+
+def test_state_counts_distinct_failed_hours():
+    state = BreakerState.parse(None).record_failure("h1").record_failure("h1").record_failure("h2")
+    assert state.failed_hours == ["h1", "h2"] and state.is_open(2) and not state.is_open(3)
+    assert BreakerState.parse(state.dumps()) == state
+    assert BreakerState.parse("not json").failed_hours == []
+
+
+def _variable(key: str) -> str | None:
+    out = subprocess.run([AIRFLOW, "variables", "get", key], capture_output=True, text=True, env=os.environ)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def test_breaker_opens_skips_and_closes_after_a_manual_success(emulator):
+    subprocess.run([AIRFLOW, "variables", "delete", "aeris_circuit_NO2"], capture_output=True, env=os.environ)
+    env = {"AERIS_CIRCUIT_BREAKER_FAILURES": "2"}
+    emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column_troposphere"}])  # NO2
+    # AERIS_GASES narrows what an hourly run asks for (as an operator leaving PM out would).
+    for logical_date in ("2024-09-07T15:00:00+00:00", "2024-09-07T16:00:00+00:00"):
+        failed = run_dag(logical_date, CONF, AERIS_GASES="NO2,O3", **env)
+        assert ti_states(failed, "gas.wait_for_harmony_job")["NO2"] == "failed"
+    assert len(json.loads(_variable("aeris_circuit_NO2"))["failed_hours"]) == 2
+    emulator.clear_faults()
+
+    skipped = run_dag("2024-09-07T17:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
+    assert ti_states(skipped, "gas.submit_harmony_job") == {"NO2": "skipped", "O3": "success"}
+    assert skipped["state"] == "success"
+
+    manual = run_dag("2024-09-07T17:00:00+00:00", {**CONF, "gases": ["NO2"]}, **env)
+    assert ti_states(manual, "gas.check_gas_hour") == {"NO2": "success"}
+    assert _variable("aeris_circuit_NO2") is None  # closed

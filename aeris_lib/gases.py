@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
+# Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
+TEMPO_SCAN_HOURS_UTC = frozenset(range(10, 24))
 
 
 @dataclass(frozen=True)

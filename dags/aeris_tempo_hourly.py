@@ -8,7 +8,8 @@ data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
 2. **wait_for_publication** — deferrable wait until TEMPO has had time to publish the hour;
 3. per gas (mapped): **submit_harmony_job** → **wait_for_harmony_job** (deferrable, in the triggerer)
    → **stage_geotiff** (download, audit copy in S3) → **load_gas_hour** (COPY into PostGIS)
-   → **check_gas_hour** (data-quality checks: rows, finite values, severities, geometries, bbox, duplicates);
+   → **check_gas_hour** (data-quality checks: rows, finite values, severities, geometries, bbox, duplicates),
+   and **archive_gas_hour** (PNG map and STAC Item beside the audit COG);
 4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** to Redis.
 
 A gas with no granule for the hour (night, or not yet published) is *skipped*, not failed.
@@ -83,7 +84,9 @@ def aeris_tempo_hourly():
     products = tempo.plan()
     wait_for_publication = DateTimeSensorAsync(
         task_id="wait_for_publication",
-        target_time="{{ (data_interval_end + macros.timedelta(minutes=params.availability_delay_minutes)).isoformat() }}",
+        # The end of the hour being ingested (the plan's: a manual run may ask for another hour) + delay.
+        target_time="{{ (macros.datetime.fromisoformat(ti.xcom_pull(task_ids='plan')[0]['hour'])"
+        " + macros.timedelta(hours=1, minutes=params.availability_delay_minutes)).isoformat() }}",
         doc_md="Deferrable wait until TEMPO has had time to publish the hour (no worker slot held).",
     )
 
@@ -104,6 +107,7 @@ def aeris_tempo_hourly():
         staged = tempo.stage_geotiff(product, links.output, job["job_url"])
         loaded = tempo.load_gas_hour(product, staged)
         tempo.check_gas_hour(product, loaded)
+        tempo.archive_gas_hour(product, staged)
         return loaded
 
     loads = gas_branch.expand(product=products)

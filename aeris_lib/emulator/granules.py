@@ -17,12 +17,14 @@ import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
+from aeris_lib.gases import TEMPO_SCAN_HOURS_UTC
+
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
 PIXEL = 0.02
 FILL = -1e30
 # TEMPO scans North America in daylight, about 10:00-00:00 UTC; other hours have no granule.
-SCAN_HOURS_UTC = frozenset(range(10, 24))
+SCAN_HOURS_UTC = TEMPO_SCAN_HOURS_UTC  # the emulator publishes what TEMPO scans
 
 # variable -> (typical value, spread, hotspot peak, cloud fraction)
 VALUE_MODELS = {

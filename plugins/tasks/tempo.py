@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -17,7 +18,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from hooks.harmony import HarmonyHook
 from tasks import staging
 
-from aeris_lib import circuit
+from aeris_lib import archive, circuit
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.db.routes import recompute_route_exposure
@@ -231,8 +232,11 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str =
             download.sha256[:16],
         )
         Stats.incr(f"aeris.harmony.bytes_downloaded.{product['gas']}", download.size_bytes)
-        staged = staging.put(download.path, key)
-    log.info("%s: audit copy at %s", product["gas"], staged.uri)
+        # The audit copy is a Cloud-Optimized GeoTIFF (same pixels), readable by standard tools.
+        cog = archive.to_cog(download.path, Path(tmp) / "cog.tif")
+        cog_bytes = cog.stat().st_size
+        staged = staging.put(cog, key)
+    log.info("%s: audit copy (COG, %s bytes) at %s", product["gas"], f"{cog_bytes:,}", staged.uri)
     return {
         **asdict(staged),
         "sha256": download.sha256,
@@ -320,6 +324,27 @@ def check_gas_hour(product: dict[str, Any], loaded: dict[str, Any]) -> dict[str,
         Variable.delete(circuit.variable_key(gas))
         log.info("%s: a good hour: circuit breaker reset", gas)
     return {r.name: r.passed for r in results}
+
+
+@task(**GAS_TASK)
+def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, str]:
+    """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
+    _gas_context(product)
+    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    cog = staging.StagedObject(staged["store"], staged["bucket"], staged["key"])
+    stem = staged["key"].rsplit(".", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        local = staging.fetch(cog, Path(tmp))
+        png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
+        item = archive.stac_item(
+            gas=gas, hour=hour, bbox=tuple(product["bbox"]), cog_href=cog.uri, png_href=png.uri,
+            collection_id=product["collection_id"], variable=product["variable"], source_sha256=staged["sha256"],
+        )  # fmt: skip
+        item_path = Path(tmp) / "item.json"
+        item_path.write_text(json.dumps(item, indent=2))
+        stac = staging.put(item_path, f"{stem}.json")
+    log.info("%s %s: map %s, STAC item %s (data %s)", gas, hour.isoformat(), png.uri, stac.uri, cog.uri)
+    return {"png": png.uri, "stac": stac.uri, "cog": cog.uri}
 
 
 @task(trigger_rule="all_done")

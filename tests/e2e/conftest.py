@@ -66,10 +66,19 @@ class Emulator:
         self._post("/_emulator/faults", [])
 
 
+def reset_circuit_breakers() -> None:
+    """Every run of a test starts with closed circuit breakers (state: Variables aeris_circuit_<GAS>)."""
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM variable WHERE key LIKE 'aeris\\_circuit\\_%%'")
+    conn.close()
+
+
 @pytest.fixture
 def emulator():
     if os.environ.get("AERIS_HARMONY_MODE") != "emulator":
         pytest.skip("end-to-end tests run against the Harmony emulator (make test forces it)")
+    reset_circuit_breakers()
     emulator = Emulator(os.environ["HARMONY_BASE_URL"])
     emulator.clear_faults()
     yield emulator

@@ -1,0 +1,53 @@
+"""The audit archive: COG validated by rio-cogeo, PNG map, STAC Item validated by pystac."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import boto3
+import pystac
+import pytest
+
+from aeris_lib import archive
+from aeris_lib.emulator.granules import render_geotiff
+from tests.e2e.conftest import SMALL_BBOX, run_dag
+
+HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
+
+
+def test_cog_png_and_stac_from_a_tempo_like_granule(tmp_path):
+    source = tmp_path / "granule.tif"
+    source.write_bytes(render_geotiff("C2930764281-LARC_CLOUD", "product/column_amount_o3", (-110, 30, -100, 40), HOUR))
+    assert archive.is_cog(source)[0] is False  # Harmony's plain GeoTIFF
+    cog = archive.to_cog(source, tmp_path / "cog.tif")
+    assert archive.is_cog(cog) == (True, [])
+    png = archive.render_png(cog, "O3", HOUR, tmp_path / "map.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    item = archive.stac_item(
+        gas="O3", hour=HOUR, bbox=(-110, 30, -100, 40), cog_href="s3://b/a.tif", png_href="s3://b/a.png",
+        collection_id="C2930764281-LARC_CLOUD", variable="product/column_amount_o3", source_sha256="ab" * 32,
+    )  # fmt: skip
+    parsed = pystac.Item.from_dict(item)
+    assert parsed.validate()
+    assert parsed.properties["start_datetime"] == "2024-09-01T16:00:00+00:00"
+    assert parsed.assets["data"].media_type == pystac.MediaType.COG
+
+
+@pytest.mark.integration
+def test_a_run_archives_cog_png_and_stac_in_the_audit_bucket(emulator, audit_bucket, tmp_path):
+    result = run_dag(
+        "2024-09-08T17:00:00+00:00", {"bbox": SMALL_BBOX, "availability_delay_minutes": 0, "gases": ["AI"]}
+    )
+    assert result["tis"]["gas.archive_gas_hour[AI]"]["state"] == "success", result["tis"]
+    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+    stem = "audit/geotiff/2024-09-08/AI_16"
+    s3.download_file(audit_bucket, f"{stem}.tif", str(tmp_path / "ai.tif"))
+    assert archive.is_cog(tmp_path / "ai.tif") == (True, [])
+    png = s3.get_object(Bucket=audit_bucket, Key=f"{stem}.png")["Body"].read()
+    assert png[:4] == b"\x89PNG"
+    item = pystac.Item.from_dict(json.loads(s3.get_object(Bucket=audit_bucket, Key=f"{stem}.json")["Body"].read()))
+    assert item.validate()
+    assert item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
+    assert item.assets["overview"].href == f"s3://{audit_bucket}/{stem}.png"

@@ -1,0 +1,71 @@
+"""Gap report and refill: a hole made on purpose is found and only it is refilled."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+import pytest
+
+from aeris_lib.gaps import daytime_hours, find_gaps
+from tests.e2e.conftest import SMALL_BBOX, run_dag
+
+pytestmark = pytest.mark.integration
+
+DAY = datetime(2024, 9, 14, tzinfo=UTC)
+HOLE = DAY.replace(hour=15)
+
+
+def _fill_ledger_except_hole(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM ingest_log WHERE gas_type = 'NO2' AND obs_time >= %s AND obs_time < %s",
+                    (DAY, DAY + timedelta(days=1)))  # fmt: skip
+        for hour in daytime_hours(DAY, DAY + timedelta(days=1)):
+            if hour != HOLE:
+                cur.execute(
+                    "INSERT INTO ingest_log (gas_type, obs_time, status, rows_written) VALUES ('NO2', %s, 'success', 1)",
+                    (hour,),
+                )
+    conn.commit()
+
+
+def test_daytime_hours_are_tempo_scan_hours():
+    hours = daytime_hours(DAY, DAY + timedelta(days=1))
+    assert [h.hour for h in hours] == list(range(10, 24))
+
+
+def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
+    _fill_ledger_except_hole(conn)
+    assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}
+
+    airflow_db = psycopg2.connect(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", ""))
+    airflow_db.autocommit = True
+    started = datetime.now(UTC)
+    try:
+        report = run_dag("2024-09-15T03:30:00+00:00", {"days": 1, "gases": ["NO2"], "refill": True},
+                         dag_id="aeris_gap_report")  # fmt: skip
+        assert report["state"] == "success", report["tis"]
+        with airflow_db.cursor() as cur:
+            cur.execute(
+                "SELECT run_id, conf FROM dag_run WHERE dag_id = 'aeris_tempo_hourly' AND queued_at >= %s",
+                (started,),
+            )
+            triggered = cur.fetchall()
+        assert len(triggered) == 1, triggered
+        conf = triggered[0][1] if isinstance(triggered[0][1], dict) else json.loads(triggered[0][1])
+        assert (conf["hour"], conf["gases"]) == (HOLE.isoformat(), ["NO2"])
+
+        # The refill run, executed as the scheduler would, closes the hole.
+        refill = run_dag((HOLE + timedelta(hours=1)).isoformat(), {**conf, "bbox": SMALL_BBOX})
+        assert refill["tis"]["gas.load_gas_hour[NO2]"]["state"] == "success", refill["tis"]
+        assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {}
+    finally:
+        with airflow_db.cursor() as cur:  # leave no queued run behind for a later scheduler
+            cur.execute(
+                "DELETE FROM dag_run WHERE dag_id = 'aeris_tempo_hourly' AND run_type = 'manual'"
+                " AND state = 'queued' AND queued_at >= %s",
+                (started,),
+            )
+        airflow_db.close()

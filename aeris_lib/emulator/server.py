@@ -502,10 +502,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=58080)
     parser.add_argument("--files-port", type=int, default=58081)
     parser.add_argument("--job-seconds", type=float, default=1.5, help="how long an async job runs")
+    parser.add_argument("--slow-job-seconds", type=float, default=30.0, help="how long a slow_job fault runs")
     parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    emulator = HarmonyEmulator(args.host, args.port, args.files_port, job_seconds=args.job_seconds)
+    emulator = HarmonyEmulator(
+        args.host, args.port, args.files_port, job_seconds=args.job_seconds, slow_job_seconds=args.slow_job_seconds
+    )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()
     log.info("Harmony emulator on %s (files on %s)", emulator.base_url, emulator.files_url)

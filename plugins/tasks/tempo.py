@@ -92,8 +92,8 @@ def _check_breaker(product: dict[str, Any], context: dict[str, Any]) -> None:
     if not state.is_open(_breaker_threshold()):
         return
     asked = (context["dag_run"].conf or {}).get("gases") or []
-    if gas in asked and context["dag_run"].run_type == "manual":
-        log.warning("%s: circuit breaker open (%s); trying anyway: a manual run asked for it", gas, state.describe())
+    if gas in asked and context["dag_run"].run_type in ("manual", "operator_triggered"):
+        log.warning("%s: circuit breaker open (%s); trying anyway: this run asked for it", gas, state.describe())
         return
     context["circuit_breaker"] = {"gas": gas, "state": state.describe(), "key": key}
     raise AirflowSkipException(

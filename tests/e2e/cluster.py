@@ -167,6 +167,12 @@ class AirflowCluster:
 
         return self.wait_for(finished, timeout, f"run {run_id} to finish", interval=1.0)
 
+    def delete_queued_runs(self, dag_id: str) -> None:
+        """Removes runs left queued by earlier sessions, so only this test's runs compete for slots."""
+        runs = self.api("GET", f"/dags/{dag_id}/dagRuns?state=queued&limit=100")["dag_runs"]
+        for run in runs:
+            self.api("DELETE", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}", raw=True)
+
     def delete_runs(self, dag_id: str, logical_dates: list[str]) -> None:
         """Removes earlier runs at these logical dates, so a trigger or backfill creates fresh ones."""
         runs = self.api("GET", f"/dags/{dag_id}/dagRuns?limit=100&order_by=-id")["dag_runs"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import threading
 import sys
 import urllib.request
 from datetime import datetime
@@ -119,3 +121,44 @@ def slice_snapshot(db, hour: datetime) -> dict:
             (hour,),
         )
         return {gas: (rows, distinct, digest) for gas, rows, distinct, digest in cur.fetchall()}
+
+
+class StatsdListener:
+    """A real UDP socket collecting the StatsD lines a run sends (`env` points Airflow's metrics at it)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.lines: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.lines.extend(self.sock.recv(65535).decode().splitlines())
+            except TimeoutError:
+                continue
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(self.sock.getsockname()[1]),
+            "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
+        }
+
+    @property
+    def names(self) -> set[str]:
+        return {line.split(":", 1)[0] for line in self.lines}
+
+    def __enter__(self) -> StatsdListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 
 import boto3
+import pystac
 import pytest
 import redis
 
-from tests.e2e.conftest import SMALL_BBOX, run_dag, slice_snapshot, ti_states
+from aeris_lib import archive
+from tests.e2e.conftest import SMALL_BBOX, StatsdListener, run_dag, slice_snapshot, ti_states
 
 pytestmark = pytest.mark.integration
 
@@ -28,9 +31,10 @@ def _ingest_rows(db, hour: datetime) -> list[tuple]:
         return cur.fetchall()
 
 
-def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, audit_bucket):
+def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, audit_bucket, tmp_path):
     hour = datetime(2024, 9, 2, 16, tzinfo=UTC)
-    result = run_dag("2024-09-02T17:00:00+00:00", CONF)
+    with StatsdListener() as statsd:
+        result = run_dag("2024-09-02T17:00:00+00:00", CONF, **statsd.env)
 
     loads = ti_states(result, "gas.load_gas_hour")
     assert {gas for gas, state in loads.items() if state == "success"} == VERIFIED_GASES, result["tis"]
@@ -46,9 +50,20 @@ def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, 
         assert 0 < rows <= 100 * 100, gas
         assert rows == distinct_cells, f"{gas}: duplicated cells"
 
+    # Audit archive: the GeoTIFF as a COG, a PNG map and a STAC Item beside it.
     for gas in VERIFIED_GASES:
-        head = _s3().head_object(Bucket=audit_bucket, Key=f"audit/geotiff/2024-09-02/{gas}_16.tif")
-        assert head["ContentLength"] > 0
+        stem = f"audit/geotiff/2024-09-02/{gas}_16"
+        _s3().download_file(audit_bucket, f"{stem}.tif", str(tmp_path / f"{gas}.tif"))
+        assert archive.is_cog(tmp_path / f"{gas}.tif") == (True, [])
+        assert _s3().get_object(Bucket=audit_bucket, Key=f"{stem}.png")["Body"].read()[:4] == b"\x89PNG"
+        item = pystac.Item.from_dict(json.loads(_s3().get_object(Bucket=audit_bucket, Key=f"{stem}.json")["Body"].read()))
+        assert item.validate() and item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
+
+    # Metrics, one series per gas (StatsD; rows or unchanged: a warm rerun of the suite is unchanged).
+    for gas in VERIFIED_GASES:
+        for name in ("harmony.bytes_downloaded", "harmony.wait", "load.duration"):
+            assert f"airflow.aeris.{name}.{gas}" in statsd.names, sorted(statsd.names)
+        assert {f"airflow.aeris.load.rows.{gas}", f"airflow.aeris.load.unchanged.{gas}"} & statsd.names
 
     cache = redis.Redis.from_url(os.environ["REDIS_URL"])
     assert cache.get("tempo:last_update").decode() == hour.isoformat()

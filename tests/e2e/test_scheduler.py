@@ -20,6 +20,7 @@ GASES = ["NO2", "O3"]  # PM is left out: Harmony rejects its unverified catalog 
 def local_cluster(tmp_path, emulator):
     cluster = AirflowCluster(tmp_path).start()
     cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
+    cluster.delete_queued_runs(DAG_ID)
     cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
     yield cluster
     cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
@@ -120,6 +121,7 @@ def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
     cluster = AirflowCluster(tmp_path, executor="CeleryExecutor", celery_workers=2).start()
     try:
         cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
+        cluster.delete_queued_runs(DAG_ID)
         gases = ["NO2", "CH2O", "AI", "O3"]
         run_id = _trigger(cluster, "2024-09-05T17:00:00+00:00", {"gases": gases})
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime
 
-import boto3
 import pystac
-import pytest
 
 from aeris_lib import archive
 from aeris_lib.emulator.granules import render_geotiff
-from tests.e2e.conftest import SMALL_BBOX, run_dag
 
 HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
 
@@ -33,21 +28,3 @@ def test_cog_png_and_stac_from_a_tempo_like_granule(tmp_path):
     assert parsed.validate()
     assert parsed.properties["start_datetime"] == "2024-09-01T16:00:00+00:00"
     assert parsed.assets["data"].media_type == pystac.MediaType.COG
-
-
-@pytest.mark.integration
-def test_a_run_archives_cog_png_and_stac_in_the_audit_bucket(emulator, audit_bucket, tmp_path):
-    result = run_dag(
-        "2024-09-08T17:00:00+00:00", {"bbox": SMALL_BBOX, "availability_delay_minutes": 0, "gases": ["AI"]}
-    )
-    assert result["tis"]["gas.archive_gas_hour[AI]"]["state"] == "success", result["tis"]
-    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
-    stem = "audit/geotiff/2024-09-08/AI_16"
-    s3.download_file(audit_bucket, f"{stem}.tif", str(tmp_path / "ai.tif"))
-    assert archive.is_cog(tmp_path / "ai.tif") == (True, [])
-    png = s3.get_object(Bucket=audit_bucket, Key=f"{stem}.png")["Body"].read()
-    assert png[:4] == b"\x89PNG"
-    item = pystac.Item.from_dict(json.loads(s3.get_object(Bucket=audit_bucket, Key=f"{stem}.json")["Body"].read()))
-    assert item.validate()
-    assert item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
-    assert item.assets["overview"].href == f"s3://{audit_bucket}/{stem}.png"

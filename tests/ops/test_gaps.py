@@ -64,7 +64,7 @@ def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     finally:
         with airflow_db.cursor() as cur:  # leave no queued run behind for a later scheduler
             cur.execute(
-                "DELETE FROM dag_run WHERE dag_id = 'aeris_tempo_hourly' AND run_type = 'manual'"
+                "DELETE FROM dag_run WHERE dag_id = 'aeris_tempo_hourly' AND run_type = 'operator_triggered'"
                 " AND state = 'queued' AND queued_at >= %s",
                 (started,),
             )

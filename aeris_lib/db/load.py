@@ -236,6 +236,7 @@ def load_slice(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                 (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}"),
             )
+            cur.execute(load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id})
             literals = _slice_literals(table, gas, hour)
             cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
 

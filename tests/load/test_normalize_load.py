@@ -155,6 +155,11 @@ def test_load_killed_midway_leaves_the_previous_slice(database_url, conn, tmp_pa
         load_slice(victim, path, "NO2", hour)
     victim.close()
     assert slice_rows(conn, "NO2", hour) == before
+    assert ledger(conn, "NO2", hour)[-1][0] == "running"  # the killed attempt could not close its row
+    monkeypatch.undo()
+    load_slice(conn, path, "NO2", hour)  # the next attempt closes it
+    status, *_, error = ledger(conn, "NO2", hour)[-2]
+    assert status == "failed" and "abandoned" in error
 
 
 @pytest.mark.parametrize("problem", ["corrupt", "truncated", "multi-band", "zero-size", "wrong CRS"])

@@ -99,7 +99,7 @@ def main() -> int:
             f"s3://{os.environ.get('AERIS_S3_BUCKET')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
             f" (endpoint {os.environ.get('AERIS_S3_ENDPOINT_URL')})"
         )
-    print(f"  audit files: {where}")
+    print(f"  audit files: {where} (COG), with .png map and .json STAC item beside each")
     print(f"  full Airflow log: {args.log}")
     failed = sorted(gas for gas, (_, s) in tasks.items() if s not in ("success", "skipped"))
     if state == "success" or state is None:

@@ -29,7 +29,9 @@ lattice AS (
     FROM segments s CROSS JOIN grid_spec g
 ),
 -- Cells touched by each segment: the cells containing its end points, and for every grid-line crossing
--- the two cells on either side of that line (cells are closed: see lattice_indices).
+-- the two cells on either side of that line. Cells are closed (see lattice_indices): a crossing that
+-- also lies on the other family of grid lines (a cell corner) touches the cells on both sides of that
+-- one too; those rare points get their own, filtered branches so the common case stays cheap.
 candidate_cells AS (
     SELECT l.id, l.grid_id, c AS col_index, r AS row_index
     FROM lattice l, unnest(lattice_indices(l.u0)) AS c, unnest(lattice_indices(l.v0)) AS r
@@ -37,19 +39,33 @@ candidate_cells AS (
     SELECT l.id, l.grid_id, c, r
     FROM lattice l, unnest(lattice_indices(l.u1)) AS c, unnest(lattice_indices(l.v1)) AS r
     UNION ALL
-    SELECT l.id, l.grid_id, k + side, r
+    SELECT l.id, l.grid_id, k + side, floor(x.v)::bigint
     FROM lattice l,
          generate_series(ceil(least(l.u0, l.u1) - 1e-9)::bigint, floor(greatest(l.u0, l.u1) + 1e-9)::bigint) AS k,
-         (VALUES (-1), (0)) AS sides(side),
-         unnest(lattice_indices(l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0))) AS r
+         LATERAL (SELECT l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0) AS v) AS x,
+         (VALUES (-1), (0)) AS sides(side)
     WHERE l.u1 <> l.u0
     UNION ALL
-    SELECT l.id, l.grid_id, c, k + side
+    SELECT l.id, l.grid_id, k + side, round(x.v)::bigint + other
+    FROM lattice l,
+         generate_series(ceil(least(l.u0, l.u1) - 1e-9)::bigint, floor(greatest(l.u0, l.u1) + 1e-9)::bigint) AS k,
+         LATERAL (SELECT l.v0 + (k - l.u0) / (l.u1 - l.u0) * (l.v1 - l.v0) AS v) AS x,
+         (VALUES (-1), (0)) AS sides(side), (VALUES (-1), (0)) AS others(other)
+    WHERE l.u1 <> l.u0 AND abs(x.v - round(x.v)) < 1e-9
+    UNION ALL
+    SELECT l.id, l.grid_id, floor(x.u)::bigint, k + side
     FROM lattice l,
          generate_series(ceil(least(l.v0, l.v1) - 1e-9)::bigint, floor(greatest(l.v0, l.v1) + 1e-9)::bigint) AS k,
-         (VALUES (-1), (0)) AS sides(side),
-         unnest(lattice_indices(l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0))) AS c
+         LATERAL (SELECT l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0) AS u) AS x,
+         (VALUES (-1), (0)) AS sides(side)
     WHERE l.v1 <> l.v0
+    UNION ALL
+    SELECT l.id, l.grid_id, round(x.u)::bigint + other, k + side
+    FROM lattice l,
+         generate_series(ceil(least(l.v0, l.v1) - 1e-9)::bigint, floor(greatest(l.v0, l.v1) + 1e-9)::bigint) AS k,
+         LATERAL (SELECT l.u0 + (k - l.v0) / (l.v1 - l.v0) * (l.u1 - l.u0) AS u) AS x,
+         (VALUES (-1), (0)) AS sides(side), (VALUES (-1), (0)) AS others(other)
+    WHERE l.v1 <> l.v0 AND abs(x.u - round(x.u)) < 1e-9
 ),
 route_cells AS (
     SELECT DISTINCT id AS route_id, (grid_id::bigint << 40) | (row_index << 20) | col_index AS cell_id

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aeris_lib.db.load import SLICE_LOCK_NAMESPACE
+from aeris_lib.db.load import lock_slice
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gases import GAS_NAMES
 
@@ -69,11 +69,7 @@ def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_
             if dry_run:
                 continue
             with conn.cursor() as cur:
-                # The loader's lock for this slice: never drop a slice while it is being replaced.
-                cur.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                    (SLICE_LOCK_NAMESPACE, f"{gas_type}|{hour.isoformat()}"),
-                )
+                lock_slice(cur, gas_type, hour)  # never drop a slice while it is being replaced
                 cur.execute(load_sql("retention/forget_slice.sql"), {"gas": gas_type, "hour": hour, "table": table})
                 if cur.rowcount:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")

@@ -142,6 +142,13 @@ def _hour(value: datetime) -> datetime:
     return value
 
 
+def lock_slice(cur: Any, gas: str, hour: datetime) -> None:
+    """Transaction-scoped lock of one (gas, hour) slice: its loaders and retention take turns."""
+    cur.execute(
+        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}")
+    )
+
+
 def ensure_grid(conn: Any, info: RasterInfo) -> int:
     """Grid id for the raster's lattice, with every cell of its extent present (own transaction)."""
     spec = info.spec
@@ -232,10 +239,7 @@ def load_slice(
         grid_id = ensure_grid(conn, info)
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}"),
-            )
+            lock_slice(cur, gas, hour)
             cur.execute(load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id})
             literals = _slice_literals(table, gas, hour)
             cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))

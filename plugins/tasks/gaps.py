@@ -11,25 +11,19 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import GAS_NAMES
+from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
-
-POSTGRES_CONN_ID = "aeris_postgres"
 
 
 @task
 def report_gaps(**context: Any) -> list[dict[str, Any]]:
     """List the daytime hours of the last `days` days with no successful load, per gas."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     params = context["params"]
     gases = params.get("gases") or list(GAS_NAMES)
     now = context.get("data_interval_end") or datetime.now(UTC)
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         gaps = find_gaps(conn, gases, now, params["days"])
-    finally:
-        conn.close()
     if not gaps:
         log.info("No gaps: every daytime hour of the last %d day(s) loaded for %s", params["days"], ",".join(gases))
     for hour, missing in gaps.items():

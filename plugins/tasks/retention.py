@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Variable, task
 
 from aeris_lib import retention
+from tasks.connections import S3_CONN_ID, aeris_db, audit_bucket
 
 log = logging.getLogger(__name__)
 
-POSTGRES_CONN_ID = "aeris_postgres"
-S3_CONN_ID = "aeris_s3"
-S3_DELETE_BATCH = 1000  # the S3 DeleteObjects limit
 
 
 def _now(context: dict[str, Any]) -> datetime:
@@ -40,16 +37,11 @@ def _log_report(report: retention.PurgeReport) -> dict[str, Any]:
 @task
 def purge_grid_slices(**context: Any) -> dict[str, Any]:
     """Drop (gas, hour) partitions older than the retention (default 168 h, per gas overridable)."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     params = context["params"]
     overrides = json.loads(Variable.get("aeris_retention_hours_by_gas", default=None) or "{}")
     hours = retention.retention_hours_by_gas(params["retention_hours"], overrides)
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         report = retention.purge_slices(conn, _now(context), hours, params["dry_run"])
-    finally:
-        conn.close()
     return _log_report(report)
 
 
@@ -59,34 +51,23 @@ def purge_audit_objects(**context: Any) -> dict[str, Any]:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
     params = context["params"]
-    bucket = os.environ.get("AERIS_S3_BUCKET") or "aeris-audit"
+    bucket = audit_bucket()
     hook = S3Hook(aws_conn_id=S3_CONN_ID)
-    objects = [
-        (item["Key"], item["Size"])
-        for page in hook.get_conn().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="audit/")
-        for item in page.get("Contents", [])
-    ]
+    objects = [(item["Key"], item["Size"]) for item in hook.get_file_metadata(prefix="audit/", bucket_name=bucket)]
     expired = retention.expired_audit_objects(objects, _now(context), params["audit_retention_days"])
     report = retention.PurgeReport(f"audit objects in s3://{bucket}", params["dry_run"])
     report.items = len(expired)
     report.bytes = sum(size for _, size in expired)
     report.names = [key for key, _ in expired]
-    if not params["dry_run"]:
-        keys = [key for key, _ in expired]
-        for start in range(0, len(keys), S3_DELETE_BATCH):
-            hook.delete_objects(bucket=bucket, keys=keys[start : start + S3_DELETE_BATCH])
+    if expired and not params["dry_run"]:
+        hook.delete_objects(bucket=bucket, keys=report.names)  # batches of 1,000 inside
     return _log_report(report)
 
 
 @task
 def purge_ingest_log(**context: Any) -> dict[str, Any]:
     """Delete ledger rows older than the ledger retention (default 90 days)."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     params = context["params"]
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         report = retention.purge_ledger(conn, _now(context), params["ledger_retention_days"], params["dry_run"])
-    finally:
-        conn.close()
     return _log_report(report)

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-S3_CONN_ID = "aeris_s3"
+from tasks.connections import S3_CONN_ID, audit_bucket
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,11 @@ class StagedObject:
     store: str  # "s3" or "local"
     bucket: str
     key: str
+
+    @classmethod
+    def from_xcom(cls, staged: dict) -> StagedObject:
+        """The object described by stage_geotiff's return value."""
+        return cls(staged["store"], staged["bucket"], staged["key"])
 
     @property
     def uri(self) -> str:
@@ -42,7 +47,7 @@ def put(path: Path, key: str) -> StagedObject:
         return StagedObject("local", str(root), key)
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    bucket = os.environ.get("AERIS_S3_BUCKET") or "aeris-audit"
+    bucket = audit_bucket()
     S3Hook(aws_conn_id=S3_CONN_ID).load_file(str(path), key=key, bucket_name=bucket, replace=True)
     return StagedObject("s3", bucket, key)
 

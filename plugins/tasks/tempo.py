@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Asset, Variable, get_current_context, task
-from airflow.sdk.observability.stats import Stats
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
-from tasks import staging
 
 from aeris_lib import archive, circuit
 from aeris_lib.db.load import load_slice
@@ -28,11 +27,11 @@ from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.quality import check_slice
+from tasks import staging
+from tasks.connections import REDIS_CONN_ID, aeris_db
 
 log = logging.getLogger(__name__)
 
-POSTGRES_CONN_ID = "aeris_postgres"
-REDIS_CONN_ID = "aeris_redis"
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # TEMPO L3 granules usually appear in Harmony/CMR 20-60 min after the scan ends; 45 min catches most
 # on the first try, and retries with backoff absorb the late ones. AERIS_AVAILABILITY_DELAY_MINUTES
@@ -142,13 +141,8 @@ def plan(**context: Any) -> list[dict[str, Any]]:
     if problems:
         raise AirflowException("param 'bbox': " + "; ".join(problems))
     catalog = build_catalog(Variable.get("aeris_gas_catalog", default=None) or _catalog_file())
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         applied = apply_migrations(conn)
-    finally:
-        conn.close()
     log.info(
         "Plan: hour %s, gases %s, bbox %s; schema %s",
         hour.isoformat(),
@@ -248,42 +242,37 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job_url: str =
 @task(outlets=[POLLUTION_GRID], **GAS_TASK)
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """COPY the staged GeoTIFF into PostGIS, replacing the gas-hour slice atomically."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     context = _gas_context(product)
     gas = product["gas"]
     hour = datetime.fromisoformat(product["hour"])
     max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
+    source = staging.StagedObject.from_xcom(staged)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        path = staging.fetch(staging.StagedObject(staged["store"], staged["bucket"], staged["key"]), Path(tmp))
-        conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-        try:
-            result = load_slice(
-                conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
-                harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
-            )  # fmt: skip
-        except Exception:
-            Stats.incr(f"aeris.load.failures.{gas}")
-            raise
-        finally:
-            conn.close()
+        path = staging.fetch(source, Path(tmp))
+        with aeris_db() as conn:
+            try:
+                result = load_slice(
+                    conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
+                    harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
+                )  # fmt: skip
+            except Exception:
+                Stats.incr(f"aeris.load.failures.{gas}")
+                raise
     Stats.incr(f"aeris.load.rows.{gas}", result.rows_written)
     Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
     if result.status == "unchanged":
         Stats.incr(f"aeris.load.unchanged.{gas}")
-    source = staging.StagedObject(staged["store"], staged["bucket"], staged["key"]).uri
-    if result.status == "unchanged":
         log.info(
             "%s %s from Harmony job %s, %s: same source (sha256 %s) as the slice already loaded;"
             " %s rows kept, nothing written",
-            gas, hour.isoformat(), staged.get("job_url") or "?", source, staged["sha256"][:16],
+            gas, hour.isoformat(), staged.get("job_url") or "?", source.uri, staged["sha256"][:16],
             f"{result.rows_in_slice:,}",
         )  # fmt: skip
     else:
         log.info(
             "%s %s from Harmony job %s, %s: %s cells read, %s fill skipped, %s flagged implausible,"
             " %s rows loaded in %.1f s (%s rows/s)",
-            gas, hour.isoformat(), staged.get("job_url") or "?", source, f"{result.cells_read:,}",
+            gas, hour.isoformat(), staged.get("job_url") or "?", source.uri, f"{result.cells_read:,}",
             f"{result.cells_skipped:,}", f"{result.cells_flagged:,}", f"{result.rows_written:,}",
             result.duration_s, f"{result.rows_per_s:,.0f}",
         )  # fmt: skip
@@ -301,16 +290,11 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
 def check_gas_hour(product: dict[str, Any], loaded: dict[str, Any]) -> dict[str, bool]:
     """Data-quality checks of the loaded slice; a failure names the check and its numbers.
     Passing closes the gas's circuit breaker (a good hour ends a failure streak)."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     _gas_context(product)
     gas = product["gas"]
     hour = datetime.fromisoformat(product["hour"])
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         results = check_slice(conn, gas, hour, tuple(product["bbox"]))
-    finally:
-        conn.close()
     for result in results:
         log.info("%s %s: %s — %s", gas, result.name, "ok" if result.passed else "FAILED", result.detail)
     failed = [r for r in results if not r.passed]
@@ -331,7 +315,7 @@ def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[st
     """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
     _gas_context(product)
     gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
-    cog = staging.StagedObject(staged["store"], staged["bucket"], staged["key"])
+    cog = staging.StagedObject.from_xcom(staged)
     stem = staged["key"].rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         local = staging.fetch(cog, Path(tmp))
@@ -350,17 +334,12 @@ def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[st
 @task(trigger_rule="all_done")
 def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any]:
     """Recompute every saved route's exposure for the hour, once at least one gas loaded."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     # Airflow hands over None when every gas was skipped, and a bare dict when only one gas loaded.
     loaded = [item for item in ([loads] if isinstance(loads, dict) else loads or []) if item]
     if not loaded:
         raise AirflowSkipException("no gas loaded for this hour: nothing to recompute")
-    conn = PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn()
-    try:
+    with aeris_db() as conn:
         result = recompute_route_exposure(conn, datetime.fromisoformat(loaded[0]["hour"]))
-    finally:
-        conn.close()
     log.info(
         "Recomputed exposure for %d saved routes (%s) in %.2f s",
         result.routes_updated,

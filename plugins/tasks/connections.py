@@ -1,0 +1,22 @@
+"""The connection ids every AERIS task uses, and a closing PostgreSQL connection for task bodies."""
+
+from __future__ import annotations
+
+import os
+from contextlib import closing
+from typing import Any
+
+POSTGRES_CONN_ID = "aeris_postgres"
+S3_CONN_ID = "aeris_s3"
+REDIS_CONN_ID = "aeris_redis"
+
+
+def aeris_db() -> closing[Any]:
+    """`with aeris_db() as conn:` a DB-API connection through PostgresHook('aeris_postgres'), closed after."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    return closing(PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn())
+
+
+def audit_bucket() -> str:
+    return os.environ.get("AERIS_S3_BUCKET") or "aeris-audit"

@@ -40,15 +40,36 @@ ensure_apt_packages() {
   # Debian starts a system-wide cluster and redis on install; this project runs its own on other ports.
 }
 
-# A compose CLI to validate docker-compose.yaml (no engine needed): the Docker client's `docker compose`
-# plugin when present, else Debian's docker-compose.
+# Docker Compose v2 (the `docker compose` CLI plugin) validates docker-compose.yaml; no engine is needed.
+# Debian bookworm packages only compose v1. Trixie's docker-compose package is v2 and its one binary
+# needs only glibc >= 2.34, so take that file from Debian's archive, checked against a pinned SHA-256,
+# and install it for this user (no root): docker finds it in $DOCKER_CONFIG/cli-plugins.
+COMPOSE_DEB_VERSION=2.26.1-4
+declare -A COMPOSE_DEB_SHA256=(
+  [amd64]=47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea
+  [arm64]=bbafaa666f3e7fa00ad36f2a8bab889f1c791ca8743d674e7267a3d07203869c
+)
+compose_plugin_path() { echo "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"; }
+
 ensure_compose_cli() {
   docker compose version >/dev/null 2>&1 && return 0
-  command -v docker-compose >/dev/null && return 0
-  command -v apt-get >/dev/null || { log "no compose CLI: the compose validation test will fail"; return 0; }
-  log "installing docker-compose (validates docker-compose.yaml; no Docker engine is needed)"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+  local plugin; plugin="$(compose_plugin_path)"
+  [ -x "$plugin" ] && return 0
+  local arch; arch="$(dpkg --print-architecture 2>/dev/null || echo unknown)"
+  local sha="${COMPOSE_DEB_SHA256[$arch]:-}"
+  [ -n "$sha" ] || { log "no pinned Docker Compose v2 for $arch: install the compose plugin by hand"; return 0; }
+  local mirror="${AERIS_DEBIAN_MIRROR:-http://deb.debian.org/debian}" tmp
+  local url="$mirror/pool/main/d/docker-compose/docker-compose_${COMPOSE_DEB_VERSION}_${arch}.deb"
+  log "installing Docker Compose v2 ${COMPOSE_DEB_VERSION} into $(dirname "$plugin") (validates docker-compose.yaml)"
+  tmp="$(mktemp -d)"
+  if curl -fsSL --retry 3 -o "$tmp/compose.deb" "$url" \
+    && echo "$sha  $tmp/compose.deb" | sha256sum -c --quiet - \
+    && dpkg-deb -x "$tmp/compose.deb" "$tmp/x"; then
+    install -D -m 0755 "$tmp/x/usr/libexec/docker/cli-plugins/docker-compose" "$plugin"
+  else
+    log "could not fetch or verify $url: the compose validation test will fail"
+  fi
+  rm -rf "$tmp"
 }
 
 # Project-local virtualenv with the pinned requirements; reinstalls only when requirements.txt changes.

@@ -13,7 +13,8 @@ import pytest
 import redis
 
 from aeris_lib import archive
-from tests.e2e.conftest import SMALL_BBOX, StatsdListener, run_dag, slice_snapshot, ti_states
+from tests.e2e.conftest import SMALL_BBOX, slice_snapshot
+from tests.e2e.dag_runs import run_dag, ti_states
 
 pytestmark = pytest.mark.integration
 
@@ -33,8 +34,7 @@ def _ingest_rows(db, hour: datetime) -> list[tuple]:
 
 def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, audit_bucket, tmp_path):
     hour = datetime(2024, 9, 2, 16, tzinfo=UTC)
-    with StatsdListener() as statsd:
-        result = run_dag("2024-09-02T17:00:00+00:00", CONF, **statsd.env)
+    result = run_dag("2024-09-02T17:00:00+00:00", CONF)
 
     loads = ti_states(result, "gas.load_gas_hour")
     assert {gas for gas, state in loads.items() if state == "success"} == VERIFIED_GASES, result["tis"]
@@ -60,10 +60,11 @@ def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, 
         assert item.validate() and item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
 
     # Metrics, one series per gas (StatsD; rows or unchanged: a warm rerun of the suite is unchanged).
+    metrics = result["metrics"]
     for gas in VERIFIED_GASES:
         for name in ("harmony.bytes_downloaded", "harmony.wait", "load.duration"):
-            assert f"airflow.aeris.{name}.{gas}" in statsd.names, sorted(statsd.names)
-        assert {f"airflow.aeris.load.rows.{gas}", f"airflow.aeris.load.unchanged.{gas}"} & statsd.names
+            assert f"airflow.aeris.{name}.{gas}" in metrics, sorted(metrics)
+        assert {f"airflow.aeris.load.rows.{gas}", f"airflow.aeris.load.unchanged.{gas}"} & metrics
 
     cache = redis.Redis.from_url(os.environ["REDIS_URL"])
     assert cache.get("tempo:last_update").decode() == hour.isoformat()

@@ -10,7 +10,8 @@ import psycopg2
 import pytest
 
 from aeris_lib.gaps import daytime_hours, find_gaps
-from tests.e2e.conftest import SMALL_BBOX, run_dag
+from tests.e2e.conftest import SMALL_BBOX
+from tests.e2e.dag_runs import run_dag
 
 pytestmark = pytest.mark.integration
 

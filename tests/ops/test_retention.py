@@ -12,7 +12,7 @@ import pytest
 
 from aeris_lib import retention
 from aeris_lib.db.load import load_slice
-from tests.e2e.conftest import run_dag
+from tests.e2e.dag_runs import run_dag
 from tests.load.conftest import conn, slice_rows, write_geotiff  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration

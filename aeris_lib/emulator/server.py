@@ -49,7 +49,9 @@ class HarmonyEmulator:
 
     def start(self) -> HarmonyEmulator:
         for server in (self.api, self.files):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # shutdown() waits up to one poll interval (0.5 s by default) per server: tests start and
+            # stop an emulator per test.
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:

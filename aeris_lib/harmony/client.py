@@ -273,7 +273,7 @@ class HarmonyClient:
             return save_response(response, dest)
         raise DownloadError(f"download from {safe_url(url)}: more than {MAX_REDIRECTS} redirects")
 
-    def fetch(self, request: RangesetRequest, dest: Path) -> Download | NoData:
+    def fetch(self, request: RangesetRequest, dest: Path, *, poll_initial: float = 2.0) -> Download | NoData:
         """Submit, wait if asynchronous, download the first data link. For scripts; Airflow splits these."""
         outcome = self.submit(request)
         if isinstance(outcome, NoData):
@@ -282,7 +282,7 @@ class HarmonyClient:
             return save_response(outcome.response, dest)
         if isinstance(outcome, DataLink):
             return self.download(outcome.url, dest)
-        job = self.wait_for_job(outcome.job_id)
+        job = self.wait_for_job(outcome.job_id, poll_initial=poll_initial)
         return self.download(job.data_links[0].href, dest)
 
 

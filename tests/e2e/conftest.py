@@ -80,6 +80,17 @@ def test_route(db):
         cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))
 
 
+def forget_hours(db, hours: list[datetime]) -> None:
+    """Drop every gas's slice and ledger rows of `hours`, so a test sees only what its own runs load
+    (the local stack keeps earlier runs' data between test sessions)."""
+    with db.cursor() as cur:
+        cur.execute("SELECT table_name FROM obs_partition WHERE obs_time = ANY(%s)", (hours,))
+        for (table,) in cur.fetchall():
+            cur.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cur.execute("DELETE FROM obs_partition WHERE obs_time = ANY(%s)", (hours,))
+        cur.execute("DELETE FROM ingest_log WHERE obs_time = ANY(%s)", (hours,))
+
+
 def slice_snapshot(db, hour: datetime) -> dict:
     """Everything a rerun must reproduce for `hour`: rows per gas and a digest of their content."""
     with db.cursor() as cur:

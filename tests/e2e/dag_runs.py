@@ -126,14 +126,19 @@ def _tail(lines: list[str], chars: int = 4000) -> str:
 _server: DagTestServer | None = None
 
 
-def run_dag(logical_date: str, conf: dict | None = None, dag_id: str = DAG_ID, **env: str) -> dict:
-    """`dag.test()` of one logical date; returns {"state", "run_id", "tis": {name: {"state", ...}},
-    "log": [lines], "metrics": {StatsD names sent during the run}}. `env` applies to this run only."""
+def dag_test_server() -> DagTestServer:
+    """The session's server, started on first use (tests/conftest.py starts it early, to warm up)."""
     global _server
     if _server is None or _server.proc.poll() is not None:
         _server = DagTestServer()
         atexit.register(_server.stop)
-    return _server.run(dag_id, logical_date, conf or {}, env)
+    return _server
+
+
+def run_dag(logical_date: str, conf: dict | None = None, dag_id: str = DAG_ID, **env: str) -> dict:
+    """`dag.test()` of one logical date; returns {"state", "run_id", "tis": {name: {"state", ...}},
+    "log": [lines], "metrics": {StatsD names sent during the run}}. `env` applies to this run only."""
+    return dag_test_server().run(dag_id, logical_date, conf or {}, env)
 
 
 def ti_states(result: dict, task_id: str) -> dict[str, str]:

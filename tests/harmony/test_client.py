@@ -62,7 +62,7 @@ def test_request_reports_every_problem_at_once():
 @pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
 @pytest.mark.parametrize("force_async", [False, True], ids=["sync", "async"])
 def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_async):
-    outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif")
+    outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2)
     product = DEFAULT_CATALOG[gas]
     expected = render_geotiff(product.collection_id, product.variable, (-100.0, 30.0, -98.0, 32.0), HOUR)
     assert outcome.sha256 == hashlib.sha256(expected).hexdigest()
@@ -110,7 +110,7 @@ def test_job_links_follow_every_page(client):
 @pytest.mark.parametrize("fault", ["429", "503", "reset"])
 def test_transient_failures_are_retried_to_success(client, emulator, tmp_path, fault):
     set_faults(emulator, {"fault": fault, "times": 2})
-    assert client.fetch(request(force_async=True), tmp_path / "x.tif").size_bytes > 0
+    assert client.fetch(request(force_async=True), tmp_path / "x.tif", poll_initial=0.2).size_bytes > 0
 
 
 @pytest.mark.parametrize(("fault", "status"), [("job_failed", "failed"), ("job_canceled", "canceled")])
@@ -166,7 +166,7 @@ def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged
 ):
     caplog.set_level(logging.DEBUG)
     client.fetch(request(), tmp_path / "x.tif")
-    client.fetch(request(force_async=True), tmp_path / "y.tif")
+    client.fetch(request(force_async=True), tmp_path / "y.tif", poll_initial=0.2)
     assert stats(emulator)["auth_header_on_files_host"] == 0
     token = client.tokens.get()
     for record in caplog.records:

@@ -105,15 +105,19 @@ class AirflowCluster:
         text = (self.workdir / f"{name}.log").read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 2.0) -> None:
+        """SIGTERM to every component at once, then SIGKILL what is left after `grace_s`: the test has
+        asserted what it needed, and a Celery warm shutdown alone can take several seconds."""
         for proc in self.processes.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
         for proc in self.processes.values():
             try:
-                proc.wait(timeout=30)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
     # ------------------------------------------------------------------ REST API
     def _token_now(self) -> str:
@@ -143,7 +147,7 @@ class AirflowCluster:
         return self._request(method, "/api/v2" + path, body, **kwargs)
 
     @staticmethod
-    def wait_for(predicate, timeout: float, what: str, interval: float = 2.0):
+    def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = predicate()

@@ -98,7 +98,8 @@ def aeris_tempo_hourly():
             job_id=job["job_id"],
             job_label=job["gas"],
             map_index_template="{{ task.job_label }}",
-            poll_interval=2.0,
+            # Small subsets often finish in seconds: look again soon, then back off (1, 2, 4 ... 30 s).
+            poll_interval=1.0,
             max_poll_interval=30.0,
             timeout=2 * 3600,
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",

@@ -104,17 +104,17 @@ ensure_airflow() {
   mkdir -p "$AIRFLOW_HOME" "$AERIS_DATA_DIR/logs"
   # The simple auth manager reads logins from this file; the password is AIRFLOW_ADMIN_PASSWORD.
   printf '{"admin": "%s"}\n' "$AIRFLOW_ADMIN_PASSWORD" > "$AIRFLOW_HOME/passwords.json"
-  local status=0
-  python "$AERIS_ROOT/scripts/airflow_init.py" >"$AERIS_DATA_DIR/logs/airflow-init.log" 2>&1 || status=$?
+  local status=0 init=(python "$AERIS_ROOT/scripts/airflow_init.py" "$AERIS_DATA_DIR/airflow-db.json")
+  local init_log="$AERIS_DATA_DIR/logs/airflow-init.log"
+  "${init[@]}" >"$init_log" 2>&1 || status=$?
   [ "$status" -eq 0 ] && return 0
-  [ "$status" -eq 3 ] || die "Airflow's metadata DB check failed (log: $AERIS_DATA_DIR/logs/airflow-init.log)"
+  [ "$status" -eq 3 ] || die "Airflow's metadata DB check failed (log: $init_log)"
   log "migrating Airflow's metadata DB"
   if ! airflow db migrate >"$AERIS_DATA_DIR/logs/airflow-db-migrate.log" 2>&1; then
     tail -n 20 "$AERIS_DATA_DIR/logs/airflow-db-migrate.log" >&2
     die "airflow db migrate failed (full log: $AERIS_DATA_DIR/logs/airflow-db-migrate.log)"
   fi
-  python "$AERIS_ROOT/scripts/airflow_init.py" >>"$AERIS_DATA_DIR/logs/airflow-init.log" 2>&1 \
-    || die "Airflow's metadata DB is not at head after migrating (log: $AERIS_DATA_DIR/logs/airflow-init.log)"
+  "${init[@]}" >>"$init_log" 2>&1 || die "Airflow's metadata DB is not at head after migrating (log: $init_log)"
 }
 
 # The AERIS schema (include/sql/migrations), versioned and idempotent.

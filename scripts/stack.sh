@@ -138,9 +138,9 @@ s3_start() {
 
 harmony_start() {
   [ "$AERIS_HARMONY_MODE" = emulator ] || return 0
-  # A slow job (fault `slow_job`) runs 8 s here: long enough to be seen waiting in the triggerer.
+  # A slow job (fault `slow_job`) runs 5 s here: long enough to be seen waiting in the triggerer.
   daemon_start harmony "$AERIS_HARMONY_PORT" python -m aeris_lib.emulator.server \
-    --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT" --slow-job-seconds 8
+    --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT" --slow-job-seconds 5
 }
 
 # The audit bucket, on whichever S3 endpoint is configured.

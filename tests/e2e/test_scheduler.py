@@ -94,7 +94,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     created = cluster.airflow_cli(
         "backfill", "create", "--dag-id", DAG_ID,
         "--from-date", hours[0].isoformat(), "--to-date", hours[-1].isoformat(),
-        "--dag-run-conf", '{"gases": ["NO2"]}',
+        "--dag-run-conf", '{"gases": ["NO2"]}', "--max-active-runs", "3",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr[-2000:]
 

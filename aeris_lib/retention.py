@@ -34,10 +34,11 @@ class PurgeReport:
     rows: int = 0
     bytes: int = 0
     names: list[str] = field(default_factory=list)
+    related_rows: dict[str, int] = field(default_factory=dict)  # rows of other tables that went along
 
     def summary(self) -> dict[str, Any]:
         return {"what": self.what, "dry_run": self.dry_run, "items": self.items, "rows": self.rows,
-                "bytes": self.bytes}  # fmt: skip
+                "bytes": self.bytes, **{f"{table}_rows": n for table, n in self.related_rows.items()}}  # fmt: skip
 
 
 def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) -> dict[str, int]:
@@ -53,26 +54,30 @@ def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) ->
 
 
 def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_run: bool) -> PurgeReport:
-    """Drop every slice older than its gas's retention: one `DROP TABLE` per partition, no DELETE."""
-    report = PurgeReport("grid slices", dry_run)
+    """Drop every slice older than its gas's retention: one `DROP TABLE` per partition, no DELETE.
+    The saved routes' exposure rows computed from a slice go with it, in the same transaction."""
+    report = PurgeReport("grid slices", dry_run, related_rows={"route_exposure": 0})
     for gas, hours in hours_by_gas.items():
         cutoff = now - timedelta(hours=hours)
         with conn.cursor() as cur:
             cur.execute(load_sql("retention/find_expired_slices.sql"), {"gas": gas, "cutoff": cutoff})
             expired = cur.fetchall()
         conn.commit()
-        for gas_type, hour, table, rows, size in expired:
+        for gas_type, hour, table, rows, size, exposure_rows in expired:
             report.items += 1
             report.rows += rows
             report.bytes += size or 0
+            report.related_rows["route_exposure"] += exposure_rows
             report.names.append(f"{gas_type} {hour:%Y-%m-%d %H}:00 ({table})")
             if dry_run:
                 continue
             with conn.cursor() as cur:
                 lock_slice(cur, gas_type, hour)  # never drop a slice while it is being replaced
-                cur.execute(load_sql("retention/forget_slice.sql"), {"gas": gas_type, "hour": hour, "table": table})
+                slice_params = {"gas": gas_type, "hour": hour, "table": table}
+                cur.execute(load_sql("retention/forget_slice.sql"), slice_params)
                 if cur.rowcount:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
+                    cur.execute(load_sql("retention/forget_route_exposure.sql"), slice_params)
             conn.commit()
     return report
 

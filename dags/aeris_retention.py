@@ -4,8 +4,10 @@
 Every 6 hours (UTC) removes what is older than its retention, relative to the run's interval end:
 
 - **grid slices** older than `retention_hours` (default 168 h; per gas with the Variable
-  `aeris_retention_hours_by_gas`, e.g. `{"NO2": 336}`), each dropped as a whole partition;
-- **audit objects** (GeoTIFF and companions under `audit/geotiff/`) older than `audit_retention_days`;
+  `aeris_retention_hours_by_gas`, e.g. `{"NO2": 336}`), each dropped as a whole partition with the
+  saved routes' exposure rows computed from it;
+- **audit objects** (GeoTIFF and companions under `audit/geotiff/`) older than `audit_retention_days`,
+  in the bucket or, with `AERIS_STAGING=local`, the local staging directory;
 - **ingest_log** rows older than `ledger_retention_days` (default 90).
 
 Trigger with `dry_run` on to list what would go. Logs and return values give counts and bytes. A

@@ -10,10 +10,10 @@ from typing import Any
 from airflow.sdk import Variable, task
 
 from aeris_lib import retention
-from tasks.connections import S3_CONN_ID, aeris_db, audit_bucket
+from tasks import staging
+from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
-
 
 
 def _now(context: dict[str, Any]) -> datetime:
@@ -23,9 +23,10 @@ def _now(context: dict[str, Any]) -> datetime:
 
 def _log_report(report: retention.PurgeReport) -> dict[str, Any]:
     verb = "would remove" if report.dry_run else "removed"
+    related = "".join(f", {n:,} {table} rows" for table, n in report.related_rows.items())
     log.info(
-        "%s: %s %d item(s), %s rows, %.1f MB",
-        report.what, verb, report.items, f"{report.rows:,}", report.bytes / 1e6,
+        "%s: %s %d item(s), %s rows%s, %.1f MB",
+        report.what, verb, report.items, f"{report.rows:,}", related, report.bytes / 1e6,
     )  # fmt: skip
     for name in report.names[:50]:
         log.info("  %s %s", verb, name)
@@ -47,20 +48,18 @@ def purge_grid_slices(**context: Any) -> dict[str, Any]:
 
 @task
 def purge_audit_objects(**context: Any) -> dict[str, Any]:
-    """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
+    """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention, in
+    the bucket or, with AERIS_STAGING=local, the local staging directory."""
     params = context["params"]
-    bucket = audit_bucket()
-    hook = S3Hook(aws_conn_id=S3_CONN_ID)
-    objects = [(item["Key"], item["Size"]) for item in hook.get_file_metadata(prefix="audit/", bucket_name=bucket)]
-    expired = retention.expired_audit_objects(objects, _now(context), params["audit_retention_days"])
-    report = retention.PurgeReport(f"audit objects in s3://{bucket}", params["dry_run"])
+    expired = retention.expired_audit_objects(
+        staging.list_objects("audit/"), _now(context), params["audit_retention_days"]
+    )
+    report = retention.PurgeReport(f"audit objects in {staging.location()}", params["dry_run"])
     report.items = len(expired)
     report.bytes = sum(size for _, size in expired)
     report.names = [key for key, _ in expired]
-    if expired and not params["dry_run"]:
-        hook.delete_objects(bucket=bucket, keys=report.names)  # batches of 1,000 inside
+    if not params["dry_run"]:
+        staging.delete(report.names)
     return _log_report(report)
 
 

@@ -45,10 +45,19 @@ def _s3():
     return S3Hook(aws_conn_id=S3_CONN_ID)
 
 
+def _local_root() -> Path:
+    return Path(os.environ.get("AERIS_STAGING_DIR") or ".aeris/staging").resolve()
+
+
+def location() -> str:
+    """Where staged objects live, for logs: s3://bucket or the local directory."""
+    return str(_local_root()) if staging_mode() == "local" else f"s3://{audit_bucket()}"
+
+
 def put(path: Path, key: str) -> StagedObject:
     """Store `path` under `key` (replacing an earlier copy: a rerun writes the same key)."""
     if staging_mode() == "local":
-        root = Path(os.environ.get("AERIS_STAGING_DIR", ".aeris/staging")).resolve()
+        root = _local_root()
         target = root / key
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".partial")
@@ -75,3 +84,27 @@ def fetch(staged: StagedObject, directory: Path) -> Path:
             key=staged.key, bucket_name=staged.bucket, local_path=str(directory), preserve_file_name=True
         )
     )
+
+
+def list_objects(prefix: str) -> list[tuple[str, int]]:
+    """(key, size) of every staged object whose key starts with `prefix` (e.g. "audit/")."""
+    if staging_mode() == "local":
+        root = _local_root()
+        return sorted(
+            (path.relative_to(root).as_posix(), path.stat().st_size)
+            for path in (root / prefix).rglob("*")
+            if path.is_file() and not path.name.endswith(".partial")
+        )
+    return [(item["Key"], item["Size"]) for item in _s3().get_file_metadata(prefix=prefix, bucket_name=audit_bucket())]
+
+
+def delete(keys: list[str]) -> None:
+    """Delete staged objects by key (missing ones are not an error: a rerun deletes nothing more)."""
+    if not keys:
+        return
+    if staging_mode() == "local":
+        root = _local_root()
+        for key in keys:
+            (root / key).unlink(missing_ok=True)
+        return
+    _s3().delete_objects(bucket=audit_bucket(), keys=keys)  # batches of 1,000 inside

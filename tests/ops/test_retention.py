@@ -29,24 +29,52 @@ def _table_exists(conn, name: str) -> bool:
     return exists
 
 
+def _exposure_hours(conn, route_id: int) -> list[datetime]:
+    with conn.cursor() as cur:
+        cur.execute('SELECT "timestamp" FROM route_exposure WHERE route_id = %s ORDER BY 1', (route_id,))
+        hours = [row[0] for row in cur.fetchall()]
+    conn.rollback()
+    return hours
+
+
 def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_path):  # noqa: F811
     path = str(write_geotiff(tmp_path / "o3.tif", np.full((10, 10), 300.0)))
     old = load_slice(conn, path, "O3", OLD)
     recent = load_slice(conn, path, "O3", RECENT)
     hours = {"O3": 168}  # one week: OLD is 8.5 days before NOW, RECENT half a day
+    with conn.cursor() as cur:  # a saved route's exposure computed from each slice
+        cur.execute(
+            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
+            " VALUES ('retention test route', -99.5, 35.5, -98.5, 36.5) RETURNING id"
+        )
+        route_id = cur.fetchone()[0]
+        for hour in (OLD, RECENT):
+            cur.execute(
+                "INSERT INTO route_exposure (route_id, gas_type, \"timestamp\", cell_count, avg_value,"
+                " max_severity, mean_severity) VALUES (%s, 'O3', %s, 1, 300, 1, 1)",
+                (route_id, hour),
+            )
+    conn.commit()
+    try:
+        dry = retention.purge_slices(conn, NOW, hours, dry_run=True)
+        assert (dry.items, dry.rows, dry.related_rows) == (1, 100, {"route_exposure": 1}) and dry.bytes > 0
+        assert _table_exists(conn, old.table_name) and len(slice_rows(conn, "O3", OLD)) == 100
+        assert _exposure_hours(conn, route_id) == [OLD, RECENT]
 
-    dry = retention.purge_slices(conn, NOW, hours, dry_run=True)
-    assert (dry.items, dry.rows) == (1, 100) and dry.bytes > 0
-    assert _table_exists(conn, old.table_name) and len(slice_rows(conn, "O3", OLD)) == 100
+        done = retention.purge_slices(conn, NOW, hours, dry_run=False)
+        assert (done.items, done.rows, done.related_rows) == (1, 100, {"route_exposure": 1})
+        assert done.summary()["route_exposure_rows"] == 1
+        assert not _table_exists(conn, old.table_name)  # the partition itself is gone: no DELETE
+        assert slice_rows(conn, "O3", OLD) == []
+        assert len(slice_rows(conn, "O3", RECENT)) == 100 and _table_exists(conn, recent.table_name)
+        assert _exposure_hours(conn, route_id) == [RECENT]  # the exposure went with its slice
 
-    done = retention.purge_slices(conn, NOW, hours, dry_run=False)
-    assert (done.items, done.rows) == (1, 100)
-    assert not _table_exists(conn, old.table_name)  # the partition itself is gone: no DELETE
-    assert slice_rows(conn, "O3", OLD) == []
-    assert len(slice_rows(conn, "O3", RECENT)) == 100 and _table_exists(conn, recent.table_name)
-
-    again = retention.purge_slices(conn, NOW, hours, dry_run=False)
-    assert again.items == 0
+        again = retention.purge_slices(conn, NOW, hours, dry_run=False)
+        assert again.items == 0
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))  # cascades to exposure
+        conn.commit()
 
 
 def test_per_gas_retention_overrides():
@@ -56,8 +84,14 @@ def test_per_gas_retention_overrides():
         retention.retention_hours_by_gas(168, {"SO2": 10})
 
 
-def test_audit_objects_older_than_retention(audit_bucket):
-    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+@pytest.mark.parametrize("mode", ["s3", "local"])
+def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch, mode):
+    """In the bucket, or in the staging directory when AERIS_STAGING=local: the retention task lists
+    and deletes through tasks.staging either way."""
+    from tasks import staging
+
+    monkeypatch.setenv("AERIS_STAGING", mode)
+    monkeypatch.setenv("AERIS_STAGING_DIR", str(tmp_path / "staging"))
     keys = {
         "audit/geotiff/2019-05-01/NO2_16.tif": True,
         "audit/geotiff/2019-05-01/NO2_16.png": True,
@@ -65,11 +99,18 @@ def test_audit_objects_older_than_retention(audit_bucket):
         "audit/geotiff/2019-06-09/NO2_16.tif": False,
         "audit/readme.txt": False,  # not an audit object of ours: never touched
     }
+    (tmp_path / "x").write_bytes(b"x" * 10)
     for key in keys:
-        s3.put_object(Bucket=audit_bucket, Key=key, Body=b"x" * 10)
-    listed = [(item["Key"], item["Size"]) for item in s3.list_objects_v2(Bucket=audit_bucket, Prefix="audit/")["Contents"]]
-    expired = {key for key, _ in retention.expired_audit_objects(listed, NOW, days=30)}
+        staging.put(tmp_path / "x", key)
+    assert set(keys) <= {key for key, _ in staging.list_objects("audit/")}
+
+    expired = {key for key, _ in retention.expired_audit_objects(staging.list_objects("audit/"), NOW, days=30)}
     assert expired & set(keys) == {k for k, old in keys.items() if old}  # (other tests' objects aside)
+    staging.delete(sorted(expired & set(keys)))
+    staging.delete(sorted(expired & set(keys)))  # a rerun: nothing more to delete, no error
+    left = {key for key, _ in staging.list_objects("audit/")}
+    assert {k for k in keys if k in left} == {k for k, old in keys.items() if not old}
+    staging.delete([k for k, old in keys.items() if not old])
 
 
 def test_ledger_rows_older_than_retention(conn):  # noqa: F811

@@ -55,7 +55,9 @@ def render_png(source: Path, gas: str, hour: datetime, destination: Path) -> Pat
             masked=True,
         ).astype(np.float64)
         bounds = src.bounds
-    values = np.ma.masked_where(~np.isfinite(values.filled(np.nan)) | (values.filled(0) <= FILL_VALUE / 10), values)
+    values = np.ma.masked_where(
+        ~np.isfinite(values.filled(np.nan)) | (values.filled(0) <= FILL_VALUE / 10), values
+    )
     top = POLLUTION_THRESHOLDS[gas]["hazardous"]
     figure, axes = plt.subplots(figsize=(10, 10 * values.shape[0] / max(values.shape[1], 1) + 1.2), dpi=100)
     image = axes.imshow(
@@ -111,8 +113,12 @@ def stac_item(
     )
     item.add_asset(
         "data",
-        pystac.Asset(href=cog_href, media_type=pystac.MediaType.COG, roles=["data"], title=f"{gas} column grid"),
+        pystac.Asset(
+            href=cog_href, media_type=pystac.MediaType.COG, roles=["data"], title=f"{gas} column grid"
+        ),
     )
-    item.add_asset("overview", pystac.Asset(href=png_href, media_type=pystac.MediaType.PNG, roles=["overview"]))
+    item.add_asset(
+        "overview", pystac.Asset(href=png_href, media_type=pystac.MediaType.PNG, roles=["overview"])
+    )
     item.validate()
     return item.to_dict()

@@ -23,7 +23,9 @@ class CheckResult:
     detail: str
 
 
-def check_slice(conn: Any, gas: str, hour: datetime, bbox: tuple[float, float, float, float]) -> list[CheckResult]:
+def check_slice(
+    conn: Any, gas: str, hour: datetime, bbox: tuple[float, float, float, float]
+) -> list[CheckResult]:
     edges = [float(np.float32(v)) for v in POLLUTION_THRESHOLDS[gas].values()]
     west, south, east, north = bbox
     params = {"gas": gas, "hour": hour, "west": west, "south": south, "east": east, "north": north,
@@ -39,10 +41,16 @@ def check_slice(conn: Any, gas: str, hour: datetime, bbox: tuple[float, float, f
             f"{rows:,} rows; the source had {valid_in_source:,} valid (non-fill) cells",
         ),
         CheckResult("values_finite", non_finite == 0, f"{non_finite:,} NaN/inf values"),
-        CheckResult("severity_matches_thresholds", wrong_severity == 0,
-                    f"{wrong_severity:,} rows with a severity outside 0-4 or not matching its value"),  # fmt: skip
+        CheckResult(
+            "severity_matches_thresholds",
+            wrong_severity == 0,
+            f"{wrong_severity:,} rows with a severity outside 0-4 or not matching its value",
+        ),
         CheckResult("geometries_valid", invalid == 0, f"{invalid:,} missing or invalid cell polygons"),
-        CheckResult("inside_requested_bbox", outside == 0,
-                    f"{outside:,} cells outside the requested bbox {list(bbox)}"),  # fmt: skip
+        CheckResult(
+            "inside_requested_bbox",
+            outside == 0,
+            f"{outside:,} cells outside the requested bbox {list(bbox)}",
+        ),
         CheckResult("no_duplicate_cells", duplicates == 0, f"{duplicates:,} duplicated cells"),
     ]

@@ -37,8 +37,9 @@ class PurgeReport:
     related_rows: dict[str, int] = field(default_factory=dict)  # rows of other tables that went along
 
     def summary(self) -> dict[str, Any]:
+        related = {f"{table}_rows": n for table, n in self.related_rows.items()}
         return {"what": self.what, "dry_run": self.dry_run, "items": self.items, "rows": self.rows,
-                "bytes": self.bytes, **{f"{table}_rows": n for table, n in self.related_rows.items()}}  # fmt: skip
+                "bytes": self.bytes, **related}  # fmt: skip
 
 
 def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) -> dict[str, int]:

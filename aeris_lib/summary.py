@@ -76,12 +76,16 @@ def main() -> int:
         ledger = {gas: (status, rows, error) for gas, status, rows, error in cur.fetchall()}
         cur.execute("SELECT count(*) FROM saved_routes WHERE last_updated_at > now() - interval '1 hour'")
         routes = cur.fetchone()[0]
-    print(f"\nAERIS hourly run for {hour:%Y-%m-%d %H}:00-{hour + timedelta(hours=1):%H}:00 UTC: {state or 'not found'}")
+    print(
+        f"\nAERIS hourly run for {hour:%Y-%m-%d %H}:00-{hour + timedelta(hours=1):%H}:00 UTC: {state or 'not found'}"
+    )
     for gas in sorted(set(tasks) | set(ledger)):
         task, ti_state = tasks.get(gas, ("load_gas_hour", "?"))
         status, rows, error = ledger.get(gas, (None, None, ""))
         if ti_state == "success" and status == "unchanged":
-            print(f"  {gas:5} unchanged {rows or 0:>9,} rows (same source file as the last load: nothing written)")
+            print(
+                f"  {gas:5} unchanged {rows or 0:>9,} rows (same source file as the last load: nothing written)"
+            )
         elif ti_state == "success":
             print(f"  {gas:5} loaded   {rows or 0:>10,} rows")
         elif ti_state == "skipped":

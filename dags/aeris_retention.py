@@ -22,7 +22,11 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Param, dag
 from tasks import retention as steps
 
-from aeris_lib.retention import DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, DEFAULT_RETENTION_HOURS
+from aeris_lib.retention import (
+    DEFAULT_AUDIT_RETENTION_DAYS,
+    DEFAULT_LEDGER_RETENTION_DAYS,
+    DEFAULT_RETENTION_HOURS,
+)
 
 
 @dag(

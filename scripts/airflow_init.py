@@ -39,7 +39,10 @@ def db_state() -> dict | None:
     if not url.startswith("postgresql"):
         return None
     try:
-        with psycopg2.connect(url.replace("+psycopg2", "", 1), connect_timeout=5) as conn, conn.cursor() as cur:
+        with (
+            psycopg2.connect(url.replace("+psycopg2", "", 1), connect_timeout=5) as conn,
+            conn.cursor() as cur,
+        ):
             cur.execute("SELECT version_num FROM alembic_version ORDER BY 1")
             revisions = [row[0] for row in cur.fetchall()]
             cur.execute("SELECT slots FROM slot_pool WHERE pool = %s", (POOL,))

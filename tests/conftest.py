@@ -29,7 +29,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the dag.test() server as soon as the run is known to need it: it warms up (imports
     Airflow, builds the in-process execution API, ~10 s) while the quick tests run."""
     runs_dags = any(item.path.parent.name in ("e2e", "ops") for item in session.items)
-    if runs_dags and os.environ.get("AERIS_HARMONY_MODE") == "emulator" and not session.config.option.collectonly:
+    if (
+        runs_dags
+        and os.environ.get("AERIS_HARMONY_MODE") == "emulator"
+        and not session.config.option.collectonly
+    ):
         from tests.e2e.dag_runs import dag_test_server
 
         dag_test_server()

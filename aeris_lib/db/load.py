@@ -240,7 +240,9 @@ def load_slice(
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
         with conn.cursor() as cur:
             lock_slice(cur, gas, hour)
-            cur.execute(load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id})
+            cur.execute(
+                load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id}
+            )
             literals = _slice_literals(table, gas, hour)
             cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
 
@@ -314,7 +316,15 @@ def _unchanged(
         gas, hour.isoformat(), sha256[:12], f"{rows:,}", table,
     )  # fmt: skip
     return LoadResult(
-        gas, hour, "unchanged", cells_read, cells_skipped, cells_flagged, 0, time.monotonic() - started, table,
+        gas,
+        hour,
+        "unchanged",
+        cells_read,
+        cells_skipped,
+        cells_flagged,
+        0,
+        time.monotonic() - started,
+        table,
         rows_in_slice=rows,
     )
 

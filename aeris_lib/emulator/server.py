@@ -509,7 +509,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     emulator = HarmonyEmulator(
-        args.host, args.port, args.files_port, job_seconds=args.job_seconds, slow_job_seconds=args.slow_job_seconds
+        args.host,
+        args.port,
+        args.files_port,
+        job_seconds=args.job_seconds,
+        slow_job_seconds=args.slow_job_seconds,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()

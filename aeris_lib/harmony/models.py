@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     ACCEPTED = "accepted"
     RUNNING = "running"
     RUNNING_WITH_ERRORS = "running_with_errors"

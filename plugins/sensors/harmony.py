@@ -122,5 +122,7 @@ class HarmonyJobSensor(BaseSensorOperator):
             event.get("waited_s", 0.0),
         )
         # One series per gas (job_label): plain StatsD drops tags, so the gas is in the name.
-        Stats.timing(f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(seconds=event.get("waited_s", 0.0)))
+        Stats.timing(
+            f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(seconds=event.get("waited_s", 0.0))
+        )
         return event["data_links"]

@@ -25,7 +25,9 @@ def report_gaps(**context: Any) -> list[dict[str, Any]]:
     with aeris_db() as conn:
         gaps = find_gaps(conn, gases, now, params["days"])
     if not gaps:
-        log.info("No gaps: every daytime hour of the last %d day(s) loaded for %s", params["days"], ",".join(gases))
+        log.info(
+            "No gaps: every daytime hour of the last %d day(s) loaded for %s", params["days"], ",".join(gases)
+        )
     for hour, missing in gaps.items():
         log.info("gap: %s UTC missing %s", f"{hour:%Y-%m-%d %H}:00", ",".join(missing))
     log.info("%d gap hour(s), %d gas-hour(s) missing", len(gaps), sum(len(m) for m in gaps.values()))

@@ -68,5 +68,7 @@ def purge_ingest_log(**context: Any) -> dict[str, Any]:
     """Delete ledger rows older than the ledger retention (default 90 days)."""
     params = context["params"]
     with aeris_db() as conn:
-        report = retention.purge_ledger(conn, _now(context), params["ledger_retention_days"], params["dry_run"])
+        report = retention.purge_ledger(
+            conn, _now(context), params["ledger_retention_days"], params["dry_run"]
+        )
     return _log_report(report)

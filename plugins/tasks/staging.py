@@ -95,7 +95,10 @@ def list_objects(prefix: str) -> list[tuple[str, int]]:
             for path in (root / prefix).rglob("*")
             if path.is_file() and not path.name.endswith(".partial")
         )
-    return [(item["Key"], item["Size"]) for item in _s3().get_file_metadata(prefix=prefix, bucket_name=audit_bucket())]
+    return [
+        (item["Key"], item["Size"])
+        for item in _s3().get_file_metadata(prefix=prefix, bucket_name=audit_bucket())
+    ]
 
 
 def delete(keys: list[str]) -> None:

@@ -92,7 +92,9 @@ def _check_breaker(product: dict[str, Any], context: dict[str, Any]) -> None:
         return
     asked = (context["dag_run"].conf or {}).get("gases") or []
     if gas in asked and context["dag_run"].run_type in ("manual", "operator_triggered"):
-        log.warning("%s: circuit breaker open (%s); trying anyway: this run asked for it", gas, state.describe())
+        log.warning(
+            "%s: circuit breaker open (%s); trying anyway: this run asked for it", gas, state.describe()
+        )
         return
     context["circuit_breaker"] = {"gas": gas, "state": state.describe(), "key": key}
     raise AirflowSkipException(

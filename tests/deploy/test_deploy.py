@@ -55,7 +55,12 @@ def test_compose_runs_the_celery_stack_with_the_project_mounted():
     assert worker["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert all(name in worker["environment"] for name in CONNECTIONS)
     mounts = {volume.split(":")[1] for volume in worker["volumes"]}
-    assert {"/opt/airflow/dags", "/opt/airflow/plugins", "/opt/airflow/include", "/opt/airflow/aeris_lib"} <= mounts
+    assert {
+        "/opt/airflow/dags",
+        "/opt/airflow/plugins",
+        "/opt/airflow/include",
+        "/opt/airflow/aeris_lib",
+    } <= mounts
     assert "mb --ignore-existing" in services["minio-init"]["entrypoint"]
 
 

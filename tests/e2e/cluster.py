@@ -4,12 +4,12 @@ Celery workers when asked), sharing the local stack's metadata DB, driven throug
 from __future__ import annotations
 
 import json
-import sys
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -139,7 +139,7 @@ class AirflowCluster:
             method=method,
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local API
+            with urllib.request.urlopen(request, timeout=30) as response:
                 data = response.read()
         except urllib.error.HTTPError as error:
             raise AssertionError(f"{method} {path}: HTTP {error.code}: {error.read()[:500]!r}") from None
@@ -187,7 +187,9 @@ class AirflowCluster:
                 self.api("DELETE", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}", raw=True)
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int = 1) -> str:
-        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}?map_index={map_index}"
+        path = (
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}?map_index={map_index}"
+        )
         return "\n".join(str(line.get("event", "")) for line in self.api("GET", path)["content"])
 
     def airflow_cli(self, *args: str) -> subprocess.CompletedProcess:

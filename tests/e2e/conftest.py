@@ -28,7 +28,7 @@ class Emulator:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local emulator
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
     def faults(self, rules: list[dict]) -> None:

@@ -84,7 +84,9 @@ class DagTestServer:
 
     def run(self, dag_id: str, logical_date: str, conf: dict, env: dict[str, str]) -> dict:
         if any(name.startswith("AIRFLOW") for name in env):
-            raise ValueError("Airflow settings are read once per interpreter; set them for the server instead")
+            raise ValueError(
+                "Airflow settings are read once per interpreter; set them for the server instead"
+            )
         first_metric = len(self.statsd.lines)
         request = {"dag_id": dag_id, "logical_date": logical_date, "conf": conf, "env": env}
         self.proc.stdin.write(json.dumps(request) + "\n")
@@ -95,7 +97,9 @@ class DagTestServer:
             try:
                 line = self.output.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"dag.test() of {dag_id} gave no result in {RUN_TIMEOUT_S} s:\n" + _tail(log))
+                raise AssertionError(
+                    f"dag.test() of {dag_id} gave no result in {RUN_TIMEOUT_S} s:\n" + _tail(log)
+                ) from None
             if line is None:
                 raise AssertionError(f"the dag.test() server exited ({self.proc.wait()}):\n" + _tail(log))
             if line.startswith(RESULT_PREFIX):

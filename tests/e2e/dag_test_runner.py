@@ -47,7 +47,9 @@ def run_once(request: dict) -> dict:
         # Parsed again under the run's environment: params' defaults read it (AERIS_GASES), as the
         # dag-processor would. Less than a second; the interpreter and the execution API stay warm.
         dag = DagBag().get_dag(request["dag_id"])
-        run = dag.test(logical_date=datetime.fromisoformat(request["logical_date"]), run_conf=request.get("conf"))
+        run = dag.test(
+            logical_date=datetime.fromisoformat(request["logical_date"]), run_conf=request.get("conf")
+        )
     with create_session() as session:
         tis = {
             f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]" if ti.map_index >= 0 else ti.task_id: {

@@ -56,7 +56,9 @@ def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, 
         _s3().download_file(audit_bucket, f"{stem}.tif", str(tmp_path / f"{gas}.tif"))
         assert archive.is_cog(tmp_path / f"{gas}.tif") == (True, [])
         assert _s3().get_object(Bucket=audit_bucket, Key=f"{stem}.png")["Body"].read()[:4] == b"\x89PNG"
-        item = pystac.Item.from_dict(json.loads(_s3().get_object(Bucket=audit_bucket, Key=f"{stem}.json")["Body"].read()))
+        item = pystac.Item.from_dict(
+            json.loads(_s3().get_object(Bucket=audit_bucket, Key=f"{stem}.json")["Body"].read())
+        )
         assert item.validate() and item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
 
     # Metrics, one series per gas (StatsD; rows or unchanged: a warm rerun of the suite is unchanged).

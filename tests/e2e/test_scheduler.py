@@ -75,10 +75,12 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
         },
     )
     cluster.wait_for(
-        lambda: cluster.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.load_gas_hour/0")[
-            "try_number"
-        ]
-        == 2,
+        lambda: (
+            cluster.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.load_gas_hour/0")[
+                "try_number"
+            ]
+            == 2
+        ),
         60,
         "the cleared task to be queued again",
     )
@@ -100,7 +102,11 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
 
     def backfill_runs():
         runs = cluster.api("GET", f"/dags/{DAG_ID}/dagRuns?run_type=backfill&limit=100")["dag_runs"]
-        return [r for r in runs if r["data_interval_start"].replace("Z", "+00:00") in {h.isoformat() for h in hours}]
+        return [
+            r
+            for r in runs
+            if r["data_interval_start"].replace("Z", "+00:00") in {h.isoformat() for h in hours}
+        ]
 
     cluster.wait_for(
         lambda: len(runs := backfill_runs()) == 3 and all(r["state"] in ("success", "failed") for r in runs),

@@ -150,7 +150,7 @@ def test_bad_downloads(client, emulator, tmp_path, fault):
     set_faults(emulator, {"fault": fault, "times": 1})
     dest = tmp_path / "x.tif"
     if fault == "truncated":
-        with pytest.raises(DownloadError, match="truncated|broke"):
+        with pytest.raises(DownloadError, match=r"truncated|broke"):
             client.fetch(request(), dest)
         assert not dest.exists()
     else:

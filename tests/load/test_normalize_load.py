@@ -48,7 +48,7 @@ def test_tiny_geotiff_exact_polygons_values_and_severities(conn, tmp_path):
 
     rows = slice_rows(conn, "NO2", hour)
     assert len(rows) == 6
-    for (xmin, ymin, xmax, ymax, npoints, value, severity), (r, c) in zip(
+    for (xmin, ymin, xmax, ymax, npoints, value, _severity), (r, c) in zip(
         rows, [(r, c) for r in range(2) for c in range(3)], strict=True
     ):
         assert xmin == pytest.approx(WEST + c * STEP, abs=1e-9)
@@ -185,7 +185,9 @@ def test_bad_files_give_a_clear_error_and_write_nothing(conn, tmp_path, problem)
     elif problem == "zero-size":
         bad.write_bytes(b"")
     else:
-        write_geotiff(bad, np.full((4, 4), 1e16), west=-11131949.0, north=4300621.0, step=2226.0, crs="EPSG:3857")
+        write_geotiff(
+            bad, np.full((4, 4), 1e16), west=-11131949.0, north=4300621.0, step=2226.0, crs="EPSG:3857"
+        )
     with pytest.raises(RasterError, match=expected) as info:
         load_slice(conn, str(bad), "NO2", hour)
     assert str(bad) in str(info.value)
@@ -224,7 +226,13 @@ def test_route_exposure_matches_a_hand_computed_example(conn, tmp_path):
         no2_values = [float(v) for v in no2[0]]
         assert exposure[0][0] == "NO2" and exposure[0][1:3] == (3, pytest.approx(sum(no2_values) / 3))
         assert exposure[0][3:] == (2, pytest.approx(1.0))  # severities 0, 1, 2
-        assert exposure[1] == ("O3", 3, pytest.approx((300 + 360 + 450) / 3), 4, pytest.approx(2.0))  # 0, 2, 4
+        assert exposure[1] == (
+            "O3",
+            3,
+            pytest.approx((300 + 360 + 450) / 3),
+            4,
+            pytest.approx(2.0),
+        )  # 0, 2, 4
         assert score == pytest.approx(25 * (1.0 + 2.0) / 2)  # 37.5
     finally:
         with conn.cursor() as cur:
@@ -298,7 +306,10 @@ def test_concurrent_loads_of_different_gases_replacing_slices_do_not_deadlock(da
     """Each gas of an hour loads in its own task at the same time, replacing earlier slices."""
     hour = hour_of(10)
     gases = ["NO2", "CH2O", "O3", "AI"]
-    paths = {gas: str(write_geotiff(tmp_path / f"{gas}.tif", np.full((40, 40), 1.0 + i))) for i, gas in enumerate(gases)}
+    paths = {
+        gas: str(write_geotiff(tmp_path / f"{gas}.tif", np.full((40, 40), 1.0 + i)))
+        for i, gas in enumerate(gases)
+    }
     for gas in gases:  # a previous slice for each, so every concurrent load takes the DROP path
         load_slice(conn, paths[gas], gas, hour)
     errors: list[BaseException] = []

@@ -46,7 +46,9 @@ def test_clean_slice_passes_every_check(conn, loaded):  # noqa: F811
 
 
 def test_values_finite(conn, loaded):  # noqa: F811
-    corrupt(conn, f"UPDATE {loaded} SET value = 'NaN' WHERE cell_id IN (SELECT cell_id FROM {loaded} LIMIT 3)")
+    corrupt(
+        conn, f"UPDATE {loaded} SET value = 'NaN' WHERE cell_id IN (SELECT cell_id FROM {loaded} LIMIT 3)"
+    )
     bad = failures(conn)
     assert bad["values_finite"] == "3 NaN/inf values"
     assert set(bad) <= {"values_finite", "severity_matches_thresholds"}  # NaN has no level either
@@ -54,14 +56,21 @@ def test_values_finite(conn, loaded):  # noqa: F811
 
 def test_severity_matches_thresholds(conn, loaded):  # noqa: F811
     hazardous = POLLUTION_THRESHOLDS["NO2"]["hazardous"]
-    corrupt(conn, f"UPDATE {loaded} SET value = %s, severity = 0 WHERE cell_id = (SELECT min(cell_id) FROM {loaded})", hazardous * 2)
+    corrupt(
+        conn,
+        f"UPDATE {loaded} SET value = %s, severity = 0 WHERE cell_id = (SELECT min(cell_id) FROM {loaded})",
+        hazardous * 2,
+    )
     assert failures(conn) == {
         "severity_matches_thresholds": "1 rows with a severity outside 0-4 or not matching its value"
     }
 
 
 def test_no_duplicate_cells(conn, loaded):  # noqa: F811
-    corrupt(conn, f"INSERT INTO {loaded} (cell_id, value, severity) SELECT cell_id, value, severity FROM {loaded} LIMIT 2")
+    corrupt(
+        conn,
+        f"INSERT INTO {loaded} (cell_id, value, severity) SELECT cell_id, value, severity FROM {loaded} LIMIT 2",
+    )
     assert failures(conn) == {"no_duplicate_cells": "2 duplicated cells"}
 
 
@@ -80,7 +89,13 @@ def test_geometries_valid(conn, loaded):  # noqa: F811
         original = cur.fetchone()[0]
     conn.commit()
     try:  # a self-intersecting "bow tie" in place of the cell's rectangle
-        corrupt(conn, "UPDATE grid_cell SET geom = ST_GeomFromText('POLYGON((-100 36, -99.98 35.98, -99.98 36, -100 35.98, -100 36))', 4326) WHERE cell_id = %s", cell_id)
+        corrupt(
+            conn,
+            "UPDATE grid_cell"
+            " SET geom = ST_GeomFromText('POLYGON((-100 36, -99.98 35.98, -99.98 36, -100 35.98, -100 36))', 4326)"
+            " WHERE cell_id = %s",
+            cell_id,
+        )
         assert failures(conn) == {"geometries_valid": "1 missing or invalid cell polygons"}
     finally:
         corrupt(conn, "UPDATE grid_cell SET geom = %s WHERE cell_id = %s", original, cell_id)

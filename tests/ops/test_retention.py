@@ -21,19 +21,19 @@ NOW = datetime(2019, 6, 10, 0, tzinfo=UTC)
 OLD, RECENT = datetime(2019, 6, 1, 12, tzinfo=UTC), datetime(2019, 6, 9, 12, tzinfo=UTC)
 
 
-def _table_exists(conn, name: str) -> bool:
-    with conn.cursor() as cur:
+def _table_exists(connection, name: str) -> bool:
+    with connection.cursor() as cur:
         cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
         exists = cur.fetchone()[0]
-    conn.rollback()
+    connection.rollback()
     return exists
 
 
-def _exposure_hours(conn, route_id: int) -> list[datetime]:
-    with conn.cursor() as cur:
+def _exposure_hours(connection, route_id: int) -> list[datetime]:
+    with connection.cursor() as cur:
         cur.execute('SELECT "timestamp" FROM route_exposure WHERE route_id = %s ORDER BY 1', (route_id,))
         hours = [row[0] for row in cur.fetchall()]
-    conn.rollback()
+    connection.rollback()
     return hours
 
 
@@ -50,7 +50,7 @@ def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_pa
         route_id = cur.fetchone()[0]
         for hour in (OLD, RECENT):
             cur.execute(
-                "INSERT INTO route_exposure (route_id, gas_type, \"timestamp\", cell_count, avg_value,"
+                'INSERT INTO route_exposure (route_id, gas_type, "timestamp", cell_count, avg_value,'
                 " max_severity, mean_severity) VALUES (%s, 'O3', %s, 1, 300, 1, 1)",
                 (route_id, hour),
             )
@@ -104,7 +104,9 @@ def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch,
         staging.put(tmp_path / "x", key)
     assert set(keys) <= {key for key, _ in staging.list_objects("audit/")}
 
-    expired = {key for key, _ in retention.expired_audit_objects(staging.list_objects("audit/"), NOW, days=30)}
+    expired = {
+        key for key, _ in retention.expired_audit_objects(staging.list_objects("audit/"), NOW, days=30)
+    }
     assert expired & set(keys) == {k for k, old in keys.items() if old}  # (other tests' objects aside)
     staging.delete(sorted(expired & set(keys)))
     staging.delete(sorted(expired & set(keys)))  # a rerun: nothing more to delete, no error

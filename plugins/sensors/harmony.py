@@ -73,7 +73,7 @@ class HarmonyJobSensor(BaseSensorOperator):
         job = hook.client.get_job(self.job_id)
         self.log.info("Harmony job %s: %s, %s%% — %s", job_url, job.status.value, job.progress, job.message)
         if job.status.is_terminal:
-            Stats.timing(f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(0))  # no wait needed
+            Stats.timing(self._metric("wait"), timedelta(0))  # no wait needed
             return self._result(job)
         if not self.deferrable:
             return super().execute(context)
@@ -110,7 +110,7 @@ class HarmonyJobSensor(BaseSensorOperator):
     def execute_complete(self, context: Any, event: dict[str, Any]) -> list[str]:
         """Resumes after the trigger: data links on success; an error event fails the try (retries apply)."""
         if event.get("status") != "success":
-            Stats.incr(f"aeris.harmony.job_failures.{self.job_label or 'job'}")
+            Stats.incr(self._metric("job_failures"))
             raise AirflowException(
                 f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}"
             )
@@ -121,8 +121,9 @@ class HarmonyJobSensor(BaseSensorOperator):
             len(event["data_links"]),
             event.get("waited_s", 0.0),
         )
-        # One series per gas (job_label): plain StatsD drops tags, so the gas is in the name.
-        Stats.timing(
-            f"aeris.harmony.wait.{self.job_label or 'job'}", timedelta(seconds=event.get("waited_s", 0.0))
-        )
+        Stats.timing(self._metric("wait"), timedelta(seconds=event.get("waited_s", 0.0)))
         return event["data_links"]
+
+    def _metric(self, name: str) -> str:
+        # One series per gas (job_label): plain StatsD drops tags, so the gas is in the name.
+        return f"aeris.harmony.{name}.{self.job_label or 'job'}"

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.conftest import SMALL_BBOX
+from tests.e2e.conftest import SMALL_BBOX, airflow_db_url
 
 AIRFLOW = str(Path(shutil.which("airflow") or Path(sys.executable).with_name("airflow")))
 
@@ -53,8 +53,7 @@ class AirflowCluster:
             # An idle scheduler looks for work again after 0.25 s, not 1 s: runs here are short chains.
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
             "AIRFLOW__CELERY__BROKER_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/5",
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+"
-            + os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", ""),
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_db_url(),
             # Small region and no publication wait, so scheduled and triggered runs take seconds.
             "TEMPO_BBOX_WEST": west,
             "TEMPO_BBOX_SOUTH": south,

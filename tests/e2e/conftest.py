@@ -38,10 +38,14 @@ class Emulator:
         self._post("/_emulator/faults", [])
 
 
+def airflow_db_url() -> str:
+    """Airflow's metadata DB as a plain libpq URL (the SQLAlchemy one names the driver)."""
+    return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+
+
 def reset_circuit_breakers() -> None:
     """Every run of a test starts with closed circuit breakers (state: Variables aeris_circuit_<GAS>)."""
-    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg2.connect(airflow_db_url()) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM variable WHERE key LIKE 'aeris\\_circuit\\_%%'")
     conn.close()
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import pytest
 
 from aeris_lib.gaps import daytime_hours, find_gaps
-from tests.e2e.conftest import SMALL_BBOX
+from tests.e2e.conftest import SMALL_BBOX, airflow_db_url
 from tests.e2e.dag_runs import run_dag
 
 pytestmark = pytest.mark.integration
@@ -41,7 +40,7 @@ def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     _fill_ledger_except_hole(conn)
     assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}
 
-    airflow_db = psycopg2.connect(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", ""))
+    airflow_db = psycopg2.connect(airflow_db_url())
     airflow_db.autocommit = True
     started = datetime.now(UTC)
     try:

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
+# The default region: the contiguous United States [west, south, east, north].
+CONUS = (-125.0, 24.0, -66.0, 50.0)
 # Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
 TEMPO_SCAN_HOURS_UTC = frozenset(range(10, 24))
 

@@ -1,7 +1,9 @@
-"""Data-quality checks of a loaded (gas, hour) slice, each with a name and the numbers behind it.
+"""Data-quality checks of a (gas, hour) slice, each with a name and the numbers behind it.
 
-One SQL pass (include/sql/quality/slice_checks.sql) gathers the figures; a failed check says which
-check, for which slice, and how many rows are wrong, so the task log alone explains the failure.
+The loader runs them on the new slice table *before* it is swapped in (write, audit, publish): a
+failed check leaves the published slice as it was. One SQL pass (include/sql/quality/slice_checks.sql)
+gathers the figures; a failed check says which check and how many rows are wrong, so the task log
+alone explains the failure.
 """
 
 from __future__ import annotations
@@ -23,18 +25,28 @@ class CheckResult:
     detail: str
 
 
-def check_slice(
-    conn: Any, gas: str, hour: datetime, bbox: tuple[float, float, float, float]
+def check_table(
+    cur: Any,
+    table: str,
+    gas: str,
+    bbox: tuple[float, float, float, float],
+    *,
+    valid_in_source: int,
+    published_rows: int | None = None,
 ) -> list[CheckResult]:
+    """Checks of the slice in `table` (a generated name, never user input).
+
+    :param valid_in_source: non-fill cells the source file had.
+    :param published_rows: rows of the slice users see now, when `table` would replace it: a new
+        slice with no rows must not wipe a published one (an all-fill file after a good one).
+    """
     edges = [float(np.float32(v)) for v in POLLUTION_THRESHOLDS[gas].values()]
     west, south, east, north = bbox
-    params = {"gas": gas, "hour": hour, "west": west, "south": south, "east": east, "north": north,
+    params = {"west": west, "south": south, "east": east, "north": north,
               **{f"t{i}": edge for i, edge in enumerate(edges, start=1)}}  # fmt: skip
-    with conn.cursor() as cur:
-        cur.execute(load_sql("quality/slice_checks.sql"), params)
-        rows, valid_in_source, non_finite, wrong_severity, invalid, outside, duplicates = cur.fetchone()
-    conn.rollback()  # read-only
-    return [
+    cur.execute(load_sql("quality/slice_checks.sql").format(table=table), params)
+    rows, non_finite, wrong_severity, invalid, outside, duplicates = cur.fetchone()
+    results = [
         CheckResult(
             "rows_loaded",
             rows > 0 or valid_in_source == 0,
@@ -54,3 +66,24 @@ def check_slice(
         ),
         CheckResult("no_duplicate_cells", duplicates == 0, f"{duplicates:,} duplicated cells"),
     ]
+    if published_rows is not None:
+        results.append(
+            CheckResult(
+                "keeps_published_rows",
+                rows > 0 or published_rows == 0,
+                f"{rows:,} new rows would replace the {published_rows:,} rows published for this hour",
+            )
+        )
+    return results
+
+
+def check_slice(
+    conn: Any, gas: str, hour: datetime, bbox: tuple[float, float, float, float]
+) -> list[CheckResult]:
+    """Checks of the published (gas, hour) slice; empty when the hour has none."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("quality/published_slice.sql"), {"gas": gas, "hour": hour})
+        row = cur.fetchone()
+        results = [] if row is None else check_table(cur, row[0], gas, bbox, valid_in_source=row[1] or 0)
+    conn.rollback()  # read-only
+    return results

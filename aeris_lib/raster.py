@@ -140,7 +140,7 @@ def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
         )
 
 
-def _valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
+def valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
     valid = np.isfinite(values) & (values > FILL_VALUE / 10)
     if nodata is not None and math.isfinite(nodata):
         # Compare in the file's precision: -1e30 stored as float32 is not the float64 -1e30.
@@ -175,7 +175,7 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
                 raise RasterError(
                     f"{info.path}: corrupt or truncated data near row {top} ({error})"
                 ) from None
-            valid = _valid_mask(raw, info.nodata)
+            valid = valid_mask(raw, info.nodata)
             if info.factor > 1:
                 raw, valid = _block_mean(raw.astype(np.float64), valid, info.factor)
             r, c = np.nonzero(valid)

@@ -56,7 +56,8 @@ def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) ->
 
 def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_run: bool) -> PurgeReport:
     """Drop every slice older than its gas's retention: one `DROP TABLE` per partition, no DELETE.
-    The saved routes' exposure rows computed from a slice go with it, in the same transaction."""
+    The saved routes' exposure rows computed from a slice go with it, in the same transaction; slices
+    the quality checks rejected (never published) go at the same age."""
     report = PurgeReport("grid slices", dry_run, related_rows={"route_exposure": 0})
     for gas, hours in hours_by_gas.items():
         cutoff = now - timedelta(hours=hours)
@@ -80,7 +81,23 @@ def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
                     cur.execute(load_sql("retention/forget_route_exposure.sql"), slice_params)
             conn.commit()
+        _purge_rejected(conn, gas, cutoff, dry_run, report)
     return report
+
+
+def _purge_rejected(conn: Any, gas: str, cutoff: datetime, dry_run: bool, report: PurgeReport) -> None:
+    with conn.cursor() as cur:
+        cur.execute(load_sql("retention/find_expired_rejected_slices.sql"), {"gas": gas, "cutoff": cutoff})
+        rejected = cur.fetchall()
+        for gas_type, hour, table, rows, size in rejected:
+            report.items += 1
+            report.rows += max(rows, 0)
+            report.bytes += size
+            report.names.append(f"{gas_type} {hour:%Y-%m-%d %H}:00 ({table}, rejected by the quality checks)")
+            if not dry_run:
+                cur.execute(load_sql("retention/forget_rejected_slice.sql"), {"table": table})
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.commit()
 
 
 def purge_ledger(conn: Any, now: datetime, days: int, dry_run: bool) -> PurgeReport:

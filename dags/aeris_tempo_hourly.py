@@ -5,29 +5,30 @@ Every hour (minute 0 UTC) this DAG ingests the hour that just ended, `[data_inte
 data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
 
 1. **plan** — resolves the hour, gases and bbox (Params below) and applies schema migrations;
-2. **wait_for_publication** — deferrable wait until TEMPO has had time to publish the hour;
-3. per gas (mapped): **submit_harmony_job** → **wait_for_harmony_job** (deferrable, in the triggerer)
-   → **stage_geotiff** (download, audit copy in S3) → **load_gas_hour** (COPY into PostGIS)
-   → **check_gas_hour** (data-quality checks: rows, finite values, severities, geometries, bbox, duplicates),
-   and **archive_gas_hour** (PNG map and STAC Item beside the audit COG);
-4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** to Redis.
+2. per gas (mapped), **wait_for_publication** (deferrable, in the triggerer) — asks CMR until every
+   TEMPO granule of the hour is listed; skips at once at night, and at the deadline if nothing came;
+3. **submit_harmony_job** (one job per request, reused on retry) → **wait_for_harmony_job**
+   (deferrable) → **stage_geotiff** (every granule, merged; audit COG in S3) → **load_gas_hour**
+   (write the slice, run the data-quality checks, and only then publish it) → **archive_gas_hour**;
+4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** advances Redis.
 
-A gas with no granule for the hour (night, or not yet published) is *skipped*, not failed.
-A failed gas does not stop the others; `all_gases_loaded` then fails so the run shows red.
-Trigger manually with the form to ingest another hour, a subset of gases, or another bbox.
+A gas without a verified TEMPO product (PM) is skipped with its reason; a failed gas does not stop the
+others; `all_gases_loaded` then fails so the run shows red. An older hour (backfill, refill) adds
+history but never moves the app's "now" back. Timing and settings: README, "Timing".
 """
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.providers.standard.sensors.date_time import DateTimeSensorAsync
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
 from sensors.harmony import HarmonyJobSensor
-from tasks import tempo
+from tasks import grid, harmony, routes, tempo
+from tasks.publication import GasPublicationSensor
 
 from aeris_lib.gases import GAS_NAMES
 
@@ -40,6 +41,11 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=30),
 }
+# A run waits up to the publication deadline after its hour (AERIS_PUBLICATION_DEADLINE_MINUTES), so
+# that many hours' runs are in flight at once; a waiting hour must never hold back the next ones.
+MAX_ACTIVE_RUNS = min(
+    math.ceil(float(os.environ.get("AERIS_PUBLICATION_DEADLINE_MINUTES") or 180) / 60) + 2, 12
+)
 
 
 @dag(
@@ -47,7 +53,7 @@ DEFAULT_ARGS = {
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
     start_date=datetime(2024, 9, 1, tzinfo=UTC),
     catchup=False,
-    max_active_runs=2,
+    max_active_runs=MAX_ACTIVE_RUNS,
     default_args=DEFAULT_ARGS,
     tags=["aeris", "tempo", "ingestion"],
     doc_md=__doc__,
@@ -72,27 +78,23 @@ DEFAULT_ARGS = {
             title="Bounding box [west, south, east, north]",
             description="Empty: TEMPO_BBOX_WEST/SOUTH/EAST/NORTH, else CONUS.",
         ),
-        "availability_delay_minutes": Param(
-            tempo.DEFAULT_AVAILABILITY_DELAY_MINUTES,
-            type="integer",
-            minimum=0,
-            title="Wait after the hour before asking Harmony (minutes)",
-        ),
     },
 )
 def aeris_tempo_hourly():
     products = tempo.plan()
-    wait_for_publication = DateTimeSensorAsync(
-        task_id="wait_for_publication",
-        # The end of the hour being ingested (the plan's: a manual run may ask for another hour) + delay.
-        target_time="{{ (macros.datetime.fromisoformat(ti.xcom_pull(task_ids='plan')[0]['hour'])"
-        " + macros.timedelta(hours=1, minutes=params.availability_delay_minutes)).isoformat() }}",
-        doc_md="Deferrable wait until TEMPO has had time to publish the hour (no worker slot held).",
-    )
 
     @task_group(group_id="gas")
     def gas_branch(product: dict):
-        job = tempo.submit_harmony_job(product)
+        published = GasPublicationSensor(
+            task_id="wait_for_publication",
+            product=product,
+            # Held until CMR lists the hour or the deadline passes; the sensor sets its own deferral timeout.
+            execution_timeout=None,
+            on_skipped_callback=tempo.warn_circuit_open,
+            doc_md="Waits in the triggerer until CMR lists every granule of the hour; skips night hours at once.",
+            **tempo.GAS_TASK,
+        )
+        job = harmony.submit_harmony_job(product, published.output)
         links = HarmonyJobSensor(
             task_id="wait_for_harmony_job",
             job_id=job["job_id"],
@@ -105,21 +107,19 @@ def aeris_tempo_hourly():
             doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
             on_failure_callback=tempo.record_gas_failure,
         )
-        staged = tempo.stage_geotiff(product, links.output, job["job_url"])
-        loaded = tempo.load_gas_hour(product, staged)
-        tempo.check_gas_hour(product, loaded)
-        tempo.archive_gas_hour(product, staged)
+        staged = harmony.stage_geotiff(product, links.output, job)
+        loaded = grid.load_gas_hour(product, staged)
+        loaded >> grid.archive_gas_hour(product, staged)
         return loaded
 
     loads = gas_branch.expand(product=products)
-    products >> wait_for_publication >> loads
     all_loaded = EmptyOperator(
         task_id="all_gases_loaded",
         trigger_rule="none_failed",
         doc_md="Fails (upstream_failed) when any gas failed, so the run ends red even though recompute ran.",
     )
     loads >> all_loaded
-    tempo.publish_last_update(tempo.recompute_saved_route_exposure(loads))
+    routes.publish_last_update(routes.recompute_saved_route_exposure(loads))
 
 
 aeris_tempo_hourly()

@@ -10,7 +10,8 @@ if [ "$AERIS_HARMONY_MODE" = emulator ]; then
   # The emulator's data are synthetic: default to a daytime hour TEMPO scans (16:00 UTC).
   logical_date="${1:-$(date -u -d 'yesterday' +%Y-%m-%dT17:00:00+00:00)}"
 else
-  logical_date="${1:-$(date -u +%Y-%m-%dT%H:00:00+00:00)}"
+  # TEMPO publishes 1-3 h after an hour ends (README, "Timing"): ask for one that should be out.
+  logical_date="${1:-$(date -u -d '2 hours ago' +%Y-%m-%dT%H:00:00+00:00)}"
 fi
 log "running aeris_tempo_hourly for logical date $logical_date (Harmony: $AERIS_HARMONY_MODE, $HARMONY_BASE_URL)"
 run_log="$AERIS_DATA_DIR/logs/run-hourly.log"

@@ -49,6 +49,7 @@ PORT_VARS = (
 )
 PRODUCTION_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
 PRODUCTION_URS_URL = "https://urs.earthdata.nasa.gov"
+PRODUCTION_CMR_URL = "https://cmr.earthdata.nasa.gov"
 LOCAL_PG_USER = "aeris"
 LOCAL_PG_PASSWORD = "aeris"
 
@@ -112,6 +113,9 @@ def resolve(env: dict[str, str]) -> dict[str, str]:
     """Validate `env` (defaults already merged) and return every variable the scripts export."""
     for name in PORT_VARS:
         _port(env, name)
+    for name in ("AERIS_PUBLICATION_POLL_SECONDS", "AERIS_PUBLICATION_DEADLINE_MINUTES"):
+        if env.get(name):
+            _float(env, name, 0.001, 10**7)
     _float(env, "TEMPO_BBOX_WEST", -180, 180)
     south = _float(env, "TEMPO_BBOX_SOUTH", -90, 90)
     _float(env, "TEMPO_BBOX_EAST", -180, 180)
@@ -170,17 +174,20 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         raise ConfigError(f"AERIS_HARMONY_MODE must be 'emulator' or 'production', got {forced!r}")
     mode = forced or ("production" if has_credentials else "emulator")
     if mode == "emulator":
+        # The emulator answers Harmony, Earthdata Login and CMR's granule search on one port.
         base = f"http://127.0.0.1:{env['AERIS_HARMONY_PORT']}"
-        return {"AERIS_HARMONY_MODE": mode, "HARMONY_BASE_URL": base, "EARTHDATA_URS_URL": base}
+        return {"AERIS_HARMONY_MODE": mode, "HARMONY_BASE_URL": base, "EARTHDATA_URS_URL": base,
+                "EARTHDATA_CMR_URL": base}  # fmt: skip
     if not has_credentials:
         raise ConfigError("AERIS_HARMONY_MODE=production needs BEARER_TOKEN or EARTHDATA_USERNAME/PASSWORD")
     out = {
         "AERIS_HARMONY_MODE": mode,
         "HARMONY_BASE_URL": env.get("HARMONY_BASE_URL") or PRODUCTION_HARMONY_URL,
         "EARTHDATA_URS_URL": env.get("EARTHDATA_URS_URL") or PRODUCTION_URS_URL,
+        "EARTHDATA_CMR_URL": env.get("EARTHDATA_CMR_URL") or PRODUCTION_CMR_URL,
     }
-    _url(out, "HARMONY_BASE_URL", ("http", "https"))
-    _url(out, "EARTHDATA_URS_URL", ("http", "https"))
+    for name in ("HARMONY_BASE_URL", "EARTHDATA_URS_URL", "EARTHDATA_CMR_URL"):
+        _url(out, name, ("http", "https"))
     return out
 
 

@@ -1,7 +1,9 @@
 """Load one (gas, hour) slice into PostGIS with binary COPY, replacing the previous slice atomically.
 
-The slice is built as a standalone table (COPY into an unindexed table, then the index), and swapped in
-as the partition of `pollution_obs` in the same transaction that drops the old one. A transaction-scoped
+Write, audit, publish: the slice is built as a standalone table (COPY into an unindexed table, then the
+index), judged by the data-quality checks (aeris_lib.quality) while users still see the old slice, and
+only then swapped in as the partition of `pollution_obs` in the same transaction that drops the old one.
+A slice that fails a check is kept unattached in `rejected_slice` for inspection. A transaction-scoped
 advisory lock serialises writers of the same slice. Any failure rolls everything back, so the previous
 slice stays intact; the attempt is recorded in `ingest_log` either way.
 """
@@ -21,6 +23,7 @@ import numpy as np
 
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gases import GAS_NAMES
+from aeris_lib.quality import CheckResult, check_table
 from aeris_lib.raster import CellBlock, RasterInfo, inspect, iter_cells
 
 log = logging.getLogger(__name__)
@@ -54,10 +57,24 @@ class LoadResult:
     duration_s: float
     table_name: str
     rows_in_slice: int = 0  # rows the slice holds after this attempt (loaded now, or kept as unchanged)
+    checks: tuple[CheckResult, ...] = ()  # the data-quality checks the new slice passed before the swap
 
     @property
     def rows_per_s(self) -> float:
         return self.rows_written / self.duration_s if self.duration_s else 0.0
+
+
+class SliceRejected(ValueError):
+    """The new slice failed data-quality checks: it was not published (the previous slice stays) and is
+    kept as `table` in `rejected_slice`."""
+
+    def __init__(self, gas: str, hour: datetime, table: str, checks: list[CheckResult]):
+        self.table, self.checks = table, checks
+        failed = "; ".join(f"{c.name} ({c.detail})" for c in checks if not c.passed)
+        super().__init__(
+            f"{gas} {hour.isoformat()}: data-quality check(s) failed, slice not published "
+            f"(kept as {table} for inspection): {failed}"
+        )
 
 
 def cell_ids(grid_id: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -179,13 +196,20 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
 
 
 def _start_log(
-    conn: Any, gas: str, hour: datetime, sha256: str | None, job_id: str | None, max_cells: int | None
+    conn: Any,
+    gas: str,
+    hour: datetime,
+    sha256: str | None,
+    job_id: str | None,
+    max_cells: int | None,
+    granules: list[str] | None,
 ) -> int:
     with conn.cursor() as cur:
         cur.execute(
             load_sql("ingest/insert_ingest_log.sql"),
-            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id, "max_cells": max_cells},
-        )
+            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id, "max_cells": max_cells,
+             "granules": granules},
+        )  # fmt: skip
         log_id = cur.fetchone()[0]
     conn.commit()
     return log_id
@@ -215,6 +239,8 @@ def load_slice(
     harmony_job_id: str | None = None,
     max_cells: int | None = None,
     force: bool = False,
+    audit_bbox: tuple[float, float, float, float] | None = None,
+    granules: list[str] | None = None,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
 
@@ -223,12 +249,15 @@ def load_slice(
 
     :param conn: a psycopg2 connection (e.g. `PostgresHook.get_conn()`), not in autocommit mode.
     :param max_cells: cap by block-mean aggregation; None keeps native resolution.
+    :param audit_bbox: the bbox that was requested: the new slice must pass the data-quality checks
+        against it before it replaces the published one, else `SliceRejected`. None: no checks.
+    :param granules: names of the source granules, for the ledger.
     """
     if gas not in GAS_NAMES:
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
     hour = _hour(hour)
     started = time.monotonic()
-    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id, max_cells)
+    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id, max_cells, granules)
     if source_sha256 and not force:
         unchanged = _unchanged(conn, log_id, gas, hour, source_sha256, max_cells, started)
         if unchanged is not None:
@@ -265,6 +294,20 @@ def load_slice(
             slice_params = {"gas": gas, "start": hour, "table": table, "rows": rows}
             cur.execute(load_sql("grid/find_slice_partition.sql"), slice_params)
             previous = cur.fetchone()
+            checks = []
+            if audit_bbox is not None:
+                checks = check_table(
+                    cur,
+                    table,
+                    gas,
+                    audit_bbox,
+                    valid_in_source=rows,
+                    published_rows=previous[1] if previous else 0,
+                )
+                if not all(c.passed for c in checks):
+                    _reject(cur, log_id, table, gas, hour, checks, counts)
+                    conn.commit()
+                    raise SliceRejected(gas, hour, table, checks)
             if previous:
                 cur.execute(f"DROP TABLE {previous[0]}")
             cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
@@ -272,6 +315,8 @@ def load_slice(
             cur.execute(f"ANALYZE {table}")
             _finish_log(cur, log_id, "success", rows_written=rows, **counts)
         conn.commit()
+    except SliceRejected:
+        raise
     except BaseException as error:
         _record_failure(conn, log_id, error, counts)
         raise
@@ -286,12 +331,29 @@ def load_slice(
         time.monotonic() - started,
         table,
         rows_in_slice=rows,
+        checks=tuple(checks),
     )
     if rows == 0:
         log.warning(
             "%s %s: every cell was fill (no valid pixel); the slice is now empty", gas, hour.isoformat()
         )
     return result
+
+
+def _reject(
+    cur: Any, log_id: int, table: str, gas: str, hour: datetime, checks: list[CheckResult], counts: dict
+) -> None:
+    failed = "; ".join(f"{c.name} ({c.detail})" for c in checks if not c.passed)
+    cur.execute(
+        load_sql("ingest/reject_slice.sql"),
+        {"table": table, "gas": gas, "hour": hour, "log_id": log_id, "failed": failed},
+    )
+    rows = counts["cells_read"] - counts["cells_skipped"]
+    _finish_log(cur, log_id, "quality_failed", rows_written=0, error=f"slice {table} not published: {failed}"[:2000],
+                **counts)  # fmt: skip
+    log.warning(
+        "%s %s: rejected by the data-quality checks, %s rows kept unpublished in %s", gas, hour, rows, table
+    )
 
 
 def _unchanged(

@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RecomputeResult:
     hour: datetime | None
-    routes_updated: int
+    routes_updated: int  # routes with exposure rows for the hour (history)
     duration_s: float
+    scores_updated: int = 0  # routes whose current score now comes from this hour (older hours: 0)
 
 
 def latest_loaded_hour(conn: Any) -> datetime | None:
@@ -29,7 +30,8 @@ def latest_loaded_hour(conn: Any) -> datetime | None:
 def recompute_route_exposure(
     conn: Any, hour: datetime | None = None, route_id: int | None = None
 ) -> RecomputeResult:
-    """Update route_exposure and saved_routes scores for `hour` (default: latest hour with data).
+    """Update route_exposure for `hour` (default: latest hour with data), and the saved routes' current
+    scores unless they already come from a newer hour.
 
     :param route_id: limit to one route (the per-route loop in the benchmark); None = all routes.
     """
@@ -50,6 +52,6 @@ def recompute_route_exposure(
             cur.execute("SET LOCAL enable_indexscan = off")
             cur.execute("SET LOCAL enable_bitmapscan = off")
         cur.execute(load_sql("routes/recompute_route_exposure.sql"), {"hour": hour, "route_id": route_id})
-        updated = cur.rowcount
+        routes, scores = cur.fetchone()
     conn.commit()
-    return RecomputeResult(hour, updated, time.monotonic() - started)
+    return RecomputeResult(hour, routes, time.monotonic() - started, scores)

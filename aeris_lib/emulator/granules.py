@@ -1,8 +1,10 @@
 """Synthetic TEMPO Level-3 subsets: what the emulator serves in place of real granules.
 
 Like TEMPO L3: EPSG:4326, 0.02° pixels on TEMPO's grid (west edge -168.00, north edge 73.00),
-float32, fill -1e30, realistic per-gas value ranges, cloud holes. Deterministic: the same
-(collection, variable, bbox, hour) always gives byte-identical files.
+float32, fill -1e30, realistic per-gas value ranges, cloud holes, and fill where the sun was down at
+the scan's mid-time. One file per scan (granule): two scans of the same hour differ in plumes and
+clouds, as real ones do. Deterministic: the same (collection, variable, bbox, scan) always gives
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -10,21 +12,21 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from aeris_lib.gases import TEMPO_SCAN_HOURS_UTC
+from aeris_lib.emulator.scans import Scan
+from aeris_lib.publication import solar_elevation
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
 PIXEL = 0.02
 FILL = -1e30
-# TEMPO scans North America in daylight, about 10:00-00:00 UTC; other hours have no granule.
-SCAN_HOURS_UTC = TEMPO_SCAN_HOURS_UTC  # the emulator publishes what TEMPO scans
+# Bad files on demand (emulator faults): every pixel fill, or a raster placed 10° east of the request.
+RENDER_FAULTS = ("all_fill", "out_of_bbox")
 
 # variable -> (typical value, spread, hotspot peak, cloud fraction)
 VALUE_MODELS = {
@@ -104,35 +106,45 @@ def check_product(collection_id: str, variable: str) -> None:
         raise GranuleError(f"variable {variable} not found in collection {collection_id}")
 
 
-def render_values(collection_id: str, variable: str, window: Window, hour: datetime) -> np.ndarray:
-    """The float32 grid (fill where cloudy) for one variable and hour over `window`."""
+def render_values(collection_id: str, variable: str, window: Window, scan: Scan) -> np.ndarray:
+    """The float32 grid (fill where cloudy or dark) for one variable and scan over `window`."""
     check_product(collection_id, variable)
     typical, spread, peak, cloud_fraction = VALUE_MODELS[variable]
     west, _, _, north = window.bounds
     lon = west + PIXEL * (np.arange(window.width) + 0.5)
     lat = north - PIXEL * (np.arange(window.height) + 0.5)
-    hour_key = hour.strftime("%Y-%m-%dT%H")
+    scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
     base = _smooth_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
-    plumes = _smooth_field(np.random.default_rng(_seed(variable, hour_key, "plume")), lon, lat, 40, 0.8)
+    plumes = _smooth_field(np.random.default_rng(_seed(variable, scan_key, "plume")), lon, lat, 40, 0.8)
     values = (
         typical
         + spread * (base - base.mean() if base.size else base)
         + (peak - typical) * np.clip(plumes, 0, 1)
     )
-    clouds = _smooth_field(np.random.default_rng(_seed(hour_key, "clouds")), lon, lat, 120, 1.2)
+    clouds = _smooth_field(np.random.default_rng(_seed(scan_key, "clouds")), lon, lat, 120, 1.2)
     if clouds.size:
         threshold = np.quantile(clouds, 1 - cloud_fraction)
         values = np.where(clouds > threshold, np.float32(FILL), values)
+    dark = solar_elevation(lon[np.newaxis, :], lat[:, np.newaxis], scan.mid) <= 0
+    values = np.where(dark, np.float32(FILL), values)
     return values.astype(np.float32)
 
 
 def render_geotiff(
-    collection_id: str, variable: str, bbox: tuple[float, float, float, float], hour: datetime
+    collection_id: str,
+    variable: str,
+    bbox: tuple[float, float, float, float],
+    scan: Scan,
+    fault: str | None = None,
 ) -> bytes:
-    """The GeoTIFF bytes the emulator serves for this subset."""
+    """The GeoTIFF bytes the emulator serves for this subset of one granule (`fault`: RENDER_FAULTS)."""
     window = grid_window(*bbox)
-    values = render_values(collection_id, variable, window, hour)
+    values = render_values(collection_id, variable, window, scan)
     west, _, _, north = window.bounds
+    if fault == "all_fill":
+        values = np.full_like(values, np.float32(FILL))
+    elif fault == "out_of_bbox":
+        west += 10.0
     profile = {
         "driver": "GTiff",
         "width": window.width,
@@ -150,5 +162,10 @@ def render_geotiff(
     with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), MemoryFile() as memfile:
         with memfile.open(**profile) as dst:
             dst.write(values, 1)
-            dst.update_tags(collection=collection_id, variable=variable, time=hour.isoformat())
+            dst.update_tags(
+                collection=collection_id,
+                variable=variable,
+                start=scan.start.isoformat(),
+                end=scan.end.isoformat(),
+            )
         return memfile.read()

@@ -3,8 +3,11 @@
     python -m aeris_lib.emulator.server --port 58080 --files-port 58081 [--fault job_failed ...]
 
 Main port: the OGC rangeset endpoint (sync and async), `/jobs/<id>` (paged links), job control,
-`/service-results/...` (307 to the files port with a pre-signed-style query) and Earthdata's token
-endpoints. Files port: a stand-in S3 that rejects any request carrying an Authorization header, as S3
+`/service-results/...` (307 to the files port with a pre-signed-style query), Earthdata's token
+endpoints, and CMR's granule search (`/search/granules.umm_json` and `.json`). TEMPO is modelled as
+it publishes: one granule per scan (scans.py), each listed in CMR and processed by Harmony only
+`--publication-delay-minutes` after its scan ended; `/_emulator/publication` holds granules back.
+Files port: a stand-in S3 that rejects any request carrying an Authorization header, as S3
 does for pre-signed URLs. `/_emulator/faults` and `/_emulator/stats` let tests drive faults.
 """
 
@@ -24,7 +27,17 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from aeris_lib.emulator.granules import SCAN_HOURS_UTC, GranuleError, check_product, grid_window
+from aeris_lib.emulator.granules import (
+    COLLECTIONS,
+    TEMPO_EAST,
+    TEMPO_NORTH,
+    TEMPO_SOUTH,
+    TEMPO_WEST,
+    GranuleError,
+    check_product,
+    grid_window,
+)
+from aeris_lib.emulator.scans import Scan, granule_concept_id, granule_name, scans_overlapping
 from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER, MAX_TOKENS, EmulatorState, Job
 
 log = logging.getLogger("aeris.emulator")
@@ -127,6 +140,8 @@ class HarmonyHandler(_Base):
             return self.control(method, url.path, body)
         if url.path.startswith("/api/users/"):
             return self.earthdata(method, url.path)
+        if url.path in ("/search/granules.umm_json", "/search/granules.json"):
+            return self.cmr_granules(url.path.rsplit(".", 1)[-1], url.query)
         for fault, status in (("429", 429), ("503", 503)):
             if self.state.take_fault(fault):
                 return self.send_error_json(
@@ -216,36 +231,69 @@ class HarmonyHandler(_Base):
         start, end = subsets.get("time", (None, None))
         if start is None:
             return self.send_error_json(400, "RequestValidationError", "a time subset is required")
-        hours = _scan_hours(start, end)
-        if not hours or self.state.take_fault("no_data", collection, variable):
+        try:
+            check_product(collection, variable)
+        except GranuleError as error:
+            return self.send_error_json(404, "NotFoundError", str(error))
+        scans = self.published_scans(collection, start, end)
+        if not scans or self.state.take_fault("no_data", collection, variable):
             return self.send_error_json(400, "RequestValidationError", "No matching granules found.")
         try:
             grid_window(west, south, east, north)
-            check_product(collection, variable)
         except GranuleError as error:
-            status, name = (
-                (404, "NotFoundError") if "not found" in str(error) else (400, "RequestValidationError")
-            )
-            return self.send_error_json(status, name, str(error))
+            return self.send_error_json(400, "RequestValidationError", str(error))
         bbox = (west, south, east, north)
         force_async = options.get("forceasync", "").lower() == "true"
-        if force_async or len(hours) > 1:
+        if force_async or len(scans) > 1:
             job = self.state.create_job(
                 self.full_url(),
                 collection,
                 variable,
                 bbox,
-                hours,
+                scans,
                 skip_preview=options.get("skippreview", "").lower() == "true",
             )
             return self.redirect(303, f"/jobs/{job.job_id}")
-        result = self.state.add_result(collection, variable, bbox, hours[0], f"sync-{uuid.uuid4().hex[:12]}")
+        result = self.state.add_result(collection, variable, bbox, scans[0], f"sync-{uuid.uuid4().hex[:12]}")
         if self.state.take_fault("sync_inline", collection, variable):
             return self.send_file_bytes(result.body())
         return self.redirect(303, f"{self.emulator.base_url}/service-results/{result.key}")
 
     def full_url(self) -> str:
         return self.emulator.base_url + self.path
+
+    def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
+        return [s for s in scans_overlapping(start, end) if self.state.published(collection, s)]
+
+    # ---------------------------------------------------------------- CMR granule search
+    def cmr_granules(self, form: str, query: str) -> None:
+        """CMR's granule search for the TEMPO collections: published granules overlapping `temporal`."""
+        self.state.stats["cmr_requests"] += 1
+        params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
+        collection = params.get("collection_concept_id", "")
+        try:
+            start, end = (_parse_time(t) for t in params["temporal"].split(",", 1))
+            page_size = min(int(params.get("page_size", 10)), 2000)
+            bbox = (
+                [float(v) for v in params["bounding_box"].split(",")] if params.get("bounding_box") else None
+            )
+        except (KeyError, ValueError):
+            return self.send_json(
+                400,
+                {"errors": ["temporal must be 'start,end' (ISO 8601); page_size and bounding_box numbers"]},
+            )
+        scans = []
+        if collection in SHORT_NAMES_KNOWN and (bbox is None or _meets_field_of_regard(bbox)):
+            scans = self.published_scans(collection, start, end)
+        if params.get("sort_key", "start_date").startswith("-"):
+            scans.reverse()
+        shown = scans[:page_size]
+        if form == "umm_json":
+            body: dict = {"hits": len(scans), "took": 3, "items": [_umm_item(collection, s) for s in shown]}
+        else:
+            body = {"feed": {"id": self.full_url(), "title": "ECHO granule metadata",
+                             "entry": [_json_entry(collection, s) for s in shown]}}  # fmt: skip
+        return self.send_json(200, body, {"CMR-Hits": str(len(scans))})
 
     # ---------------------------------------------------------------- jobs
     def job(self, job_id: str, action: str | None, query: str) -> None:
@@ -337,10 +385,7 @@ class HarmonyHandler(_Base):
                         "type": "image/tiff",
                         "rel": "data",
                         "bbox": list(result.bbox),
-                        "temporal": {
-                            "start": _iso(result.hour),
-                            "end": _iso(result.hour + timedelta(hours=1)),
-                        },
+                        "temporal": {"start": _iso(result.scan.start), "end": _iso(result.scan.end)},
                     }
                 )
             links.append(
@@ -402,6 +447,13 @@ class HarmonyHandler(_Base):
             except (ValueError, TypeError) as error:
                 return self.send_json(400, {"error": str(error)})
             return self.send_json(200, {"faults": len(self.state.rules)})
+        if path == "/_emulator/publication" and method == "POST":
+            try:
+                spec = json.loads(body or b"{}")
+                self.state.set_publication(spec.get("delay_s"), spec.get("holds", []))
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
+            return self.send_json(200, {"holds": len(self.state.holds)})
         if path == "/_emulator/reset" and method == "POST":
             self.state.reset()
             return self.send_json(200, {"reset": True})
@@ -483,15 +535,62 @@ def _parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _scan_hours(start: datetime, end: datetime) -> list[datetime]:
-    """Hours in [start, end) in which TEMPO scanned North America (one granule each)."""
-    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    hours = []
-    while hour < end:
-        if hour.hour in SCAN_HOURS_UTC and hour + timedelta(hours=1) > start:
-            hours.append(hour)
-        hour += timedelta(hours=1)
-    return hours
+SHORT_NAMES_KNOWN = frozenset(COLLECTIONS)
+
+
+def _meets_field_of_regard(bbox: list[float]) -> bool:
+    west, south, east, north = bbox
+    return (
+        south < TEMPO_NORTH
+        and north > TEMPO_SOUTH
+        and (east < west or (west < TEMPO_EAST and east > TEMPO_WEST))
+    )
+
+
+def _umm_item(collection: str, scan: Scan) -> dict:
+    name = granule_name(collection, scan)
+    return {
+        "meta": {
+            "concept-type": "granule",
+            "concept-id": granule_concept_id(collection, scan),
+            "collection-concept-id": collection,
+            "provider-id": "LARC_CLOUD",
+            "native-id": name,
+        },
+        "umm": {
+            "GranuleUR": name,
+            "TemporalExtent": {
+                "RangeDateTime": {"BeginningDateTime": _iso(scan.start), "EndingDateTime": _iso(scan.end)}
+            },
+            "SpatialExtent": {
+                "HorizontalSpatialDomain": {
+                    "Geometry": {
+                        "BoundingRectangles": [
+                            {
+                                "WestBoundingCoordinate": TEMPO_WEST,
+                                "SouthBoundingCoordinate": TEMPO_SOUTH,
+                                "EastBoundingCoordinate": TEMPO_EAST,
+                                "NorthBoundingCoordinate": TEMPO_NORTH,
+                            }
+                        ]
+                    }
+                }
+            },
+        },
+    }
+
+
+def _json_entry(collection: str, scan: Scan) -> dict:
+    name = granule_name(collection, scan)
+    return {
+        "id": granule_concept_id(collection, scan),
+        "title": name,
+        "producer_granule_id": name,
+        "collection_concept_id": collection,
+        "time_start": _iso(scan.start),
+        "time_end": _iso(scan.end),
+        "boxes": [f"{TEMPO_SOUTH} {TEMPO_WEST} {TEMPO_NORTH} {TEMPO_EAST}"],
+    }
 
 
 def _iso(value: datetime) -> str:
@@ -505,6 +604,10 @@ def main() -> None:
     parser.add_argument("--files-port", type=int, default=58081)
     parser.add_argument("--job-seconds", type=float, default=1.5, help="how long an async job runs")
     parser.add_argument("--slow-job-seconds", type=float, default=30.0, help="how long a slow_job fault runs")
+    parser.add_argument(
+        "--publication-delay-minutes", type=float, default=45.0,
+        help="minutes after a scan ends until CMR lists its granule and Harmony can process it",
+    )  # fmt: skip
     parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -514,6 +617,7 @@ def main() -> None:
         args.files_port,
         job_seconds=args.job_seconds,
         slow_job_seconds=args.slow_job_seconds,
+        publication_delay_s=args.publication_delay_minutes * 60,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()

@@ -1,4 +1,5 @@
-"""Emulator state: Earthdata tokens, Harmony jobs and their lifecycle, results and faults on demand."""
+"""Emulator state: Earthdata tokens, Harmony jobs and their lifecycle, results, faults on demand, and
+when each TEMPO granule is published (CMR and Harmony see a granule only from then on)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from aeris_lib.emulator.granules import render_geotiff
+from aeris_lib.emulator.granules import RENDER_FAULTS, render_geotiff
+from aeris_lib.emulator.scans import Scan, granule_name
 
 EMULATOR_USER = "aeris-emulator"
 EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential
 RESULTS_BUCKET = "harmony-prod-staging"
 MAX_TOKENS = 2
 
+# TEMPO L3 granules reach CMR and Harmony 20-90 min after their scan ended (reference: TEMPO timing).
+DEFAULT_PUBLICATION_DELAY_S = 45 * 60
+
 # Faults that can be switched on (POST /_emulator/faults, or --fault on the command line).
 REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
 JOB_FAULTS = {"slow_job", "job_failed", "job_canceled", "complete_with_errors", "paused", "previewing"}
-FILE_FAULTS = {"truncated", "corrupt"}
+FILE_FAULTS = {"truncated", "corrupt", *RENDER_FAULTS}
 ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS
 
 
@@ -43,14 +48,32 @@ class FaultRule:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """Granules of `collection` (None: any) whose scan overlaps [start, end) stay unpublished until
+    `until` (epoch seconds; None: never)."""
+
+    start: datetime
+    end: datetime
+    until: float | None
+    collection: str | None = None
+
+    def holds(self, collection: str, scan: Scan) -> bool:
+        return (
+            (self.collection is None or self.collection == collection)
+            and scan.overlaps(self.start, self.end)
+            and (self.until is None or time.time() < self.until)
+        )
+
+
+@dataclass(frozen=True)
 class Result:
-    """One output file: rendered on demand from what was requested (deterministic)."""
+    """One output file, one per input granule: rendered on demand from what was requested."""
 
     key: str
     collection: str
     variable: str
     bbox: tuple[float, float, float, float]
-    hour: datetime
+    scan: Scan
     file_fault: str | None = None
 
     @property
@@ -58,12 +81,13 @@ class Result:
         return self.key.rsplit("/", 1)[-1]
 
     def body(self) -> bytes:
-        return _render(self.collection, self.variable, self.bbox, self.hour)
+        fault = self.file_fault if self.file_fault in RENDER_FAULTS else None
+        return _render(self.collection, self.variable, self.bbox, self.scan, fault)
 
 
-@lru_cache(maxsize=16)
-def _render(collection: str, variable: str, bbox: tuple, hour: datetime) -> bytes:
-    return render_geotiff(collection, variable, bbox, hour)
+@lru_cache(maxsize=32)
+def _render(collection: str, variable: str, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
+    return render_geotiff(collection, variable, bbox, scan, fault)
 
 
 @dataclass
@@ -110,10 +134,17 @@ class Job:
 
 
 class EmulatorState:
-    def __init__(self, *, job_seconds: float = 1.5, slow_job_seconds: float = 30.0):
+    def __init__(
+        self,
+        *,
+        job_seconds: float = 1.5,
+        slow_job_seconds: float = 30.0,
+        publication_delay_s: float = DEFAULT_PUBLICATION_DELAY_S,
+    ):
         self.lock = threading.RLock()
         self.job_seconds = job_seconds
         self.slow_job_seconds = slow_job_seconds
+        self.default_publication_delay_s = publication_delay_s
         self.signing_key = secrets.token_bytes(32)
         self.reset()
 
@@ -124,9 +155,12 @@ class EmulatorState:
             self.jobs: dict[str, Job] = {}
             self.results: dict[str, Result] = {}
             self.rules: list[FaultRule] = []
+            self.publication_delay_s = self.default_publication_delay_s
+            self.holds: list[Hold] = []
             self.stats: dict[str, int] = {
                 "tokens_issued": 0,
                 "rangeset_requests": 0,
+                "cmr_requests": 0,
                 "job_status_requests": 0,
                 "file_downloads": 0,
                 "auth_header_on_files_host": 0,
@@ -151,6 +185,36 @@ class EmulatorState:
                         rule.times -= 1
                     return True
         return False
+
+    # ---------------------------------------------------------------- publication
+    def set_publication(self, delay_s: float | None, holds: list[dict]) -> None:
+        """`delay_s` after a scan's end its granule is published (None: keep); `holds` replace the
+        current ones: [{"start", "end", "available_in_s": seconds from now or None, "collection"?}]."""
+        parsed = []
+        for raw in holds:
+            unknown = set(raw) - {"start", "end", "available_in_s", "collection"}
+            if unknown:
+                raise ValueError(f"unknown hold field(s) {sorted(unknown)}")
+            wait = raw.get("available_in_s")
+            parsed.append(
+                Hold(
+                    _utc(raw["start"]),
+                    _utc(raw["end"]),
+                    None if wait is None else time.time() + float(wait),
+                    raw.get("collection"),
+                )
+            )
+        with self.lock:
+            if delay_s is not None:
+                self.publication_delay_s = float(delay_s)
+            self.holds = parsed
+
+    def published(self, collection: str, scan: Scan) -> bool:
+        """Whether CMR lists this granule and Harmony can process it now."""
+        with self.lock:
+            if any(hold.holds(collection, scan) for hold in self.holds):
+                return False
+            return datetime.now(UTC) >= scan.end + timedelta(seconds=self.publication_delay_s)
 
     # ---------------------------------------------------------------- Earthdata tokens
     def issue_token(self) -> tuple[str, date]:
@@ -177,12 +241,12 @@ class EmulatorState:
             self.tokens.pop(token, None)
 
     # ---------------------------------------------------------------- jobs and results
-    def add_result(self, collection: str, variable: str, bbox: tuple, hour: datetime, prefix: str) -> Result:
+    def add_result(self, collection: str, variable: str, bbox: tuple, scan: Scan, prefix: str) -> Result:
         file_fault = next((f for f in sorted(FILE_FAULTS) if self.take_fault(f, collection, variable)), None)
         short = variable.rsplit("/", 1)[-1]
-        name = f"TEMPO_{short}_{hour:%Y%m%dT%H}00Z_subsetted.tif"
+        name = f"{granule_name(collection, scan).removesuffix('.nc')}_{short}_subsetted.tif"
         key = f"{RESULTS_BUCKET}/public/{prefix}/{name}"
-        result = Result(key, collection, variable, tuple(bbox), hour, file_fault)
+        result = Result(key, collection, variable, tuple(bbox), scan, file_fault)
         with self.lock:
             self.results[key] = result
         return result
@@ -193,11 +257,11 @@ class EmulatorState:
         collection: str,
         variable: str,
         bbox: tuple,
-        hours: list[datetime],
+        scans: list[Scan],
         skip_preview: bool,
     ) -> Job:
         job_id = str(uuid.uuid4())
-        results = [self.add_result(collection, variable, bbox, h, job_id) for h in hours]
+        results = [self.add_result(collection, variable, bbox, s, job_id) for s in scans]
         job = Job(job_id, request_url, results, self.job_seconds)
         if self.take_fault("slow_job", collection, variable):
             job.duration_s = self.slow_job_seconds
@@ -218,3 +282,8 @@ class EmulatorState:
 
     def sign(self, key: str, expires: int) -> str:
         return hmac.new(self.signing_key, f"{key}|{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def _utc(text: str) -> datetime:
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

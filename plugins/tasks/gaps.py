@@ -12,6 +12,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import GAS_NAMES
 from tasks.connections import aeris_db
+from tasks.tempo import default_bbox, load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,14 @@ log = logging.getLogger(__name__)
 def report_gaps(**context: Any) -> list[dict[str, Any]]:
     """List the daytime hours of the last `days` days with no successful load, per gas."""
     params = context["params"]
-    gases = params.get("gases") or list(GAS_NAMES)
+    catalog = load_catalog()
+    asked = params.get("gases") or list(GAS_NAMES)
+    gases = [g for g in asked if catalog[g].verified]
+    if len(gases) < len(asked):
+        log.info("Not reported (no verified TEMPO product): %s", ",".join(g for g in asked if g not in gases))
     now = context.get("data_interval_end") or datetime.now(UTC)
     with aeris_db() as conn:
-        gaps = find_gaps(conn, gases, now, params["days"])
+        gaps = find_gaps(conn, gases, now, params["days"], default_bbox())
     if not gaps:
         log.info(
             "No gaps: every daytime hour of the last %d day(s) loaded for %s", params["days"], ",".join(gases)
@@ -42,4 +47,4 @@ def plan_refill(gaps: list[dict[str, Any]], **context: Any) -> list[dict[str, An
     if not gaps:
         raise AirflowSkipException("no gaps to refill")
     log.info("Refilling %d hour(s): %s", len(gaps), ", ".join(g["hour"] for g in gaps))
-    return [{"hour": gap["hour"], "gases": gap["gases"], "availability_delay_minutes": 0} for gap in gaps]
+    return [{"hour": gap["hour"], "gases": gap["gases"]} for gap in gaps]

@@ -26,7 +26,9 @@ for path in sys.argv[1:]:
     results[path] = {
         "errors": {k: str(v) for k, v in bag.import_errors.items()},
         "dags": {d.dag_id: {"tags": sorted(d.tags), "owners": [t.owner for t in d.tasks],
-                            "retries": [t.retries for t in d.tasks]} for d in bag.dags.values()},
+                            "retries": [t.retries for t in d.tasks],
+                            "upstream": {t.task_id: sorted(t.get_flat_relative_ids(upstream=True))
+                                         for t in d.tasks}} for d in bag.dags.values()},
     }
 print(json.dumps(results))
 """
@@ -72,3 +74,17 @@ def test_dag_file_parses_with_operational_defaults(dag_file: Path, parsed: dict[
         assert dag["tags"], f"{dag_id} has no tags"
         assert all(owner and owner != "airflow" for owner in dag["owners"]), f"{dag_id}: set an owner"
         assert min(dag["retries"]) >= 2, f"{dag_id}: every task needs retries >= 2"
+
+
+def test_no_harmony_call_for_a_gas_before_its_publication_wait(parsed: dict[str, dict]):
+    """Every per-gas task after the wait (the Harmony job, its sensor, the download, the load) has the
+    gas's `wait_for_publication` upstream: nothing asks Harmony before CMR lists the hour."""
+    hourly = next(
+        r["dags"]["aeris_tempo_hourly"] for r in parsed.values() if "aeris_tempo_hourly" in r["dags"]
+    )
+    upstream = hourly["upstream"]
+    gas_tasks = [t for t in upstream if t.startswith("gas.") and t != "gas.wait_for_publication"]
+    assert {"gas.submit_harmony_job", "gas.wait_for_harmony_job", "gas.stage_geotiff"} <= set(gas_tasks)
+    for task_id in gas_tasks:
+        assert "gas.wait_for_publication" in upstream[task_id], f"{task_id} can start before the wait"
+    assert upstream["gas.wait_for_publication"] == ["plan"]

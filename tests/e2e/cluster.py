@@ -54,12 +54,14 @@ class AirflowCluster:
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
             "AIRFLOW__CELERY__BROKER_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/5",
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_db_url(),
-            # Small region and no publication wait, so scheduled and triggered runs take seconds.
+            # Small region, and CMR asked every 2 s while an hour is not yet published.
             "TEMPO_BBOX_WEST": west,
             "TEMPO_BBOX_SOUTH": south,
             "TEMPO_BBOX_EAST": east,
             "TEMPO_BBOX_NORTH": north,
-            "AERIS_AVAILABILITY_DELAY_MINUTES": "0",
+            "AERIS_PUBLICATION_POLL_SECONDS": "2",
+            # The test hours are from 2024: a deadline far ahead lets them be "published late".
+            "AERIS_PUBLICATION_DEADLINE_MINUTES": "10000000",
             "AERIS_RETRY_DELAY_SECONDS": "1",
             **extra,
         }

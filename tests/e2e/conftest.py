@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg2
 import pytest
@@ -36,6 +36,18 @@ class Emulator:
 
     def clear_faults(self) -> None:
         self._post("/_emulator/faults", [])
+        self._post("/_emulator/publication", {"holds": []})
+
+    def hold(self, hour: datetime, available_in_s: float | None, collection: str | None = None) -> None:
+        """Keep the granules overlapping [hour, hour + 1) out of CMR and Harmony for `available_in_s`
+        seconds (None: for good), as TEMPO publishing late does."""
+        hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(),
+                "available_in_s": available_in_s, "collection": collection}  # fmt: skip
+        self._post("/_emulator/publication", {"holds": [hold]})
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.base_url + "/_emulator/stats", timeout=10) as response:
+            return json.loads(response.read())
 
 
 def airflow_db_url() -> str:
@@ -85,14 +97,35 @@ def test_route(db):
 
 
 def forget_hours(db, hours: list[datetime]) -> None:
-    """Drop every gas's slice and ledger rows of `hours`, so a test sees only what its own runs load
-    (the local stack keeps earlier runs' data between test sessions)."""
+    """Drop every gas's slice, rejected slices, ledger rows and remembered Harmony jobs of `hours`, so a
+    test sees only what its own runs do (the local stack keeps earlier runs' data between sessions)."""
     with db.cursor() as cur:
-        cur.execute("SELECT table_name FROM obs_partition WHERE obs_time = ANY(%s)", (hours,))
+        cur.execute(
+            "SELECT table_name FROM obs_partition WHERE obs_time = ANY(%s)"
+            " UNION ALL SELECT table_name FROM rejected_slice WHERE obs_time = ANY(%s)",
+            (hours, hours),
+        )
         for (table,) in cur.fetchall():
             cur.execute(f'DROP TABLE IF EXISTS "{table}"')
-        cur.execute("DELETE FROM obs_partition WHERE obs_time = ANY(%s)", (hours,))
-        cur.execute("DELETE FROM ingest_log WHERE obs_time = ANY(%s)", (hours,))
+        for table in ("obs_partition", "rejected_slice", "ingest_log", "harmony_job"):
+            cur.execute(f"DELETE FROM {table} WHERE obs_time = ANY(%s)", (hours,))
+
+
+def forget_jobs(db, hours: list[datetime]) -> None:
+    """Forget the Harmony jobs of `hours`, so the next run submits new ones (e.g. to get a bad file)."""
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM harmony_job WHERE obs_time = ANY(%s)", (hours,))
+
+
+def ledger_rows(db, hour: datetime, gas: str | None = None) -> list[tuple]:
+    """(gas, status, error_message, granules) of `hour`'s ledger rows, oldest first."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT gas_type, status, coalesce(error_message, ''), granules FROM ingest_log"
+            " WHERE obs_time = %s AND (%s::text IS NULL OR gas_type = %s) ORDER BY id",
+            (hour, gas, gas),
+        )
+        return cur.fetchall()
 
 
 def slice_snapshot(db, hour: datetime) -> dict:

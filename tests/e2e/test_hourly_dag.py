@@ -1,48 +1,87 @@
 """`dag.test()` of aeris_tempo_hourly end to end: the real PostGIS, Redis and S3 endpoint started by
-`make test`, and the Harmony emulator over HTTP through the production code path."""
+`make test`, and the Harmony emulator over HTTP (with its CMR) through the production code path.
+TEMPO's timing as it is: granules per scan, published late, none at night, bad files."""
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 import boto3
+import numpy as np
 import pystac
 import pytest
+import rasterio
 import redis
 
 from aeris_lib import archive
-from tests.e2e.conftest import SMALL_BBOX, slice_snapshot
+from aeris_lib.emulator.granules import FILL, render_geotiff
+from aeris_lib.emulator.scans import granule_name, scans_overlapping
+from aeris_lib.gaps import find_gaps
+from aeris_lib.gases import DEFAULT_CATALOG
+from tests.e2e.conftest import SMALL_BBOX, forget_hours, forget_jobs, ledger_rows, slice_snapshot
 from tests.e2e.dag_runs import run_dag, ti_states
 
 pytestmark = pytest.mark.integration
 
 VERIFIED_GASES = {"NO2", "CH2O", "AI", "O3"}
-CONF = {"bbox": SMALL_BBOX, "availability_delay_minutes": 0}
+CONF = {"bbox": SMALL_BBOX}
+# The triggerer asks CMR every second; a deadline far ahead keeps an old hour "not yet late".
+WAITING = {"AERIS_PUBLICATION_POLL_SECONDS": "1", "AERIS_PUBLICATION_DEADLINE_MINUTES": "10000000"}
 
 
 def _s3():
     return boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
 
 
-def _ingest_rows(db, hour: datetime) -> list[tuple]:
+def _last_update() -> str | None:
+    value = redis.Redis.from_url(os.environ["REDIS_URL"]).get("tempo:last_update")
+    return value.decode() if value else None
+
+
+def _newest_loaded_hour(db) -> datetime:
     with db.cursor() as cur:
-        cur.execute("SELECT gas_type, status FROM ingest_log WHERE obs_time = %s ORDER BY gas_type", (hour,))
-        return cur.fetchall()
+        cur.execute("SELECT max(obs_time) FROM obs_partition WHERE row_count > 0")
+        return cur.fetchone()[0]
 
 
-def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, audit_bucket, tmp_path):
+def _expected_no2_cells(hour: datetime) -> tuple[list[str], np.ndarray]:
+    """Granule names and the valid values of the hour as an independent mean of the emulator's
+    per-scan files (union of cells, mean where both scans observed one)."""
+    product = DEFAULT_CATALOG["NO2"]
+    scans = scans_overlapping(hour, hour + timedelta(hours=1))
+    sums, counts = 0.0, 0
+    for scan in scans:
+        with rasterio.open(
+            BytesIO(render_geotiff(product.collection_id, product.variable, tuple(SMALL_BBOX), scan))
+        ) as src:
+            values = src.read(1).astype(np.float64)
+        valid = values > FILL / 10
+        sums, counts = sums + np.where(valid, values, 0.0), counts + valid
+    means = (sums[counts > 0] / counts[counts > 0]).astype(np.float32)
+    return [granule_name(product.collection_id, s) for s in scans], np.sort(means.astype(np.float64))
+
+
+def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
+    emulator, db, test_route, audit_bucket, tmp_path
+):
     hour = datetime(2024, 9, 2, 16, tzinfo=UTC)
+    forget_hours(db, [hour])
     result = run_dag("2024-09-02T17:00:00+00:00", CONF)
 
     loads = ti_states(result, "gas.load_gas_hour")
     assert {gas for gas, state in loads.items() if state == "success"} == VERIFIED_GASES, result["tis"]
-    # PM has no TEMPO product: Harmony rejects its unverified catalog entry, and only PM fails.
-    assert ti_states(result, "gas.submit_harmony_job")["PM"] == "failed"
+    # PM has no TEMPO product: skipped with its reason before any request, and the run is green.
+    assert ti_states(result, "gas.wait_for_publication")["PM"] == "skipped"
+    [(_, status, reason, _)] = ledger_rows(db, hour, "PM")
+    assert status == "no_product" and "no verified TEMPO product" in reason
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
     assert result["tis"]["publish_last_update"]["state"] == "success"
-    assert result["state"] == "failed"  # visible in the UI, though every verified gas loaded
+    assert result["state"] == "success"
 
     first = slice_snapshot(db, hour)
     assert set(first) == VERIFIED_GASES
@@ -50,7 +89,19 @@ def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, 
         assert 0 < rows <= 100 * 100, gas
         assert rows == distinct_cells, f"{gas}: duplicated cells"
 
-    # Audit archive: the GeoTIFF as a COG, a PNG map and a STAC Item beside it.
+    # Two scans overlap the hour: the slice is their union, with the mean where both observed a cell.
+    granules, expected = _expected_no2_cells(hour)
+    assert len(granules) == 2
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT pollution_value FROM pollution_grid WHERE gas_type = 'NO2' AND timestamp = %s", (hour,)
+        )
+        stored = np.sort(np.array([v for (v,) in cur.fetchall()]))
+    assert stored.size == expected.size == first["NO2"][0]
+    np.testing.assert_allclose(stored, expected, rtol=1e-6)
+    assert [(s, g) for _, s, _, g in ledger_rows(db, hour, "NO2")] == [("success", granules)]
+
+    # Audit archive: the hour's GeoTIFF as a COG, a PNG map and a STAC Item beside it.
     for gas in VERIFIED_GASES:
         stem = f"audit/geotiff/2024-09-02/{gas}_16"
         _s3().download_file(audit_bucket, f"{stem}.tif", str(tmp_path / f"{gas}.tif"))
@@ -61,35 +112,153 @@ def test_daytime_hour_end_to_end_then_rerun_identical(emulator, db, test_route, 
         )
         assert item.validate() and item.assets["data"].href == f"s3://{audit_bucket}/{stem}.tif"
 
-    # Metrics, one series per gas (StatsD; rows or unchanged: a warm rerun of the suite is unchanged).
     metrics = result["metrics"]
     for gas in VERIFIED_GASES:
-        for name in ("harmony.bytes_downloaded", "harmony.wait", "load.duration"):
+        for name in ("harmony.bytes_downloaded", "harmony.wait", "load.duration", "load.rows"):
             assert f"airflow.aeris.{name}.{gas}" in metrics, sorted(metrics)
-        assert {f"airflow.aeris.load.rows.{gas}", f"airflow.aeris.load.unchanged.{gas}"} & metrics
 
-    cache = redis.Redis.from_url(os.environ["REDIS_URL"])
-    assert cache.get("tempo:last_update").decode() == hour.isoformat()
-    assert 0 < cache.ttl("tempo:last_update") <= 3600
-
+    assert _last_update() == max(hour, _newest_loaded_hour(db)).isoformat()
     with db.cursor() as cur:
         cur.execute(
             "SELECT gas_type, cell_count FROM route_exposure WHERE route_id = %s AND timestamp = %s",
             (test_route, hour),
         )
         exposure = dict(cur.fetchall())
-        cur.execute("SELECT last_computed_score FROM saved_routes WHERE id = %s", (test_route,))
-        score = cur.fetchone()[0]
+        cur.execute("SELECT last_computed_score, score_hour FROM saved_routes WHERE id = %s", (test_route,))
+        score, score_hour = cur.fetchone()
     assert set(exposure) == VERIFIED_GASES and all(count > 0 for count in exposure.values())
-    assert score is not None and 0 <= score <= 100
+    assert score is not None and 0 <= score <= 100 and score_hour == hour
 
+    # A rerun (a clear of the whole run) reuses every Harmony job: no new request reaches Harmony.
+    requests_before = emulator.stats()["rangeset_requests"]
     rerun = run_dag("2024-09-02T17:00:00+00:00", CONF)
+    assert emulator.stats()["rangeset_requests"] == requests_before
+    assert any("reusing Harmony job" in line for line in rerun["log"])
     assert ti_states(rerun, "gas.load_gas_hour") == loads
     assert slice_snapshot(db, hour) == first
+    assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged"]
+    assert "airflow.aeris.load.unchanged.NO2" in rerun["metrics"]
+
+
+def test_hour_published_late_is_loaded_by_the_run_itself(emulator, db):
+    hour = datetime(2024, 9, 3, 15, tzinfo=UTC)
+    forget_hours(db, [hour])
+    emulator.hold(hour, available_in_s=None)
+    cmr_before = emulator.stats()["cmr_requests"]
+
+    def publish_after_the_first_look() -> None:
+        # TEMPO publishes the hour 3 s after the run first asked CMR (and was told "not yet").
+        while emulator.stats()["cmr_requests"] == cmr_before:
+            time.sleep(0.2)
+        time.sleep(3)
+        emulator.hold(hour, available_in_s=0)
+
+    publisher = threading.Thread(target=publish_after_the_first_look, daemon=True)
+    publisher.start()
+    result = run_dag("2024-09-03T16:00:00+00:00", {**CONF, "gases": ["NO2"]}, **WAITING)
+    publisher.join(timeout=5)
+
+    assert not publisher.is_alive()
+    assert result["state"] == "success", result["tis"]
+    assert ti_states(result, "gas.load_gas_hour") == {"NO2": "success"}
+    assert emulator.stats()["cmr_requests"] - cmr_before >= 3  # it kept asking CMR, in the triggerer
+    assert any("asking CMR again" in line for line in result["log"])
+    assert [s for _, s, _, _ in ledger_rows(db, hour)] == ["success"]
+
+
+def test_hour_never_published_is_skipped_at_the_deadline_and_is_a_gap(emulator, db):
+    hour = datetime(2024, 9, 3, 14, tzinfo=UTC)
+    forget_hours(db, [hour])
+    emulator.hold(hour, available_in_s=None)
+    started = time.monotonic()
+    result = run_dag("2024-09-03T15:00:00+00:00", {**CONF, "gases": ["NO2"]})  # default deadline: long past
+
+    assert time.monotonic() - started < 60
+    assert ti_states(result, "gas.wait_for_publication") == {"NO2": "skipped"}
+    assert result["state"] == "success"
+    [(_, status, reason, _)] = ledger_rows(db, hour)
+    assert (status, reason) == ("not_published", "not published by 2024-09-03 18:00 UTC")
+    assert find_gaps(db, ["NO2"], hour + timedelta(hours=2), days=1, bbox=SMALL_BBOX)[hour] == ["NO2"]
+
+
+def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
+    hour = datetime(2024, 9, 2, 4, tzinfo=UTC)  # no TEMPO scan over North America at 04 UTC
+    forget_hours(db, [hour])
+    started = time.monotonic()
+    result = run_dag("2024-09-02T05:00:00+00:00", CONF)
+
+    assert time.monotonic() - started < 60
+    assert set(ti_states(result, "gas.wait_for_publication").values()) == {"skipped"}
+    assert result["tis"]["recompute_saved_route_exposure"]["state"] == "skipped"
+    assert result["state"] == "success"
+    assert slice_snapshot(db, hour) == {}
+    assert sorted((g, s) for g, s, _, _ in ledger_rows(db, hour)) == [
+        ("AI", "no_scan"), ("CH2O", "no_scan"), ("NO2", "no_scan"), ("O3", "no_scan"), ("PM", "no_product"),
+    ]  # fmt: skip
+    assert hour not in find_gaps(db, ["NO2"], hour + timedelta(hours=2), days=1, bbox=SMALL_BBOX)
+
+
+@pytest.mark.parametrize(
+    ("fault", "failed_check"),
+    [("out_of_bbox", "inside_requested_bbox"), ("all_fill", "keeps_published_rows")],
+)
+def test_bad_file_after_a_good_one_keeps_the_good_slice(emulator, db, fault, failed_check):
+    hour = datetime(2024, 9, 3, 17, tzinfo=UTC)
+    forget_hours(db, [hour])
+    conf = {**CONF, "gases": ["NO2"]}
+    assert run_dag("2024-09-03T18:00:00+00:00", conf)["state"] == "success"
+    good = slice_snapshot(db, hour)
+    assert good["NO2"][0] > 0
+
+    forget_jobs(db, [hour])  # a new Harmony job, whose files are bad
+    emulator.faults([{"fault": fault}])
+    bad = run_dag("2024-09-03T18:00:00+00:00", conf)
+    assert ti_states(bad, "gas.load_gas_hour") == {"NO2": "failed"}
+    assert bad["tis"]["gas.load_gas_hour[NO2]"]["try_number"] == 1  # the same file fails again: no retry
+    assert slice_snapshot(db, hour) == good
+    status, reason = ledger_rows(db, hour)[-1][1:3]
+    assert status == "quality_failed" and failed_check in reason
+    with db.cursor() as cur:
+        cur.execute("SELECT table_name, failed_checks FROM rejected_slice WHERE obs_time = %s", (hour,))
+        [(table, failed)] = cur.fetchall()
+        cur.execute(f"SELECT count(*) FROM {table}")  # kept for inspection
+        assert failed_check in failed and cur.fetchone()[0] >= 0
+
+
+def test_older_hour_adds_history_but_does_not_move_now_back(emulator, db, test_route):
+    newer, older = datetime(2024, 9, 3, 20, tzinfo=UTC), datetime(2024, 9, 3, 19, tzinfo=UTC)
+    forget_hours(db, [newer, older])
+    conf = {**CONF, "gases": ["NO2"]}
+    assert run_dag("2024-09-03T21:00:00+00:00", conf)["state"] == "success"
+    now_after_newer = _last_update()
+    assert now_after_newer >= newer.isoformat()
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT last_computed_score, score_hour, last_updated_at FROM saved_routes WHERE id = %s",
+            (test_route,),
+        )
+        current = cur.fetchone()
+    assert current[1] == newer
+
+    backfill = run_dag("2024-09-03T20:00:00+00:00", conf)  # the older hour arrives later (backfill)
+    assert backfill["state"] == "success"
+    assert _last_update() == now_after_newer
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT last_computed_score, score_hour, last_updated_at FROM saved_routes WHERE id = %s",
+            (test_route,),
+        )
+        assert cur.fetchone() == current
+        cur.execute(
+            'SELECT "timestamp" FROM route_exposure WHERE route_id = %s AND gas_type = %s ORDER BY 1',
+            (test_route, "NO2"),
+        )
+        assert [h for (h,) in cur.fetchall()] == [older, newer]  # history of both hours
 
 
 def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route):
     hour = datetime(2024, 9, 2, 18, tzinfo=UTC)
+    forget_hours(db, [hour])
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column"}])  # CH2O
     result = run_dag("2024-09-02T19:00:00+00:00", {**CONF, "gases": ["NO2", "CH2O", "O3"]})
 
@@ -101,15 +270,5 @@ def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route):
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
     assert result["state"] == "failed"
     assert set(slice_snapshot(db, hour)) >= {"NO2", "O3"}
-    assert "CH2O" not in {gas for gas, status in _ingest_rows(db, hour) if status == "success"}
-
-
-def test_night_hour_skips_every_gas_and_writes_nothing(emulator, db):
-    hour = datetime(2024, 9, 2, 4, tzinfo=UTC)  # no TEMPO scan over North America at 04 UTC
-    result = run_dag("2024-09-02T05:00:00+00:00", CONF)
-
-    assert set(ti_states(result, "gas.submit_harmony_job").values()) == {"skipped"}
-    assert result["tis"]["recompute_saved_route_exposure"]["state"] == "skipped"
-    assert result["state"] == "success"
-    assert slice_snapshot(db, hour) == {}
-    assert _ingest_rows(db, hour) == []
+    statuses = [s for _, s, _, _ in ledger_rows(db, hour, "CH2O")]
+    assert statuses == ["harmony_failed"], statuses

@@ -4,6 +4,7 @@ drives them (REST API, `airflow backfill create`), on the local stack and the Ha
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -46,10 +47,18 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     emulator.faults([{"fault": "slow_job", "times": len(GASES)}])
     hour = datetime(2024, 9, 3, 16, tzinfo=UTC)
     forget_hours(db, [hour])
+    # TEMPO publishes the hour 20 s after the run starts: the run waits in the triggerer, then loads it.
+    emulator.hold(hour, available_in_s=20)
+    started = time.monotonic()
     run_id = _trigger(cluster, "2024-09-03T17:00:00+00:00", {"gases": GASES})
     seen: dict[str, set[str]] = {}
     run = cluster.wait_for_run(DAG_ID, run_id, timeout=300, seen=seen)
     assert run["state"] == "success", seen
+    assert time.monotonic() - started >= 20
+    publication_states = set().union(
+        *(v for k, v in seen.items() if k.startswith("gas.wait_for_publication["))
+    )
+    assert "deferred" in publication_states, seen
     for gas in GASES:
         assert "deferred" in seen[f"gas.wait_for_harmony_job[{gas}]"], seen
 
@@ -58,7 +67,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
 
     log = cluster.task_log(DAG_ID, run_id, "gas.load_gas_hour", map_index=0)
     job_url = re.search(r"from Harmony job (http\S+/jobs/[0-9a-f-]+)", log)
-    rows = re.search(r"([\d,]+) rows (?:loaded|kept)", log)
+    rows = re.search(r"([\d,]+) rows (?:checked and published|kept)", log)
     assert job_url and rows, log[-2000:]
     assert int(rows.group(1).replace(",", "")) == before["NO2"][0]
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aeris_lib.emulator.granules import render_geotiff
+from aeris_lib.emulator.scans import scans_overlapping
 from aeris_lib.gases import DEFAULT_CATALOG
 from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, RequestValidationError
 from aeris_lib.harmony.auth import TokenProvider
@@ -64,7 +65,10 @@ def test_request_reports_every_problem_at_once():
 def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_async):
     outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2)
     product = DEFAULT_CATALOG[gas]
-    expected = render_geotiff(product.collection_id, product.variable, (-100.0, 30.0, -98.0, 32.0), HOUR)
+    first_scan = scans_overlapping(HOUR, HOUR + timedelta(hours=1))[0]  # fetch() takes the first granule
+    expected = render_geotiff(
+        product.collection_id, product.variable, (-100.0, 30.0, -98.0, 32.0), first_scan
+    )
     assert outcome.sha256 == hashlib.sha256(expected).hexdigest()
     assert outcome.size_bytes == len(expected)
 
@@ -104,7 +108,12 @@ def test_job_links_follow_every_page(client):
         paged = client.get_job(ref.job_id)
     finally:
         module.JOB_PAGE_LIMIT = original
-    assert len(job.data_links) == len(paged.data_links) == 3
+    scans = scans_overlapping(HOUR, HOUR + timedelta(hours=3))  # one output per granule, as Harmony does
+    assert len(scans) >= 3
+    assert len(job.data_links) == len(paged.data_links) == len(scans)
+    assert [link.temporal["start"][:19] for link in paged.data_links] == [
+        f"{scan.start:%Y-%m-%dT%H:%M:%S}" for scan in scans
+    ]
 
 
 @pytest.mark.parametrize("fault", ["429", "503", "reset"])

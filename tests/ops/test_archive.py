@@ -8,6 +8,7 @@ import pystac
 
 from aeris_lib import archive
 from aeris_lib.emulator.granules import render_geotiff
+from aeris_lib.emulator.scans import scans_overlapping
 
 HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
 
@@ -15,7 +16,12 @@ HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
 def test_cog_png_and_stac_from_a_tempo_like_granule(tmp_path):
     source = tmp_path / "granule.tif"
     source.write_bytes(
-        render_geotiff("C2930764281-LARC_CLOUD", "product/column_amount_o3", (-110, 30, -100, 40), HOUR)
+        render_geotiff(
+            "C2930764281-LARC_CLOUD",
+            "product/column_amount_o3",
+            (-110, 30, -100, 40),
+            scans_overlapping(HOUR, HOUR)[0],
+        )
     )
     assert archive.is_cog(source)[0] is False  # Harmony's plain GeoTIFF
     cog = archive.to_cog(source, tmp_path / "cog.tif")

@@ -15,7 +15,7 @@ from tests.e2e.dag_runs import run_dag, ti_states
 
 pytestmark = pytest.mark.integration
 
-CONF = {"bbox": SMALL_BBOX, "availability_delay_minutes": 0}
+CONF = {"bbox": SMALL_BBOX}
 GASES = ["NO2", "O3"]
 
 
@@ -42,9 +42,9 @@ def test_breaker_opens_skips_and_closes_after_a_manual_success(emulator):
     emulator.clear_faults()
 
     skipped = run_dag("2024-09-07T17:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
-    assert ti_states(skipped, "gas.submit_harmony_job") == {"NO2": "skipped", "O3": "success"}
+    assert ti_states(skipped, "gas.wait_for_publication") == {"NO2": "skipped", "O3": "success"}
     assert skipped["state"] == "success"
 
     manual = run_dag("2024-09-07T17:00:00+00:00", {**CONF, "gases": ["NO2"]}, **env)
-    assert ti_states(manual, "gas.check_gas_hour") == {"NO2": "success"}
+    assert ti_states(manual, "gas.load_gas_hour") == {"NO2": "success"}
     assert _variable("aeris_circuit_NO2") is None  # closed

@@ -1,4 +1,4 @@
 -- Opens the ledger row of one load attempt (committed on its own, so a crash still leaves a trace).
-INSERT INTO ingest_log (gas_type, obs_time, status, source_sha256, harmony_job_id, max_cells)
-VALUES (%(gas)s, %(hour)s, 'running', %(sha256)s, %(job_id)s, %(max_cells)s)
+INSERT INTO ingest_log (gas_type, obs_time, status, source_sha256, harmony_job_id, max_cells, granules)
+VALUES (%(gas)s, %(hour)s, 'running', %(sha256)s, %(job_id)s, %(max_cells)s, %(granules)s)
 RETURNING id;

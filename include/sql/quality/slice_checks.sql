@@ -1,20 +1,13 @@
--- Data-quality figures of one loaded (gas, hour) slice; aeris_lib/quality.py turns them into named checks.
--- expected_severity recomputes each value's level from the thresholds passed in (float32-rounded, as the
--- loader compares TEMPO's float32 values).
+-- Data-quality figures of one slice table ({table}: a candidate before it is attached, or a published
+-- partition); aeris_lib/quality.py turns them into named checks. expected severity recomputes each
+-- value's level from the thresholds passed in (float32-rounded, as the loader compares TEMPO's values).
 WITH slice AS (
     SELECT o.cell_id, o.value, o.severity, c.geom
-    FROM pollution_obs o
+    FROM {table} o
     LEFT JOIN grid_cell c ON c.cell_id = o.cell_id
-    WHERE o.gas_type = %(gas)s AND o.obs_time = %(hour)s
-),
-ledger AS (
-    SELECT cells_read, cells_skipped FROM ingest_log
-    WHERE gas_type = %(gas)s AND obs_time = %(hour)s AND status IN ('success', 'unchanged')
-    ORDER BY id DESC LIMIT 1
 )
 SELECT
     (SELECT count(*) FROM slice)                                                        AS row_count,
-    (SELECT coalesce(cells_read - cells_skipped, 0) FROM ledger)                        AS valid_cells_in_source,
     (SELECT count(*) FROM slice WHERE value IN ('NaN', 'Infinity', '-Infinity'))        AS non_finite_values,
     (SELECT count(*) FROM slice
       WHERE severity NOT BETWEEN 0 AND 4

@@ -9,6 +9,9 @@
 -- on every side, as ST_Intersects does.
 -- tests/load checks that the cells found equal ST_Intersects(pollution_grid.geom, route).
 -- Score = 25 x the mean over gases of each gas's mean severity (0-4), so 0-100, recomputable by hand.
+-- route_exposure keeps every hour (history); a route's current score only moves forward: an hour older
+-- than the one its score came from (score_hour) adds history and leaves the score alone.
+-- Returns (routes with exposure rows for the hour, routes whose current score changed).
 WITH routes AS (
     SELECT r.id,
            COALESCE(r.geom, ST_MakeLine(ST_SetSRID(ST_MakePoint(r.origin_lon, r.origin_lat), 4326),
@@ -102,9 +105,12 @@ stale AS (
 ),
 scores AS (
     SELECT route_id, 25 * avg(mean_severity) AS score FROM exposure GROUP BY route_id
+),
+current_scores AS (
+    UPDATE saved_routes s
+    SET last_computed_score = sc.score, last_updated_at = now(), score_hour = %(hour)s::timestamptz
+    FROM scores sc
+    WHERE sc.route_id = s.id AND (s.score_hour IS NULL OR s.score_hour <= %(hour)s::timestamptz)
+    RETURNING s.id
 )
-UPDATE saved_routes s
-SET last_computed_score = sc.score, last_updated_at = now()
-FROM scores sc
-WHERE sc.route_id = s.id
-RETURNING s.id;
+SELECT (SELECT count(DISTINCT route_id) FROM upserted), (SELECT count(*) FROM current_scores);

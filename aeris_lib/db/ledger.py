@@ -1,0 +1,52 @@
+"""The ingestion ledger (`ingest_log`): one row per attempt at a (gas, hour), whatever its outcome.
+
+Loads write their own rows (aeris_lib.db.load: running -> success | unchanged | failed | quality_failed).
+Outcomes that write no slice are recorded here in one statement each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from aeris_lib.db.sql import load_sql
+
+# Outcomes without a load, and what the gap report makes of them.
+NOT_PUBLISHED = "not_published"  # a gap: TEMPO scanned, nothing was published by the deadline
+NO_SCAN = "no_scan"  # not a gap: night, or outside TEMPO's scan window
+NO_PRODUCT = "no_product"  # not a gap: the catalog has no verified product for the gas
+CIRCUIT_OPEN = "circuit_open"  # a gap: skipped by the circuit breaker
+HARMONY_FAILED = "harmony_failed"
+FAILED = "failed"
+OUTCOMES = (NOT_PUBLISHED, NO_SCAN, NO_PRODUCT, CIRCUIT_OPEN, HARMONY_FAILED, FAILED)
+
+
+def record_outcome(
+    conn: Any,
+    gas: str,
+    hour: datetime,
+    status: str,
+    reason: str,
+    *,
+    job_id: str | None = None,
+    granules: Sequence[str] | None = None,
+) -> int:
+    """Insert and commit one finished ledger row; returns its id."""
+    if status not in OUTCOMES:
+        raise ValueError(f"unknown ledger outcome {status!r}; expected one of {', '.join(OUTCOMES)}")
+    with conn.cursor() as cur:
+        cur.execute(
+            load_sql("ingest/record_outcome.sql"),
+            {
+                "gas": gas,
+                "hour": hour,
+                "status": status,
+                "reason": reason[:2000],
+                "job_id": job_id,
+                "granules": list(granules) if granules else None,
+            },
+        )
+        row_id = cur.fetchone()[0]
+    conn.commit()
+    return row_id

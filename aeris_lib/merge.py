@@ -1,0 +1,82 @@
+"""One raster per (gas, hour) from the granules that observed it.
+
+A clock hour usually overlaps two TEMPO scans, and Harmony returns one output per granule. The hour's
+raster is the union of their cells on the common lattice; where several granules observed a cell it
+holds the mean of their valid values, where one did it keeps that value, elsewhere fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioIOError
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+
+from aeris_lib.raster import FILL_VALUE, RasterError, valid_mask
+
+# Pixel sizes and origins equal within this fraction of a pixel count as the same lattice.
+ALIGN_TOLERANCE = 1e-6
+
+
+def _open(path: str):
+    try:
+        return rasterio.open(path)
+    except RasterioIOError as error:
+        raise RasterError(f"{path}: not a readable GeoTIFF ({error})") from None
+
+
+def merge_granules(paths: Sequence[str], dest: Path) -> Path:
+    """Write the mean-of-valid-values union of `paths` (same CRS and lattice) to `dest`."""
+    if not paths:
+        raise ValueError("merge_granules needs at least one raster")
+    sources = [_open(p) for p in paths]
+    try:
+        first = sources[0]
+        dx, dy = first.transform.a, -first.transform.e
+        for src in sources[1:]:
+            if src.crs != first.crs:
+                raise RasterError(f"{src.name}: CRS {src.crs} differs from {first.name}'s {first.crs}")
+            if (
+                abs(src.transform.a - dx) > ALIGN_TOLERANCE * dx
+                or abs(-src.transform.e - dy) > ALIGN_TOLERANCE * dy
+            ):
+                raise RasterError(f"{src.name}: pixel size differs from {first.name}'s ({dx} x {dy})")
+            for offset, step in (
+                (src.transform.c - first.transform.c, dx),
+                (src.transform.f - first.transform.f, dy),
+            ):
+                if abs(offset / step - round(offset / step)) > ALIGN_TOLERANCE:
+                    raise RasterError(f"{src.name}: not on the same pixel lattice as {first.name}")
+        west = min(s.bounds.left for s in sources)
+        north = max(s.bounds.top for s in sources)
+        width = max(round((s.bounds.right - west) / dx) for s in sources)
+        height = max(round((north - s.bounds.bottom) / dy) for s in sources)
+        sums = np.zeros((height, width), dtype=np.float64)
+        counts = np.zeros((height, width), dtype=np.int32)
+        for src in sources:
+            col, row = round((src.bounds.left - west) / dx), round((north - src.bounds.top) / dy)
+            try:
+                values = src.read(1, window=Window(0, 0, src.width, src.height))
+            except RasterioIOError as error:
+                raise RasterError(f"{src.name}: corrupt or truncated data ({error})") from None
+            valid = valid_mask(values, src.nodata)
+            target = (slice(row, row + src.height), slice(col, col + src.width))
+            sums[target] += np.where(valid, values, 0.0)
+            counts[target] += valid
+        with np.errstate(invalid="ignore", divide="ignore"):
+            merged = np.where(counts > 0, sums / np.maximum(counts, 1), FILL_VALUE).astype(np.float32)
+        profile = {
+            "driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32",
+            "crs": first.crs, "transform": from_origin(west, north, dx, dy), "nodata": FILL_VALUE,
+            "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
+        }  # fmt: skip
+    finally:
+        for src in sources:
+            src.close()
+    with rasterio.open(dest, "w", **profile) as out:
+        out.write(merged, 1)
+    return dest

@@ -1,0 +1,234 @@
+"""Is a (gas, hour) published yet? The rules that decide, from CMR's granule list and the clock.
+
+TEMPO writes one Level-3 granule per east-west scan (about an hour, starting at any minute), so a
+clock hour [H, H+1) usually overlaps two granules, and each appears in CMR 20-90 min after its scan
+ended. `assess` turns what CMR lists into one decision:
+
+- **ready**: every scan of the hour is listed. That is, the listed granules cover [H, H+1) up to gaps
+  of `COVERAGE_GAP_TOLERANCE` (TEMPO's turn-around between scans) and the time before the day's first
+  scan or after its last (`uncovered`), or CMR already lists a granule that starts at or after H+1
+  (the hour's scans all began before it). At the deadline, whatever is listed
+  is ready too, marked incomplete.
+- **no_scan**: nothing overlaps the hour and it is known that nothing will: the hour is outside TEMPO's
+  scan window (about 10:00-00:00 UTC) or the sun is below the horizon over the whole bbox for the
+  whole hour (`scan_expected`), or CMR lists a later granule and none for the hour, with no scan
+  ending shortly before it (TEMPO had not started observing). Decided at once. Scans run back to
+  back through TEMPO's day, so a hole *between* two listed granules is a missing file, not a missing
+  scan: that hour waits for the deadline, then counts as not published (a gap).
+- **not_published**: a daytime hour with nothing listed at the deadline (end of the hour + deadline).
+- **wait**: otherwise; ask CMR again later.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from aeris_lib.gases import TEMPO_SCAN_HOURS_UTC
+
+# Gaps between consecutive scans (turn-around) shorter than this do not make an hour incomplete.
+COVERAGE_GAP_TOLERANCE = timedelta(minutes=10)
+# CMR is asked for granules from this long before the hour to this long after it: to see whether a
+# later scan exists, and whether the hour lies inside a running sequence of scans.
+LOOKBEHIND = timedelta(hours=2)
+LOOKAHEAD = timedelta(hours=3)
+# Consecutive scans closer than this belong to one observing sequence (one TEMPO day).
+SEQUENCE_GAP = timedelta(minutes=90)
+DEFAULT_POLL_SECONDS = 300
+DEFAULT_DEADLINE_MINUTES = 180
+
+
+@dataclass(frozen=True)
+class Granule:
+    """One granule as CMR lists it: its name (GranuleUR), scan start and end, concept id."""
+
+    name: str
+    start: datetime
+    end: datetime
+    concept_id: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {**asdict(self), "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, str]) -> Granule:
+        return cls(
+            raw["name"],
+            datetime.fromisoformat(raw["start"]),
+            datetime.fromisoformat(raw["end"]),
+            raw.get("concept_id", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What to do about a (collection, hour) now. `state`: ready | wait | no_scan | not_published."""
+
+    state: str
+    reason: str
+    granules: tuple[Granule, ...] = field(default=())
+    complete: bool = True
+
+    def to_event(self) -> dict:
+        return {
+            "status": self.state,
+            "reason": self.reason,
+            "granules": [g.to_dict() for g in self.granules],
+            "complete": self.complete,
+        }
+
+    @classmethod
+    def from_event(cls, event: dict) -> Publication:
+        return cls(
+            event["status"],
+            event.get("reason", ""),
+            tuple(Granule.from_dict(g) for g in event.get("granules", [])),
+            event.get("complete", True),
+        )
+
+
+def solar_elevation(lon, lat, when: datetime):
+    """Sun elevation above the horizon in degrees (NOAA's approximation, ~0.5° accurate).
+    `lon` and `lat` may be numbers or numpy arrays (broadcast together)."""
+    when = when.astimezone(UTC)
+    hours = when.hour + when.minute / 60 + when.second / 3600
+    gamma = 2 * math.pi / 365 * (when.timetuple().tm_yday - 1 + (hours - 12) / 24)
+    eqtime = 229.18 * (
+        0.000075
+        + 0.001868 * math.cos(gamma)
+        - 0.032077 * math.sin(gamma)
+        - 0.014615 * math.cos(2 * gamma)
+        - 0.040849 * math.sin(2 * gamma)
+    )
+    decl = (
+        0.006918
+        - 0.399912 * math.cos(gamma)
+        + 0.070257 * math.sin(gamma)
+        - 0.006758 * math.cos(2 * gamma)
+        + 0.000907 * math.sin(2 * gamma)
+        - 0.002697 * math.cos(3 * gamma)
+        + 0.00148 * math.sin(3 * gamma)
+    )
+    hour_angle = np.radians((hours * 60 + eqtime + 4 * np.asarray(lon, dtype=np.float64)) / 4 - 180)
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    cos_zenith = np.sin(phi) * math.sin(decl) + np.cos(phi) * math.cos(decl) * np.cos(hour_angle)
+    return 90 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+
+
+def max_solar_elevation(bbox: Sequence[float], start: datetime, end: datetime) -> float:
+    """Highest sun elevation over a 7 x 7 grid of the bbox, every 10 minutes of [start, end]."""
+    west, south, east, north = bbox
+    if east < west:  # across the antimeridian
+        east += 360
+    lon, lat = np.meshgrid(np.linspace(west, east, 7), np.linspace(south, north, 7))
+    lon = (lon + 180) % 360 - 180
+    steps = int((end - start) / timedelta(minutes=10))
+    return max(
+        float(solar_elevation(lon, lat, start + timedelta(minutes=10 * i)).max()) for i in range(steps + 1)
+    )
+
+
+def scan_expected(hour: datetime, bbox: Sequence[float]) -> str | None:
+    """None when TEMPO scans the bbox in this hour; else the reason it does not (night, schedule)."""
+    if not _in_scan_window(hour):
+        return f"outside TEMPO's scan window (about 10:00-00:00 UTC): no scan at {hour:%H}:00 UTC"
+    elevation = max_solar_elevation(bbox, hour, hour + timedelta(hours=1))
+    if elevation <= 0:
+        return f"night over the bbox (sun at most {elevation:.1f}° above the horizon this hour)"
+    return None
+
+
+def _in_scan_window(hour: datetime) -> bool:
+    return hour.astimezone(UTC).hour in TEMPO_SCAN_HOURS_UTC
+
+
+def uncovered(granules: Iterable[Granule], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Stretches of the hour [start, end) that no granule covers and a scan could still fill: longer
+    than the turn-around tolerance, and not before the day's first scan (the hour before is outside
+    TEMPO's scan window) or after its last one (the hour after is outside it)."""
+    gaps = _gaps(granules, start, end)
+    if gaps and gaps[0][0] == start and not _in_scan_window(start - timedelta(hours=1)):
+        gaps = gaps[1:]
+    if gaps and gaps[-1][1] == end and not _in_scan_window(end):
+        gaps = gaps[:-1]
+    return gaps
+
+
+def _gaps(granules: Iterable[Granule], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    gaps, cursor = [], start
+    for granule in sorted(granules, key=lambda g: g.start):
+        if granule.start - cursor > COVERAGE_GAP_TOLERANCE:
+            gaps.append((cursor, min(granule.start, end)))
+        cursor = max(cursor, granule.end)
+        if cursor >= end:
+            break
+    if end - cursor > COVERAGE_GAP_TOLERANCE:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def search_window(hour: datetime) -> tuple[datetime, datetime]:
+    """The time range to ask CMR about for the hour starting at `hour`."""
+    return hour - LOOKBEHIND, hour + LOOKAHEAD
+
+
+def deadline_for(hour: datetime, deadline_minutes: float) -> datetime:
+    return hour + timedelta(hours=1, minutes=deadline_minutes)
+
+
+def assess(
+    hour: datetime,
+    listed: Iterable[Granule],
+    *,
+    now: datetime,
+    deadline: datetime,
+    no_scan_reason: str | None = None,
+) -> Publication:
+    """The decision for [hour, hour + 1) given the granules CMR lists in `search_window(hour)`.
+
+    :param no_scan_reason: `scan_expected(hour, bbox)`: why no scan is expected, or None.
+    """
+    end = hour + timedelta(hours=1)
+    listed = sorted(listed, key=lambda g: g.start)
+    overlapping = tuple(g for g in listed if g.start < end and g.end > hour)
+    later = [g for g in listed if g.start >= end]
+    earlier = [g for g in listed if g.end <= hour]
+    # A listed scan just before the hour and one just after it: TEMPO was observing through the hour.
+    observing = bool(later and earlier) and (
+        later[0].start - end <= SEQUENCE_GAP and hour - earlier[-1].end <= SEQUENCE_GAP
+    )
+    names = ", ".join(g.name for g in overlapping)
+    if overlapping:
+        gaps = uncovered(overlapping, hour, end)
+        if not gaps:
+            return Publication("ready", f"{len(overlapping)} granule(s) cover the hour: {names}", overlapping)
+        if later:
+            return Publication(
+                "ready", f"{names}; a later scan ({later[0].name}) is listed, so no other scan of the hour "
+                "will appear", overlapping,
+            )  # fmt: skip
+        missing = sum((b - a for a, b in gaps), timedelta()).total_seconds() / 60
+        if no_scan_reason or now >= deadline:
+            why = "no further scan expected" if no_scan_reason else f"deadline {deadline:%Y-%m-%d %H:%M} UTC"
+            return Publication(
+                "ready", f"{names}; {missing:.0f} min of the hour uncovered ({why}): loading what is published",
+                overlapping, complete=False,
+            )  # fmt: skip
+        return Publication(
+            "wait", f"{names} listed; {missing:.0f} min of the hour not covered yet", overlapping
+        )
+    if no_scan_reason:
+        return Publication("no_scan", no_scan_reason)
+    if later and not observing:
+        return Publication("no_scan", f"CMR lists a later granule ({later[0].name}) and none in this hour")
+    if now >= deadline:
+        return Publication("not_published", f"not published by {deadline:%Y-%m-%d %H:%M} UTC")
+    if observing:
+        return Publication(
+            "wait", f"no granule listed yet, though CMR lists scans before and after ({later[0].name})"
+        )
+    return Publication("wait", "no granule listed yet")

@@ -1,0 +1,50 @@
+"""CmrHook: NASA's Common Metadata Repository, where TEMPO granules are listed once published.
+
+CMR's granule search is public: no connection and no token. The base URL is `EARTHDATA_CMR_URL`
+(default https://cmr.earthdata.nasa.gov; the local stack points it at the Harmony emulator).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import requests
+from airflow.sdk import BaseHook
+
+from aeris_lib.cmr import DEFAULT_CMR_URL, granule_search_url, search_granules
+from aeris_lib.harmony.client import build_session
+from aeris_lib.publication import Granule
+
+
+def cmr_base_url() -> str:
+    return (os.environ.get("EARTHDATA_CMR_URL") or DEFAULT_CMR_URL).rstrip("/")
+
+
+class CmrHook(BaseHook):
+    """Granule searches against CMR; GETs retry transient failures (urllib3 Retry)."""
+
+    hook_name = "NASA CMR"
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.base_url = cmr_base_url()
+
+    @cached_property
+    def session(self) -> requests.Session:
+        return build_session(retries=3)
+
+    def get_conn(self) -> requests.Session:
+        return self.session
+
+    def search_url(self, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float]) -> str:
+        return granule_search_url(self.base_url, collection_id, start, end, bbox)
+
+    def granules(
+        self, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float]
+    ) -> list[Granule]:
+        """Published granules of the collection overlapping [start, end) over the bbox."""
+        return search_granules(self.session, self.search_url(collection_id, start, end, bbox))

@@ -1,0 +1,106 @@
+"""Per-gas grid steps of `aeris_tempo_hourly`: write, audit and publish the slice; map and STAC item."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Asset, task
+from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.observability.stats import Stats
+
+from aeris_lib import archive
+from aeris_lib.db.load import SliceRejected, load_slice
+from tasks import staging, tempo
+from tasks.connections import aeris_db
+
+log = logging.getLogger(__name__)
+
+POLLUTION_GRID = Asset("pollution_grid")
+
+
+@task(outlets=[POLLUTION_GRID], **tempo.GAS_TASK)
+def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
+    """Write the staged raster as a new slice, run the data-quality checks on it, and only if they all
+    pass swap it in for the published one (a failed check keeps the published slice, and the new one
+    for inspection)."""
+    context = tempo.gas_context(product)
+    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
+    source = staging.StagedObject.from_xcom(staged)
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        path = staging.fetch(source, Path(tmp))
+        with aeris_db() as conn:
+            try:
+                result = load_slice(
+                    conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
+                    harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
+                    audit_bbox=tuple(product["bbox"]), granules=staged.get("granules"),
+                )  # fmt: skip
+            except SliceRejected as rejected:
+                for check in rejected.checks:
+                    log.info(
+                        "%s %s: %s — %s", gas, check.name, "ok" if check.passed else "FAILED", check.detail
+                    )
+                Stats.incr(f"aeris.quality.failures.{gas}", sum(not c.passed for c in rejected.checks))
+                # The same file fails the same way on a retry: fail now, the previous slice stays published.
+                raise AirflowFailException(str(rejected)) from None
+            except Exception:
+                Stats.incr(f"aeris.load.failures.{gas}")
+                raise
+    for check in result.checks:
+        log.info("%s %s: ok — %s", gas, check.name, check.detail)
+    Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
+    granules = ", ".join(staged.get("granules") or []) or "?"
+    if result.status == "unchanged":
+        Stats.incr(f"aeris.load.unchanged.{gas}")
+        log.info(
+            "%s %s from Harmony job %s (%s), %s: same source (sha256 %s) as the slice already published;"
+            " %s rows kept, nothing written",
+            gas, hour.isoformat(), staged.get("job_url") or "?", granules, source.uri, staged["sha256"][:16],
+            f"{result.rows_in_slice:,}",
+        )  # fmt: skip
+    else:
+        Stats.incr(f"aeris.load.rows.{gas}", result.rows_written)
+        log.info(
+            "%s %s from Harmony job %s (%s), %s: %s cells read, %s fill skipped, %s flagged implausible,"
+            " %s rows checked and published in %.1f s (%s rows/s)",
+            gas, hour.isoformat(), staged.get("job_url") or "?", granules, source.uri, f"{result.cells_read:,}",
+            f"{result.cells_skipped:,}", f"{result.cells_flagged:,}", f"{result.rows_written:,}",
+            result.duration_s, f"{result.rows_per_s:,.0f}",
+        )  # fmt: skip
+    tempo.close_breaker(gas)
+    context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_in_slice}
+    return {
+        "gas": gas,
+        "hour": hour.isoformat(),
+        "rows": result.rows_in_slice,
+        "status": result.status,
+        "key": staged["key"],
+    }
+
+
+@task(**tempo.GAS_TASK)
+def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, str]:
+    """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
+    tempo.gas_context(product)
+    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    cog = staging.StagedObject.from_xcom(staged)
+    stem = staged["key"].rsplit(".", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        local = staging.fetch(cog, Path(tmp))
+        png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
+        item = archive.stac_item(
+            gas=gas, hour=hour, bbox=tuple(product["bbox"]), cog_href=cog.uri, png_href=png.uri,
+            collection_id=product["collection_id"], variable=product["variable"], source_sha256=staged["sha256"],
+        )  # fmt: skip
+        item_path = Path(tmp) / "item.json"
+        item_path.write_text(json.dumps(item, indent=2))
+        stac = staging.put(item_path, f"{stem}.json")
+    log.info("%s %s: map %s, STAC item %s (data %s)", gas, hour.isoformat(), png.uri, stac.uri, cog.uri)
+    return {"png": png.uri, "stac": stac.uri, "cog": cog.uri}

@@ -1,0 +1,151 @@
+"""Per-gas Harmony steps of `aeris_tempo_hourly`: one job per request (reused on retry or clear), and
+the download of every granule's output, merged into the hour's raster and kept as the audit copy."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import task
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.observability.stats import Stats
+from hooks.harmony import HarmonyHook
+
+from aeris_lib import archive
+from aeris_lib.db.jobs import find_job, remember_job, request_key
+from aeris_lib.harmony.client import safe_url
+from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
+from aeris_lib.harmony.models import JobRef, JobStatus, NoData
+from aeris_lib.harmony.request import BBox, RangesetRequest
+from aeris_lib.merge import merge_granules
+from tasks import staging, tempo
+from tasks.connections import aeris_db
+
+log = logging.getLogger(__name__)
+
+
+def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
+    """Why the job cannot be reused (failed, canceled, results expired, unknown), or None."""
+    try:
+        job = hook.client.get_job(job_id)
+    except HarmonyError as error:
+        return str(error)
+    if job.status in (JobStatus.FAILED, JobStatus.CANCELED):
+        return f"it ended {job.status.value}"
+    if job.data_expiration:
+        expires = datetime.fromisoformat(job.data_expiration.replace("Z", "+00:00"))
+        if expires <= datetime.now(UTC) + timedelta(hours=1):
+            return f"its results expire at {job.data_expiration}"
+    return None
+
+
+@task(multiple_outputs=True, pool="harmony_api", **tempo.GAS_TASK)
+def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> dict[str, Any]:
+    """Ask Harmony for the gas-hour subset as an asynchronous job, or reuse the job already submitted
+    for the same (hour, bbox, product, granules) while Harmony still holds its results."""
+    tempo.gas_context(product)
+    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    granules = [g["name"] for g in publication["granules"]]
+    key = request_key(product["bbox"], product["collection_id"], product["variable"], granules)
+    hook = HarmonyHook()
+    with aeris_db() as conn:
+        earlier = find_job(conn, gas, hour, key)
+    if earlier:
+        job_id, job_url, submitted = earlier
+        why_not = _reusable(hook, job_id)
+        if why_not is None:
+            log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
+            return {"gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules, "reused": True}
+        log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
+    try:
+        request = RangesetRequest(
+            collection_id=product["collection_id"],
+            variables=(product["variable"],),
+            bbox=BBox(*product["bbox"]),
+            start=hour,
+            end=hour + timedelta(hours=1),
+            force_async=True,
+            skip_preview=True,
+        )
+    except RequestValidationError as error:
+        raise AirflowFailException(str(error)) from None
+    try:
+        outcome = hook.client.submit(request)
+    except HarmonyError as error:
+        if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+            # A rejected request (unknown collection, bad subset) fails the same way on every retry.
+            raise AirflowFailException(f"{gas}: {error}") from None
+        raise
+    if isinstance(outcome, NoData):
+        # CMR lists the granules but Harmony does not see them yet (its own copy of CMR lags): retry.
+        raise AirflowException(f"{gas}: CMR lists {', '.join(granules)} but Harmony says: {outcome.message}")
+    if not isinstance(outcome, JobRef):
+        raise AirflowException(
+            f"expected an asynchronous Harmony job (forceAsync), got {type(outcome).__name__}"
+        )
+    with aeris_db() as conn:
+        remember_job(conn, gas, hour, key, outcome.job_id, outcome.job_url)
+    log.info(
+        "%s: Harmony job %s submitted for %d granule(s): %s", gas, outcome.job_url, len(granules), granules
+    )
+    return {
+        "gas": gas,
+        "job_id": outcome.job_id,
+        "job_url": outcome.job_url,
+        "granules": granules,
+        "reused": False,
+    }
+
+
+@task(**tempo.GAS_TASK)
+def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
+    """Download every granule's output of the job, merge them into the hour's raster (mean where two
+    scans observed a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
+    tempo.gas_context(product)
+    gas = product["gas"]
+    key = tempo.audit_key(gas, datetime.fromisoformat(product["hour"]))
+    if len(data_links) != len(job["granules"]):
+        log.warning(
+            "%s: %d data link(s) for %d granule(s) listed in CMR", gas, len(data_links), len(job["granules"])
+        )
+    client = HarmonyHook().client
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        downloads = []
+        for number, link in enumerate(data_links, start=1):
+            started = time.monotonic()
+            download = client.download(link, Path(tmp) / f"granule_{number}.tif")
+            log.info(
+                "%s: granule %d/%d, %s bytes from %s in %.1f s (sha256 %s)",
+                gas, number, len(data_links), f"{download.size_bytes:,}", safe_url(link),
+                time.monotonic() - started, download.sha256[:16],
+            )  # fmt: skip
+            Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", download.size_bytes)
+            downloads.append(download)
+        if len(downloads) == 1:
+            source, sha256 = Path(downloads[0].path), downloads[0].sha256
+        else:
+            source = merge_granules([d.path for d in downloads], Path(tmp) / "merged.tif")
+            # The hour's identity: its granules' bytes, in order (an unchanged rerun has the same).
+            sha256 = hashlib.sha256("\n".join(d.sha256 for d in downloads).encode()).hexdigest()
+            log.info(
+                "%s: merged %d granules into one raster (mean where both observed a cell)",
+                gas,
+                len(downloads),
+            )
+        cog = archive.to_cog(source, Path(tmp) / "cog.tif")
+        cog_bytes = cog.stat().st_size
+        staged = staging.put(cog, key)
+    log.info("%s: audit copy (COG, %s bytes) at %s", gas, f"{cog_bytes:,}", staged.uri)
+    return {
+        **asdict(staged),
+        "sha256": sha256,
+        "bytes": sum(d.size_bytes for d in downloads),
+        "job_url": job["job_url"],
+        "granules": job["granules"],
+    }

@@ -1,0 +1,107 @@
+"""CmrPublicationTrigger: asks CMR every few minutes whether an hour is published, in the triggerer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from aeris_lib.cmr import CmrError, granule_search_url, parse_granules
+from aeris_lib.publication import assess, search_window
+
+TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
+
+
+class CmrPublicationTrigger(BaseTrigger):
+    """Polls CMR's granule search for [hour, hour + 1) until `aeris_lib.publication.assess` decides.
+
+    Yields one event: `Publication.to_event()` (status ready | no_scan | not_published), or
+    `{"status": "error", "reason"}` when CMR rejects the search. A CMR outage (connection errors,
+    429/5xx) is logged and polled through; at the deadline with nothing listed the hour is
+    not_published, as it would be with CMR up and the granule missing.
+
+    :param cmr_url: CMR base URL.
+    :param hour: start of the hour, ISO 8601 with offset.
+    :param deadline: when to stop waiting, ISO 8601 with offset.
+    :param no_scan_reason: why no scan is expected this hour (night), or None.
+    """
+
+    def __init__(
+        self,
+        *,
+        cmr_url: str,
+        collection_id: str,
+        hour: str,
+        bbox: list[float],
+        deadline: str,
+        no_scan_reason: str | None = None,
+        poll_interval: float = 300.0,
+    ):
+        super().__init__()
+        self.cmr_url = cmr_url
+        self.collection_id = collection_id
+        self.hour = hour
+        self.bbox = bbox
+        self.deadline = deadline
+        self.no_scan_reason = no_scan_reason
+        self.poll_interval = poll_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "cmr_url": self.cmr_url,
+                "collection_id": self.collection_id,
+                "hour": self.hour,
+                "bbox": self.bbox,
+                "deadline": self.deadline,
+                "no_scan_reason": self.no_scan_reason,
+                "poll_interval": self.poll_interval,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hour = datetime.fromisoformat(self.hour)
+        deadline = datetime.fromisoformat(self.deadline)
+        url = granule_search_url(self.cmr_url, self.collection_id, *search_window(hour), self.bbox)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            while True:
+                try:
+                    listed = await self._search(session, url)
+                except CmrError as error:
+                    yield TriggerEvent({"status": "error", "reason": str(error)})
+                    return
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    self.log.warning(
+                        "CMR unreachable (%s: %s); asking again later", type(error).__name__, error
+                    )
+                    listed = []
+                decision = assess(
+                    hour, listed, now=datetime.now(UTC), deadline=deadline, no_scan_reason=self.no_scan_reason
+                )
+                if decision.state != "wait":
+                    yield TriggerEvent(decision.to_event())
+                    return
+                self.log.info(
+                    "%s %s: %s; asking CMR again in %.0f s (deadline %s)",
+                    self.collection_id, self.hour, decision.reason, self.poll_interval, self.deadline,
+                )  # fmt: skip
+                remaining = (deadline - datetime.now(UTC)).total_seconds()
+                await asyncio.sleep(max(0.0, min(self.poll_interval, remaining + 1)))
+
+    @staticmethod
+    async def _search(session: aiohttp.ClientSession, url: str) -> list:
+        async with session.get(url) as response:
+            if response.status in TRANSIENT_STATUSES:
+                raise aiohttp.ClientResponseError(
+                    response.request_info, (), status=response.status, message="transient CMR error"
+                )
+            if response.status >= 400:
+                raise CmrError(
+                    f"CMR granule search answered HTTP {response.status}: {(await response.text())[:300]}"
+                )
+            return parse_granules(await response.json(content_type=None))

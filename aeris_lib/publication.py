@@ -6,9 +6,8 @@ ended. `assess` turns what CMR lists into one decision:
 
 - **ready**: every scan of the hour is listed. That is, the listed granules cover [H, H+1) up to gaps
   of `COVERAGE_GAP_TOLERANCE` (TEMPO's turn-around between scans) and the time before the day's first
-  scan or after its last (`uncovered`), or CMR already lists a granule that starts at or after H+1
-  (the hour's scans all began before it). At the deadline, whatever is listed
-  is ready too, marked incomplete.
+  scan or after its last (`uncovered`). A later scan being listed proves nothing here: files can be
+  published out of order. At the deadline, whatever is listed is ready too, marked incomplete.
 - **no_scan**: nothing overlaps the hour and it is known that nothing will: the hour is outside TEMPO's
   scan window (about 10:00-00:00 UTC) or the sun is below the horizon over the whole bbox for the
   whole hour (`scan_expected`), or CMR lists a later granule and none for the hour, with no scan
@@ -126,7 +125,7 @@ def max_solar_elevation(bbox: Sequence[float], start: datetime, end: datetime) -
         east += 360
     lon, lat = np.meshgrid(np.linspace(west, east, 7), np.linspace(south, north, 7))
     lon = (lon + 180) % 360 - 180
-    steps = int((end - start) / timedelta(minutes=10))
+    steps = int((end - start).total_seconds() // 600)
     return max(
         float(solar_elevation(lon, lat, start + timedelta(minutes=10 * i)).max()) for i in range(steps + 1)
     )
@@ -206,11 +205,6 @@ def assess(
         gaps = uncovered(overlapping, hour, end)
         if not gaps:
             return Publication("ready", f"{len(overlapping)} granule(s) cover the hour: {names}", overlapping)
-        if later:
-            return Publication(
-                "ready", f"{names}; a later scan ({later[0].name}) is listed, so no other scan of the hour "
-                "will appear", overlapping,
-            )  # fmt: skip
         missing = sum((b - a for a, b in gaps), timedelta()).total_seconds() / 60
         if no_scan_reason or now >= deadline:
             why = "no further scan expected" if no_scan_reason else f"deadline {deadline:%Y-%m-%d %H:%M} UTC"

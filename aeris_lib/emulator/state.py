@@ -37,6 +37,7 @@ class FaultRule:
     times: int | None = None  # None: every time
     collection: str | None = None
     variable: str | None = None
+    seconds: float | None = None  # slow_job: how long the job runs (default: --slow-job-seconds)
 
     def matches(self, fault: str, collection: str | None, variable: str | None) -> bool:
         return (
@@ -178,13 +179,19 @@ class EmulatorState:
 
     def take_fault(self, fault: str, collection: str | None = None, variable: str | None = None) -> bool:
         """True when a rule for `fault` applies now; consumes one use of a counted rule."""
+        return self.take_fault_rule(fault, collection, variable) is not None
+
+    def take_fault_rule(
+        self, fault: str, collection: str | None = None, variable: str | None = None
+    ) -> FaultRule | None:
+        """The rule for `fault` that applies now, if any; consumes one use of a counted rule."""
         with self.lock:
             for rule in self.rules:
                 if rule.matches(fault, collection, variable):
                     if rule.times is not None:
                         rule.times -= 1
-                    return True
-        return False
+                    return rule
+        return None
 
     # ---------------------------------------------------------------- publication
     def set_publication(self, delay_s: float | None, holds: list[dict]) -> None:
@@ -263,8 +270,8 @@ class EmulatorState:
         job_id = str(uuid.uuid4())
         results = [self.add_result(collection, variable, bbox, s, job_id) for s in scans]
         job = Job(job_id, request_url, results, self.job_seconds)
-        if self.take_fault("slow_job", collection, variable):
-            job.duration_s = self.slow_job_seconds
+        if slow := self.take_fault_rule("slow_job", collection, variable):
+            job.duration_s = slow.seconds or self.slow_job_seconds
         for fault, final in (
             ("job_failed", "failed"),
             ("job_canceled", "canceled"),

@@ -43,8 +43,8 @@ def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict) -> str:
 
 def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator, db):
     cluster = local_cluster
-    # A slow Harmony job, so the sensors really wait in the triggerer.
-    emulator.faults([{"fault": "slow_job", "times": len(GASES)}])
+    # A slow Harmony job (15 s), so the sensors really wait in the triggerer.
+    emulator.faults([{"fault": "slow_job", "times": len(GASES), "seconds": 15}])
     hour = datetime(2024, 9, 3, 16, tzinfo=UTC)
     forget_hours(db, [hour])
     # TEMPO publishes the hour 20 s after the run starts: the run waits in the triggerer, then loads it.

@@ -283,7 +283,7 @@ class HarmonyHandler(_Base):
                 {"errors": ["temporal must be 'start,end' (ISO 8601); page_size and bounding_box numbers"]},
             )
         scans = []
-        if collection in SHORT_NAMES_KNOWN and (bbox is None or _meets_field_of_regard(bbox)):
+        if collection in COLLECTIONS and (bbox is None or _meets_field_of_regard(bbox)):
             scans = self.published_scans(collection, start, end)
         if params.get("sort_key", "start_date").startswith("-"):
             scans.reverse()
@@ -533,9 +533,6 @@ def _parse_subsets(values: list[str]) -> dict[str, tuple]:
 def _parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-SHORT_NAMES_KNOWN = frozenset(COLLECTIONS)
 
 
 def _meets_field_of_regard(bbox: list[float]) -> bool:

@@ -65,7 +65,7 @@ def publish_last_update(recomputed: dict[str, Any]) -> None:
     Redis being down is a warning, not a failed ingest."""
     from airflow.providers.redis.hooks.redis import RedisHook
 
-    candidate = max(recomputed["hour"], recomputed.get("newest_hour") or recomputed["hour"])
+    candidate = max(recomputed["hour"], recomputed["newest_hour"])
     try:
         client = RedisHook(redis_conn_id=REDIS_CONN_ID).get_conn()
         value = client.eval(ADVANCE_SCRIPT, 1, LAST_UPDATE_KEY, candidate, LAST_UPDATE_TTL_S)

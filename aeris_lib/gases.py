@@ -4,6 +4,8 @@ Defaults are the real TEMPO Level-3 V03 products (LARC_CLOUD). TEMPO publishes n
 keeps the collection id from the original design, marked unverified, so it fails on its own.
 Override without code changes with JSON of the same shape (an Airflow Variable `aeris_gas_catalog`,
 or a file named by `AERIS_GAS_CATALOG_FILE`): entries given replace the defaults gas by gas.
+`request_shape` is `auto` (chosen from Harmony's capabilities) or forces `geotiff`,
+`netcdf_subset` or `native` (see aeris_lib.harmony.capabilities).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from aeris_lib.harmony.capabilities import AUTO, SHAPES
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
 # The default region: the contiguous United States [west, south, east, north].
@@ -28,6 +32,7 @@ class GasProduct:
     units: str
     verified: bool = True
     note: str = ""
+    request_shape: str = AUTO
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +88,8 @@ def build_catalog(override: str | Mapping[str, Any] | None = None) -> dict[str, 
         for key in ("collection_id", "variable"):
             if not isinstance(merged[key], str) or not merged[key]:
                 problems.append(f"{gas}.{key}: must be a non-empty string")
+        if merged["request_shape"] not in (AUTO, *SHAPES):
+            problems.append(f"{gas}.request_shape: must be one of {AUTO}, {', '.join(SHAPES)}")
         catalog[gas] = GasProduct(**merged)
     if problems:
         raise CatalogError("gas catalog override: " + "; ".join(problems))

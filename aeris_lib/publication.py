@@ -90,9 +90,8 @@ class Publication:
         )
 
 
-def solar_elevation(lon, lat, when: datetime):
-    """Sun elevation above the horizon in degrees (NOAA's approximation, ~0.5° accurate).
-    `lon` and `lat` may be numbers or numpy arrays (broadcast together)."""
+def solar_terms(when: datetime) -> tuple[float, float, float]:
+    """(UTC hours, equation of time in minutes, declination in radians) at `when` (NOAA)."""
     when = when.astimezone(UTC)
     hours = when.hour + when.minute / 60 + when.second / 3600
     gamma = 2 * math.pi / 365 * (when.timetuple().tm_yday - 1 + (hours - 12) / 24)
@@ -112,9 +111,22 @@ def solar_elevation(lon, lat, when: datetime):
         - 0.002697 * math.cos(3 * gamma)
         + 0.00148 * math.sin(3 * gamma)
     )
-    hour_angle = np.radians((hours * 60 + eqtime + 4 * np.asarray(lon, dtype=np.float64)) / 4 - 180)
+    return hours, eqtime, decl
+
+
+def hour_angle(lon, hours: float, eqtime: float):
+    """Solar hour angle in radians at longitude(s) `lon`."""
+    return np.radians((hours * 60 + eqtime + 4 * np.asarray(lon, dtype=np.float64)) / 4 - 180)
+
+
+def solar_elevation(lon, lat, when: datetime):
+    """Sun elevation above the horizon in degrees (NOAA's approximation, ~0.5° accurate).
+    `lon` and `lat` may be numbers or numpy arrays (broadcast together)."""
+    hours, eqtime, decl = solar_terms(when)
     phi = np.radians(np.asarray(lat, dtype=np.float64))
-    cos_zenith = np.sin(phi) * math.sin(decl) + np.cos(phi) * math.cos(decl) * np.cos(hour_angle)
+    cos_zenith = np.sin(phi) * math.sin(decl) + np.cos(phi) * math.cos(decl) * np.cos(
+        hour_angle(lon, hours, eqtime)
+    )
     return 90 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
 
 

@@ -27,6 +27,9 @@ DEFAULTS = {
     "AERIS_S3_PORT": "59000",
     "AERIS_HARMONY_PORT": "58080",
     "AERIS_HARMONY_FILES_PORT": "58081",
+    "AERIS_HARMONY_DAAC_PORT": "58082",
+    "AERIS_EMULATOR_CAPABILITIES": "native",
+    "AERIS_HARMONY_CAPABILITIES_TTL_HOURS": "24",
     "AIRFLOW_API_PORT": "8080",
     "AERIS_S3_BUCKET": "aeris-audit",
     "AERIS_STAGING": "s3",
@@ -45,6 +48,7 @@ PORT_VARS = (
     "AERIS_S3_PORT",
     "AERIS_HARMONY_PORT",
     "AERIS_HARMONY_FILES_PORT",
+    "AERIS_HARMONY_DAAC_PORT",
     "AIRFLOW_API_PORT",
 )
 PRODUCTION_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
@@ -116,6 +120,11 @@ def resolve(env: dict[str, str]) -> dict[str, str]:
     for name in ("AERIS_PUBLICATION_POLL_SECONDS", "AERIS_PUBLICATION_DEADLINE_MINUTES"):
         if env.get(name):
             _float(env, name, 0.001, 10**7)
+    if env["AERIS_EMULATOR_CAPABILITIES"] not in ("native", "netcdf", "tiff"):
+        raise ConfigError(
+            f"AERIS_EMULATOR_CAPABILITIES must be native, netcdf or tiff, got {env['AERIS_EMULATOR_CAPABILITIES']!r}"
+        )
+    _float(env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", 0, 10**5)
     _float(env, "TEMPO_BBOX_WEST", -180, 180)
     south = _float(env, "TEMPO_BBOX_SOUTH", -90, 90)
     _float(env, "TEMPO_BBOX_EAST", -180, 180)
@@ -174,10 +183,12 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         raise ConfigError(f"AERIS_HARMONY_MODE must be 'emulator' or 'production', got {forced!r}")
     mode = forced or ("production" if has_credentials else "emulator")
     if mode == "emulator":
-        # The emulator answers Harmony, Earthdata Login and CMR's granule search on one port.
+        # The emulator answers Harmony, Earthdata Login and CMR's granule search on one port; its DAAC
+        # (native granules, behind the Earthdata token) is on another.
         base = f"http://127.0.0.1:{env['AERIS_HARMONY_PORT']}"
+        daac = f"http://127.0.0.1:{env['AERIS_HARMONY_DAAC_PORT']}"
         return {"AERIS_HARMONY_MODE": mode, "HARMONY_BASE_URL": base, "EARTHDATA_URS_URL": base,
-                "EARTHDATA_CMR_URL": base}  # fmt: skip
+                "EARTHDATA_CMR_URL": base, "AERIS_EARTHDATA_DATA_ORIGINS": daac}  # fmt: skip
     if not has_credentials:
         raise ConfigError("AERIS_HARMONY_MODE=production needs BEARER_TOKEN or EARTHDATA_USERNAME/PASSWORD")
     out = {
@@ -185,6 +196,8 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         "HARMONY_BASE_URL": env.get("HARMONY_BASE_URL") or PRODUCTION_HARMONY_URL,
         "EARTHDATA_URS_URL": env.get("EARTHDATA_URS_URL") or PRODUCTION_URS_URL,
         "EARTHDATA_CMR_URL": env.get("EARTHDATA_CMR_URL") or PRODUCTION_CMR_URL,
+        "AERIS_EARTHDATA_DATA_ORIGINS": env.get("AERIS_EARTHDATA_DATA_ORIGINS")
+        or "https://data.asdc.earthdata.nasa.gov",
     }
     for name in ("HARMONY_BASE_URL", "EARTHDATA_URS_URL", "EARTHDATA_CMR_URL"):
         _url(out, name, ("http", "https"))

@@ -1,4 +1,4 @@
-"""One Harmony job per request: (gas, hour, bbox, collection, variable, granules) -> the job submitted.
+"""One Harmony job per request: (gas, hour, bbox, collection, variable, shape, granules) -> the job.
 
 A retry or a clear of the submit step asks here first and reuses the job while Harmony still holds its
 results; the granules are part of the key, so a granule published since makes a new job.
@@ -15,10 +15,13 @@ from typing import Any
 from aeris_lib.db.sql import load_sql
 
 
-def request_key(bbox: Sequence[float], collection_id: str, variable: str, granules: Sequence[str]) -> str:
-    """A stable key of what was asked: readable prefix, digest of the granule names."""
+def request_key(
+    bbox: Sequence[float], collection_id: str, variable: str, granules: Sequence[str], shape: str
+) -> str:
+    """A stable key of what was asked: readable prefix, digest of the granule names. The request shape
+    is part of it: a job of native granules is no answer to a GeoTIFF request."""
     digest = hashlib.sha256("\n".join(sorted(granules)).encode()).hexdigest()[:16]
-    return f"{json.dumps([round(float(v), 6) for v in bbox])}|{collection_id}|{variable}|{digest}"
+    return f"{json.dumps([round(float(v), 6) for v in bbox])}|{collection_id}|{variable}|{shape}|{digest}"
 
 
 def find_job(conn: Any, gas: str, hour: datetime, key: str) -> tuple[str, str, datetime] | None:

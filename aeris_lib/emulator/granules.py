@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import rasterio
@@ -19,7 +20,7 @@ from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
 from aeris_lib.emulator.scans import Scan
-from aeris_lib.publication import solar_elevation
+from aeris_lib.publication import hour_angle, solar_terms
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
@@ -28,13 +29,16 @@ FILL = -1e30
 # Bad files on demand (emulator faults): every pixel fill, or a raster placed 10° east of the request.
 RENDER_FAULTS = ("all_fill", "out_of_bbox")
 
-# variable -> (typical value, spread, hotspot peak, cloud fraction)
+# variable -> (typical value, spread, hotspot peak)
 VALUE_MODELS = {
-    "product/vertical_column_troposphere": (2.0e15, 1.5e15, 2.2e16, 0.30),
-    "product/vertical_column": (6.0e15, 2.5e15, 2.0e16, 0.30),
-    "product/column_amount_o3": (300.0, 25.0, 420.0, 0.25),
-    "product/uv_aerosol_index": (0.2, 0.6, 4.5, 0.25),
+    "product/vertical_column_troposphere": (2.0e15, 1.5e15, 2.2e16),
+    "product/vertical_column": (6.0e15, 2.5e15, 2.0e16),
+    "product/column_amount_o3": (300.0, 25.0, 420.0),
+    "product/uv_aerosol_index": (0.2, 0.6, 4.5),
 }
+# Share of each scan's pixels under cloud (fill in every product of that scan, as in TEMPO's files).
+CLOUD_FRACTION = 0.28
+QUALITY_FLAG_FILL = -32767
 
 # The TEMPO L3 V03 collections and the variables each carries (reference table).
 COLLECTIONS = {
@@ -79,21 +83,82 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
 
 
-def _smooth_field(
+# A blob's contribution is cut to exactly zero beyond this many widths (exp(-9.2) ~ 1e-4), so every
+# pixel's value is the same whatever window it is rendered in: a CONUS subset equals the same cells
+# of the full-disk granule, as Harmony's subsets of one granule do.
+BLOB_CUTOFF_WIDTHS = 3.035
+# Mantissa bits dropped from values (23 kept minus these): about 4 significant digits stay, the
+# full-disk NetCDF files compress to a few MB, and every format carries the same numbers.
+DROPPED_MANTISSA_BITS = 10
+
+
+def _blob_field(
     rng: np.random.Generator, lon: np.ndarray, lat: np.ndarray, blobs: int, scale: float
 ) -> np.ndarray:
-    """Sum of Gaussian blobs placed over the whole TEMPO domain, so adjoining subsets agree."""
+    """Sum of Gaussian blobs placed over the whole TEMPO domain; each blob is evaluated only on
+    the pixels within its cut-off, so a full-disk field costs about as much as a regional one."""
     field = np.zeros((lat.size, lon.size), dtype=np.float32)
     centres_lon = rng.uniform(TEMPO_WEST, TEMPO_EAST, blobs)
     centres_lat = rng.uniform(TEMPO_SOUTH, TEMPO_NORTH, blobs)
     widths = rng.uniform(0.5, 1.5, blobs) * scale
     weights = rng.uniform(0.3, 1.0, blobs)
     for cx, cy, w, a in zip(centres_lon, centres_lat, widths, weights, strict=True):
-        gx = np.exp(-(((lon - cx) / w) ** 2)).astype(np.float32)
-        gy = np.exp(-(((lat - cy) / w) ** 2)).astype(np.float32)
-        if gx.max() > 1e-4 and gy.max() > 1e-4:
-            field += a * np.outer(gy, gx)
+        reach = BLOB_CUTOFF_WIDTHS * w
+        cols = _index_range(lon, cx - reach, cx + reach, ascending=True)
+        rows = _index_range(lat, cy - reach, cy + reach, ascending=False)
+        if cols.start >= cols.stop or rows.start >= rows.stop:
+            continue
+        gx = np.exp(-(((lon[cols] - cx) / w) ** 2)).astype(np.float32)
+        gy = np.exp(-(((lat[rows] - cy) / w) ** 2)).astype(np.float32)
+        field[rows, cols] += np.float32(a) * np.outer(gy, gx)
     return field
+
+
+def _index_range(centres: np.ndarray, low: float, high: float, ascending: bool) -> slice:
+    """The slice of sorted `centres` (ascending or descending) that lies in [low, high]."""
+    if ascending:
+        return slice(int(np.searchsorted(centres, low, "left")), int(np.searchsorted(centres, high, "right")))
+    reverse = centres[::-1]
+    n = centres.size
+    return slice(
+        n - int(np.searchsorted(reverse, high, "right")), n - int(np.searchsorted(reverse, low, "left"))
+    )
+
+
+def _coarse_axes(step: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.arange(TEMPO_WEST + step / 2, TEMPO_EAST, step)
+    lat = np.arange(TEMPO_NORTH - step / 2, TEMPO_SOUTH, -step)
+    return lon, lat
+
+
+@lru_cache(maxsize=16)
+def _base_mean(variable: str) -> float:
+    """The mean of a variable's base field over the whole field of regard (from a coarse grid): a
+    constant, so values do not depend on the window rendered."""
+    lon, lat = _coarse_axes()
+    return float(_blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0).mean())
+
+
+@lru_cache(maxsize=64)
+def _cloud_threshold(scan_key: str, cloud_fraction: float) -> float:
+    """The cloud-field level above which a scan's pixels are cloudy, over the whole field of regard."""
+    lon, lat = _coarse_axes()
+    clouds = _blob_field(np.random.default_rng(_seed(scan_key, "clouds")), lon, lat, 120, 1.2)
+    return float(np.quantile(clouds, 1 - cloud_fraction))
+
+
+@lru_cache(maxsize=64)
+def _quality_levels(scan_key: str) -> tuple[float, float]:
+    """Noise levels above which a scan's pixels are flagged suspect (top 11 %) and bad (top 3 %)."""
+    lon, lat = _coarse_axes(0.1)
+    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 400, 0.4)
+    return float(np.quantile(noise, 0.89)), float(np.quantile(noise, 0.97))
+
+
+def _groom(values: np.ndarray) -> np.ndarray:
+    """float32 values with their lowest mantissa bits cleared (see DROPPED_MANTISSA_BITS)."""
+    mask = np.uint32((0xFFFFFFFF >> DROPPED_MANTISSA_BITS) << DROPPED_MANTISSA_BITS)
+    return (values.astype(np.float32).view(np.uint32) & mask).view(np.float32)
 
 
 def check_product(collection_id: str, variable: str) -> None:
@@ -106,28 +171,62 @@ def check_product(collection_id: str, variable: str) -> None:
         raise GranuleError(f"variable {variable} not found in collection {collection_id}")
 
 
-def render_values(collection_id: str, variable: str, window: Window, scan: Scan) -> np.ndarray:
-    """The float32 grid (fill where cloudy or dark) for one variable and scan over `window`."""
-    check_product(collection_id, variable)
-    typical, spread, peak, cloud_fraction = VALUE_MODELS[variable]
-    west, _, _, north = window.bounds
-    lon = west + PIXEL * (np.arange(window.width) + 0.5)
-    lat = north - PIXEL * (np.arange(window.height) + 0.5)
+def window_axes(window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre longitudes (west to east) and latitudes (north to south) of `window`."""
+    lon = TEMPO_WEST + PIXEL * (window.col_off + np.arange(window.width) + 0.5)
+    lat = TEMPO_NORTH - PIXEL * (window.row_off + np.arange(window.height) + 0.5)
+    return lon, lat
+
+
+def scan_fields(window: Window, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
+    """(cloud mask, solar zenith angle in degrees) of one scan over `window`, north-up."""
+    lon, lat = window_axes(window)
     scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
-    base = _smooth_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
-    plumes = _smooth_field(np.random.default_rng(_seed(variable, scan_key, "plume")), lon, lat, 40, 0.8)
-    values = (
-        typical
-        + spread * (base - base.mean() if base.size else base)
-        + (peak - typical) * np.clip(plumes, 0, 1)
+    clouds = _blob_field(np.random.default_rng(_seed(scan_key, "clouds")), lon, lat, 120, 1.2)
+    cloudy = clouds > np.float32(_cloud_threshold(scan_key, CLOUD_FRACTION))
+    # Separable in latitude and longitude, in float32: a full-disk grid in a fraction of a second.
+    hours, eqtime, decl = solar_terms(scan.mid)
+    phi = np.radians(lat)
+    by_row_sin = (np.sin(phi) * math.sin(decl)).astype(np.float32)[:, np.newaxis]
+    by_row_cos = (np.cos(phi) * math.cos(decl)).astype(np.float32)[:, np.newaxis]
+    cos_zenith = by_row_sin + by_row_cos * np.cos(hour_angle(lon, hours, eqtime)).astype(np.float32)
+    zenith = np.degrees(np.arccos(np.clip(cos_zenith, -1, 1)))
+    return cloudy, zenith.astype(np.float32)
+
+
+def render_values(
+    collection_id: str,
+    variable: str,
+    window: Window,
+    scan: Scan,
+    fields: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The float32 grid (fill where cloudy or dark) for one variable and scan over `window`.
+    `fields`: the scan's (cloud mask, solar zenith) over the same window, when already computed."""
+    check_product(collection_id, variable)
+    typical, spread, peak = VALUE_MODELS[variable]
+    lon, lat = window_axes(window)
+    scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
+    base = _blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
+    plumes = _blob_field(np.random.default_rng(_seed(variable, scan_key, "plume")), lon, lat, 40, 0.8)
+    values = _groom(
+        np.float32(typical)
+        + np.float32(spread) * (base - np.float32(_base_mean(variable)))
+        + np.float32(peak - typical) * np.clip(plumes, 0, 1)
     )
-    clouds = _smooth_field(np.random.default_rng(_seed(scan_key, "clouds")), lon, lat, 120, 1.2)
-    if clouds.size:
-        threshold = np.quantile(clouds, 1 - cloud_fraction)
-        values = np.where(clouds > threshold, np.float32(FILL), values)
-    dark = solar_elevation(lon[np.newaxis, :], lat[:, np.newaxis], scan.mid) <= 0
-    values = np.where(dark, np.float32(FILL), values)
-    return values.astype(np.float32)
+    cloudy, zenith = fields if fields is not None else scan_fields(window, scan)
+    return np.where(cloudy | (zenith >= 90), np.float32(FILL), values).astype(np.float32)
+
+
+def render_quality_flags(window: Window, scan: Scan, values: np.ndarray) -> np.ndarray:
+    """TEMPO's main_data_quality_flag beside `values`: 0 good, 1 suspect (about 8 %), 2 bad (about 3 %),
+    clustered like real retrieval problems; fill where the value is fill."""
+    lon, lat = window_axes(window)
+    scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
+    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 400, 0.4)
+    suspect, bad = _quality_levels(scan_key)
+    flags = np.where(noise > np.float32(bad), 2, np.where(noise > np.float32(suspect), 1, 0)).astype(np.int16)
+    return np.where(values == np.float32(FILL), np.int16(QUALITY_FLAG_FILL), flags).astype(np.int16)
 
 
 def render_geotiff(

@@ -1,14 +1,19 @@
 """Harmony + Earthdata Login emulator over real HTTP, for tests and the offline demo.
 
-    python -m aeris_lib.emulator.server --port 58080 --files-port 58081 [--fault job_failed ...]
+    python -m aeris_lib.emulator.server --port 58080 --files-port 58081 --daac-port 58082 \
+        [--capabilities native|netcdf|tiff] [--fault job_failed ...]
 
-Main port: the OGC rangeset endpoint (sync and async), `/jobs/<id>` (paged links), job control,
+Main port: the OGC rangeset endpoint (sync and async), `/capabilities` per collection (what the
+chosen --capabilities mode offers; services.py picks the service per request as Harmony does),
+`/jobs/<id>` (paged links), job control,
 `/service-results/...` (307 to the files port with a pre-signed-style query), Earthdata's token
 endpoints, and CMR's granule search (`/search/granules.umm_json` and `.json`). TEMPO is modelled as
 it publishes: one granule per scan (scans.py), each listed in CMR and processed by Harmony only
 `--publication-delay-minutes` after its scan ended; `/_emulator/publication` holds granules back.
 Files port: a stand-in S3 that rejects any request carrying an Authorization header, as S3
-does for pre-signed URLs. `/_emulator/faults` and `/_emulator/stats` let tests drive faults.
+does for pre-signed URLs. DAAC port: the protected distribution of native granules (NetCDF-4,
+netcdf.py), which wants the Earthdata bearer token and sends a request without one to the login page.
+`/_emulator/faults`, `/_emulator/capabilities` and `/_emulator/stats` let tests drive it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+import numpy as np
+
 from aeris_lib.emulator.granules import (
     COLLECTIONS,
     TEMPO_EAST,
@@ -37,8 +44,18 @@ from aeris_lib.emulator.granules import (
     check_product,
     grid_window,
 )
-from aeris_lib.emulator.scans import Scan, granule_concept_id, granule_name, scans_overlapping
-from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER, MAX_TOKENS, EmulatorState, Job
+from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_concept_id, granule_name, scans_overlapping
+from aeris_lib.emulator.services import capabilities_document, select_service
+from aeris_lib.emulator.state import (
+    EMULATOR_PASSWORD,
+    EMULATOR_USER,
+    GEOTIFF,
+    MAX_TOKENS,
+    NATIVE,
+    EmulatorState,
+    Job,
+    covered_variables,
+)
 
 log = logging.getLogger("aeris.emulator")
 
@@ -52,23 +69,31 @@ JOB = re.compile(r"^/jobs/(?P<job_id>[0-9a-f-]{36})(?:/(?P<action>cancel|pause|r
 
 
 class HarmonyEmulator:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, files_port: int = 0, **state_options):
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, files_port: int = 0, daac_port: int = 0, **state_options
+    ):
         self.state = EmulatorState(**state_options)
         self.files = ThreadingHTTPServer((host, files_port), _handler(FilesHandler, self))
+        self.daac = ThreadingHTTPServer((host, daac_port), _handler(DaacHandler, self))
         self.api = ThreadingHTTPServer((host, port), _handler(HarmonyHandler, self))
-        self.files.daemon_threads = self.api.daemon_threads = True
+        self.files.daemon_threads = self.api.daemon_threads = self.daac.daemon_threads = True
         self.base_url = f"http://{host}:{self.api.server_address[1]}"
         self.files_url = f"http://{host}:{self.files.server_address[1]}"
+        self.daac_url = f"http://{host}:{self.daac.server_address[1]}"
+
+    @property
+    def servers(self) -> tuple[ThreadingHTTPServer, ...]:
+        return self.api, self.files, self.daac
 
     def start(self) -> HarmonyEmulator:
-        for server in (self.api, self.files):
+        for server in self.servers:
             # shutdown() waits up to one poll interval (0.5 s by default) per server: tests start and
             # stop an emulator per test.
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
-        for server in (self.api, self.files):
+        for server in self.servers:
             server.shutdown()
             server.server_close()
 
@@ -78,6 +103,20 @@ def _handler(cls, emulator: HarmonyEmulator):
 
 
 class _Base(BaseHTTPRequestHandler):
+    def presigned(self, key: str) -> str:
+        """A pre-signed-style URL for `key` on the files host (S3): valid one hour, no token needed."""
+        expires = int(time.time()) + 3600
+        query = urlencode(
+            {
+                "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                "X-Amz-Expires": "3600",
+                "X-Amz-Credential": "ASIAEMULATOR/20240101/us-west-2/s3/aws4_request",
+                "X-Amz-Date": str(expires),
+                "X-Amz-Signature": self.state.sign(key, expires),
+            }
+        )
+        return f"{self.emulator.files_url}/{key}?{query}"
+
     emulator: HarmonyEmulator
     protocol_version = "HTTP/1.1"
 
@@ -140,6 +179,8 @@ class HarmonyHandler(_Base):
             return self.control(method, url.path, body)
         if url.path.startswith("/api/users/"):
             return self.earthdata(method, url.path)
+        if url.path == "/oauth/authorize":
+            return self.login_page()
         if url.path in ("/search/granules.umm_json", "/search/granules.json"):
             return self.cmr_granules(url.path.rsplit(".", 1)[-1], url.query)
         for fault, status in (("429", 429), ("503", 503)):
@@ -151,6 +192,8 @@ class HarmonyHandler(_Base):
             return self.reset_connection()
         if not self.authorised():
             return None
+        if url.path.rstrip("/") == "/capabilities":
+            return self.capabilities(url.query)
         if match := RANGESET.match(url.path):
             return self.rangeset(match["collection"], unquote(match["variables"]), url.query)
         if match := JOB.match(url.path):
@@ -216,27 +259,43 @@ class HarmonyHandler(_Base):
         except ValueError as error:
             return self.send_error_json(400, "RequestValidationError", str(error))
         options = {k: v for k, v in params if k != "subset"}
-        if options.get("format", "image/tiff") != "image/tiff":
+        variable_list = tuple(variables.split(","))
+        if "all" in variable_list and len(variable_list) > 1:
             return self.send_error_json(
-                400, "RequestValidationError", f"Unsupported format {options['format']}"
+                400, "RequestValidationError", "'all' cannot be combined with variables"
             )
-        variable_list = variables.split(",")
-        if len(variable_list) != 1 or variable_list[0] in ("all", "parameter_vars"):
+        if "parameter_vars" in variable_list:
             return self.send_error_json(
-                400, "RequestValidationError", "This emulator serves exactly one variable per request"
+                400, "RequestValidationError", "This emulator does not serve parameter_vars"
             )
-        variable = variable_list[0]
         west, east = subsets.get("lon", (-180.0, 180.0))
         south, north = subsets.get("lat", (-90.0, 90.0))
         start, end = subsets.get("time", (None, None))
         if start is None:
             return self.send_error_json(400, "RequestValidationError", "a time subset is required")
         try:
-            check_product(collection, variable)
+            for variable in variable_list:
+                if variable != "all":
+                    check_product(collection, variable)
+            if "all" in variable_list:
+                check_product(collection, COLLECTIONS.get(collection, ("?",))[0])
         except GranuleError as error:
             return self.send_error_json(404, "NotFoundError", str(error))
+        choice = select_service(
+            self.state.capability_mode(collection),
+            collection,
+            variable_subset="all" not in variable_list,
+            output_format=options.get("format"),
+            spatial="lon" in subsets or "lat" in subsets,
+            temporal=True,
+        )
+        if isinstance(choice, str):
+            return self.send_error_json(422, "UnsupportedOperation", choice)
+        kind, note = choice
         scans = self.published_scans(collection, start, end)
-        if not scans or self.state.take_fault("no_data", collection, variable):
+        if not scans or self.state.take_fault(
+            "no_data", collection, covered_variables(collection, variable_list)
+        ):
             return self.send_error_json(400, "RequestValidationError", "No matching granules found.")
         try:
             grid_window(west, south, east, north)
@@ -244,20 +303,48 @@ class HarmonyHandler(_Base):
             return self.send_error_json(400, "RequestValidationError", str(error))
         bbox = (west, south, east, north)
         force_async = options.get("forceasync", "").lower() == "true"
-        if force_async or len(scans) > 1:
+        if force_async or len(scans) > 1 or kind == NATIVE:  # harmony/download is never synchronous
             job = self.state.create_job(
                 self.full_url(),
                 collection,
-                variable,
+                variable_list,
                 bbox,
                 scans,
                 skip_preview=options.get("skippreview", "").lower() == "true",
+                kind=kind,
+                note=note,
             )
             return self.redirect(303, f"/jobs/{job.job_id}")
-        result = self.state.add_result(collection, variable, bbox, scans[0], f"sync-{uuid.uuid4().hex[:12]}")
-        if self.state.take_fault("sync_inline", collection, variable):
-            return self.send_file_bytes(result.body())
+        result = self.state.add_result(
+            collection, variable_list, bbox, scans[0], f"sync-{uuid.uuid4().hex[:12]}", kind
+        )
+        if self.state.take_fault("sync_inline", collection, variable_list):
+            return self.send_file_bytes(result.body(), result.media_type)
         return self.redirect(303, f"{self.emulator.base_url}/service-results/{result.key}")
+
+    def capabilities(self, query: str) -> None:
+        """Harmony's collection capabilities (version 2 of the document)."""
+        self.state.stats["capabilities_requests"] += 1
+        params = {k.lower(): v for k, v in parse_qsl(query)}
+        collection_id, short_name = params.get("collectionid"), params.get("shortname")
+        if bool(collection_id) == bool(short_name):
+            return self.send_error_json(
+                400, "RequestValidationError", "Must specify either collectionId or shortName, not both"
+            )
+        if short_name:
+            collection_id = next((c for c, s in SHORT_NAMES.items() if s == short_name), None)
+            if collection_id is None:
+                return self.send_error_json(
+                    404, "NotFoundError", f"Unable to find collection short name {short_name} in the CMR."
+                )
+        if collection_id not in COLLECTIONS:
+            return self.send_error_json(
+                404, "NotFoundError",
+                f"{collection_id} must be a CMR collection identifier, but we could not find a matching collection.",
+            )  # fmt: skip
+        return self.send_json(
+            200, capabilities_document(collection_id, self.state.capability_mode(collection_id))
+        )
 
     def full_url(self) -> str:
         return self.emulator.base_url + self.path
@@ -364,7 +451,7 @@ class HarmonyHandler(_Base):
             "complete_with_errors": "The job has completed with errors. See the errors field for more details",
             "failed": "Variable subsetter failed: emulated service error on 1 of 1 granules",
         }
-        body["message"] = messages[status]
+        body["message"] = f"{messages[status]}. {job.note}" if job.note else messages[status]
         if status in ("failed", "complete_with_errors"):
             body["errors"] = [
                 {
@@ -378,13 +465,18 @@ class HarmonyHandler(_Base):
             )
             pages = max((len(results) + limit - 1) // limit, 1)
             for result in results[(page - 1) * limit : page * limit]:
+                native = result.kind == NATIVE
                 links.append(
                     {
-                        "href": f"{base}/service-results/{result.key}",
+                        "href": f"{self.emulator.daac_url}/{result.key}"
+                        if native
+                        else f"{base}/service-results/{result.key}",
                         "title": result.name,
-                        "type": "image/tiff",
+                        "type": result.media_type,
                         "rel": "data",
-                        "bbox": list(result.bbox),
+                        "bbox": [TEMPO_WEST, TEMPO_SOUTH, TEMPO_EAST, TEMPO_NORTH]
+                        if native
+                        else list(result.bbox),
                         "temporal": {"start": _iso(result.scan.start), "end": _iso(result.scan.end)},
                     }
                 )
@@ -417,23 +509,23 @@ class HarmonyHandler(_Base):
 
     # ---------------------------------------------------------------- results
     def service_result(self, key: str) -> None:
-        if key not in self.state.results:
+        result = self.state.results.get(key)
+        if result is None or result.kind == NATIVE:
             return self.send_error_json(404, "NotFoundError", "The requested file could not be found")
-        expires = int(time.time()) + 3600
-        query = urlencode(
-            {
-                "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-                "X-Amz-Expires": "3600",
-                "X-Amz-Credential": "ASIAEMULATOR/20240101/us-west-2/s3/aws4_request",
-                "X-Amz-Date": str(expires),
-                "X-Amz-Signature": self.state.sign(key, expires),
-            }
-        )
-        return self.redirect(307, f"{self.emulator.files_url}/{key}?{query}")
+        return self.redirect(307, self.presigned(key))
 
-    def send_file_bytes(self, data: bytes) -> None:
+    def login_page(self) -> None:
+        """Earthdata Login's sign-in page: where a protected DAAC sends a request without a token."""
+        page = b"<!DOCTYPE html><html><head><title>Earthdata Login</title></head><body>Sign in</body></html>"
         self.send_response(200)
-        self.send_header("Content-Type", "image/tiff")
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def send_file_bytes(self, data: bytes, media_type: str = "image/tiff") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", media_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -454,6 +546,12 @@ class HarmonyHandler(_Base):
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
             return self.send_json(200, {"holds": len(self.state.holds)})
+        if path == "/_emulator/capabilities" and method == "POST":
+            try:
+                self.state.set_capabilities(json.loads(body or b"{}"))
+            except (ValueError, TypeError, AttributeError) as error:
+                return self.send_json(400, {"error": str(error)})
+            return self.send_json(200, {"default": self.state.default_capabilities})
         if path == "/_emulator/reset" and method == "POST":
             self.state.reset()
             return self.send_json(200, {"reset": True})
@@ -488,9 +586,11 @@ class FilesHandler(_Base):
         self.state.stats["file_downloads"] += 1
         data = result.body()
         if result.file_fault == "corrupt":
-            data = b"II*\x00" + bytes((i * 7919) % 251 for i in range(len(data) - 4))
+            magic = b"II*\x00" if result.kind == GEOTIFF else b"\x89HDF\r\n\x1a\n"
+            noise = (np.arange(len(data) - len(magic), dtype=np.int64) * 7919 % 251).astype(np.uint8)
+            data = magic + noise.tobytes()
         self.send_response(200)
-        self.send_header("Content-Type", "image/tiff")
+        self.send_header("Content-Type", result.media_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if result.file_fault == "truncated":
@@ -498,6 +598,34 @@ class FilesHandler(_Base):
             self.wfile.flush()
             return self.reset_connection()
         self.wfile.write(data)
+
+
+class DaacHandler(_Base):
+    """A stand-in for the DAAC's protected distribution (ASDC's TEA): native granules for a valid
+    Earthdata bearer token (307 to a pre-signed S3 URL); without one, 303 to Earthdata Login."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        key = unquote(url.path.lstrip("/"))
+        result = self.state.results.get(key)
+        if result is None or result.kind != NATIVE:
+            return self.send_json(404, {"error": f"{url.path} not found"})
+        header = self.headers.get("Authorization", "")
+        if not header:
+            login = urlencode(
+                {
+                    "client_id": "asdc-tea",
+                    "response_type": "code",
+                    "redirect_uri": f"{self.emulator.daac_url}/login",
+                }
+            )
+            return self.redirect(303, f"{self.emulator.base_url}/oauth/authorize?{login}")
+        self.state.stats["auth_header_on_daac"] += 1
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        if not self.state.token_valid(token):
+            return self.send_json(401, {"error": "invalid or expired Earthdata token"})
+        self.state.stats["daac_downloads"] += 1
+        return self.redirect(307, self.presigned(key))
 
 
 def _parse_subsets(values: list[str]) -> dict[str, tuple]:
@@ -599,6 +727,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=58080)
     parser.add_argument("--files-port", type=int, default=58081)
+    parser.add_argument("--daac-port", type=int, default=58082, help="the DAAC's protected distribution")
+    parser.add_argument(
+        "--capabilities", choices=("native", "netcdf", "tiff"), default="native",
+        help="what Harmony can do for every TEMPO collection: no service (native granules only, the "
+        "default, as public records suggest), a NetCDF-4 subsetter, or a subsetter with GeoTIFF output",
+    )  # fmt: skip
     parser.add_argument("--job-seconds", type=float, default=1.5, help="how long an async job runs")
     parser.add_argument("--slow-job-seconds", type=float, default=30.0, help="how long a slow_job fault runs")
     parser.add_argument(
@@ -612,13 +746,18 @@ def main() -> None:
         args.host,
         args.port,
         args.files_port,
+        args.daac_port,
+        capabilities=args.capabilities,
         job_seconds=args.job_seconds,
         slow_job_seconds=args.slow_job_seconds,
         publication_delay_s=args.publication_delay_minutes * 60,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()
-    log.info("Harmony emulator on %s (files on %s)", emulator.base_url, emulator.files_url)
+    log.info(
+        "Harmony emulator on %s (files on %s, DAAC on %s; capabilities: %s)",
+        emulator.base_url, emulator.files_url, emulator.daac_url, args.capabilities,
+    )  # fmt: skip
     threading.Event().wait()
 
 

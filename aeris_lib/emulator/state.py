@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
-from aeris_lib.emulator.granules import RENDER_FAULTS, render_geotiff
-from aeris_lib.emulator.scans import Scan, granule_name
+from aeris_lib.emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
+from aeris_lib.emulator.netcdf import granule_bytes, native_variables, write_granule
+from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
 
 EMULATOR_USER = "aeris-emulator"
 EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential
@@ -30,6 +34,16 @@ JOB_FAULTS = {"slow_job", "job_failed", "job_canceled", "complete_with_errors", 
 FILE_FAULTS = {"truncated", "corrupt", *RENDER_FAULTS}
 ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS
 
+# What Harmony offers per collection (GET /capabilities), as the emulator can be told to model it:
+# `tiff`: a subsetter that writes GeoTIFF or NetCDF-4; `netcdf`: a NetCDF-4 subsetter only;
+# `native`: no transformation service at all, which public routing records suggest for TEMPO L3.
+CAPABILITY_MODES = ("native", "netcdf", "tiff")
+# Output kinds: a GeoTIFF subset, a NetCDF-4 subset, or the native granule on the DAAC.
+GEOTIFF, NETCDF, NATIVE = "geotiff", "netcdf", "native"
+# Native granules (full field of regard, ~20-30 MB, a few seconds to build) are kept on disk between
+# runs: the same granule is byte-identical every time. Bump when the files' content changes.
+GRANULE_CACHE_VERSION = "1"
+
 
 @dataclass
 class FaultRule:
@@ -39,12 +53,14 @@ class FaultRule:
     variable: str | None = None
     seconds: float | None = None  # slow_job: how long the job runs (default: --slow-job-seconds)
 
-    def matches(self, fault: str, collection: str | None, variable: str | None) -> bool:
+    def matches(self, fault: str, collection: str | None, variable: str | tuple | None) -> bool:
+        """`variable`: one name, or the names a request covers (a native request covers them all)."""
+        names = variable if isinstance(variable, tuple) else (variable,)
         return (
             self.fault == fault
             and (self.times is None or self.times > 0)
             and (self.collection is None or self.collection == collection)
-            and (self.variable is None or self.variable == variable)
+            and (self.variable is None or self.variable in names)
         )
 
 
@@ -68,27 +84,79 @@ class Hold:
 
 @dataclass(frozen=True)
 class Result:
-    """One output file, one per input granule: rendered on demand from what was requested."""
+    """One output file per input granule, rendered on demand from what was requested: a GeoTIFF or
+    NetCDF-4 subset served from Harmony's staging bucket, or the native granule on the DAAC."""
 
     key: str
     collection: str
-    variable: str
+    variables: tuple[str, ...]
     bbox: tuple[float, float, float, float]
     scan: Scan
+    kind: str = GEOTIFF
     file_fault: str | None = None
 
     @property
     def name(self) -> str:
         return self.key.rsplit("/", 1)[-1]
 
+    @property
+    def media_type(self) -> str:
+        return "image/tiff" if self.kind == GEOTIFF else "application/x-netcdf4"
+
     def body(self) -> bytes:
         fault = self.file_fault if self.file_fault in RENDER_FAULTS else None
-        return _render(self.collection, self.variable, self.bbox, self.scan, fault)
+        if self.kind == NATIVE:
+            return native_granule(self.collection, self.scan, fault).read_bytes()
+        if self.kind == NETCDF:
+            return _render_netcdf(self.collection, self.variables, self.bbox, self.scan, fault)
+        return _render(self.collection, self.variables[0], self.bbox, self.scan, fault)
 
 
 @lru_cache(maxsize=32)
 def _render(collection: str, variable: str, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
     return render_geotiff(collection, variable, bbox, scan, fault)
+
+
+@lru_cache(maxsize=16)
+def _render_netcdf(collection: str, variables: tuple, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
+    scratch = Path(tempfile.mkstemp(prefix="aeris-emulator-", suffix=".nc")[1])
+    return granule_bytes(collection, scan, grid_window(*bbox), variables, fault, scratch)
+
+
+_building: dict[Path, threading.Lock] = {}
+_building_lock = threading.Lock()
+
+
+def granule_cache_dir() -> Path:
+    return Path(os.environ.get("AERIS_EMULATOR_CACHE_DIR") or Path(tempfile.gettempdir()) / "aeris-emulator")
+
+
+def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Path:
+    """The native granule's file, built once (concurrent requests for it wait for the one build)."""
+    name = granule_name(collection, scan).removesuffix(".nc")
+    path = granule_cache_dir() / f"v{GRANULE_CACHE_VERSION}" / f"{name}{'.' + fault if fault else ''}.nc"
+    with _building_lock:
+        lock = _building.setdefault(path, threading.Lock())
+    with lock:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            write_granule(partial, collection, scan, fault=fault)
+            partial.replace(path)
+    return path
+
+
+def covered_variables(collection: str, variables: tuple[str, ...]) -> tuple[str, ...]:
+    """The variables a request's output holds: `all` means every one of the collection's."""
+    return native_variables(collection) if "all" in variables else tuple(variables)
+
+
+def daac_path(collection: str, scan: Scan) -> str:
+    """Where the DAAC keeps a granule, as in ASDC's URLs: bucket/TEMPO/<short>_<version>/<date>/<file>."""
+    short = SHORT_NAMES.get(collection, collection)
+    return (
+        f"asdc-prod-protected/TEMPO/{short}_{VERSION}/{scan.start:%Y.%m.%d}/{granule_name(collection, scan)}"
+    )
 
 
 @dataclass
@@ -97,6 +165,7 @@ class Job:
     request_url: str
     results: list[Result]
     duration_s: float
+    note: str = ""  # appended to the status message (Harmony's best-effort warning)
     final_status: str = "successful"
     status_override: str | None = None  # paused, previewing, canceled: held until an action
     started: float = field(default_factory=time.monotonic)
@@ -141,8 +210,12 @@ class EmulatorState:
         job_seconds: float = 1.5,
         slow_job_seconds: float = 30.0,
         publication_delay_s: float = DEFAULT_PUBLICATION_DELAY_S,
+        capabilities: str = "native",
     ):
+        if capabilities not in CAPABILITY_MODES:
+            raise ValueError(f"capabilities must be one of {CAPABILITY_MODES}, got {capabilities!r}")
         self.lock = threading.RLock()
+        self.default_capabilities = capabilities
         self.job_seconds = job_seconds
         self.slow_job_seconds = slow_job_seconds
         self.default_publication_delay_s = publication_delay_s
@@ -158,6 +231,7 @@ class EmulatorState:
             self.rules: list[FaultRule] = []
             self.publication_delay_s = self.default_publication_delay_s
             self.holds: list[Hold] = []
+            self.capability_modes: dict[str, str] = {}
             self.stats: dict[str, int] = {
                 "tokens_issued": 0,
                 "rangeset_requests": 0,
@@ -166,6 +240,9 @@ class EmulatorState:
                 "file_downloads": 0,
                 "auth_header_on_files_host": 0,
                 "rejected_tokens": 0,
+                "capabilities_requests": 0,
+                "daac_downloads": 0,
+                "auth_header_on_daac": 0,
             }
 
     # ---------------------------------------------------------------- faults
@@ -177,12 +254,14 @@ class EmulatorState:
         with self.lock:
             self.rules = parsed
 
-    def take_fault(self, fault: str, collection: str | None = None, variable: str | None = None) -> bool:
+    def take_fault(
+        self, fault: str, collection: str | None = None, variable: str | tuple | None = None
+    ) -> bool:
         """True when a rule for `fault` applies now; consumes one use of a counted rule."""
         return self.take_fault_rule(fault, collection, variable) is not None
 
     def take_fault_rule(
-        self, fault: str, collection: str | None = None, variable: str | None = None
+        self, fault: str, collection: str | None = None, variable: str | tuple | None = None
     ) -> FaultRule | None:
         """The rule for `fault` that applies now, if any; consumes one use of a counted rule."""
         with self.lock:
@@ -192,6 +271,26 @@ class EmulatorState:
                         rule.times -= 1
                     return rule
         return None
+
+    # ---------------------------------------------------------------- capabilities
+    def capability_mode(self, collection: str) -> str:
+        with self.lock:
+            return self.capability_modes.get(collection, self.default_capabilities)
+
+    def set_capabilities(self, spec: dict) -> None:
+        """{"mode": m} for every collection and/or {"collections": {id: m}}; replaces earlier settings."""
+        unknown = set(spec) - {"mode", "collections"}
+        if unknown:
+            raise ValueError(f"unknown field(s) {sorted(unknown)}")
+        modes = dict(spec.get("collections") or {})
+        if "mode" in spec:
+            modes.setdefault("*", spec["mode"])
+        bad = {c: m for c, m in modes.items() if m not in CAPABILITY_MODES}
+        if bad:
+            raise ValueError(f"modes must be one of {CAPABILITY_MODES}: {bad}")
+        with self.lock:
+            self.default_capabilities = modes.pop("*", self.default_capabilities)
+            self.capability_modes = modes
 
     # ---------------------------------------------------------------- publication
     def set_publication(self, delay_s: float | None, holds: list[dict]) -> None:
@@ -248,12 +347,19 @@ class EmulatorState:
             self.tokens.pop(token, None)
 
     # ---------------------------------------------------------------- jobs and results
-    def add_result(self, collection: str, variable: str, bbox: tuple, scan: Scan, prefix: str) -> Result:
-        file_fault = next((f for f in sorted(FILE_FAULTS) if self.take_fault(f, collection, variable)), None)
-        short = variable.rsplit("/", 1)[-1]
-        name = f"{granule_name(collection, scan).removesuffix('.nc')}_{short}_subsetted.tif"
-        key = f"{RESULTS_BUCKET}/public/{prefix}/{name}"
-        result = Result(key, collection, variable, tuple(bbox), scan, file_fault)
+    def add_result(
+        self, collection: str, variables: tuple[str, ...], bbox: tuple, scan: Scan, prefix: str, kind: str
+    ) -> Result:
+        covered = covered_variables(collection, variables)
+        file_fault = next((f for f in sorted(FILE_FAULTS) if self.take_fault(f, collection, covered)), None)
+        stem = granule_name(collection, scan).removesuffix(".nc")
+        if kind == NATIVE:
+            key = daac_path(collection, scan)
+        else:
+            short = "_".join(v.rsplit("/", 1)[-1] for v in variables)
+            suffix = "tif" if kind == GEOTIFF else "nc4"
+            key = f"{RESULTS_BUCKET}/public/{prefix}/{stem}_{short}_subsetted.{suffix}"
+        result = Result(key, collection, tuple(variables), tuple(bbox), scan, kind, file_fault)
         with self.lock:
             self.results[key] = result
         return result
@@ -262,26 +368,29 @@ class EmulatorState:
         self,
         request_url: str,
         collection: str,
-        variable: str,
+        variables: tuple[str, ...],
         bbox: tuple,
         scans: list[Scan],
         skip_preview: bool,
+        kind: str = GEOTIFF,
+        note: str = "",
     ) -> Job:
         job_id = str(uuid.uuid4())
-        results = [self.add_result(collection, variable, bbox, s, job_id) for s in scans]
-        job = Job(job_id, request_url, results, self.job_seconds)
-        if slow := self.take_fault_rule("slow_job", collection, variable):
+        first = covered_variables(collection, variables)
+        results = [self.add_result(collection, variables, bbox, s, job_id, kind) for s in scans]
+        job = Job(job_id, request_url, results, self.job_seconds, note)
+        if slow := self.take_fault_rule("slow_job", collection, first):
             job.duration_s = slow.seconds or self.slow_job_seconds
         for fault, final in (
             ("job_failed", "failed"),
             ("job_canceled", "canceled"),
             ("complete_with_errors", "complete_with_errors"),
         ):
-            if self.take_fault(fault, collection, variable):
+            if self.take_fault(fault, collection, first):
                 job.final_status = final
-        if self.take_fault("paused", collection, variable):
+        if self.take_fault("paused", collection, first):
             job.status_override = "paused"
-        elif not skip_preview and self.take_fault("previewing", collection, variable):
+        elif not skip_preview and self.take_fault("previewing", collection, first):
             job.status_override = "previewing"
         with self.lock:
             self.jobs[job_id] = job

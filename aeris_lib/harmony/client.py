@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -97,6 +98,8 @@ class HarmonyClient:
     :param tokens: where bearer tokens come from (refreshed once on a 401).
     :param session: a session from `build_session`, for tests and connection reuse.
     :param timeout: connect/read timeout of each HTTP call, in seconds.
+    :param data_origins: origins (scheme://host[:port]) of Earthdata-protected data hosts that get the
+        bearer token on downloads, e.g. the DAAC holding native granules. Nothing else does.
     """
 
     def __init__(
@@ -106,19 +109,23 @@ class HarmonyClient:
         *,
         session: requests.Session | None = None,
         timeout: float = 60.0,
+        data_origins: Iterable[str] = (),
     ):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.session = session or build_session()
         self.timeout = timeout
+        self.data_origins = frozenset(_origin(o) for o in data_origins if o.strip())
 
     def __repr__(self) -> str:
         return f"HarmonyClient(base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ HTTP with the bearer token
     def _is_harmony(self, url: str) -> bool:
-        a, b = urlsplit(url), urlsplit(self.base_url)
-        return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+        return _origin(url) == _origin(self.base_url)
+
+    def _takes_token(self, url: str) -> bool:
+        return self._is_harmony(url) or _origin(url) in self.data_origins
 
     def _get(self, url: str, *, stream: bool = False, method: str = "GET") -> requests.Response:
         """One authorised request to Harmony itself; on 401 the token is refreshed once and retried once."""
@@ -143,8 +150,9 @@ class HarmonyClient:
             log.info("Harmony answered 401 for the current token; obtaining a new Earthdata token once")
             token = self.tokens.refresh(token)
         if response.status_code in (401, 403):
+            who = "Harmony" if self._is_harmony(url) else urlsplit(url).netloc
             raise HarmonyAuthError(
-                f"Harmony refused the Earthdata token: HTTP {response.status_code} {error_description(response)}",
+                f"{who} refused the Earthdata token: HTTP {response.status_code} {error_description(response)}",
                 status=response.status_code,
             )
         return response
@@ -182,6 +190,19 @@ class HarmonyClient:
                 return JobRef(body["jobID"], self.job_url(body["jobID"]))
             raise HarmonyError(f"Harmony answered JSON without a jobID: {str(body)[:200]}")
         return InlineData(response)
+
+    # ------------------------------------------------------------------ capabilities
+    def capabilities(self, collection_id: str) -> dict:
+        """Harmony's capabilities document for the collection (`GET /capabilities?collectionId=`)."""
+        url = f"{self.base_url}/capabilities?{urlencode({'collectionId': collection_id})}"
+        response = self._get(url)
+        self._raise_for_error(response, f"Harmony capabilities of {collection_id}")
+        try:
+            return response.json()
+        except ValueError:
+            raise HarmonyError(
+                f"Harmony capabilities of {collection_id}: not JSON ({response.text[:120]!r})"
+            ) from None
 
     # ------------------------------------------------------------------ jobs
     def job_url(self, job_id: str) -> str:
@@ -246,10 +267,11 @@ class HarmonyClient:
 
     # ------------------------------------------------------------------ download
     def download(self, url: str, dest: Path) -> Download:
-        """Stream `url` to `dest`, following redirects; Authorization goes to Harmony's host only."""
+        """Stream `url` to `dest`, following redirects. Authorization goes to Harmony's origin and the
+        configured data origins only, never to where they redirect (pre-signed S3 URLs)."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            if self._is_harmony(current):
+            if self._takes_token(current):
                 response = self._get(current, stream=True)
             else:
                 try:
@@ -262,7 +284,15 @@ class HarmonyClient:
                     ) from None
             if response.status_code in (301, 302, 303, 307, 308):
                 response.close()
-                current = urljoin(current, response.headers["Location"])
+                target = urljoin(current, response.headers["Location"])
+                if urlsplit(target).path.rstrip("/").endswith("/oauth/authorize"):
+                    raise DownloadError(
+                        f"{safe_url(current)} sent the download to the Earthdata Login page: "
+                        f"{urlsplit(current).scheme}://{urlsplit(current).netloc} wants the Earthdata token, "
+                        "but it is not a trusted data origin (add it to AERIS_EARTHDATA_DATA_ORIGINS)",
+                        status=response.status_code,
+                    )
+                current = target
                 continue
             if response.status_code >= 400:
                 raise DownloadError(
@@ -327,6 +357,13 @@ def save_response(response: requests.Response, dest: Path) -> Download:
         dest.unlink(missing_ok=True)
         raise DownloadError(f"download from {safe_url(response.url)} returned an empty body")
     return Download(str(dest), digest.hexdigest(), written, response.headers.get("Content-Type", ""))
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    parts = urlsplit(url.strip().rstrip("/"))
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower() or None, port
 
 
 def _error_code(response: requests.Response) -> str | None:

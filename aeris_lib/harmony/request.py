@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from aeris_lib.harmony.capabilities import NETCDF_FORMATS, TIFF_FORMATS
 from aeris_lib.harmony.errors import RequestValidationError
 
 OGC_PATH = "ogc-api-coverages/1.0.0/collections/{variables}/coverage/rangeset"
@@ -44,7 +45,8 @@ class BBox:
 class RangesetRequest:
     """One Harmony rangeset request. Construction validates and reports every problem at once.
 
-    `west > east` is allowed (a box across the antimeridian), as Harmony allows it.
+    `west > east` is allowed (a box across the antimeridian), as Harmony allows it. `format=None`
+    asks for no reformatting: with variable `all`, Harmony lists the native granules.
     """
 
     collection_id: str
@@ -52,7 +54,7 @@ class RangesetRequest:
     bbox: BBox
     start: datetime
     end: datetime
-    format: str = "image/tiff"
+    format: str | None = "image/tiff"
     granule_id: str | None = None
     max_results: int | None = None
     force_async: bool = False
@@ -78,8 +80,9 @@ class RangesetRequest:
                 problems.append(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
         if not problems and self.start >= self.end:
             problems.append(f"start ({_iso(self.start)}) must be before end ({_iso(self.end)})")
-        if self.format != "image/tiff":
-            problems.append(f"format must be 'image/tiff', got {self.format!r}")
+        if self.format is not None and self.format not in (*TIFF_FORMATS, *NETCDF_FORMATS):
+            known = ", ".join((*TIFF_FORMATS, *NETCDF_FORMATS))
+            problems.append(f"format must be one of {known} or None, got {self.format!r}")
         if self.max_results is not None and (not isinstance(self.max_results, int) or self.max_results < 1):
             problems.append(f"max_results must be a positive integer, got {self.max_results!r}")
         if problems:
@@ -93,8 +96,9 @@ class RangesetRequest:
             ("subset", f"lon({_num(b.west)}:{_num(b.east)})"),
             ("subset", f"lat({_num(b.south)}:{_num(b.north)})"),
             ("subset", f'time("{_iso(self.start)}":"{_iso(self.end)}")'),
-            ("format", self.format),
         ]
+        if self.format:
+            params.append(("format", self.format))
         if self.granule_id:
             params.append(("granuleId", self.granule_id))
         if self.max_results is not None:

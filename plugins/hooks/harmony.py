@@ -1,7 +1,9 @@
 """HarmonyHook: the `harmony_default` connection -> an authenticated `aeris_lib` Harmony client.
 
 Connection: host = Harmony base URL (default https://harmony.earthdata.nasa.gov), login/password =
-Earthdata Login credentials, extras `token` (a bearer token) and `urs_url` (Earthdata Login base).
+Earthdata Login credentials, extras `token` (a bearer token), `urs_url` (Earthdata Login base) and
+`data_origins` (Earthdata-protected hosts that get the token for native-granule downloads; default
+AERIS_EARTHDATA_DATA_ORIGINS, else ASDC's https://data.asdc.earthdata.nasa.gov).
 Missing values fall back to BEARER_TOKEN / EARTHDATA_USERNAME / EARTHDATA_PASSWORD in the environment.
 """
 
@@ -20,6 +22,8 @@ from aeris_lib.harmony.client import HarmonyClient
 
 DEFAULT_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
 DEFAULT_URS_URL = "https://urs.earthdata.nasa.gov"
+# Where TEMPO's native granules are served (ASDC's protected distribution, behind Earthdata Login).
+DEFAULT_DATA_ORIGINS = "https://data.asdc.earthdata.nasa.gov"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class HarmonySettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    data_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_connection(cls, conn: Any) -> HarmonySettings:
@@ -44,11 +49,21 @@ class HarmonySettings:
             username=(conn.login if conn else None) or os.environ.get("EARTHDATA_USERNAME") or None,
             password=(conn.password if conn else None) or os.environ.get("EARTHDATA_PASSWORD") or None,
             token=extra.get("token") or os.environ.get("BEARER_TOKEN") or None,
+            data_origins=_origins(
+                extra.get("data_origins")
+                or os.environ.get("AERIS_EARTHDATA_DATA_ORIGINS")
+                or DEFAULT_DATA_ORIGINS
+            ),
         )
         for secret in (settings.password, settings.token):
             if secret:
                 mask_secret(secret)
         return settings
+
+
+def _origins(value: str | list[str]) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(item.strip() for item in items if item and item.strip())
 
 
 class HarmonyHook(BaseHook):
@@ -95,7 +110,7 @@ class HarmonyHook(BaseHook):
             password=s.password,
             on_new_token=mask_secret,
         )
-        return HarmonyClient(s.base_url, tokens)
+        return HarmonyClient(s.base_url, tokens, data_origins=s.data_origins)
 
     def get_conn(self) -> HarmonyClient:
         return self.client

@@ -1,5 +1,7 @@
-"""Per-gas Harmony steps of `aeris_tempo_hourly`: one job per request (reused on retry or clear), and
-the download of every granule's output, merged into the hour's raster and kept as the audit copy."""
+"""Per-gas Harmony steps of `aeris_tempo_hourly`: one job per request, in the shape Harmony can serve
+(GeoTIFF subset, NetCDF-4 subset, or native granules; tasks.capabilities), reused on retry or clear;
+and the download of every granule's output, read over the bbox, merged into the hour's raster and
+kept as the audit copy."""
 
 from __future__ import annotations
 
@@ -17,14 +19,15 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 
-from aeris_lib import archive
+from aeris_lib import archive, tempo_l3
 from aeris_lib.db.jobs import find_job, remember_job, request_key
+from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.client import safe_url
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
-from tasks import staging, tempo
+from tasks import capabilities, staging, tempo
 from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
@@ -47,13 +50,16 @@ def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
 
 @task(multiple_outputs=True, pool="harmony_api", **tempo.GAS_TASK)
 def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> dict[str, Any]:
-    """Ask Harmony for the gas-hour subset as an asynchronous job, or reuse the job already submitted
-    for the same (hour, bbox, product, granules) while Harmony still holds its results."""
+    """Ask Harmony for the gas-hour as an asynchronous job, in the best shape its capabilities allow,
+    or reuse the job already submitted for the same (hour, bbox, product, shape, granules) while
+    Harmony still holds its results."""
     tempo.gas_context(product)
     gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
     granules = [g["name"] for g in publication["granules"]]
-    key = request_key(product["bbox"], product["collection_id"], product["variable"], granules)
     hook = HarmonyHook()
+    choice = capabilities.choose(hook, product)
+    shape = {"shape": choice.shape, "format": choice.format}
+    key = request_key(product["bbox"], product["collection_id"], product["variable"], granules, choice.shape)
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key)
     if earlier:
@@ -61,15 +67,20 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
         why_not = _reusable(hook, job_id)
         if why_not is None:
             log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
-            return {"gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules, "reused": True}
+            return {
+                "gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules, "reused": True, **shape,
+            }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
+    native = choice.shape == NATIVE
     try:
         request = RangesetRequest(
             collection_id=product["collection_id"],
-            variables=(product["variable"],),
+            # Native granules: no variable subset (a service would be needed), no format.
+            variables=("all",) if native else (product["variable"],),
             bbox=BBox(*product["bbox"]),
             start=hour,
             end=hour + timedelta(hours=1),
+            format=choice.format,
             force_async=True,
             skip_preview=True,
         )
@@ -92,21 +103,24 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
     with aeris_db() as conn:
         remember_job(conn, gas, hour, key, outcome.job_id, outcome.job_url)
     log.info(
-        "%s: Harmony job %s submitted for %d granule(s): %s", gas, outcome.job_url, len(granules), granules
-    )
+        "%s: Harmony job %s submitted (%s) for %d granule(s): %s",
+        gas, outcome.job_url, choice.shape, len(granules), granules,
+    )  # fmt: skip
     return {
         "gas": gas,
         "job_id": outcome.job_id,
         "job_url": outcome.job_url,
         "granules": granules,
         "reused": False,
+        **shape,
     }
 
 
 @task(**tempo.GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
-    """Download every granule's output of the job, merge them into the hour's raster (mean where two
-    scans observed a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
+    """Download every granule's output of the job, read NetCDF-4 outputs (subsets or native granules)
+    over the bbox onto TEMPO's grid, merge them into the hour's raster (mean where two scans observed
+    a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
     tempo.gas_context(product)
     gas = product["gas"]
     key = tempo.audit_key(gas, datetime.fromisoformat(product["hour"]))
@@ -116,10 +130,10 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         )
     client = HarmonyHook().client
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        downloads = []
+        downloads, rasters = [], []
         for number, link in enumerate(data_links, start=1):
             started = time.monotonic()
-            download = client.download(link, Path(tmp) / f"granule_{number}.tif")
+            download = client.download(link, Path(tmp) / f"granule_{number}")
             log.info(
                 "%s: granule %d/%d, %s bytes from %s in %.1f s (sha256 %s)",
                 gas, number, len(data_links), f"{download.size_bytes:,}", safe_url(link),
@@ -127,10 +141,11 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             )  # fmt: skip
             Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", download.size_bytes)
             downloads.append(download)
-        if len(downloads) == 1:
-            source, sha256 = Path(downloads[0].path), downloads[0].sha256
+            rasters.append(_as_geotiff(product, download.path, Path(tmp) / f"granule_{number}.tif"))
+        if len(rasters) == 1:
+            source, sha256 = rasters[0], downloads[0].sha256
         else:
-            source = merge_granules([d.path for d in downloads], Path(tmp) / "merged.tif")
+            source = merge_granules([str(r) for r in rasters], Path(tmp) / "merged.tif")
             # The hour's identity: its granules' bytes, in order (an unchanged rerun has the same).
             sha256 = hashlib.sha256("\n".join(d.sha256 for d in downloads).encode()).hexdigest()
             log.info(
@@ -148,4 +163,24 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         "bytes": sum(d.size_bytes for d in downloads),
         "job_url": job["job_url"],
         "granules": job["granules"],
+        "shape": job.get("shape"),
     }
+
+
+def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
+    """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
+    NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
+    own signature, not by what was asked: a service may answer in its default format."""
+    with open(path, "rb") as head:
+        signature = head.read(8)
+    if signature != tempo_l3.HDF5_SIGNATURE:
+        return Path(path)
+    started = time.monotonic()
+    window = tempo_l3.granule_to_geotiff(path, product["variable"], tuple(product["bbox"]), dest)
+    rows, cols = window.granule_shape
+    log.info(
+        "%s: read %s over the bbox from a %d x %d NetCDF-4 granule (%s to %s): %d x %d cells in %.1f s",
+        product["gas"], product["variable"], cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
+        time.monotonic() - started,
+    )  # fmt: skip
+    return dest

@@ -10,8 +10,9 @@ from aeris_lib.harmony.client import HarmonyClient, build_session
 
 @pytest.fixture
 def emulator():
-    """A fresh emulator on free ports (real HTTP), so faults and stats belong to one test."""
-    server = HarmonyEmulator(job_seconds=0.5).start()
+    """A fresh emulator on free ports (real HTTP), so faults and stats belong to one test. It offers a
+    GeoTIFF subsetter: these tests are about the protocol; tests/shapes cover every capability mode."""
+    server = HarmonyEmulator(job_seconds=0.5, capabilities="tiff").start()
     yield server
     server.stop()
 

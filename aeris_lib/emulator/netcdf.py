@@ -1,0 +1,169 @@
+"""TEMPO Level-3 granules as NetCDF-4, built to the structure of TEMPO's own files.
+
+As in the L3 V03 products (TEMPO L3 user guide; ASDC's TEMPO data recipes): dimensions `time` (1),
+`latitude` and `longitude`; 1-D `latitude` (south to north) and `longitude` (west to east)
+coordinates at pixel centres on the 0.02° grid; science data in the `product` group as
+(time, latitude, longitude) float32 with `_FillValue` -1e30; `support_data`, `qa_statistics` and
+`geolocation` groups beside it; the scan's times and number in global attributes.
+
+A native granule covers the whole field of regard (7750 x 2950) and holds every variable of its
+collection; a Harmony subset holds the requested variables over the requested window only. Values
+are the same cells as the emulator's GeoTIFF subsets (granules.render_values).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+
+from aeris_lib.emulator.granules import (
+    CLOUD_FRACTION,
+    COLLECTIONS,
+    FILL,
+    QUALITY_FLAG_FILL,
+    Window,
+    render_quality_flags,
+    render_values,
+    scan_fields,
+    window_axes,
+)
+from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
+
+FULL_DISK = Window(0, 0, 7750, 2950)
+GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
+QUALITY_FLAG = "product/main_data_quality_flag"
+# Collections whose product group carries TEMPO's main data quality flag (reference table).
+FLAGGED_COLLECTIONS = {"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD"}
+UNITS = {
+    "product/vertical_column_troposphere": ("molecules/cm^2", "troposphere vertical column"),
+    "product/vertical_column": ("molecules/cm^2", "vertical column"),
+    "product/column_amount_o3": ("DU", "total column ozone"),
+    "product/uv_aerosol_index": ("1", "UV aerosol index"),
+}
+CHUNK = 512
+
+
+def native_variables(collection_id: str) -> tuple[str, ...]:
+    """Every product variable a native granule of the collection holds."""
+    flags = (QUALITY_FLAG,) if collection_id in FLAGGED_COLLECTIONS else ()
+    return COLLECTIONS[collection_id] + flags
+
+
+def write_granule(
+    dest: Path,
+    collection_id: str,
+    scan: Scan,
+    window: Window = FULL_DISK,
+    variables: tuple[str, ...] | None = None,
+    fault: str | None = None,
+) -> Path:
+    """Write one granule (or a subset of it) to `dest`. `variables` None: a native granule, with
+    every product variable and the support, QA and geolocation groups. `fault`: all_fill or
+    out_of_bbox, as for the GeoTIFF subsets."""
+    native = variables is None
+    wanted = native_variables(collection_id) if native else variables
+    lon, lat = window_axes(window)  # latitude north to south here; TEMPO stores it south to north
+    fields = scan_fields(window, scan)
+    with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
+        _global_attributes(ds, collection_id, scan, native)
+        ds.createDimension("time", 1)
+        ds.createDimension("latitude", window.height)
+        ds.createDimension("longitude", window.width)
+        seconds = ds.createVariable("time", "f8", ("time",))
+        seconds.setncatts({"units": "seconds since 1980-01-06T00:00:00Z", "long_name": "scan start time"})
+        seconds[:] = [(scan.start - GPS_EPOCH).total_seconds()]
+        lat_var = ds.createVariable("latitude", "f4", ("latitude",))
+        lat_var.setncatts({"units": "degrees_north", "standard_name": "latitude", "long_name": "latitude"})
+        lat_var[:] = lat[::-1].astype(np.float32)
+        lon_var = ds.createVariable("longitude", "f4", ("longitude",))
+        lon_var.setncatts({"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"})
+        lon_var[:] = (lon + (10.0 if fault == "out_of_bbox" else 0.0)).astype(np.float32)
+        science = {}
+        for name in wanted:
+            if name == QUALITY_FLAG:
+                continue
+            values = render_values(collection_id, name, window, scan, fields)
+            if fault == "all_fill":
+                values = np.full_like(values, np.float32(FILL))
+            science[name] = values
+            units, long_name = UNITS[name]
+            _grid_variable(ds, name, "f4", FILL, {"units": units, "long_name": long_name})[0] = values[::-1]
+        if QUALITY_FLAG in wanted:
+            reference = next(iter(science.values()), None)
+            if reference is None:
+                reference = render_values(collection_id, COLLECTIONS[collection_id][0], window, scan, fields)
+            flags = render_quality_flags(window, scan, reference)
+            attrs = {
+                "long_name": "main data quality flag",
+                "flag_values": np.array([0, 1, 2], dtype=np.int16),
+                "flag_meanings": "normal suspicious bad",
+            }
+            _grid_variable(ds, QUALITY_FLAG, "i2", QUALITY_FLAG_FILL, attrs)[0] = flags[::-1]
+        if native:
+            _support_groups(ds, fields, science)
+    return dest
+
+
+def granule_bytes(
+    collection_id: str,
+    scan: Scan,
+    window: Window,
+    variables: tuple[str, ...],
+    fault: str | None,
+    scratch: Path,
+) -> bytes:
+    """A subset granule as bytes (what a Harmony NetCDF-4 subsetter returns for one input granule)."""
+    path = write_granule(scratch, collection_id, scan, window, variables, fault)
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _grid_variable(ds: netCDF4.Dataset, path: str, dtype: str, fill: float, attrs: dict):
+    group_name, name = path.split("/", 1)
+    group = ds.groups.get(group_name) or ds.createGroup(group_name)
+    height, width = len(ds.dimensions["latitude"]), len(ds.dimensions["longitude"])
+    variable = group.createVariable(
+        name, dtype, ("time", "latitude", "longitude"), zlib=True, complevel=1, shuffle=True,
+        chunksizes=(1, min(CHUNK, height), min(CHUNK, width)), fill_value=fill,
+    )  # fmt: skip
+    variable.setncatts(attrs)
+    return variable
+
+
+def _support_groups(ds: netCDF4.Dataset, fields: tuple[np.ndarray, np.ndarray], science: dict) -> None:
+    """The support, QA and geolocation groups a native granule carries beside the product."""
+    cloudy, zenith = fields
+    cloud_fraction = np.where(cloudy, np.float32(1.0 - CLOUD_FRACTION / 2), np.float32(0.05))
+    _grid_variable(ds, "support_data/eff_cloud_fraction", "f4", FILL, {"units": "1"})[0] = cloud_fraction[
+        ::-1
+    ]
+    valid = next(iter(science.values())) != np.float32(FILL) if science else ~cloudy
+    samples = np.where(valid, 3, 0).astype(np.int16)
+    _grid_variable(ds, "qa_statistics/num_vertical_column_samples", "i2", -32767, {"units": "1"})[0] = (
+        samples[::-1]
+    )
+    # To about 0.01°: geolocation is context here, and full float32 noise would triple the file.
+    sza = np.round(zenith, 2).astype(np.float32)
+    _grid_variable(ds, "geolocation/solar_zenith_angle", "f4", FILL, {"units": "degrees"})[0] = sza[::-1]
+
+
+def _global_attributes(ds: netCDF4.Dataset, collection_id: str, scan: Scan, native: bool) -> None:
+    short = SHORT_NAMES[collection_id]
+    ds.setncatts(
+        {
+            "title": f"TEMPO Level 3 {short.split('_')[1]} product (AERIS emulator)",
+            "shortname": short,
+            "version_id": VERSION,
+            "processing_level": "3",
+            "granule_name": granule_name(collection_id, scan),
+            "time_coverage_start": scan.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time_coverage_end": scan.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "scan_num": np.int32(scan.number),
+            "history": "emulated granule" if native else "emulated granule, subset by Harmony",
+        }
+    )

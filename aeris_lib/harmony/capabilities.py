@@ -1,0 +1,132 @@
+"""What Harmony can do for a collection (`GET /capabilities`), and the request shape chosen from it.
+
+Harmony answers `/capabilities?collectionId=…` with the collection's summary flags (`bboxSubset`,
+`variableSubset`, `outputFormats`, …) and the `services` that can transform it, each with its own
+`capabilities` (`subsetting.bbox`, `subsetting.variable`, `output_formats`). A subset in a format
+needs one service that does all of it, so the choice reads the services, not the summary.
+
+Shapes, best first:
+- `geotiff`: GeoTIFF with a bbox and variable subset (the smallest download, loaded as is);
+- `netcdf_subset`: NetCDF-4 with a bbox and variable subset, read locally;
+- `native`: no transformation: Harmony lists the native granules (whole field of regard, every
+  variable), the bbox window is read locally. Harmony serves this for any collection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+GEOTIFF, NETCDF_SUBSET, NATIVE = "geotiff", "netcdf_subset", "native"
+SHAPES = (GEOTIFF, NETCDF_SUBSET, NATIVE)
+AUTO = "auto"
+TIFF_FORMATS = ("image/tiff",)
+# Harmony's NetCDF media types, preferred first.
+NETCDF_FORMATS = ("application/x-netcdf4", "application/netcdf", "application/x-netcdf")
+
+
+class CapabilitiesError(ValueError):
+    """The capabilities document cannot be understood, or the override names an unknown shape."""
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    bbox: bool
+    variable: bool
+    formats: tuple[str, ...]
+
+    def subsets_to(self, formats: tuple[str, ...]) -> str | None:
+        """The first of `formats` this service writes with a bbox and variable subset, or None."""
+        if not (self.bbox and self.variable):
+            return None
+        return next((f for f in formats if f in self.formats), None)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    collection_id: str
+    short_name: str
+    bbox_subset: bool
+    variable_subset: bool
+    output_formats: tuple[str, ...]
+    services: tuple[Service, ...] = field(default=())
+
+    @classmethod
+    def from_json(cls, body: Any) -> Capabilities:
+        if not isinstance(body, dict) or "conceptId" not in body:
+            raise CapabilitiesError(f"not a Harmony capabilities document: {str(body)[:200]}")
+        services = []
+        for raw in body.get("services") or []:
+            caps = raw.get("capabilities") or {}
+            subsetting = caps.get("subsetting") or {}
+            formats = caps.get("output_formats") or caps.get("outputFormats") or []
+            services.append(
+                Service(
+                    name=str(raw.get("name", "?")),
+                    bbox=bool(subsetting.get("bbox")),
+                    variable=bool(subsetting.get("variable")),
+                    formats=tuple(f if isinstance(f, str) else f.get("mimeType", "") for f in formats),
+                )
+            )
+        return cls(
+            collection_id=str(body["conceptId"]),
+            short_name=str(body.get("shortName", "")),
+            bbox_subset=bool(body.get("bboxSubset")),
+            variable_subset=bool(body.get("variableSubset")),
+            output_formats=tuple(body.get("outputFormats") or ()),
+            services=tuple(services),
+        )
+
+    def summary(self) -> str:
+        """One line for the task log: what Harmony offers for the collection."""
+        services = "; ".join(
+            f"{s.name} (bbox {'yes' if s.bbox else 'no'}, variable {'yes' if s.variable else 'no'}, "
+            f"{', '.join(s.formats) or 'no formats'})"
+            for s in self.services
+        )
+        return (
+            f"{self.short_name or self.collection_id} ({self.collection_id}): bbox subset "
+            f"{'yes' if self.bbox_subset else 'no'}, variable subset {'yes' if self.variable_subset else 'no'}, "
+            f"output formats {', '.join(self.output_formats) or 'none'}; services: {services or 'none'}"
+        )
+
+
+@dataclass(frozen=True)
+class ShapeChoice:
+    shape: str
+    format: str | None  # the media type to ask for; None for native granules
+    reason: str
+
+
+def choose_shape(capabilities: Capabilities | None, override: str = AUTO) -> ShapeChoice:
+    """The best request shape Harmony can serve for the collection (or the catalog's override)."""
+    override = (override or AUTO).strip().lower()
+    if override not in (AUTO, *SHAPES):
+        raise CapabilitiesError(f"request_shape must be one of {AUTO}, {', '.join(SHAPES)}; got {override!r}")
+    if override != AUTO:
+        formats = {GEOTIFF: TIFF_FORMATS, NETCDF_SUBSET: NETCDF_FORMATS, NATIVE: ()}[override]
+        offered = _offered(capabilities, formats) if capabilities and formats else None
+        return ShapeChoice(
+            override, offered or (formats[0] if formats else None), "forced by the catalog's request_shape"
+        )
+    if capabilities is None:
+        return ShapeChoice(NATIVE, None, "Harmony's capabilities are unknown; native granules always work")
+    for shape, formats in ((GEOTIFF, TIFF_FORMATS), (NETCDF_SUBSET, NETCDF_FORMATS)):
+        for service in capabilities.services:
+            if fmt := service.subsets_to(formats):
+                return ShapeChoice(shape, fmt, f"service {service.name} subsets bbox and variable to {fmt}")
+    offered = ", ".join(s.name for s in capabilities.services) or "none"
+    return ShapeChoice(
+        NATIVE,
+        None,
+        f"no service subsets {capabilities.collection_id} by bbox and variable to GeoTIFF or NetCDF-4 "
+        f"(services: {offered}); asking for the native granules and reading the bbox locally",
+    )
+
+
+def _offered(capabilities: Capabilities, formats: tuple[str, ...]) -> str | None:
+    for service in capabilities.services:
+        if fmt := service.subsets_to(formats):
+            return fmt
+    return None

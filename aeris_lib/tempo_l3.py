@@ -1,0 +1,236 @@
+"""TEMPO Level-3 NetCDF-4 granules -> the hour's raster on TEMPO's grid.
+
+A TEMPO L3 file (TEMPO L3 user guide; ASDC's TEMPO data recipes) has 1-D `latitude` (ascending)
+and `longitude` coordinates at pixel centres, science variables in groups (`product/...`) shaped
+(time, latitude, longitude) with `_FillValue` -1e30, and covers the whole field of regard unless a
+Harmony service subset it. This module reads the bbox's window of one variable (only the HDF5
+chunks it touches: a full-disk file is never read whole), turns the coordinates into pixel edges
+(centres ± half a step), sets fill, NaN and ±inf to the fill value, and writes a north-up GeoTIFF
+on the same lattice as Harmony's GeoTIFF subsets, so every request shape loads the same cells.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+from aeris_lib.raster import FILL_VALUE, RasterError
+
+# Coordinates are float32 in TEMPO's files (~1e-5° at 168°W): edges within this fraction of a pixel
+# of the global lattice (multiples of the step from -180 / 90) are snapped onto it.
+SNAP_PIXELS = 1e-3
+# Spacing between consecutive centres may differ from the mean step by this fraction of it.
+REGULAR_TOLERANCE = 1e-3
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class GridWindow:
+    """One variable over a window: north-up values (fill = FILL_VALUE), and where they lie."""
+
+    values: np.ndarray  # float32, (rows, cols), row 0 = north
+    flags: np.ndarray | None  # the quality-flag variable over the same cells, when asked for
+    west: float  # pixel edges
+    north: float
+    step_x: float
+    step_y: float
+    granule_shape: tuple[int, int]  # (rows, cols) of the whole file
+    time_coverage: tuple[str, str]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape
+
+
+def _open(path: str):
+    import netCDF4
+
+    with open(path, "rb") as head:
+        signature = head.read(8)
+    if signature != HDF5_SIGNATURE:
+        raise RasterError(f"{path}: not a NetCDF-4 file (no HDF5 signature; starts with {signature[:4]!r})")
+    try:
+        return netCDF4.Dataset(path, "r")
+    except OSError as error:
+        raise RasterError(f"{path}: unreadable NetCDF-4 file ({error})") from None
+
+
+def _variable(ds, path: str, variable: str):
+    group, _, name = variable.rpartition("/")
+    node = ds
+    for part in filter(None, group.split("/")):
+        if part not in node.groups:
+            raise RasterError(
+                f"{path}: no group '{part}' for variable '{variable}' (groups here: "
+                f"{', '.join(node.groups) or 'none'})"
+            )
+        node = node.groups[part]
+    if name not in node.variables:
+        raise RasterError(
+            f"{path}: no variable '{variable}' (group '{group or '/'}' has: "
+            f"{', '.join(node.variables) or 'no variables'})"
+        )
+    return node.variables[name]
+
+
+def _coordinate(ds, path: str, name: str) -> np.ndarray:
+    if name not in ds.variables:
+        raise RasterError(
+            f"{path}: no 1-D '{name}' coordinate at the root (root variables: {', '.join(ds.variables) or 'none'})"
+        )
+    values = np.asarray(ds.variables[name][:], dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise RasterError(f"{path}: '{name}' must be a non-empty 1-D coordinate, got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise RasterError(f"{path}: '{name}' has non-finite coordinate values")
+    return values
+
+
+def _step(path: str, name: str, centres: np.ndarray, default: float | None) -> float:
+    if centres.size == 1:
+        if default is None:
+            raise RasterError(f"{path}: a single '{name}' value gives no pixel size")
+        return default
+    step = (centres[-1] - centres[0]) / (centres.size - 1)
+    gaps = np.diff(centres)
+    if step == 0 or np.max(np.abs(gaps - step)) > REGULAR_TOLERANCE * abs(step):
+        raise RasterError(
+            f"{path}: '{name}' is not evenly spaced (steps {gaps.min():.6g} to {gaps.max():.6g})"
+        )
+    # Centres are float32: the mean step is off by up to two float32 ulps over the span. Take the
+    # shortest decimal within that error (0.0200000007 -> 0.02), so edges land on the lattice.
+    error = 2 * float(np.spacing(np.float32(np.abs(centres).max()))) / (centres.size - 1)
+    for digits in range(1, 10):
+        if abs(round(step, digits) - step) <= error:
+            return round(step, digits)
+    return step
+
+
+def _snap(edge: float, origin: float, step: float) -> float:
+    n = (edge - origin) / step
+    return origin + round(n) * step if abs(n - round(n)) < SNAP_PIXELS else edge
+
+
+def _index_window(first_edge: float, step: float, size: int, low: float, high: float) -> tuple[int, int]:
+    """Indices [i0, i1) of pixels that intersect [low, high] (pixel i spans first_edge + i*step ...)."""
+    i0 = math.floor(round((low - first_edge) / step, 6))
+    i1 = math.ceil(round((high - first_edge) / step, 6))
+    return max(i0, 0), min(i1, size)
+
+
+def read_window(
+    path: str,
+    variable: str,
+    bbox: tuple[float, float, float, float] | None = None,
+    *,
+    quality_variable: str | None = None,
+) -> GridWindow:
+    """The cells of `variable` that intersect `bbox` (None: the whole file); `RasterError` naming
+    what is missing or wrong when the file is not a TEMPO L3 granule."""
+    with _open(path) as ds:
+        data = _variable(ds, path, variable)
+        lat = _coordinate(ds, path, "latitude")
+        lon = _coordinate(ds, path, "longitude")
+        dims = data.dimensions
+        if dims[-2:] != ("latitude", "longitude"):
+            raise RasterError(
+                f"{path}: '{variable}' has dimensions {dims}; expected (time, latitude, longitude)"
+            )
+        leading = data.shape[:-2]
+        if any(n != 1 for n in leading):
+            raise RasterError(
+                f"{path}: '{variable}' holds {leading} time steps; an L3 granule holds one scan"
+            )
+        step_x = _step(path, "longitude", lon, None)
+        step_y = abs(_step(path, "latitude", lat, abs(step_x)))
+        ascending = lat.size == 1 or lat[-1] > lat[0]
+        west = _snap(lon[0] - step_x / 2, -180.0, step_x)
+        south = _snap(lat.min() - step_y / 2, 90.0, step_y)  # edges snap onto 90 - k*step
+        north_of_file = south + step_y * lat.size
+        if bbox is None:
+            c0, c1, r0, r1 = 0, lon.size, 0, lat.size
+        else:
+            b_west, b_south, b_east, b_north = bbox
+            if b_west > b_east:
+                raise RasterError(
+                    f"{path}: a bbox across the antimeridian is not supported for local windows"
+                )
+            c0, c1 = _index_window(west, step_x, lon.size, b_west, b_east)
+            # rows counted from the north edge, as in the output raster
+            r0, r1 = _index_window(-north_of_file, step_y, lat.size, -b_north, -b_south)
+            if c0 >= c1 or r0 >= r1:
+                raise RasterError(
+                    f"{path}: the bbox {list(bbox)} does not intersect the granule "
+                    f"({west:.2f}, {south:.2f}, {west + step_x * lon.size:.2f}, {north_of_file:.2f})"
+                )
+        # file rows run south to north when latitude ascends
+        f0, f1 = (lat.size - r1, lat.size - r0) if ascending else (r0, r1)
+        values = _read(data, f0, f1, c0, c1)
+        flags = None
+        if quality_variable:
+            flag_var = _variable(ds, path, quality_variable)
+            if flag_var.shape[-2:] != data.shape[-2:]:
+                raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
+            flag_var.set_auto_maskandscale(False)
+            flags = np.asarray(flag_var[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+        if ascending:
+            values = values[::-1]
+            flags = flags[::-1] if flags is not None else None
+        coverage = (str(getattr(ds, "time_coverage_start", "")), str(getattr(ds, "time_coverage_end", "")))
+        return GridWindow(
+            values=np.ascontiguousarray(values),
+            flags=None if flags is None else np.ascontiguousarray(flags),
+            west=west + c0 * step_x,
+            north=north_of_file - r0 * step_y,
+            step_x=step_x,
+            step_y=step_y,
+            granule_shape=(lat.size, lon.size),
+            time_coverage=coverage,
+        )
+
+
+def _read(data, f0: int, f1: int, c0: int, c1: int) -> np.ndarray:
+    """Rows f0:f1, columns c0:c1 as float32 with fill, NaN, ±inf and out-of-range values set to
+    FILL_VALUE; scale and offset applied when the variable declares them."""
+    data.set_auto_maskandscale(False)
+    raw = np.asarray(data[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+    valid = np.isfinite(raw) if np.issubdtype(raw.dtype, np.floating) else np.ones(raw.shape, bool)
+    fill = getattr(data, "_FillValue", None)
+    if fill is not None:
+        valid &= raw != raw.dtype.type(fill)
+    for name, keep in (("valid_min", np.greater_equal), ("valid_max", np.less_equal)):
+        limit = getattr(data, name, None)
+        if limit is not None:
+            valid &= keep(raw, raw.dtype.type(limit))
+    values = raw.astype(np.float32, copy=False)
+    scale, offset = getattr(data, "scale_factor", None), getattr(data, "add_offset", None)
+    if scale is not None or offset is not None:
+        values = values * np.float32(scale if scale is not None else 1) + np.float32(offset or 0)
+    return np.where(valid, values, np.float32(FILL_VALUE)).astype(np.float32)
+
+
+def write_geotiff(window: GridWindow, dest: Path) -> Path:
+    """The window as a north-up EPSG:4326 GeoTIFF (nodata = FILL_VALUE), for merge, audit and load."""
+    rows, cols = window.shape
+    profile = {
+        "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
+        "crs": "EPSG:4326", "transform": from_origin(window.west, window.north, window.step_x, window.step_y),
+        "nodata": FILL_VALUE, "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
+    }  # fmt: skip
+    with rasterio.open(dest, "w", **profile) as out:
+        out.write(window.values, 1)
+    return dest
+
+
+def granule_to_geotiff(
+    path: str, variable: str, bbox: tuple[float, float, float, float] | None, dest: Path
+) -> GridWindow:
+    """Read `variable` over `bbox` from a TEMPO L3 NetCDF-4 granule and write it to `dest`."""
+    window = read_window(path, variable, bbox)
+    write_geotiff(window, dest)
+    return window

@@ -1,0 +1,77 @@
+"""The request shape of a gas: Harmony's capabilities for its collection (cached in the database for
+AERIS_HARMONY_CAPABILITIES_TTL_HOURS), the catalog's override, and the choice, said in the task log."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
+from hooks.harmony import HarmonyHook
+
+from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities
+from aeris_lib.harmony.capabilities import Capabilities, CapabilitiesError, ShapeChoice, choose_shape
+from aeris_lib.harmony.errors import HarmonyError
+from tasks.connections import aeris_db
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL_HOURS = 24.0
+
+
+def ttl_seconds() -> float:
+    raw = os.environ.get("AERIS_HARMONY_CAPABILITIES_TTL_HOURS", "").strip()
+    try:
+        hours = float(raw) if raw else DEFAULT_TTL_HOURS
+    except ValueError:
+        raise AirflowFailException(
+            f"AERIS_HARMONY_CAPABILITIES_TTL_HOURS must be a number, got {raw!r}"
+        ) from None
+    return max(hours, 0.0) * 3600
+
+
+def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capabilities | None, str]:
+    """What Harmony offers for the collection and where that came from (cache, fetch, or unknown)."""
+    with aeris_db() as conn:
+        cached = cached_capabilities(conn, collection_id)
+    if cached and cached[1] < ttl_seconds():
+        document, source = cached[0], f"cached {cached[1] / 3600:.1f} h ago"
+    else:
+        try:
+            document = hook.client.capabilities(collection_id)
+            parsed = Capabilities.from_json(document)  # never cache what cannot be read
+        except CapabilitiesError as error:
+            raise AirflowFailException(f"{gas}: {error}") from None
+        except HarmonyError as error:
+            if error.status == 404:
+                raise AirflowFailException(
+                    f"{gas}: Harmony does not know collection {collection_id}: {error}"
+                ) from None
+            if cached is None:
+                log.warning(
+                    "%s: Harmony's capabilities for %s are unavailable (%s)", gas, collection_id, error
+                )
+                return None, f"unavailable: {error}"
+            document, source = cached[0], f"cached {cached[1] / 3600:.1f} h ago (refresh failed: {error})"
+        else:
+            with aeris_db() as conn:
+                remember_capabilities(conn, collection_id, document)
+            return parsed, "fetched now"
+    return Capabilities.from_json(document), source
+
+
+def choose(hook: HarmonyHook, product: dict[str, Any]) -> ShapeChoice:
+    gas, collection_id = product["gas"], product["collection_id"]
+    found, source = capabilities(hook, gas, collection_id)
+    if found is not None:
+        log.info("%s: Harmony capabilities (%s): %s", gas, source, found.summary())
+    try:
+        choice = choose_shape(found, product.get("request_shape") or "auto")
+    except CapabilitiesError as error:
+        raise AirflowFailException(f"{gas}: {error}") from None
+    log.info(
+        "%s: request shape %s%s: %s",
+        gas, choice.shape, f" ({choice.format})" if choice.format else "", choice.reason,
+    )  # fmt: skip
+    return choice

@@ -12,6 +12,7 @@ on the same lattice as Harmony's GeoTIFF subsets, so every request shape loads t
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ SNAP_PIXELS = 1e-3
 # Spacing between consecutive centres may differ from the mean step by this fraction of it.
 REGULAR_TOLERANCE = 1e-3
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# HDF5 is not thread-safe: a process reading granules on several threads reads one at a time.
+_HDF5_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def read_window(
 ) -> GridWindow:
     """The cells of `variable` that intersect `bbox` (None: the whole file); `RasterError` naming
     what is missing or wrong when the file is not a TEMPO L3 granule."""
-    with _open(path) as ds:
+    with _HDF5_LOCK, _open(path) as ds:
         data = _variable(ds, path, variable)
         lat = _coordinate(ds, path, "latitude")
         lon = _coordinate(ds, path, "longitude")

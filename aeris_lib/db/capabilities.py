@@ -27,3 +27,9 @@ def remember_capabilities(conn: Any, collection_id: str, document: dict) -> None
             {"collection_id": collection_id, "document": json.dumps(document)},
         )
     conn.commit()
+
+
+def forget_capabilities(conn: Any, collection_id: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(load_sql("harmony/forget_capabilities.sql"), {"collection_id": collection_id})
+    conn.commit()

@@ -151,7 +151,7 @@ def _cloud_threshold(scan_key: str, cloud_fraction: float) -> float:
 def _quality_levels(scan_key: str) -> tuple[float, float]:
     """Noise levels above which a scan's pixels are flagged suspect (top 11 %) and bad (top 3 %)."""
     lon, lat = _coarse_axes(0.1)
-    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 400, 0.4)
+    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 6000, 0.15)
     return float(np.quantile(noise, 0.89)), float(np.quantile(noise, 0.97))
 
 
@@ -223,7 +223,7 @@ def render_quality_flags(window: Window, scan: Scan, values: np.ndarray) -> np.n
     clustered like real retrieval problems; fill where the value is fill."""
     lon, lat = window_axes(window)
     scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
-    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 400, 0.4)
+    noise = _blob_field(np.random.default_rng(_seed(scan_key, "quality")), lon, lat, 6000, 0.15)
     suspect, bad = _quality_levels(scan_key)
     flags = np.where(noise > np.float32(bad), 2, np.where(noise > np.float32(suspect), 1, 0)).astype(np.int16)
     return np.where(values == np.float32(FILL), np.int16(QUALITY_FLAG_FILL), flags).astype(np.int16)

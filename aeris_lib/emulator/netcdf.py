@@ -13,6 +13,7 @@ are the same cells as the emulator's GeoTIFF subsets (granules.render_values).
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,9 @@ UNITS = {
     "product/uv_aerosol_index": ("1", "UV aerosol index"),
 }
 CHUNK = 512
+# HDF5 (under netCDF4) is not thread-safe, and the emulator serves requests on threads: one writer at
+# a time, or the library crashes the process.
+HDF5_LOCK = threading.Lock()
 
 
 def native_variables(collection_id: str) -> tuple[str, ...]:
@@ -63,6 +67,11 @@ def write_granule(
     """Write one granule (or a subset of it) to `dest`. `variables` None: a native granule, with
     every product variable and the support, QA and geolocation groups. `fault`: all_fill or
     out_of_bbox, as for the GeoTIFF subsets."""
+    with HDF5_LOCK:
+        return _write(dest, collection_id, scan, window, variables, fault)
+
+
+def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables, fault) -> Path:
     native = variables is None
     wanted = native_variables(collection_id) if native else variables
     lon, lat = window_axes(window)  # latitude north to south here; TEMPO stores it south to north

@@ -42,7 +42,7 @@ CAPABILITY_MODES = ("native", "netcdf", "tiff")
 GEOTIFF, NETCDF, NATIVE = "geotiff", "netcdf", "native"
 # Native granules (full field of regard, ~20-30 MB, a few seconds to build) are kept on disk between
 # runs: the same granule is byte-identical every time. Bump when the files' content changes.
-GRANULE_CACHE_VERSION = "1"
+GRANULE_CACHE_VERSION = "2"
 
 
 @dataclass
@@ -356,10 +356,10 @@ class EmulatorState:
         if kind == NATIVE:
             key = daac_path(collection, scan)
         else:
-            short = "_".join(v.rsplit("/", 1)[-1] for v in variables)
+            short = "all" if "all" in variables else "_".join(v.rsplit("/", 1)[-1] for v in variables)
             suffix = "tif" if kind == GEOTIFF else "nc4"
             key = f"{RESULTS_BUCKET}/public/{prefix}/{stem}_{short}_subsetted.{suffix}"
-        result = Result(key, collection, tuple(variables), tuple(bbox), scan, kind, file_fault)
+        result = Result(key, collection, covered, tuple(bbox), scan, kind, file_fault)
         with self.lock:
             self.results[key] = result
         return result

@@ -20,6 +20,7 @@ from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 
 from aeris_lib import archive, tempo_l3
+from aeris_lib.db.capabilities import forget_capabilities
 from aeris_lib.db.jobs import find_job, remember_job, request_key
 from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.client import safe_url
@@ -89,6 +90,15 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
     try:
         outcome = hook.client.submit(request)
     except HarmonyError as error:
+        if error.status == 422:
+            # Harmony cannot do what its capabilities said (they changed since we cached them): forget
+            # them, so the retry asks again and picks a shape Harmony can serve.
+            with aeris_db() as conn:
+                forget_capabilities(conn, product["collection_id"])
+            raise AirflowException(
+                f"{gas}: Harmony refused the {choice.shape} request: {error}; its capabilities are asked "
+                "again on the next try"
+            ) from None
         if error.status is not None and 400 <= error.status < 500 and error.status != 429:
             # A rejected request (unknown collection, bad subset) fails the same way on every retry.
             raise AirflowFailException(f"{gas}: {error}") from None

@@ -37,6 +37,11 @@ class Emulator:
     def clear_faults(self) -> None:
         self._post("/_emulator/faults", [])
         self._post("/_emulator/publication", {"holds": []})
+        self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")
+
+    def capabilities(self, mode: str) -> None:
+        """What the emulated Harmony offers for every TEMPO collection: native, netcdf or tiff."""
+        self._post("/_emulator/capabilities", {"mode": mode})
 
     def hold(self, hour: datetime, available_in_s: float | None, collection: str | None = None) -> None:
         """Keep the granules overlapping [hour, hour + 1) out of CMR and Harmony for `available_in_s`
@@ -96,9 +101,10 @@ def test_route(db):
         cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))
 
 
-def forget_hours(db, hours: list[datetime]) -> None:
-    """Drop every gas's slice, rejected slices, ledger rows and remembered Harmony jobs of `hours`, so a
-    test sees only what its own runs do (the local stack keeps earlier runs' data between sessions)."""
+def forget_hours(db, hours: list[datetime], keep_capabilities: bool = False) -> None:
+    """Drop every gas's slice, rejected slices, ledger rows and remembered Harmony jobs of `hours`, and
+    the cached Harmony capabilities, so a test sees only what its own runs do (the local stack keeps
+    earlier runs' data between sessions, and tests switch what the emulator offers)."""
     with db.cursor() as cur:
         cur.execute(
             "SELECT table_name FROM obs_partition WHERE obs_time = ANY(%s)"
@@ -109,6 +115,14 @@ def forget_hours(db, hours: list[datetime]) -> None:
             cur.execute(f'DROP TABLE IF EXISTS "{table}"')
         for table in ("obs_partition", "rejected_slice", "ingest_log", "harmony_job"):
             cur.execute(f"DELETE FROM {table} WHERE obs_time = ANY(%s)", (hours,))
+    if not keep_capabilities:
+        forget_capabilities(db)
+
+
+def forget_capabilities(db) -> None:
+    """Forget every cached Harmony capabilities document (the next submit asks Harmony again)."""
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM harmony_capability")
 
 
 def forget_jobs(db, hours: list[datetime]) -> None:

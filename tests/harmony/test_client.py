@@ -181,3 +181,46 @@ def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged
     for record in caplog.records:
         text = record.getMessage()
         assert token not in text and "aeris-emulator-password" not in text and "X-Amz-Signature" not in text
+
+
+def _native_job(client, emulator) -> list[str]:
+    """The data links of a native-granule job (the emulator offering no service, as for TEMPO L3)."""
+    emulator.state.set_capabilities({"mode": "native"})
+    native = RangesetRequest(
+        "C2930763263-LARC_CLOUD",
+        ("all",),
+        SMALL,
+        HOUR,
+        HOUR + timedelta(hours=1),
+        format=None,
+        force_async=True,
+    )
+    outcome = client.submit(native)
+    job = client.wait_for_job(outcome.job_id, poll_initial=0.2)
+    assert "may extend outside the spatial and temporal bounds" in job.message
+    return [link.href for link in job.data_links]
+
+
+def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_reach_s3_with_it(
+    client, emulator, tmp_path
+):
+    links = _native_job(client, emulator)
+    assert links and all(link.startswith(emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links)
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    download = trusted.download(links[0], tmp_path / "granule.nc")
+    with open(download.path, "rb") as head:
+        assert head.read(8) == b"\x89HDF\r\n\x1a\n"
+    assert download.size_bytes > 1_000_000  # the whole field of regard, not a subset
+    counts = stats(emulator)
+    assert counts["daac_downloads"] == 1 and counts["auth_header_on_files_host"] == 0
+
+
+def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(client, emulator, tmp_path):
+    links = _native_job(client, emulator)
+    with pytest.raises(DownloadError, match="AERIS_EARTHDATA_DATA_ORIGINS") as error:
+        client.download(links[0], tmp_path / "granule.nc")  # no data origins configured
+    assert "Earthdata Login page" in str(error.value)
+    assert stats(emulator)["auth_header_on_daac"] == 0
+    assert not (tmp_path / "granule.nc").exists()

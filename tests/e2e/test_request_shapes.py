@@ -1,0 +1,98 @@
+"""Whatever Harmony can do for TEMPO L3, the same hour loads the same cells: a GeoTIFF subset, a
+NetCDF-4 subset, and the native full-disk granules windowed locally, each end to end through
+dag.test() against the emulator in that capability mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.e2e.conftest import SMALL_BBOX, forget_capabilities, forget_hours
+from tests.e2e.dag_runs import run_dag, ti_states
+
+HOUR = datetime(2024, 9, 4, 16, tzinfo=UTC)  # two scans overlap this hour
+# NO2 has its own collection; AI shares O3TOT's granules with O3 (the native file holds both).
+GASES = ["NO2", "AI"]
+EXPECTED_SHAPE = {"tiff": "geotiff", "netcdf": "netcdf_subset", "native": "native"}
+
+
+def _cells(db) -> dict[str, list[tuple]]:
+    """Every stored cell of HOUR per gas: polygon, value, severity and flag, in a fixed order."""
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT gas_type, ST_AsText(geom), pollution_value, severity_level, quality_flag"
+            " FROM pollution_grid WHERE timestamp = %s ORDER BY gas_type, ST_XMin(geom), ST_YMin(geom)",
+            (HOUR,),
+        )
+        cells: dict[str, list[tuple]] = {}
+        for gas, *row in cur.fetchall():
+            cells.setdefault(gas, []).append(tuple(row))
+    return cells
+
+
+def test_every_capability_mode_loads_identical_cells(emulator, db):
+    loaded, shapes, daac = {}, {}, {}
+    for mode in ("tiff", "netcdf", "native"):
+        emulator.capabilities(mode)
+        forget_hours(db, [HOUR])
+        forget_capabilities(db)
+        before = emulator.stats()["daac_downloads"]
+        result = run_dag("2024-09-04T17:00:00+00:00", {"bbox": SMALL_BBOX, "gases": GASES})
+        assert result["state"] == "success", (mode, result["tis"])
+        assert ti_states(result, "gas.load_gas_hour") == dict.fromkeys(GASES, "success")
+        loaded[mode] = _cells(db)
+        shapes[mode] = {
+            line.split("request shape ", 1)[1].split(" ", 1)[0].rstrip(":")
+            for line in result["log"]
+            if "request shape " in line
+        }
+        daac[mode] = emulator.stats()["daac_downloads"] - before
+
+    for mode, expected in EXPECTED_SHAPE.items():
+        assert shapes[mode] == {expected}, (mode, shapes[mode])
+    # Only the native shape downloads from the DAAC: 2 scans x 2 collections.
+    assert daac == {"tiff": 0, "netcdf": 0, "native": 4}
+    assert set(loaded["tiff"]) == set(GASES)
+    assert all(len(rows) > 1000 for rows in loaded["tiff"].values())
+    assert loaded["netcdf"] == loaded["tiff"]
+    assert loaded["native"] == loaded["tiff"]
+
+
+def test_capabilities_that_changed_since_cached_are_asked_again(emulator, db):
+    """A shape Harmony refuses (422: its capabilities changed since they were cached) fails that try
+    only: the capabilities are asked again and the retry loads in a shape Harmony serves."""
+    first, second = HOUR, HOUR.replace(hour=17)
+    emulator.capabilities("tiff")
+    forget_hours(db, [first, second])
+    conf = {"bbox": SMALL_BBOX, "gases": ["NO2"]}
+    assert run_dag("2024-09-04T17:00:00+00:00", conf)["state"] == "success"  # caches "GeoTIFF subsets"
+
+    emulator.capabilities("native")  # the subsetting service is gone
+    result = run_dag("2024-09-04T18:00:00+00:00", conf)
+    assert result["state"] == "success"
+    assert result["tis"]["gas.submit_harmony_job[NO2]"]["try_number"] == 2
+    assert any("Harmony refused the geotiff request" in line for line in result["log"])
+    assert any("request shape native" in line for line in result["log"])
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pollution_grid WHERE timestamp = %s AND gas_type = 'NO2'", (second,)
+        )
+        assert cur.fetchone()[0] > 1000
+
+
+def test_catalog_forces_a_shape(emulator, db, tmp_path):
+    """`request_shape` in the catalog overrides the choice; a no-format request that a subsetter
+    answers in NetCDF-4 is read by its content, whatever was asked."""
+    emulator.capabilities("tiff")
+    forget_hours(db, [HOUR])
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"NO2": {"request_shape": "native"}}')
+    result = run_dag(
+        "2024-09-04T17:00:00+00:00",
+        {"bbox": SMALL_BBOX, "gases": ["NO2"]},
+        AERIS_GAS_CATALOG_FILE=str(catalog),
+    )
+    assert result["state"] == "success"
+    assert any(
+        "request shape native: forced by the catalog's request_shape" in line for line in result["log"]
+    )
+    assert any("NetCDF-4 granule" in line for line in result["log"])

@@ -61,7 +61,8 @@ def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capab
     return Capabilities.from_json(document), source
 
 
-def choose(hook: HarmonyHook, product: dict[str, Any]) -> ShapeChoice:
+def choose(hook: HarmonyHook, product: dict[str, Any]) -> tuple[ShapeChoice, str]:
+    """The request shape for the gas, and one line on what Harmony offers (for the log and XCom)."""
     gas, collection_id = product["gas"], product["collection_id"]
     found, source = capabilities(hook, gas, collection_id)
     if found is not None:
@@ -74,4 +75,4 @@ def choose(hook: HarmonyHook, product: dict[str, Any]) -> ShapeChoice:
         "%s: request shape %s%s: %s",
         gas, choice.shape, f" ({choice.format})" if choice.format else "", choice.reason,
     )  # fmt: skip
-    return choice
+    return choice, found.summary() if found is not None else f"unknown ({source})"

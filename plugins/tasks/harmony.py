@@ -58,8 +58,9 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
     gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
     granules = [g["name"] for g in publication["granules"]]
     hook = HarmonyHook()
-    choice = capabilities.choose(hook, product)
-    shape = {"shape": choice.shape, "format": choice.format}
+    choice, offered = capabilities.choose(hook, product)
+    # In the task's XCom (UI): what Harmony offers, the shape taken and why.
+    shape = {"shape": choice.shape, "format": choice.format, "why": choice.reason, "harmony_offers": offered}
     key = request_key(product["bbox"], product["collection_id"], product["variable"], granules, choice.shape)
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key)

@@ -95,6 +95,8 @@ class DagTestServer:
         deadline = time.monotonic() + RUN_TIMEOUT_S
         while True:
             try:
+                if time.monotonic() > deadline:  # a run that logs on and on must time out too
+                    raise queue.Empty
                 line = self.output.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise AssertionError(

@@ -18,6 +18,7 @@ from typing import Any
 from aeris_lib.harmony.capabilities import AUTO, SHAPES
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
+TEMPO_PIXEL_DEGREES = 0.02
 # The default region: the contiguous United States [west, south, east, north].
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
@@ -33,6 +34,8 @@ class GasProduct:
     verified: bool = True
     note: str = ""
     request_shape: str = AUTO
+    # The product's grid: a raster from Harmony with another pixel size is refused before reading.
+    pixel_degrees: float = TEMPO_PIXEL_DEGREES
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +63,24 @@ class CatalogError(ValueError):
     """The catalog override is malformed; the message says which gas and field."""
 
 
+def _field_problems(gas: str, entry: Mapping[str, Any]) -> list[str]:
+    """Every field of one entry with the wrong type or value (`"verified": "no"` is not a bool)."""
+    problems = []
+    for key in ("collection_id", "variable", "units"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            problems.append(f"{gas}.{key}: must be a non-empty string, got {entry[key]!r}")
+    if not isinstance(entry["note"], str):
+        problems.append(f"{gas}.note: must be a string, got {entry['note']!r}")
+    if not isinstance(entry["verified"], bool):
+        problems.append(f"{gas}.verified: must be true or false, got {entry['verified']!r}")
+    if entry["request_shape"] not in (AUTO, *SHAPES):
+        problems.append(f"{gas}.request_shape: must be one of {AUTO}, {', '.join(SHAPES)}")
+    pixel = entry["pixel_degrees"]
+    if isinstance(pixel, bool) or not isinstance(pixel, int | float) or not 0 < pixel <= 10:
+        problems.append(f"{gas}.pixel_degrees: must be a number in (0, 10], got {pixel!r}")
+    return problems
+
+
 def build_catalog(override: str | Mapping[str, Any] | None = None) -> dict[str, GasProduct]:
     """Defaults, with `override` (JSON text or a mapping gas -> fields) applied gas by gas."""
     catalog = dict(DEFAULT_CATALOG)
@@ -85,11 +106,10 @@ def build_catalog(override: str | Mapping[str, Any] | None = None) -> dict[str, 
         if unknown:
             problems.append(f"{gas}: unknown field(s) {', '.join(sorted(unknown))}")
             continue
-        for key in ("collection_id", "variable"):
-            if not isinstance(merged[key], str) or not merged[key]:
-                problems.append(f"{gas}.{key}: must be a non-empty string")
-        if merged["request_shape"] not in (AUTO, *SHAPES):
-            problems.append(f"{gas}.request_shape: must be one of {AUTO}, {', '.join(SHAPES)}")
+        found = _field_problems(gas, merged)
+        if found:
+            problems += found
+            continue
         catalog[gas] = GasProduct(**merged)
     if problems:
         raise CatalogError("gas catalog override: " + "; ".join(problems))

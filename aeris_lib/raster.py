@@ -28,6 +28,48 @@ class RasterError(ValueError):
     """The file cannot be used as a TEMPO grid; the message says why and names the file."""
 
 
+# A raster's pixel size may differ from the product's grid by this fraction of a pixel.
+PIXEL_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class RequestGrid:
+    """What was asked of Harmony: a raster for it must match, or it is refused unread."""
+
+    bbox: tuple[float, float, float, float]  # west, south, east, north
+    pixel: float  # degrees
+
+    def max_pixels(self) -> int:
+        west, south, east, north = self.bbox
+        return (math.ceil((east - west) / self.pixel) + 2) * (math.ceil((north - south) / self.pixel) + 2)
+
+
+def check_request(path: str, src, request: RequestGrid) -> None:
+    """Pixel size, extent and size of an open raster against the request, from its header only."""
+    t = src.transform
+    dx, dy = abs(t.a), abs(t.e)
+    if (
+        abs(dx - request.pixel) > PIXEL_TOLERANCE * request.pixel
+        or abs(dy - request.pixel) > PIXEL_TOLERANCE * request.pixel
+    ):
+        raise RasterError(
+            f"{path}: pixel size {dx:g} x {dy:g}° is not the product's grid of {request.pixel:g}°"
+        )
+    west, south, east, north = request.bbox
+    margin = request.pixel * (1 + PIXEL_TOLERANCE)
+    left, bottom, right, top = src.bounds
+    if left < west - margin or right > east + margin or bottom < south - margin or top > north + margin:
+        raise RasterError(
+            f"{path}: extent ({left:.4f}, {bottom:.4f}, {right:.4f}, {top:.4f}) is not within the requested "
+            f"bbox ({west}, {south}, {east}, {north}) plus one pixel"
+        )
+    if src.width * src.height > request.max_pixels():
+        raise RasterError(
+            f"{path}: {src.width} x {src.height} pixels is more than the bbox can hold at "
+            f"{request.pixel:g}° ({request.max_pixels():,})"
+        )
+
+
 @dataclass(frozen=True)
 class GridSpec:
     """A lattice: pixel size and the edges of its global row 0 / column 0 (snapped near -180 / 90)."""
@@ -78,8 +120,9 @@ def _phase(distance: float, step: float) -> float:
     return round(frac * step, 12)
 
 
-def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
-    """Open and validate `path`; raises `RasterError` naming the problem before anything is written."""
+def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None = None) -> RasterInfo:
+    """Open and validate `path` (against `request` when given); raises `RasterError` naming the
+    problem before any pixel is read or anything is written."""
     try:
         src = rasterio.open(path)
     except RasterioIOError as error:
@@ -105,6 +148,8 @@ def inspect(path: str, max_cells: int | None = None) -> RasterInfo:
             raise RasterError(
                 f"{path}: expected a north-up raster with positive pixel width (transform {tuple(t)[:6]})"
             )
+        if request is not None:
+            check_request(path, src, request)
         factor = 1
         if max_cells is not None:
             if max_cells < 1:

@@ -48,6 +48,8 @@ def retention_hours_by_gas(default: int, overrides: Mapping[str, Any] | None) ->
     for gas, value in (overrides or {}).items():
         if gas not in hours:
             raise ValueError(f"retention override for unknown gas {gas!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            raise ValueError(f"retention for {gas} must be a whole number of hours, got {value!r}")
         if int(value) < 1:
             raise ValueError(f"retention for {gas} must be at least 1 hour, got {value}")
         hours[gas] = int(value)
@@ -124,7 +126,11 @@ def expired_audit_objects(
         match = AUDIT_KEY.match(key)
         if not match:
             continue
-        hour = datetime.strptime(f"{match[1]} {match[3]}", "%Y-%m-%d %H").replace(tzinfo=UTC)
+        try:
+            hour = datetime.strptime(f"{match[1]} {match[3]}", "%Y-%m-%d %H").replace(tzinfo=UTC)
+        except ValueError:
+            log.warning("audit retention: skipping %s: its date or hour is not a real one", key)
+            continue
         if hour < cutoff:
             expired.append((key, size))
     return expired

@@ -132,9 +132,11 @@ def read_window(
     bbox: tuple[float, float, float, float] | None = None,
     *,
     quality_variable: str | None = None,
+    pixel: float | None = None,
 ) -> GridWindow:
     """The cells of `variable` that intersect `bbox` (None: the whole file); `RasterError` naming
-    what is missing or wrong when the file is not a TEMPO L3 granule."""
+    what is missing or wrong when the file is not a TEMPO L3 granule, or when its grid is not the
+    product's `pixel` size (checked from the coordinates, before any value is read)."""
     with _HDF5_LOCK, _open(path) as ds:
         data = _variable(ds, path, variable)
         lat = _coordinate(ds, path, "latitude")
@@ -151,6 +153,10 @@ def read_window(
             )
         step_x = _step(path, "longitude", lon, None)
         step_y = abs(_step(path, "latitude", lat, abs(step_x)))
+        if pixel is not None and max(abs(step_x - pixel), abs(step_y - pixel)) > 1e-3 * pixel:
+            raise RasterError(
+                f"{path}: grid step {step_x:g} x {step_y:g}° is not the product's grid of {pixel:g}°"
+            )
         ascending = lat.size == 1 or lat[-1] > lat[0]
         west = _snap(lon[0] - step_x / 2, -180.0, step_x)
         south = _snap(lat.min() - step_y / 2, 90.0, step_y)  # edges snap onto 90 - k*step
@@ -231,9 +237,13 @@ def write_geotiff(window: GridWindow, dest: Path) -> Path:
 
 
 def granule_to_geotiff(
-    path: str, variable: str, bbox: tuple[float, float, float, float] | None, dest: Path
+    path: str,
+    variable: str,
+    bbox: tuple[float, float, float, float] | None,
+    dest: Path,
+    pixel: float | None = None,
 ) -> GridWindow:
     """Read `variable` over `bbox` from a TEMPO L3 NetCDF-4 granule and write it to `dest`."""
-    window = read_window(path, variable, bbox)
+    window = read_window(path, variable, bbox, pixel=pixel)
     write_geotiff(window, dest)
     return window

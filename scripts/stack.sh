@@ -63,23 +63,31 @@ pg_start() {
     log "postgres: initialising cluster in $PG_DIR"
     local pwfile; pwfile="$(pg_run mktemp)"
     pg_run sh -c "echo aeris > '$pwfile'"
-    pg_run "$bin/initdb" -D "$data" -U aeris --pwfile="$pwfile" --auth-local=trust \
+    pg_run "$bin/initdb" -D "$data" -U aeris --pwfile="$pwfile" --auth-local=scram-sha-256 \
       --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     pg_run rm -f "$pwfile"
   fi
+  # Password auth on the socket too (clusters made before this trusted every local user), and a
+  # socket only the postgres user can open.
+  pg_run sed -i -E 's/^(local[[:space:]].*[[:space:]])trust[[:space:]]*$/\1scram-sha-256/' "$data/pg_hba.conf"
+  pg_run chmod 700 "$PG_DIR"
   if ! pg_run "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     pg_run "$bin/pg_ctl" -D "$data" -l "$PG_DIR/postgres.log" -w -t 60 start \
-      -o "-p $AERIS_PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c max_connections=200 \
+      -o "-p $AERIS_PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c unix_socket_permissions=0700 \
+          -c max_connections=200 \
           -c shared_buffers=256MB -c maintenance_work_mem=256MB -c max_wal_size=4GB \
           -c synchronous_commit=off" >/dev/null
     log "postgres: started on 127.0.0.1:$AERIS_PG_PORT"
+  else
+    pg_run "$bin/pg_ctl" -D "$data" reload >/dev/null  # picks up the pg_hba.conf fix above
   fi
-  local psql=("$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d postgres -qtA -v ON_ERROR_STOP=1)
+  local psql=(env PGPASSWORD=aeris "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d postgres -qtA
+    -v ON_ERROR_STOP=1)
   for db in aeris airflow; do
     [ -n "$(pg_run "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ] \
       || pg_run "${psql[@]}" -c "CREATE DATABASE $db"
   done
-  pg_run "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris -qtA -v ON_ERROR_STOP=1 \
+  pg_run env PGPASSWORD=aeris "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris -qtA -v ON_ERROR_STOP=1 \
     -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v "already exists" || true
 }
 

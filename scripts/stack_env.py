@@ -253,6 +253,7 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
         "AIRFLOW__API__PORT": env["AIRFLOW_API_PORT"],
+        "AIRFLOW__API__HOST": "127.0.0.1",  # the local UI (admin/admin) is for this machine only
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}/execution/",
         "AIRFLOW_CONN_AERIS_POSTGRES": resolved["AERIS_DATABASE_URL"].replace(

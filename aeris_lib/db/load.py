@@ -24,7 +24,7 @@ import numpy as np
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gases import GAS_NAMES
 from aeris_lib.quality import CheckResult, check_table
-from aeris_lib.raster import CellBlock, RasterInfo, inspect, iter_cells
+from aeris_lib.raster import CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,7 @@ def load_slice(
     force: bool = False,
     audit_bbox: tuple[float, float, float, float] | None = None,
     granules: list[str] | None = None,
+    pixel_degrees: float | None = None,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
 
@@ -252,6 +253,8 @@ def load_slice(
     :param audit_bbox: the bbox that was requested: the new slice must pass the data-quality checks
         against it before it replaces the published one, else `SliceRejected`. None: no checks.
     :param granules: names of the source granules, for the ledger.
+    :param pixel_degrees: the product's grid; with `audit_bbox`, a raster of another pixel size, an
+        extent beyond the bbox or more pixels than it holds is refused before any pixel is read.
     """
     if gas not in GAS_NAMES:
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
@@ -264,7 +267,8 @@ def load_slice(
             return unchanged
     counts = {"cells_read": 0, "cells_skipped": 0, "cells_flagged": 0}
     try:
-        info = inspect(path, max_cells)
+        request = RequestGrid(audit_bbox, pixel_degrees) if audit_bbox and pixel_degrees else None
+        info = inspect(path, max_cells, request)
         grid_id = ensure_grid(conn, info)
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
         with conn.cursor() as cur:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,6 +31,14 @@ NO_MATCHING_GRANULES = "No matching granules found"
 CHUNK_BYTES = 1 << 20
 MAX_REDIRECTS = 5
 JOB_PAGE_LIMIT = 2000
+# Job status pages followed at most (2000 links each: 100,000 granules is far beyond one gas-hour).
+MAX_JOB_PAGES = 50
+# A 429/503 asking to wait longer than this waits this long: one stalled call must not hold a pool
+# slot for hours (urllib3's own cap is 6 h).
+MAX_RETRY_AFTER_S = 300
+# The largest file downloaded: a native full-disk TEMPO float32 variable is ~91 MB uncompressed.
+DEFAULT_MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
 
 
 class RedactQueryStrings(logging.Filter):
@@ -62,6 +71,7 @@ def build_session(
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET", "HEAD"}),
         respect_retry_after_header=True,
+        retry_after_max=MAX_RETRY_AFTER_S,
         raise_on_status=False,
         raise_on_redirect=False,
         redirect=0,
@@ -81,15 +91,48 @@ def safe_url(url: str) -> str:
     return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
 
 
+def redact(text: str) -> str:
+    """`text` with every URL's query string cut (exception texts quote the URLs they failed on)."""
+    return _URL_QUERY.sub(lambda m: m.group(1) + "?…", str(text))
+
+
 def error_description(response: requests.Response) -> str:
-    """Harmony's `description` (or the body's start) for an error response."""
+    """Harmony's `description` (or the body's start, tags dropped) for an error response."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:300].strip() or response.reason or ""
+        return _snippet(response.text) or response.reason or ""
     if isinstance(body, dict):
-        return str(body.get("description") or body.get("message") or body)[:500]
-    return str(body)[:300]
+        return redact(str(body.get("description") or body.get("message") or body)[:500])
+    return redact(str(body)[:300])
+
+
+def _snippet(text: str, limit: int = 160) -> str:
+    """The start of a body as one line: an HTML error page becomes its words."""
+    words = " ".join(re.sub(r"<[^>]*>", " ", text or "").split())
+    return redact(words[:limit] + ("…" if len(words) > limit else ""))
+
+
+def _json(response: requests.Response, what: str):
+    """The body as JSON, or a `HarmonyError` naming the URL and the body's start."""
+    try:
+        return response.json()
+    except ValueError:
+        raise HarmonyError(
+            f"{what}: {safe_url(response.url or '')} answered HTTP {response.status_code} with "
+            f"{response.headers.get('Content-Type', 'no content type')}, not JSON: {_snippet(response.text)!r}",
+            status=response.status_code,
+        ) from None
+
+
+def _location(response: requests.Response, url: str, what: str) -> str:
+    location = response.headers.get("Location")
+    if not location:
+        raise HarmonyError(
+            f"{what}: {safe_url(url)} answered HTTP {response.status_code} without a Location header",
+            status=response.status_code,
+        )
+    return urljoin(url, location)
 
 
 class HarmonyClient:
@@ -110,12 +153,14 @@ class HarmonyClient:
         session: requests.Session | None = None,
         timeout: float = 60.0,
         data_origins: Iterable[str] = (),
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
     ):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.session = session or build_session()
         self.timeout = timeout
         self.data_origins = frozenset(_origin(o) for o in data_origins if o.strip())
+        self.max_download_bytes = max_download_bytes
 
     def __repr__(self) -> str:
         return f"HarmonyClient(base_url={self.base_url!r})"
@@ -128,7 +173,13 @@ class HarmonyClient:
         return self._is_harmony(url) or _origin(url) in self.data_origins
 
     def _get(self, url: str, *, stream: bool = False, method: str = "GET") -> requests.Response:
-        """One authorised request to Harmony itself; on 401 the token is refreshed once and retried once."""
+        """One authorised request to Harmony itself (or a trusted data origin); on 401 the token is
+        refreshed once and retried once. Any other origin is refused before a byte is sent."""
+        if not self._takes_token(url):
+            raise HarmonyError(
+                f"refusing to send the Earthdata token to {urlsplit(url).scheme}://{urlsplit(url).netloc}: "
+                f"it is not Harmony's origin ({self.base_url}) or a trusted data origin"
+            )
         token = self.tokens.get()
         for attempt in (1, 2):
             try:
@@ -142,7 +193,7 @@ class HarmonyClient:
                 )
             except requests.RequestException as error:
                 raise HarmonyError(
-                    f"Harmony unreachable at {safe_url(url)}: {type(error).__name__}: {error}"
+                    f"Harmony unreachable at {safe_url(url)}: {type(error).__name__}: {redact(str(error))}"
                 ) from None
             if response.status_code != 401 or attempt == 2:
                 break
@@ -177,15 +228,17 @@ class HarmonyClient:
         self._raise_for_error(response, f"Harmony request for {request.collection_id}")
         if status in (301, 302, 303, 307, 308):
             response.close()
-            location = urljoin(url, response.headers["Location"])
+            location = _location(response, url, f"Harmony request for {request.collection_id}")
             if urlsplit(location).path.startswith("/jobs/"):
                 job_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
                 return JobRef(job_id, self.job_url(job_id))
             return DataLink(location)
         content_type = response.headers.get("Content-Type", "")
         if content_type.startswith("application/json"):
-            body = response.json()
+            body = _json(response, f"Harmony request for {request.collection_id}")
             response.close()
+            if not isinstance(body, dict):
+                raise HarmonyError(f"Harmony answered JSON that is not an object: {str(body)[:120]!r}")
             if "jobID" in body:
                 return JobRef(body["jobID"], self.job_url(body["jobID"]))
             raise HarmonyError(f"Harmony answered JSON without a jobID: {str(body)[:200]}")
@@ -197,12 +250,7 @@ class HarmonyClient:
         url = f"{self.base_url}/capabilities?{urlencode({'collectionId': collection_id})}"
         response = self._get(url)
         self._raise_for_error(response, f"Harmony capabilities of {collection_id}")
-        try:
-            return response.json()
-        except ValueError:
-            raise HarmonyError(
-                f"Harmony capabilities of {collection_id}: not JSON ({response.text[:120]!r})"
-            ) from None
+        return _json(response, f"Harmony capabilities of {collection_id}")
 
     # ------------------------------------------------------------------ jobs
     def job_url(self, job_id: str) -> str:
@@ -212,11 +260,21 @@ class HarmonyClient:
         """Job status with the links of every page merged (following `rel=next`)."""
         url: str | None = f"{self.job_url(job_id)}?page=1&limit={JOB_PAGE_LIMIT}"
         first: Job | None = None
-        links = []
+        links, seen = [], set()
         while url:
-            response = self._get(url)
+            if url in seen:
+                raise HarmonyError(
+                    f"Harmony job {job_id} status: page {safe_url(url)} links back to an earlier page"
+                )
+            if len(seen) == MAX_JOB_PAGES:
+                raise HarmonyError(f"Harmony job {job_id} status: more than {MAX_JOB_PAGES} pages of links")
+            seen.add(url)
+            response = self._get(url)  # refuses a `next` page on another origin: the token stays home
             self._raise_for_error(response, f"Harmony job {job_id} status")
-            page = Job.from_json(response.json())
+            try:
+                page = Job.from_json(_json(response, f"Harmony job {job_id} status"))
+            except ValueError as error:
+                raise HarmonyError(f"Harmony job {job_id} status: {error}") from None
             first = first or page
             links.extend(link for link in page.links if link.rel not in ("next", "prev", "first", "last"))
             next_link = page.link("next")
@@ -284,7 +342,7 @@ class HarmonyClient:
                     ) from None
             if response.status_code in (301, 302, 303, 307, 308):
                 response.close()
-                target = urljoin(current, response.headers["Location"])
+                target = _location(response, current, "download")
                 if urlsplit(target).path.rstrip("/").endswith("/oauth/authorize"):
                     raise DownloadError(
                         f"{safe_url(current)} sent the download to the Earthdata Login page: "
@@ -300,7 +358,7 @@ class HarmonyClient:
                     f"{error_description(response)}",
                     status=response.status_code,
                 )
-            return save_response(response, dest)
+            return save_response(response, dest, self.max_download_bytes)
         raise DownloadError(f"download from {safe_url(url)}: more than {MAX_REDIRECTS} redirects")
 
     def fetch(self, request: RangesetRequest, dest: Path, *, poll_initial: float = 2.0) -> Download | NoData:
@@ -309,7 +367,7 @@ class HarmonyClient:
         if isinstance(outcome, NoData):
             return outcome
         if isinstance(outcome, InlineData):
-            return save_response(outcome.response, dest)
+            return save_response(outcome.response, dest, self.max_download_bytes)
         if isinstance(outcome, DataLink):
             return self.download(outcome.url, dest)
         job = self.wait_for_job(outcome.job_id, poll_initial=poll_initial)
@@ -329,18 +387,34 @@ def check_job_result(job: Job) -> Job:
     return job
 
 
-def save_response(response: requests.Response, dest: Path) -> Download:
-    """Write a streamed body to `dest` in chunks; a body shorter than Content-Length is an error."""
+def save_response(
+    response: requests.Response, dest: Path, max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+) -> Download:
+    """Write a streamed body to `dest` in chunks. A body shorter than Content-Length, or longer than
+    `max_bytes` (announced or while streaming), is an error and leaves no file."""
     expected = response.headers.get("Content-Length")
+    too_big = (
+        f"download from {safe_url(response.url or '')} is larger than AERIS_MAX_DOWNLOAD_BYTES "
+        f"({max_bytes:,} bytes)"
+    )
+    if expected is not None and expected.isdigit() and int(expected) > max_bytes:
+        response.close()
+        raise DownloadError(f"{too_big}: Content-Length {int(expected):,}")
     digest = hashlib.sha256()
     written = 0
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(dest, "wb") as out:
             for chunk in response.iter_content(CHUNK_BYTES):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise DownloadError(f"{too_big}: stopped after {written:,} bytes")
                 out.write(chunk)
                 digest.update(chunk)
-                written += len(chunk)
+    except DownloadError:
+        dest.unlink(missing_ok=True)
+        response.close()
+        raise
     except (requests.RequestException, OSError) as error:
         dest.unlink(missing_ok=True)
         raise DownloadError(

@@ -79,9 +79,16 @@ class Job:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Job:
+        """Raises `ValueError` naming what is wrong when `raw` is not a Harmony job document."""
+        if not isinstance(raw, dict) or "jobID" not in raw or "status" not in raw:
+            raise ValueError(f"not a Harmony job document: {str(raw)[:120]!r}")
+        try:
+            status = JobStatus(raw["status"])
+        except ValueError:
+            raise ValueError(f"unknown Harmony job status {str(raw['status'])[:40]!r}") from None
         return cls(
             job_id=raw["jobID"],
-            status=JobStatus(raw["status"]),
+            status=status,
             progress=int(raw.get("progress", 0)),
             message=raw.get("message", ""),
             links=tuple(Link.from_json(link) for link in raw.get("links", [])),

@@ -18,7 +18,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from aeris_lib.harmony.auth import TokenProvider
-from aeris_lib.harmony.client import HarmonyClient
+from aeris_lib.harmony.client import DEFAULT_MAX_DOWNLOAD_BYTES, HarmonyClient
 
 DEFAULT_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
 DEFAULT_URS_URL = "https://urs.earthdata.nasa.gov"
@@ -59,6 +59,16 @@ class HarmonySettings:
             if secret:
                 mask_secret(secret)
         return settings
+
+
+def max_download_bytes() -> int:
+    """AERIS_MAX_DOWNLOAD_BYTES (default 512 MiB): no single download may be larger."""
+    raw = os.environ.get("AERIS_MAX_DOWNLOAD_BYTES", "").strip()
+    if not raw:
+        return DEFAULT_MAX_DOWNLOAD_BYTES
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"AERIS_MAX_DOWNLOAD_BYTES must be a positive whole number of bytes, got {raw!r}")
+    return int(raw)
 
 
 def _origins(value: str | list[str]) -> tuple[str, ...]:
@@ -110,7 +120,9 @@ class HarmonyHook(BaseHook):
             password=s.password,
             on_new_token=mask_secret,
         )
-        return HarmonyClient(s.base_url, tokens, data_origins=s.data_origins)
+        return HarmonyClient(
+            s.base_url, tokens, data_origins=s.data_origins, max_download_bytes=max_download_bytes()
+        )
 
     def get_conn(self) -> HarmonyClient:
         return self.client

@@ -41,6 +41,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                     conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
                     harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
                     audit_bbox=tuple(product["bbox"]), granules=staged.get("granules"),
+                    pixel_degrees=product.get("pixel_degrees"),
                 )  # fmt: skip
             except SliceRejected as rejected:
                 for check in rejected.checks:

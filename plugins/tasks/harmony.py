@@ -14,20 +14,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import rasterio
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
+from rasterio.errors import RasterioIOError
 
 from aeris_lib import archive, tempo_l3
 from aeris_lib.db.capabilities import forget_capabilities
 from aeris_lib.db.jobs import find_job, remember_job, request_key
+from aeris_lib.gases import TEMPO_PIXEL_DEGREES
 from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.client import safe_url
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
+from aeris_lib.raster import RasterError, RequestGrid, check_request
 from tasks import capabilities, staging, tempo
 from tasks.connections import aeris_db
 
@@ -152,7 +156,9 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             )  # fmt: skip
             Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", download.size_bytes)
             downloads.append(download)
-            rasters.append(_as_geotiff(product, download.path, Path(tmp) / f"granule_{number}.tif"))
+            raster = _as_geotiff(product, download.path, Path(tmp) / f"granule_{number}.tif")
+            _check_request(product, raster)  # before merge reads a pixel of it
+            rasters.append(raster)
         if len(rasters) == 1:
             source, sha256 = rasters[0], downloads[0].sha256
         else:
@@ -178,6 +184,22 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
     }
 
 
+def _check_request(product: dict[str, Any], path: Path) -> None:
+    """A raster that is not what was asked (pixel size, extent, size) fails the gas, unread."""
+    request = RequestGrid(tuple(product["bbox"]), product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES)
+    try:
+        with rasterio.open(path) as src:
+            check_request(str(path), src, request)
+    except RasterioIOError as error:
+        raise AirflowFailException(
+            f"{product['gas']}: {path.name} is not a readable raster ({error})"
+        ) from None
+    except RasterError as error:
+        raise AirflowFailException(
+            f"{product['gas']}: Harmony's output is not what was asked: {error}"
+        ) from None
+
+
 def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
     """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
     NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
@@ -187,7 +209,11 @@ def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
     if signature != tempo_l3.HDF5_SIGNATURE:
         return Path(path)
     started = time.monotonic()
-    window = tempo_l3.granule_to_geotiff(path, product["variable"], tuple(product["bbox"]), dest)
+    pixel = product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES
+    try:
+        window = tempo_l3.granule_to_geotiff(path, product["variable"], tuple(product["bbox"]), dest, pixel)
+    except RasterError as error:
+        raise AirflowFailException(f"{product['gas']}: {error}") from None
     rows, cols = window.granule_shape
     log.info(
         "%s: read %s over the bbox from a %d x %d NetCDF-4 granule (%s to %s): %d x %d cells in %.1f s",

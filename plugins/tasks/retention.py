@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def _now(context: dict[str, Any]) -> datetime:
-    """The run's end of interval (reproducible for reruns), else now."""
-    return context.get("data_interval_end") or datetime.now(UTC)
+    """The clock, never the run's dates: a run dated in the future (or a backfill far ahead) must not
+    make unexpired data look old. A rerun removes only what has expired since."""
+    return datetime.now(UTC)
 
 
 def _log_report(report: retention.PurgeReport) -> dict[str, Any]:

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Variable, get_current_context, task
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 
-from aeris_lib import circuit
+from aeris_lib import circuit, run_params
 from aeris_lib.db import ledger
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.gases import CONUS, GAS_NAMES, build_catalog
-from aeris_lib.harmony.request import BBox
 from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
@@ -116,17 +115,10 @@ def default_bbox() -> tuple[float, ...]:
 
 
 def resolve_hour(params: dict, context: dict) -> datetime:
-    if params.get("hour"):
-        try:
-            hour = datetime.fromisoformat(str(params["hour"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise AirflowException(f"param 'hour': not an ISO date-time: {params['hour']!r}") from None
-        hour = hour if hour.tzinfo else hour.replace(tzinfo=UTC)
-    elif context.get("data_interval_start"):
-        hour = context["data_interval_start"]
-    else:
-        hour = datetime.now(UTC) - timedelta(hours=1)
-    return hour.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    try:
+        return run_params.run_hour(params.get("hour"), context.get("data_interval_start"), datetime.now(UTC))
+    except run_params.RunParamError as error:
+        raise AirflowFailException(str(error)) from None
 
 
 @task
@@ -134,16 +126,11 @@ def plan(**context: Any) -> list[dict[str, Any]]:
     """Resolve and validate the run's hour, gases and bbox; apply pending schema migrations."""
     params = context["params"]
     hour = resolve_hour(params, context)
-    gases = params.get("gases") or default_gases()
-    unknown = [g for g in gases if g not in GAS_NAMES]
-    if unknown:
-        raise AirflowException(f"param 'gases': unknown {unknown}; choose from {list(GAS_NAMES)}")
-    bbox = params.get("bbox") or default_bbox()
-    if len(bbox) != 4:
-        raise AirflowException(f"param 'bbox': expected [west, south, east, north], got {bbox!r}")
-    problems = BBox(*map(float, bbox)).problems()
-    if problems:
-        raise AirflowException("param 'bbox': " + "; ".join(problems))
+    try:
+        gases = run_params.run_gases(params.get("gases"), default_gases())
+        bbox = run_params.run_bbox(params.get("bbox"), default_bbox())
+    except run_params.RunParamError as error:
+        raise AirflowFailException(str(error)) from None
     catalog = load_catalog()
     with aeris_db() as conn:
         applied = apply_migrations(conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +14,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from hooks.harmony import HarmonySettings
 
 from aeris_lib.harmony.auth import FIND_OR_CREATE_PATH, parse_token
+from aeris_lib.harmony.client import redact
 from aeris_lib.harmony.models import Job, JobStatus
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
@@ -72,8 +74,12 @@ class HarmonyJobTrigger(BaseTrigger):
         started = time.monotonic()
         try:
             event = await self._poll()
-        except aiohttp.ClientError as error:
-            event = self._error("unreachable", f"Harmony unreachable: {type(error).__name__}: {error}")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            event = self._error(
+                "unreachable", f"Harmony unreachable: {type(error).__name__}: {redact(str(error))}"
+            )
+        except ValueError as error:  # a body that is not a Harmony job document (HTML, bad JSON, status)
+            event = self._error("bad_response", redact(str(error)))
         event.payload["waited_s"] = round(time.monotonic() - started, 1)
         yield event
 
@@ -90,19 +96,28 @@ class HarmonyJobTrigger(BaseTrigger):
                     job_url,
                     headers={"Authorization": f"Bearer {token}"},
                     params={"page": "1", "limit": "2000"},
+                    allow_redirects=False,  # a redirect must not carry the token to another host
                 ) as response:
                     if response.status == 401 and not refreshed and settings.username:
                         token, refreshed = await self._obtain_token(session, settings), True
                         continue
                     if response.status in RETRYABLE_STATUSES:
                         body = None
-                    elif response.status >= 400:
-                        text = (await response.text())[:300]
+                    elif response.status >= 300:
+                        text = " ".join((await response.text())[:300].split())
                         return self._error(
-                            "http_error", f"GET {job_url} answered HTTP {response.status}: {text}"
+                            "http_error", f"GET {job_url} answered HTTP {response.status}: {redact(text)}"
                         )
                     else:
-                        body = await response.json()
+                        text = await response.text()
+                        try:
+                            body = json.loads(text)
+                        except ValueError:
+                            raise ValueError(
+                                f"GET {job_url} answered HTTP {response.status} "
+                                f"({response.headers.get('Content-Type', 'no content type')}), not JSON: "
+                                f"{' '.join(text[:160].split())!r}"
+                            ) from None
                 if body is not None:
                     job = Job.from_json(body)
                     self.log.info(

@@ -4,6 +4,7 @@ airflow.cfg.template rendered into a config Airflow itself reads."""
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import shutil
 import subprocess
@@ -30,13 +31,41 @@ def compose_cli() -> list[str]:
     pytest.fail("no Docker Compose v2 (`docker compose`); `make test` installs it (scripts/lib.sh)")
 
 
-def test_compose_file_is_valid():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "AERIS", "AWS"))}
-    result = subprocess.run(
-        [*compose_cli(), "-f", str(ROOT / "docker-compose.yaml"), "config", "-q"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+SECRETS = {
+    "AIRFLOW_JWT_SECRET": "0" * 64,
+    "AIRFLOW_FERNET_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+    "AERIS_DB_PASSWORD": "db-secret",
+    "MINIO_ROOT_USER": "aeris-admin",
+    "MINIO_ROOT_PASSWORD": "minio-secret",
+}
+
+
+def compose_config(secrets: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`docker compose config` with only `secrets` set (no .env file, nothing from this shell)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "AERIS", "AWS", "MINIO"))}
+    return subprocess.run(
+        [*compose_cli(), "--env-file", os.devnull, "-f", str(ROOT / "docker-compose.yaml"), "config", *args],
+        cwd=ROOT, env={**env, **secrets}, capture_output=True, text=True,
     )  # fmt: skip
+
+
+def test_compose_file_is_valid_with_its_secrets_set():
+    result = compose_config(SECRETS, "-q")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_run_without_each_secret(missing):
+    result = compose_config({k: v for k, v in SECRETS.items() if k != missing}, "-q")
+    assert result.returncode != 0 and missing in result.stderr, result.stderr
+
+
+def test_every_published_port_is_bound_to_localhost():
+    config = json.loads(compose_config(SECRETS, "--format", "json").stdout)
+    published = [(name, port) for name, svc in config["services"].items() for port in svc.get("ports", [])]
+    assert published, "expected the UI and the MinIO console to be published"
+    for name, port in published:
+        assert port.get("host_ip") == "127.0.0.1", (name, port)
 
 
 def test_compose_cli_is_v2():

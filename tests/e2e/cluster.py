@@ -27,6 +27,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses with a socket listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                if len(address) == 8:
+                    found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+                else:
+                    found.add("::" if set(address) == {"0"} else address)
+    return found
+
+
 @dataclass
 class AirflowCluster:
     workdir: Path

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.cluster import AirflowCluster
+from tests.e2e.cluster import AirflowCluster, listening_addresses
 from tests.e2e.conftest import DAG_ID, forget_hours, slice_snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -43,6 +43,8 @@ def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict) -> str:
 
 def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator, db):
     cluster = local_cluster
+    # The local UI (admin/admin) answers on this machine only.
+    assert listening_addresses(cluster.api_port) == {"127.0.0.1"}
     # A slow Harmony job (15 s), so the sensors really wait in the triggerer.
     emulator.faults([{"fault": "slow_job", "times": len(GASES), "seconds": 15}])
     hour = datetime(2024, 9, 3, 16, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -41,3 +42,17 @@ def test_s3_put_get_delete_through_aeris_s3(audit_bucket):
     assert hook.read_key(key, bucket_name=audit_bucket) == "audit me"
     hook.delete_objects(bucket=audit_bucket, keys=[key])
     assert not hook.check_for_key(key, bucket_name=audit_bucket)
+
+
+def test_local_postgres_trusts_no_one_and_its_socket_is_private():
+    """The local stack's cluster: password (scram) auth on every line of pg_hba, the socket 0700."""
+    hook = PostgresHook(postgres_conn_id="aeris_postgres")
+    if os.environ.get("AERIS_LOCAL_PG") != "1":
+        pytest.skip("an external database (AERIS_DATABASE_URL) is configured by its owner")
+    methods = {row[0] for row in hook.get_records("SELECT auth_method FROM pg_hba_file_rules")}
+    assert methods and "trust" not in methods, methods
+    assert hook.get_first("SHOW unix_socket_permissions") == ("0700",)
+
+
+def test_local_airflow_ui_binds_to_localhost_only():
+    assert os.environ.get("AIRFLOW__API__HOST") == "127.0.0.1"

@@ -150,3 +150,33 @@ def test_retention_dag_dry_run_then_run(conn, tmp_path, audit_bucket):  # noqa: 
         result = run_dag("2024-09-10T00:00:00+00:00", {"dry_run": dry_run}, dag_id="aeris_retention")
         assert result["state"] == "success" and len(result["tis"]) == 3, result
         assert present() == expected, dry_run
+
+
+def test_retention_hours_refuse_booleans_and_fractions():
+    with pytest.raises(ValueError, match="NO2 must be a whole number of hours, got True"):
+        retention.retention_hours_by_gas(168, {"NO2": True})
+    with pytest.raises(ValueError, match="whole number"):
+        retention.retention_hours_by_gas(168, {"NO2": 1.5})
+
+
+def test_odd_audit_keys_are_skipped_with_a_warning(caplog):
+    objects = [("audit/geotiff/2024-13-45/NO2_99.tif", 10), ("audit/geotiff/2019-05-01/NO2_16.tif", 10)]
+    expired = retention.expired_audit_objects(objects, NOW, days=30)
+    assert expired == [("audit/geotiff/2019-05-01/NO2_16.tif", 10)]
+    assert "2024-13-45/NO2_99.tif" in caplog.text
+
+
+def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, tmp_path):  # noqa: F811
+    """Retention judges age by the clock: a run dated 2100 leaves a slice from an hour ago alone."""
+    recent = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    kept = load_slice(conn, str(write_geotiff(tmp_path / "o3.tif", np.full((5, 5), 300.0))), "O3", recent)
+    try:
+        result = run_dag("2100-01-01T00:00:00+00:00", {"dry_run": False}, dag_id="aeris_retention")
+        assert result["state"] == "success", result["tis"]
+        assert _table_exists(conn, kept.table_name)
+    finally:  # leave no recent slice behind: it would be the newest hour other tests see
+        with conn.cursor() as cur:
+            cur.execute(f'DROP TABLE IF EXISTS "{kept.table_name}"')
+            cur.execute("DELETE FROM obs_partition WHERE table_name = %s", (kept.table_name,))
+            cur.execute("DELETE FROM ingest_log WHERE gas_type = 'O3' AND obs_time = %s", (recent,))
+        conn.commit()

@@ -91,11 +91,22 @@ def bench_database(url: str) -> str:
 
 
 # ----------------------------------------------------------------------------------- (a) loader
+def peak_rss_mb() -> float:
+    """This process image's own peak RSS (VmHWM). Not getrusage: after fork + exec, ru_maxrss still
+    counts the parent's pages at the fork, so a child of a big parent would look big."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def child_load(url: str, path: str, hour: str) -> None:
     conn = psycopg2.connect(url)
     result = load_slice(conn, path, "NO2", datetime.fromisoformat(hour))
     conn.close()
-    print(json.dumps({"rows": result.rows_written, "seconds": result.duration_s}))
+    print(
+        json.dumps({"rows": result.rows_written, "seconds": result.duration_s, "peak_rss_mb": peak_rss_mb()})
+    )
 
 
 def child_native(url: str, path: str, hour: str) -> None:
@@ -109,7 +120,7 @@ def child_native(url: str, path: str, hour: str) -> None:
     result = load_slice(conn, str(tif), "NO2", datetime.fromisoformat(hour))
     conn.close()
     print(json.dumps({"rows": result.rows_written, "seconds": time.perf_counter() - started,
-                      "read_s": read_s, "shape": window.shape}))  # fmt: skip
+                      "read_s": read_s, "shape": window.shape, "peak_rss_mb": peak_rss_mb()}))  # fmt: skip
 
 
 def run_loader(url: str, path: Path, mode: str = "--child-load") -> tuple[dict, float]:
@@ -120,11 +131,10 @@ def run_loader(url: str, path: Path, mode: str = "--child-load") -> tuple[dict, 
         text=True,
     )
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.wait() != 0:
         raise SystemExit(f"loader child failed (exit {proc.returncode})")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    result = json.loads(out.strip().splitlines()[-1])
+    return result, result["peak_rss_mb"]
 
 
 def queryable_count(url: str) -> int:

@@ -19,6 +19,8 @@ from aeris_lib.harmony.capabilities import AUTO, SHAPES
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
 TEMPO_PIXEL_DEGREES = 0.02
+# TEMPO's main data quality flag in the NO2 and HCHO L3 products (reference table).
+QUALITY_FLAG = "product/main_data_quality_flag"
 # The default region: the contiguous United States [west, south, east, north].
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
@@ -36,6 +38,8 @@ class GasProduct:
     request_shape: str = AUTO
     # The product's grid: a raster from Harmony with another pixel size is refused before reading.
     pixel_degrees: float = TEMPO_PIXEL_DEGREES
+    # The product's own quality flag (0 good, 1 suspect, 2 bad), read beside the value; "" = none.
+    quality_variable: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,9 +47,19 @@ class GasProduct:
 
 DEFAULT_CATALOG: dict[str, GasProduct] = {
     "NO2": GasProduct(
-        "NO2", "C2930763263-LARC_CLOUD", "product/vertical_column_troposphere", "molecules/cm²"
+        "NO2",
+        "C2930763263-LARC_CLOUD",
+        "product/vertical_column_troposphere",
+        "molecules/cm²",
+        quality_variable=QUALITY_FLAG,
     ),
-    "CH2O": GasProduct("CH2O", "C2930761273-LARC_CLOUD", "product/vertical_column", "molecules/cm²"),
+    "CH2O": GasProduct(
+        "CH2O",
+        "C2930761273-LARC_CLOUD",
+        "product/vertical_column",
+        "molecules/cm²",
+        quality_variable=QUALITY_FLAG,
+    ),
     "AI": GasProduct("AI", "C2930764281-LARC_CLOUD", "product/uv_aerosol_index", "unitless"),
     "PM": GasProduct(
         "PM",
@@ -69,6 +83,10 @@ def _field_problems(gas: str, entry: Mapping[str, Any]) -> list[str]:
     for key in ("collection_id", "variable", "units"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             problems.append(f"{gas}.{key}: must be a non-empty string, got {entry[key]!r}")
+    if not isinstance(entry["quality_variable"], str):
+        problems.append(
+            f"{gas}.quality_variable: must be a variable name or empty, got {entry['quality_variable']!r}"
+        )
     if not isinstance(entry["note"], str):
         problems.append(f"{gas}.note: must be a string, got {entry['note']!r}")
     if not isinstance(entry["verified"], bool):

@@ -2,7 +2,8 @@
 
 A clock hour usually overlaps two TEMPO scans, and Harmony returns one output per granule. The hour's
 raster is the union of their cells on the common lattice; where several granules observed a cell it
-holds the mean of their valid values, where one did it keeps that value, elsewhere fill.
+holds the mean of their valid values, where one did it keeps that value, elsewhere fill. A second
+band (TEMPO's quality flag) keeps the worst flag of the granules that observed the cell.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def merge_granules(paths: Sequence[str], dest: Path) -> Path:
                 or abs(-src.transform.e - dy) > ALIGN_TOLERANCE * dy
             ):
                 raise RasterError(f"{src.name}: pixel size differs from {first.name}'s ({dx} x {dy})")
+            if src.count != first.count:
+                raise RasterError(f"{src.name}: {src.count} band(s), {first.name} has {first.count}")
             for offset, step in (
                 (src.transform.c - first.transform.c, dx),
                 (src.transform.f - first.transform.f, dy),
@@ -57,20 +60,30 @@ def merge_granules(paths: Sequence[str], dest: Path) -> Path:
         height = max(round((north - s.bounds.bottom) / dy) for s in sources)
         sums = np.zeros((height, width), dtype=np.float64)
         counts = np.zeros((height, width), dtype=np.int32)
+        worst = np.full((height, width), -1, dtype=np.int16) if first.count > 1 else None
         for src in sources:
             col, row = round((src.bounds.left - west) / dx), round((north - src.bounds.top) / dy)
             try:
                 values = src.read(1, window=Window(0, 0, src.width, src.height))
+                flags = src.read(2, window=Window(0, 0, src.width, src.height)) if worst is not None else None
             except RasterioIOError as error:
                 raise RasterError(f"{src.name}: corrupt or truncated data ({error})") from None
             valid = valid_mask(values, src.nodata)
             target = (slice(row, row + src.height), slice(col, col + src.width))
             sums[target] += np.where(valid, values, 0.0)
             counts[target] += valid
+            if worst is not None:
+                flagged = valid & valid_mask(flags, src.nodata)
+                worst[target] = np.where(
+                    flagged, np.maximum(worst[target], flags.astype(np.int16)), worst[target]
+                )
         with np.errstate(invalid="ignore", divide="ignore"):
             merged = np.where(counts > 0, sums / np.maximum(counts, 1), FILL_VALUE).astype(np.float32)
+        bands = [merged]
+        if worst is not None:
+            bands.append(np.where(worst >= 0, worst.astype(np.float32), np.float32(FILL_VALUE)))
         profile = {
-            "driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32",
+            "driver": "GTiff", "width": width, "height": height, "count": len(bands), "dtype": "float32",
             "crs": first.crs, "transform": from_origin(west, north, dx, dy), "nodata": FILL_VALUE,
             "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
         }  # fmt: skip
@@ -78,5 +91,5 @@ def merge_granules(paths: Sequence[str], dest: Path) -> Path:
         for src in sources:
             src.close()
     with rasterio.open(dest, "w", **profile) as out:
-        out.write(merged, 1)
+        out.write(np.stack(bands))
     return dest

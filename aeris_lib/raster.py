@@ -1,7 +1,9 @@
 """GeoTIFF -> grid cells: windowed reads, exact pixel edges, fill never stored, outliers flagged.
 
 Cells are addressed on a global lattice per pixel size (see `GridSpec`), so the same pixel of two
-hours has the same (row, col) and its polygon is stored once. With `max_cells` the raster is
+hours has the same (row, col) and its polygon is stored once. A second band is the product's own
+quality flag (0 good, 1 suspect, 2 bad); it is stored beside the project's outlier flag in one
+smallint (`quality_flag`: bit 0 = physically implausible, bits 1-2 = the product's flag). With `max_cells` the raster is
 aggregated by nan-aware k x k block means (k the smallest factor that fits), never by skipping pixels.
 """
 
@@ -22,6 +24,8 @@ FILL_VALUE = -1e30
 # Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
 BLOCK_ROWS = 512
 MAX_INDEX = 1 << 20  # rows and columns per lattice, see grid.cell_ids
+IMPLAUSIBLE = 1  # quality_flag bit 0: the project's outlier flag
+PRODUCT_FLAG_SHIFT = 1  # quality_flag bits 1-2: the product's own flag (0 good, 1 suspect, 2 bad)
 
 
 class RasterError(ValueError):
@@ -92,6 +96,7 @@ class RasterInfo:
     out_cols: int
     factor: int
     nodata: float | None
+    flag_band: bool = False  # band 2 holds the product's quality flag
 
     @property
     def pixels(self) -> int:
@@ -104,7 +109,7 @@ class CellBlock:
     cols: np.ndarray
     values: np.ndarray  # float64, finite
     severity: np.ndarray  # int16 0-4
-    flags: np.ndarray  # int16: 1 = physically implausible
+    flags: np.ndarray  # int16 quality_flag: bit 0 physically implausible, bits 1-2 the product's flag
     skipped: int  # fill / NaN / inf cells in this block
 
     def __len__(self) -> int:
@@ -132,8 +137,10 @@ def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None
             raise RasterError(f"{path}: expected a GeoTIFF, got a {src.driver} file")
         if src.width == 0 or src.height == 0:
             raise RasterError(f"{path}: raster has zero size ({src.width} x {src.height})")
-        if src.count != 1:
-            raise RasterError(f"{path}: expected 1 band (one variable), found {src.count}")
+        if src.count not in (1, 2):
+            raise RasterError(
+                f"{path}: expected 1 band (the variable) or 2 (the variable and its quality flag), found {src.count}"
+            )
         if src.crs is None or src.crs.to_epsg() != 4326:
             raise RasterError(
                 f"{path}: CRS is {src.crs.to_string() if src.crs else 'missing'}; TEMPO L3 grids are "
@@ -182,6 +189,7 @@ def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None
             out_cols=out_cols,
             factor=factor,
             nodata=src.nodata,
+            flag_band=src.count == 2,
         )
 
 
@@ -221,16 +229,43 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
                     f"{info.path}: corrupt or truncated data near row {top} ({error})"
                 ) from None
             valid = valid_mask(raw, info.nodata)
+            product_flags = _product_flags(src, info, top, height, valid) if info.flag_band else None
             if info.factor > 1:
-                raw, valid = _block_mean(raw.astype(np.float64), valid, info.factor)
+                raw, valid_blocks = _block_mean(raw.astype(np.float64), valid, info.factor)
+                if product_flags is not None:
+                    product_flags = _block_max(product_flags, info.factor)
+                valid = valid_blocks
             r, c = np.nonzero(valid)
             native = raw[r, c]  # classified in the file's own precision (see classify_array)
             values = native.astype(np.float64)
+            flags = implausible_mask(values, gas).astype(np.int16) * np.int16(IMPLAUSIBLE)
+            if product_flags is not None:
+                flags |= product_flags[r, c] << PRODUCT_FLAG_SHIFT
             yield CellBlock(
                 rows=r.astype(np.int64) + info.row_offset + top // info.factor,
                 cols=c.astype(np.int64) + info.col_offset,
                 values=values,
                 severity=classify_array(native, gas),
-                flags=implausible_mask(values, gas).astype(np.int16),
+                flags=flags,
                 skipped=int(valid.size - values.size),
             )
+
+
+def _product_flags(src, info: RasterInfo, top: int, height: int, valid: np.ndarray) -> np.ndarray:
+    """Band 2 as int16 0/1/2 (0 where the value is invalid or the flag missing or out of range)."""
+    try:
+        raw = src.read(2, window=Window(0, top, info.width, height))
+    except RasterioIOError as error:
+        raise RasterError(
+            f"{info.path}: corrupt or truncated quality flags near row {top} ({error})"
+        ) from None
+    known = valid & valid_mask(raw, info.nodata) & (raw >= 0) & (raw <= 2)
+    return np.where(known, raw, 0).astype(np.int16)
+
+
+def _block_max(flags: np.ndarray, factor: int) -> np.ndarray:
+    """The worst flag of each k x k block."""
+    rows, cols = flags.shape
+    padded = np.pad(flags, ((0, (-rows) % factor), (0, (-cols) % factor)))
+    shape = (padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
+    return padded.reshape(shape).max(axis=(1, 3)).astype(np.int16)

@@ -224,15 +224,25 @@ def _read(data, f0: int, f1: int, c0: int, c1: int) -> np.ndarray:
 
 
 def write_geotiff(window: GridWindow, dest: Path) -> Path:
-    """The window as a north-up EPSG:4326 GeoTIFF (nodata = FILL_VALUE), for merge, audit and load."""
+    """The window as a north-up EPSG:4326 GeoTIFF (nodata = FILL_VALUE), for merge, audit and load:
+    band 1 the values, band 2 (when read) the quality flag as 0/1/2, fill where it has none."""
     rows, cols = window.shape
+    bands = [window.values]
+    if window.flags is not None:
+        flags = window.flags.astype(np.float32)
+        bands.append(
+            np.where(
+                (window.flags < 0) | (window.values == np.float32(FILL_VALUE)), np.float32(FILL_VALUE), flags
+            )
+        )
     profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
+        "driver": "GTiff", "width": cols, "height": rows, "count": len(bands), "dtype": "float32",
         "crs": "EPSG:4326", "transform": from_origin(window.west, window.north, window.step_x, window.step_y),
         "nodata": FILL_VALUE, "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
     }  # fmt: skip
     with rasterio.open(dest, "w", **profile) as out:
-        out.write(window.values, 1)
+        out.write(np.stack(bands))
+        out.descriptions = ("value", "quality_flag")[: len(bands)]
     return dest
 
 
@@ -242,8 +252,10 @@ def granule_to_geotiff(
     bbox: tuple[float, float, float, float] | None,
     dest: Path,
     pixel: float | None = None,
+    quality_variable: str | None = None,
 ) -> GridWindow:
-    """Read `variable` over `bbox` from a TEMPO L3 NetCDF-4 granule and write it to `dest`."""
-    window = read_window(path, variable, bbox, pixel=pixel)
+    """Read `variable` (and its quality flag) over `bbox` from a TEMPO L3 NetCDF-4 granule and write
+    it to `dest`."""
+    window = read_window(path, variable, bbox, pixel=pixel, quality_variable=quality_variable)
     write_geotiff(window, dest)
     return window

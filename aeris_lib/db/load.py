@@ -24,7 +24,7 @@ import numpy as np
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gases import GAS_NAMES
 from aeris_lib.quality import CheckResult, check_table
-from aeris_lib.raster import CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
+from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def load_slice(
                 for block in iter_cells(info, gas):
                     counts["cells_read"] += len(block) + block.skipped
                     counts["cells_skipped"] += block.skipped
-                    counts["cells_flagged"] += int(block.flags.sum())
+                    counts["cells_flagged"] += int(np.count_nonzero(block.flags & IMPLAUSIBLE))
                     yield encode_rows(block, grid_id)
                 yield PGCOPY_TRAILER
 

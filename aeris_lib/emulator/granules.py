@@ -48,6 +48,11 @@ COLLECTIONS = {
 }
 
 
+# TEMPO's main data quality flag (0 normal, 1 suspicious, 2 bad), in the NO2 and HCHO products.
+QUALITY_FLAG = "product/main_data_quality_flag"
+FLAGGED_COLLECTIONS = frozenset({"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD"})
+
+
 class GranuleError(ValueError):
     """The subset is outside TEMPO's field of regard or names an unknown collection/variable."""
 
@@ -167,6 +172,8 @@ def check_product(collection_id: str, variable: str) -> None:
         raise GranuleError(
             f"collection {collection_id} not found: it is not a collection this Harmony serves"
         )
+    if variable == QUALITY_FLAG and collection_id in FLAGGED_COLLECTIONS:
+        return
     if variable not in COLLECTIONS[collection_id]:
         raise GranuleError(f"variable {variable} not found in collection {collection_id}")
 
@@ -231,14 +238,30 @@ def render_quality_flags(window: Window, scan: Scan, values: np.ndarray) -> np.n
 
 def render_geotiff(
     collection_id: str,
-    variable: str,
+    variables: str | tuple[str, ...],
     bbox: tuple[float, float, float, float],
     scan: Scan,
     fault: str | None = None,
 ) -> bytes:
-    """The GeoTIFF bytes the emulator serves for this subset of one granule (`fault`: RENDER_FAULTS)."""
+    """The GeoTIFF bytes the emulator serves for this subset of one granule: one float32 band per
+    variable, in the order asked (the quality flag as 0/1/2, fill where there is no value);
+    `fault`: RENDER_FAULTS."""
+    names = (variables,) if isinstance(variables, str) else tuple(variables)
     window = grid_window(*bbox)
-    values = render_values(collection_id, variable, window, scan)
+    science = next((v for v in names if v != QUALITY_FLAG), COLLECTIONS[collection_id][0])
+    fields = scan_fields(window, scan)
+    reference = render_values(collection_id, science, window, scan, fields)
+    bands = []
+    for name in names:
+        if name == QUALITY_FLAG:
+            check_product(collection_id, name)
+            flags = render_quality_flags(window, scan, reference)
+            bands.append(np.where(flags < 0, np.float32(FILL), flags.astype(np.float32)))
+        else:
+            bands.append(
+                reference if name == science else render_values(collection_id, name, window, scan, fields)
+            )
+    values = np.stack(bands)
     west, _, _, north = window.bounds
     if fault == "all_fill":
         values = np.full_like(values, np.float32(FILL))
@@ -248,7 +271,7 @@ def render_geotiff(
         "driver": "GTiff",
         "width": window.width,
         "height": window.height,
-        "count": 1,
+        "count": len(names),
         "dtype": "float32",
         "crs": "EPSG:4326",
         "transform": from_origin(west, north, PIXEL, PIXEL),
@@ -260,11 +283,8 @@ def render_geotiff(
     }
     with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), MemoryFile() as memfile:
         with memfile.open(**profile) as dst:
-            dst.write(values, 1)
-            dst.update_tags(
-                collection=collection_id,
-                variable=variable,
-                start=scan.start.isoformat(),
-                end=scan.end.isoformat(),
-            )
+            dst.write(values)
+            dst.descriptions = names
+            dst.update_tags(collection=collection_id, variable=",".join(names),
+                            start=scan.start.isoformat(), end=scan.end.isoformat())  # fmt: skip
         return memfile.read()

@@ -24,6 +24,8 @@ from aeris_lib.emulator.granules import (
     CLOUD_FRACTION,
     COLLECTIONS,
     FILL,
+    FLAGGED_COLLECTIONS,
+    QUALITY_FLAG,
     QUALITY_FLAG_FILL,
     Window,
     render_quality_flags,
@@ -35,9 +37,6 @@ from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
 
 FULL_DISK = Window(0, 0, 7750, 2950)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
-QUALITY_FLAG = "product/main_data_quality_flag"
-# Collections whose product group carries TEMPO's main data quality flag (reference table).
-FLAGGED_COLLECTIONS = {"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD"}
 UNITS = {
     "product/vertical_column_troposphere": ("molecules/cm^2", "troposphere vertical column"),
     "product/vertical_column": ("molecules/cm^2", "vertical column"),

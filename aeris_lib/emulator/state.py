@@ -109,12 +109,12 @@ class Result:
             return native_granule(self.collection, self.scan, fault).read_bytes()
         if self.kind == NETCDF:
             return _render_netcdf(self.collection, self.variables, self.bbox, self.scan, fault)
-        return _render(self.collection, self.variables[0], self.bbox, self.scan, fault)
+        return _render(self.collection, self.variables, self.bbox, self.scan, fault)
 
 
 @lru_cache(maxsize=32)
-def _render(collection: str, variable: str, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
-    return render_geotiff(collection, variable, bbox, scan, fault)
+def _render(collection: str, variables: tuple, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
+    return render_geotiff(collection, variables, bbox, scan, fault)
 
 
 @lru_cache(maxsize=16)

@@ -65,7 +65,12 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
     choice, offered = capabilities.choose(hook, product)
     # In the task's XCom (UI): what Harmony offers, the shape taken and why.
     shape = {"shape": choice.shape, "format": choice.format, "why": choice.reason, "harmony_offers": offered}
-    key = request_key(product["bbox"], product["collection_id"], product["variable"], granules, choice.shape)
+    # The product's quality flag rides in the same request (a native granule holds every variable).
+    wanted = (
+        product["variable"],
+        *((product["quality_variable"],) if product.get("quality_variable") else ()),
+    )
+    key = request_key(product["bbox"], product["collection_id"], "+".join(wanted), granules, choice.shape)
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key)
     if earlier:
@@ -82,7 +87,7 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> 
         request = RangesetRequest(
             collection_id=product["collection_id"],
             # Native granules: no variable subset (a service would be needed), no format.
-            variables=("all",) if native else (product["variable"],),
+            variables=("all",) if native else wanted,
             bbox=BBox(*product["bbox"]),
             start=hour,
             end=hour + timedelta(hours=1),
@@ -211,7 +216,14 @@ def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
     started = time.monotonic()
     pixel = product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES
     try:
-        window = tempo_l3.granule_to_geotiff(path, product["variable"], tuple(product["bbox"]), dest, pixel)
+        window = tempo_l3.granule_to_geotiff(
+            path,
+            product["variable"],
+            tuple(product["bbox"]),
+            dest,
+            pixel,
+            product.get("quality_variable") or None,
+        )
     except RasterError as error:
         raise AirflowFailException(f"{product['gas']}: {error}") from None
     rows, cols = window.granule_shape

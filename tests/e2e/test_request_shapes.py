@@ -55,6 +55,9 @@ def test_every_capability_mode_loads_identical_cells(emulator, db):
     assert all(len(rows) > 1000 for rows in loaded["tiff"].values())
     assert loaded["netcdf"] == loaded["tiff"]
     assert loaded["native"] == loaded["tiff"]
+    # TEMPO's own quality flag arrived with NO2 in every shape (quality_flag bits 1-2); O3TOT has none.
+    assert {flag >> 1 for *_, flag in loaded["tiff"]["NO2"]} == {0, 1, 2}
+    assert {flag >> 1 for *_, flag in loaded["tiff"]["AI"]} == {0}
 
 
 def test_capabilities_that_changed_since_cached_are_asked_again(emulator, db):

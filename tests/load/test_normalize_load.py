@@ -181,7 +181,7 @@ def test_bad_files_give_a_clear_error_and_write_nothing(conn, tmp_path, problem)
     elif problem == "truncated":
         bad.write_bytes(good.read_bytes()[: good.stat().st_size * 2 // 3])
     elif problem == "multi-band":
-        write_geotiff(bad, np.full((2, 4, 4), 1e16))
+        write_geotiff(bad, np.full((3, 4, 4), 1e16))  # a value and a quality flag is the most there can be
     elif problem == "zero-size":
         bad.write_bytes(b"")
     else:

@@ -83,6 +83,8 @@ exposure AS (
            avg(o.severity::float8)    AS mean_severity
     FROM route_cells rc
     JOIN pollution_obs o ON o.cell_id = rc.cell_id AND o.obs_time = %(hour)s::timestamptz
+    -- The product's own "bad" cells (quality_flag bits 1-2 = 2) never count; suspect ones do.
+    WHERE (o.quality_flag >> 1) & 3 <> 2
     GROUP BY rc.route_id, o.gas_type
 ),
 upserted AS (

@@ -74,9 +74,8 @@ def merge_granules(paths: Sequence[str], dest: Path) -> Path:
             counts[target] += valid
             if worst is not None:
                 flagged = valid & valid_mask(flags, src.nodata)
-                worst[target] = np.where(
-                    flagged, np.maximum(worst[target], flags.astype(np.int16)), worst[target]
-                )
+                known = np.where(flagged, flags, -1).astype(np.int16)  # fill never cast to int16
+                worst[target] = np.maximum(worst[target], known)
         with np.errstate(invalid="ignore", divide="ignore"):
             merged = np.where(counts > 0, sums / np.maximum(counts, 1), FILL_VALUE).astype(np.float32)
         bands = [merged]

@@ -185,10 +185,12 @@ class HarmonyHandler(_Base):
             return self.cmr_granules(url.path.rsplit(".", 1)[-1], url.query)
         for fault, status in (("429", 429), ("503", 503)):
             if self.state.take_fault(fault):
+                self.state.stats["transient_faults"] += 1
                 return self.send_error_json(
                     status, "ServerError", f"emulated HTTP {status}", {"Retry-After": "1"}
                 )
         if self.state.take_fault("reset"):
+            self.state.stats["transient_faults"] += 1
             return self.reset_connection()
         if not self.authorised():
             return None

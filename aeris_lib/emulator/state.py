@@ -241,6 +241,7 @@ class EmulatorState:
                 "auth_header_on_files_host": 0,
                 "rejected_tokens": 0,
                 "capabilities_requests": 0,
+                "transient_faults": 0,
                 "daac_downloads": 0,
                 "auth_header_on_daac": 0,
             }

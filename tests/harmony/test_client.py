@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -118,8 +119,18 @@ def test_job_links_follow_every_page(client):
 
 @pytest.mark.parametrize("fault", ["429", "503", "reset"])
 def test_transient_failures_are_retried_to_success(client, emulator, tmp_path, fault):
+    """Two failed answers, then success; a 429/503 says Retry-After: 1, which the client waits out
+    (its own backoff here is only 0.1 s, then 0.2 s: a client ignoring Retry-After is done in 0.3 s)."""
     set_faults(emulator, {"fault": fault, "times": 2})
-    assert client.fetch(request(force_async=True), tmp_path / "x.tif", poll_initial=0.2).size_bytes > 0
+    started = time.monotonic()
+    ref = client.submit(request(force_async=True))
+    waited = time.monotonic() - started
+    counts = stats(emulator)
+    assert counts["transient_faults"] == 2 and counts["rangeset_requests"] == 1
+    if fault != "reset":
+        assert waited >= 2.0, waited
+    assert waited < 10
+    assert client.wait_for_job(ref.job_id, poll_initial=0.2).data_links
 
 
 @pytest.mark.parametrize(("fault", "status"), [("job_failed", "failed"), ("job_canceled", "canceled")])

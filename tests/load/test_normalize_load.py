@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -106,6 +107,26 @@ def test_rerun_gives_identical_rows(conn, tmp_path):
     assert slice_rows(conn, "CH2O", hour) == first and len(first) == 20
 
 
+def _waiting_sessions(database_url: str, locktype: str, count: int, timeout_s: float = 30) -> bool:
+    """True once `count` other sessions wait for a lock of `locktype` (advisory, relation) at once."""
+    deadline = time.monotonic() + timeout_s
+    watcher = psycopg2.connect(database_url)
+    watcher.autocommit = True
+    try:
+        with watcher.cursor() as cur:
+            while time.monotonic() < deadline:
+                cur.execute(
+                    "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND locktype = %s",
+                    (locktype,),
+                )
+                if cur.fetchone()[0] >= count:
+                    return True
+                time.sleep(0.05)
+        return False
+    finally:
+        watcher.close()
+
+
 def test_two_concurrent_loads_of_one_slice_leave_one_copy(database_url, conn, tmp_path):
     hour = hour_of(5)
     path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 3e16, 400).reshape(20, 20)))
@@ -120,11 +141,18 @@ def test_two_concurrent_loads_of_one_slice_leave_one_copy(database_url, conn, tm
         finally:
             connection.close()
 
+    # The test holds the slice's lock first, so both loads are seen waiting on it at the same time:
+    # they really overlap, and the lock is what makes them take turns.
+    with conn.cursor() as cur:
+        load_module.lock_slice(cur, "NO2", hour)
     threads = [threading.Thread(target=load) for _ in range(2)]
     for thread in threads:
         thread.start()
+    assert _waiting_sessions(database_url, "advisory", 2), "both loads should be waiting on the slice lock"
+    conn.rollback()  # releases the lock: the loads go one after the other
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a load hung"
     assert errors == []
     assert len(slice_rows(conn, "NO2", hour)) == 400
     with conn.cursor() as cur:
@@ -324,11 +352,18 @@ def test_concurrent_loads_of_different_gases_replacing_slices_do_not_deadlock(da
         finally:
             connection.close()
 
+    # Holding obs_partition (which every swap updates) makes all four loads wait at once, then run
+    # their swaps concurrently when it is released: they overlap for sure.
+    with conn.cursor() as cur:
+        cur.execute("LOCK TABLE obs_partition IN ACCESS EXCLUSIVE MODE")
     threads = [threading.Thread(target=load, args=(gas,)) for gas in gases]
     for thread in threads:
         thread.start()
+    assert _waiting_sessions(database_url, "relation", len(gases)), "the four loads should overlap"
+    conn.rollback()
     for thread in threads:
         thread.join(120)
+    assert not any(thread.is_alive() for thread in threads), "a load hung (deadlock?)"
     assert errors == []
     for gas in gases:
         assert len(slice_rows(conn, gas, hour)) == 1600

@@ -119,9 +119,10 @@ def test_ledger_rows_older_than_retention(conn):  # noqa: F811
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO ingest_log (gas_type, obs_time, status, started_at) VALUES"
-            " ('NO2', %s, 'success', %s), ('NO2', %s, 'running', %s)",
-            (OLD, NOW - timedelta(days=200), OLD, NOW - timedelta(days=200)),
+            " ('NO2', %s, 'success', %s), ('NO2', %s, 'running', %s), ('NO2', %s, 'success', %s) RETURNING id",
+            (OLD, NOW - timedelta(days=200), OLD, NOW - timedelta(days=200), RECENT, NOW - timedelta(days=1)),
         )
+        young_id = cur.fetchall()[-1][0]
     conn.commit()
     assert retention.purge_ledger(conn, NOW, 90, dry_run=True).rows >= 1
     removed = retention.purge_ledger(conn, NOW, 90, dry_run=False).rows
@@ -130,26 +131,49 @@ def test_ledger_rows_older_than_retention(conn):  # noqa: F811
     with conn.cursor() as cur:  # a 'running' attempt may be live: kept
         cur.execute("SELECT count(*) FROM ingest_log WHERE obs_time = %s AND status = 'running'", (OLD,))
         assert cur.fetchone()[0] >= 1
+        cur.execute("SELECT count(*) FROM ingest_log WHERE id = %s", (young_id,))
+        assert cur.fetchone()[0] == 1  # a young row survives
     conn.rollback()
 
 
 def test_retention_dag_dry_run_then_run(conn, tmp_path, audit_bucket):  # noqa: F811
-    """The DAG as the scheduler runs it: cutoffs relative to the run's interval end. The run is dated
-    2024-09-10 (the DAG starts 2024-09-01), so both 2019 items are far past any retention."""
+    """The DAG as the scheduler runs it: cutoffs from the clock. The 2019 items are far past any
+    retention; an audit object and a ledger row from today are not, and stay."""
     old = load_slice(conn, str(write_geotiff(tmp_path / "ai.tif", np.full((5, 5), 1.0))), "AI", OLD)
     s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
     key = "audit/geotiff/2019-04-01/AI_12.tif"
-    s3.put_object(Bucket=audit_bucket, Key=key, Body=b"tiff")
+    young_key = f"audit/geotiff/{datetime.now(UTC):%Y-%m-%d}/AI_00.tif"
+    for k in (key, young_key):
+        s3.put_object(Bucket=audit_bucket, Key=k, Body=b"tiff")
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ingest_log (gas_type, obs_time, status) VALUES ('AI', now(), 'success') RETURNING id"
+        )
+        young_row = cur.fetchone()[0]
+    conn.commit()
+
+    def listed(k: str) -> bool:
+        return bool(s3.list_objects_v2(Bucket=audit_bucket, Prefix=k).get("Contents", []))
 
     def present() -> tuple[bool, bool]:
-        listed = s3.list_objects_v2(Bucket=audit_bucket, Prefix=key).get("Contents", [])
-        return _table_exists(conn, old.table_name), bool(listed)
+        return _table_exists(conn, old.table_name), listed(key)
 
-    # (That a second run removes nothing more is shown on the library calls above.)
-    for dry_run, expected in [(True, (True, True)), (False, (False, False))]:
-        result = run_dag("2024-09-10T00:00:00+00:00", {"dry_run": dry_run}, dag_id="aeris_retention")
-        assert result["state"] == "success" and len(result["tis"]) == 3, result
-        assert present() == expected, dry_run
+    try:
+        # (That a second run removes nothing more is shown on the library calls above.)
+        for dry_run, expected in [(True, (True, True)), (False, (False, False))]:
+            result = run_dag("2024-09-10T00:00:00+00:00", {"dry_run": dry_run}, dag_id="aeris_retention")
+            assert result["state"] == "success" and len(result["tis"]) == 3, result
+            assert present() == expected, dry_run
+        assert listed(young_key)
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM ingest_log WHERE id = %s", (young_row,))
+            assert cur.fetchone()[0] == 1
+        conn.rollback()
+    finally:
+        s3.delete_object(Bucket=audit_bucket, Key=young_key)
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM ingest_log WHERE id = %s", (young_row,))
+        conn.commit()
 
 
 def test_retention_hours_refuse_booleans_and_fractions():

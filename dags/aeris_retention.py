@@ -1,7 +1,8 @@
 """
 ### AERIS — retention
 
-Every 6 hours (UTC) removes what is older than its retention, relative to the run's interval end:
+Every 6 hours (UTC) removes what is older than its retention, measured from the clock (`now()`), never
+from the run's dates (a run dated in the future must not make young data look old):
 
 - **grid slices** older than `retention_hours` (default 168 h; per gas with the Variable
   `aeris_retention_hours_by_gas`, e.g. `{"NO2": 336}`), each dropped as a whole partition with the

@@ -27,6 +27,10 @@ for path in sys.argv[1:]:
         "errors": {k: str(v) for k, v in bag.import_errors.items()},
         "dags": {d.dag_id: {"tags": sorted(d.tags), "owners": [t.owner for t in d.tasks],
                             "retries": [t.retries for t in d.tasks],
+                            "max_active_runs": d.max_active_runs,
+                            "retry_delays": sorted({(t.retry_delay.total_seconds(), bool(t.retry_exponential_backoff),
+                                                     (t.max_retry_delay.total_seconds() if t.max_retry_delay else None))
+                                                    for t in d.tasks}),
                             "upstream": {t.task_id: sorted(t.get_flat_relative_ids(upstream=True))
                                          for t in d.tasks}} for d in bag.dags.values()},
     }
@@ -88,3 +92,17 @@ def test_no_harmony_call_for_a_gas_before_its_publication_wait(parsed: dict[str,
     for task_id in gas_tasks:
         assert "gas.wait_for_publication" in upstream[task_id], f"{task_id} can start before the wait"
     assert upstream["gas.wait_for_publication"] == ["plan"]
+
+
+def _hourly(parsed: dict[str, dict]) -> dict:
+    return next(r["dags"]["aeris_tempo_hourly"] for r in parsed.values() if "aeris_tempo_hourly" in r["dags"])
+
+
+def test_max_active_runs_outlasts_the_publication_deadline(parsed: dict[str, dict]):
+    """README: deadline in hours + 2 (5 at the default 180 min), so waiting hours never hold back the next."""
+    assert _hourly(parsed)["max_active_runs"] == 5
+
+
+def test_retries_back_off_exponentially_from_120_s_to_at_most_20_min(parsed: dict[str, dict]):
+    """README: retries start 120 s apart (AERIS_RETRY_DELAY_SECONDS), double per try, at most 20 min."""
+    assert _hourly(parsed)["retry_delays"] == [[120.0, True, 1200.0]]

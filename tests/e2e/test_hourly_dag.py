@@ -229,6 +229,7 @@ def test_bad_file_after_a_good_one_keeps_the_good_slice(
     last_status, last_reason = ledger_rows(db, hour)[-1][1:3]
     assert last_status == status and reason in last_reason, (last_status, last_reason)
     if status == "quality_failed":
+        assert "airflow.aeris.quality.failures.NO2" in bad["metrics"]  # README: the checks' metric
         with db.cursor() as cur:
             cur.execute("SELECT table_name, failed_checks FROM rejected_slice WHERE obs_time = %s", (hour,))
             [(table, failed)] = cur.fetchall()

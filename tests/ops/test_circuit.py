@@ -38,12 +38,15 @@ def test_breaker_opens_skips_and_closes_after_a_manual_success(emulator):
     # AERIS_GASES narrows what an hourly run asks for (as an operator leaving PM out would).
     failed = run_dag("2024-09-07T16:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
     assert ti_states(failed, "gas.wait_for_harmony_job")["NO2"] == "failed"
+    assert "airflow.aeris.harmony.job_failures.NO2" in failed["metrics"]  # README: failure metrics
     assert json.loads(_variable("aeris_circuit_NO2"))["failed_hours"] == ["2024-09-07T15:00:00+00:00"]
     emulator.clear_faults()
 
     skipped = run_dag("2024-09-07T17:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
     assert ti_states(skipped, "gas.wait_for_publication") == {"NO2": "skipped", "O3": "success"}
     assert skipped["state"] == "success"
+    assert "airflow.aeris.circuit.open.NO2" in skipped["metrics"]
+    assert any("CIRCUIT BREAKER OPEN for NO2" in line for line in skipped["log"])
 
     manual = run_dag("2024-09-07T17:00:00+00:00", {**CONF, "gases": ["NO2"]}, **env)
     assert ti_states(manual, "gas.load_gas_hour") == {"NO2": "success"}

@@ -3,12 +3,16 @@ drives them (REST API, `airflow backfill create`), on the local stack and the Ha
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
+import urllib.request
 from datetime import UTC, datetime
 
 import pytest
 
+from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.e2e.cluster import AirflowCluster, listening_addresses
 from tests.e2e.conftest import DAG_ID, forget_hours, slice_snapshot
 
@@ -33,6 +37,18 @@ def _dag_parsed(cluster: AirflowCluster) -> bool:
         return cluster.api("GET", f"/dags/{DAG_ID}")["dag_id"] == DAG_ID
     except AssertionError:
         return False
+
+
+def _emulator_tokens(emulator) -> list[str]:
+    """Every Earthdata token the emulator issued (its EDL token list, with the emulator's user)."""
+    auth = base64.b64encode(f"{EMULATOR_USER}:{EMULATOR_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(
+        f"{emulator.base_url}/api/users/tokens", headers={"Authorization": f"Basic {auth}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        tokens = [item["access_token"] for item in json.loads(response.read())]
+    assert tokens, "the run must have used a token"
+    return tokens
 
 
 def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict) -> str:
@@ -70,6 +86,14 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     rows = re.search(r"([\d,]+) rows (?:checked and published|kept)", log)
     assert job_url and rows, log[-2000:]
     assert int(rows.group(1).replace(",", "")) == before["NO2"][0]
+    # README: no token, password or pre-signed signature in task logs, read as a user reads them.
+    logs = log + "".join(
+        cluster.task_log(DAG_ID, run_id, task, map_index=0)
+        for task in ("gas.submit_harmony_job", "gas.wait_for_harmony_job", "gas.stage_geotiff")
+    )
+    assert "granule 1/" in logs and "bytes from" in logs  # the downloads are logged...
+    for secret in [*_emulator_tokens(emulator), EMULATOR_PASSWORD, "X-Amz-Signature", "X-Amz-Credential"]:
+        assert secret not in logs  # ...without a token, password or signature
 
     # Clear NO2's load in the UI's way: it reruns (try 2) and leaves the same rows.
     cluster.api(

@@ -202,15 +202,17 @@ def valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
     return valid
 
 
+def _block_view(array: np.ndarray, factor: int) -> np.ndarray:
+    """`array` zero-padded to whole k x k blocks, shaped (block rows, k, block cols, k)."""
+    rows, cols = array.shape
+    padded = np.pad(array, ((0, (-rows) % factor), (0, (-cols) % factor)))
+    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
+
+
 def _block_mean(values: np.ndarray, valid: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
     """Nan-aware k x k means; a block with no valid pixel stays invalid."""
-    rows, cols = values.shape
-    pad_r, pad_c = (-rows) % factor, (-cols) % factor
-    v = np.pad(np.where(valid, values, 0.0), ((0, pad_r), (0, pad_c)))
-    n = np.pad(valid.astype(np.int32), ((0, pad_r), (0, pad_c)))
-    shape = (v.shape[0] // factor, factor, v.shape[1] // factor, factor)
-    sums = v.reshape(shape).sum(axis=(1, 3))
-    counts = n.reshape(shape).sum(axis=(1, 3))
+    sums = _block_view(np.where(valid, values, 0.0), factor).sum(axis=(1, 3))
+    counts = _block_view(valid.astype(np.int32), factor).sum(axis=(1, 3))
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
     return means, counts > 0
@@ -231,10 +233,9 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
             valid = valid_mask(raw, info.nodata)
             product_flags = _product_flags(src, info, top, height, valid) if info.flag_band else None
             if info.factor > 1:
-                raw, valid_blocks = _block_mean(raw.astype(np.float64), valid, info.factor)
+                raw, valid = _block_mean(raw.astype(np.float64), valid, info.factor)
                 if product_flags is not None:
-                    product_flags = _block_max(product_flags, info.factor)
-                valid = valid_blocks
+                    product_flags = _block_view(product_flags, info.factor).max(axis=(1, 3))
             r, c = np.nonzero(valid)
             native = raw[r, c]  # classified in the file's own precision (see classify_array)
             values = native.astype(np.float64)
@@ -261,11 +262,3 @@ def _product_flags(src, info: RasterInfo, top: int, height: int, valid: np.ndarr
         ) from None
     known = valid & valid_mask(raw, info.nodata) & (raw >= 0) & (raw <= 2)
     return np.where(known, raw, 0).astype(np.int16)
-
-
-def _block_max(flags: np.ndarray, factor: int) -> np.ndarray:
-    """The worst flag of each k x k block."""
-    rows, cols = flags.shape
-    padded = np.pad(flags, ((0, (-rows) % factor), (0, (-cols) % factor)))
-    shape = (padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
-    return padded.reshape(shape).max(axis=(1, 3)).astype(np.int16)

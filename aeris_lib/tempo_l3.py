@@ -28,8 +28,9 @@ SNAP_PIXELS = 1e-3
 # Spacing between consecutive centres may differ from the mean step by this fraction of it.
 REGULAR_TOLERANCE = 1e-3
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-# HDF5 is not thread-safe: a process reading granules on several threads reads one at a time.
-_HDF5_LOCK = threading.Lock()
+# HDF5 (under netCDF4) is not thread-safe: every read and write of a NetCDF-4 file in this process
+# (the loader's reads, the emulator's writes) takes this one lock, or the library can crash it.
+HDF5_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,20 @@ class GridWindow:
         return self.values.shape
 
 
+def _signature(path: str) -> bytes:
+    with open(path, "rb") as head:
+        return head.read(len(HDF5_SIGNATURE))
+
+
+def is_netcdf4(path: str) -> bool:
+    """Whether the file starts with the HDF5 signature (NetCDF-4 is HDF5 underneath)."""
+    return _signature(path) == HDF5_SIGNATURE
+
+
 def _open(path: str):
     import netCDF4
 
-    with open(path, "rb") as head:
-        signature = head.read(8)
-    if signature != HDF5_SIGNATURE:
+    if (signature := _signature(path)) != HDF5_SIGNATURE:
         raise RasterError(f"{path}: not a NetCDF-4 file (no HDF5 signature; starts with {signature[:4]!r})")
     try:
         return netCDF4.Dataset(path, "r")
@@ -137,7 +146,7 @@ def read_window(
     """The cells of `variable` that intersect `bbox` (None: the whole file); `RasterError` naming
     what is missing or wrong when the file is not a TEMPO L3 granule, or when its grid is not the
     product's `pixel` size (checked from the coordinates, before any value is read)."""
-    with _HDF5_LOCK, _open(path) as ds:
+    with HDF5_LOCK, _open(path) as ds:
         data = _variable(ds, path, variable)
         lat = _coordinate(ds, path, "latitude")
         lon = _coordinate(ds, path, "longitude")

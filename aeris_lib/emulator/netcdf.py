@@ -13,7 +13,6 @@ are the same cells as the emulator's GeoTIFF subsets (granules.render_values).
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +34,9 @@ from aeris_lib.emulator.granules import (
 )
 from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
 
+# The emulator serves requests on threads; HDF5 is not thread-safe: one lock per process.
+from aeris_lib.tempo_l3 import HDF5_LOCK
+
 FULL_DISK = Window(0, 0, 7750, 2950)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 UNITS = {
@@ -44,9 +46,6 @@ UNITS = {
     "product/uv_aerosol_index": ("1", "UV aerosol index"),
 }
 CHUNK = 512
-# HDF5 (under netCDF4) is not thread-safe, and the emulator serves requests on threads: one writer at
-# a time, or the library crashes the process.
-HDF5_LOCK = threading.Lock()
 
 
 def native_variables(collection_id: str) -> tuple[str, ...]:

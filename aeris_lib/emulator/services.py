@@ -28,6 +28,8 @@ class Service:
     listed: bool = True  # associated with the collection (shown by /capabilities)
 
     def does(self, variable: bool, fmt: str | None, spatial: bool, temporal: bool) -> bool:
+        if self.kind == "native" and fmt:
+            return False  # harmony/download only lists the native granules: it never reformats
         return (
             (not variable or self.variable)
             and (not spatial or self.bbox)
@@ -61,15 +63,11 @@ def select_service(
     services = SERVICES_BY_MODE[mode]
     for service in services:
         if service.does(variable_subset, output_format, spatial, temporal):
-            if service.kind == "native" and output_format:
-                break  # harmony/download does not reformat: fall through to the error
             return service.kind, ""
     strict = not (spatial and temporal) and not (variable_subset or output_format)
     if (spatial or temporal) and not strict:
         for service in services:
-            if service.does(variable_subset, output_format, False, False) and not (
-                service.kind == "native" and output_format
-            ):
+            if service.does(variable_subset, output_format, False, False):
                 return service.kind, BEST_EFFORT
     wanted = []
     if variable_subset:

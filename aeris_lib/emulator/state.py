@@ -119,7 +119,9 @@ def _render(collection: str, variables: tuple, bbox: tuple, scan: Scan, fault: s
 
 @lru_cache(maxsize=16)
 def _render_netcdf(collection: str, variables: tuple, bbox: tuple, scan: Scan, fault: str | None) -> bytes:
-    scratch = Path(tempfile.mkstemp(prefix="aeris-emulator-", suffix=".nc")[1])
+    handle, name = tempfile.mkstemp(prefix="aeris-emulator-", suffix=".nc")
+    os.close(handle)  # netCDF4 opens the path itself
+    scratch = Path(name)
     return granule_bytes(collection, scan, grid_window(*bbox), variables, fault, scratch)
 
 

@@ -23,6 +23,7 @@ AUTO = "auto"
 TIFF_FORMATS = ("image/tiff",)
 # Harmony's NetCDF media types, preferred first.
 NETCDF_FORMATS = ("application/x-netcdf4", "application/netcdf", "application/x-netcdf")
+SHAPE_FORMATS = {GEOTIFF: TIFF_FORMATS, NETCDF_SUBSET: NETCDF_FORMATS, NATIVE: ()}
 
 
 class CapabilitiesError(ValueError):
@@ -105,17 +106,16 @@ def choose_shape(capabilities: Capabilities | None, override: str = AUTO) -> Sha
     if override not in (AUTO, *SHAPES):
         raise CapabilitiesError(f"request_shape must be one of {AUTO}, {', '.join(SHAPES)}; got {override!r}")
     if override != AUTO:
-        formats = {GEOTIFF: TIFF_FORMATS, NETCDF_SUBSET: NETCDF_FORMATS, NATIVE: ()}[override]
-        offered = _offered(capabilities, formats) if capabilities and formats else None
-        return ShapeChoice(
-            override, offered or (formats[0] if formats else None), "forced by the catalog's request_shape"
-        )
+        formats = SHAPE_FORMATS[override]
+        found = _subsetter(capabilities, formats)
+        fmt = found[1] if found else (formats[0] if formats else None)
+        return ShapeChoice(override, fmt, "forced by the catalog's request_shape")
     if capabilities is None:
         return ShapeChoice(NATIVE, None, "Harmony's capabilities are unknown; native granules always work")
-    for shape, formats in ((GEOTIFF, TIFF_FORMATS), (NETCDF_SUBSET, NETCDF_FORMATS)):
-        for service in capabilities.services:
-            if fmt := service.subsets_to(formats):
-                return ShapeChoice(shape, fmt, f"service {service.name} subsets bbox and variable to {fmt}")
+    for shape in (GEOTIFF, NETCDF_SUBSET):
+        if found := _subsetter(capabilities, SHAPE_FORMATS[shape]):
+            service, fmt = found
+            return ShapeChoice(shape, fmt, f"service {service.name} subsets bbox and variable to {fmt}")
     offered = ", ".join(s.name for s in capabilities.services) or "none"
     return ShapeChoice(
         NATIVE,
@@ -125,8 +125,9 @@ def choose_shape(capabilities: Capabilities | None, override: str = AUTO) -> Sha
     )
 
 
-def _offered(capabilities: Capabilities, formats: tuple[str, ...]) -> str | None:
-    for service in capabilities.services:
+def _subsetter(capabilities: Capabilities | None, formats: tuple[str, ...]) -> tuple[Service, str] | None:
+    """The first service that subsets bbox and variable to one of `formats`, with that format."""
+    for service in capabilities.services if capabilities else ():
         if fmt := service.subsets_to(formats):
-            return fmt
+            return service, fmt
     return None

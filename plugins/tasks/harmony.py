@@ -209,9 +209,7 @@ def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
     """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
     NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
     own signature, not by what was asked: a service may answer in its default format."""
-    with open(path, "rb") as head:
-        signature = head.read(8)
-    if signature != tempo_l3.HDF5_SIGNATURE:
+    if not tempo_l3.is_netcdf4(path):
         return Path(path)
     started = time.monotonic()
     pixel = product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES

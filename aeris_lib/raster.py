@@ -21,6 +21,7 @@ from rasterio.windows import Window
 from aeris_lib.thresholds import classify_array, implausible_mask
 
 FILL_VALUE = -1e30
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
 BLOCK_ROWS = 512
 MAX_INDEX = 1 << 20  # rows and columns per lattice, see grid.cell_ids
@@ -237,9 +238,11 @@ def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iter
                 if product_flags is not None:
                     product_flags = _block_view(product_flags, info.factor).max(axis=(1, 3))
             r, c = np.nonzero(valid)
-            native = raw[r, c]  # classified in the file's own precision (see classify_array)
+            flags = implausible_mask(raw[r, c], gas).astype(np.int16) * np.int16(IMPLAUSIBLE)
+            # Stored as real (TEMPO's own float32) and classified in that precision (see classify_array);
+            # a value beyond float32's range is already flagged implausible and is kept at its limit.
+            native = np.clip(raw[r, c], -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)
             values = native.astype(np.float64)
-            flags = implausible_mask(values, gas).astype(np.int16) * np.int16(IMPLAUSIBLE)
             if product_flags is not None:
                 flags |= product_flags[r, c] << PRODUCT_FLAG_SHIFT
             yield CellBlock(

@@ -2,7 +2,8 @@
 
 Write, audit, publish: the slice is built as a standalone table (COPY into an unindexed table, then the
 index), judged by the data-quality checks (aeris_lib.quality) while users still see the old slice, and
-only then swapped in as the partition of `pollution_obs` in the same transaction that drops the old one.
+only then swapped in as the hour's partition of the gas's table (`pollution_obs_<gas>`) in the same
+transaction that drops the old one.
 A slice that fails a check is kept unattached in `rejected_slice` for inspection. A transaction-scoped
 advisory lock serialises writers of the same slice. Any failure rolls everything back, so the previous
 slice stays intact; the attempt is recorded in `ingest_log` either way.
@@ -38,7 +39,7 @@ _ROW = np.dtype(
     [
         ("n", ">i2"),
         ("l1", ">i4"), ("cell", ">i8"),
-        ("l2", ">i4"), ("value", ">f8"),
+        ("l2", ">i4"), ("value", ">f4"),
         ("l3", ">i4"), ("severity", ">i2"),
         ("l4", ">i4"), ("flag", ">i2"),
     ]
@@ -84,7 +85,7 @@ def cell_ids(grid_id: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 def encode_rows(block: CellBlock, grid_id: int) -> bytes:
     rows = np.empty(len(block), dtype=_ROW)
-    rows["n"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 8, 2, 2
+    rows["n"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 4, 2, 2
     rows["cell"] = cell_ids(grid_id, block.rows, block.cols)
     rows["value"] = block.values
     rows["severity"] = block.severity
@@ -140,11 +141,11 @@ def _copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
 
 def _slice_literals(table: str, gas: str, hour: datetime) -> dict[str, str]:
     """SQL literals for slice DDL, which cannot take bind parameters. Safe: `table` is generated,
-    `gas` is checked against GAS_NAMES, the times are formatted datetimes."""
+    `gas` (in the parent's name) is checked against GAS_NAMES, the times are formatted datetimes."""
     end = hour + timedelta(hours=1)
     return {
         "table": table,
-        "gas": f"'{gas}'",
+        "parent": f"pollution_obs_{gas.lower()}",
         "start": f"'{hour.isoformat()}'::timestamptz",
         "end": f"'{end.isoformat()}'::timestamptz",
     }

@@ -77,3 +77,21 @@ def ledger(conn, gas: str, hour) -> list[tuple]:
         rows = cur.fetchall()
     conn.rollback()
     return rows
+
+
+@pytest.fixture(scope="module")
+def scratch_url(database_url, request):
+    """A database of its own for a test module whose answers depend on everything stored (latest
+    hours, whole-table reads), dropped afterwards."""
+    from urllib.parse import urlsplit
+
+    name = "aeris_scratch_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()

@@ -13,7 +13,7 @@ from tests.load.conftest import conn  # noqa: F401 - fixture
     [
         "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat) VALUES ('x', 0, 0, 1, 1)",
         "DELETE FROM route_exposure",
-        "DELETE FROM pollution_obs",
+        "DELETE FROM pollution_obs_no2",
         "UPDATE saved_routes SET last_computed_score = 0",
         "DROP TABLE ingest_log",
         "SELECT count(*) FROM ingest_log",  # the ledger is the pipeline's, not the read contract
@@ -33,6 +33,6 @@ def test_the_reader_reads_the_contract(conn):  # noqa: F811
         cur.execute("SELECT count(*) FROM (SELECT * FROM pollution_grid LIMIT 10) g")
         cur.execute("SELECT count(*) FROM route_exposure")
         cur.execute("SELECT id, last_computed_score, score_hour FROM saved_routes LIMIT 1")
-        cur.execute("SELECT has_table_privilege('aeris_reader', 'pollution_obs', 'INSERT')")
+        cur.execute("SELECT has_table_privilege('aeris_reader', 'pollution_obs_no2', 'INSERT')")
         assert cur.fetchone() == (False,)
     conn.rollback()

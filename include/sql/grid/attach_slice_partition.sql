@@ -1,2 +1,2 @@
--- Attaches a loaded, indexed slice table as the (gas, hour) partition of pollution_obs (literals as in create_slice_table.sql).
-ALTER TABLE pollution_obs ATTACH PARTITION {table} FOR VALUES FROM ({gas}, {start}) TO ({gas}, {end});
+-- Attaches a loaded, indexed slice table as the hour's partition of its gas's table (literals as in create_slice_table.sql).
+ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES FROM ({start}) TO ({end});

@@ -82,7 +82,9 @@ exposure AS (
            max(o.severity)            AS max_severity,
            avg(o.severity::float8)    AS mean_severity
     FROM route_cells rc
-    JOIN pollution_obs o ON o.cell_id = rc.cell_id AND o.obs_time = %(hour)s::timestamptz
+    -- The cell_id >> 6 term lets each lookup probe the slices' index (see migration 0008).
+    JOIN pollution_obs o ON o.cell_id = rc.cell_id AND o.cell_id >> 6 = rc.cell_id >> 6
+                        AND o.obs_time = %(hour)s::timestamptz
     -- The product's own "bad" cells (quality_flag bits 1-2 = 2) never count; suspect ones do.
     WHERE (o.quality_flag >> 1) & 3 <> 2
     GROUP BY rc.route_id, o.gas_type

@@ -9,7 +9,9 @@ All figures come from one run on one machine, so their ratios hold even when the
   (d) route exposure for 10,000 saved routes (10-1,000 km): the set-based SQL (lattice arithmetic)
       vs a per-route loop of ST_Intersects queries over pollution_grid; both must give identical rows;
   (e) a native TEMPO L3 granule (NetCDF-4, whole field of regard, 7750 x 2950) read over CONUS and
-      loaded, in a child process: time and peak RSS (target: at most 1 GB).
+      loaded, in a child process: time and peak RSS (target: at most 1 GB);
+  (f) the app's reads (scripts/bench_reads.py) after 1 and after 24 stored native-CONUS gas-hours,
+      and the bytes a stored cell costs; last line READ.
 Runs in a scratch database `aeris_bench` on the same server (dropped and recreated each run).
 """
 
@@ -162,12 +164,8 @@ def ceiling(url: str, path: Path) -> tuple[int, float]:
     with conn.cursor() as cur:
         # A plain logged table like the loader's slice table, with the slice's constant columns as defaults.
         cur.execute("DROP TABLE IF EXISTS bench_ceiling")
-        cur.execute("CREATE TABLE bench_ceiling (LIKE pollution_obs INCLUDING DEFAULTS)")
-        cur.execute(
-            "ALTER TABLE bench_ceiling ALTER COLUMN gas_type SET DEFAULT 'NO2',"
-            " ALTER COLUMN obs_time SET DEFAULT %s",
-            (HOUR,),
-        )
+        cur.execute("CREATE TABLE bench_ceiling (LIKE pollution_obs_no2 INCLUDING DEFAULTS)")
+        cur.execute("ALTER TABLE bench_ceiling ALTER COLUMN obs_time SET DEFAULT %s", (HOUR,))
         conn.commit()
         payload.seek(0)
         started = time.perf_counter()
@@ -176,7 +174,7 @@ def ceiling(url: str, path: Path) -> tuple[int, float]:
             payload,
             size=1 << 20,
         )
-        cur.execute("CREATE INDEX ON bench_ceiling (cell_id)")
+        cur.execute("CREATE INDEX ON bench_ceiling ((cell_id >> 6)) WITH (fillfactor = 100)")
         conn.commit()
         seconds = time.perf_counter() - started
     conn.close()
@@ -345,6 +343,7 @@ def main() -> int:
     parser.add_argument("--original-subset", type=int, default=20_000)
     parser.add_argument("--routes", type=int, default=10_000)
     parser.add_argument("--loop-routes", type=int, default=300)
+    parser.add_argument("--read-hours", type=int, default=24, help="stored gas-hours for the READ line")
     parser.add_argument("--workdir", default=str(ROOT / ".aeris" / "bench"))
     args = parser.parse_args()
     if args.child_load:
@@ -397,6 +396,9 @@ def main() -> int:
         f" recompute_vs_loop={set_rate / loop_rate:.1f} native_peak_rss_mb={native_rss_mb:.0f}"
         f" native_rows_per_s={native['rows'] / native['seconds']:.0f}"
     )
+    from bench_reads import read_benchmark  # beside this script; imported late: it is (f) only
+
+    print(read_benchmark(url, HOUR, args.read_hours, say))
     return 0
 
 

@@ -109,48 +109,58 @@ GROUP BY gas_type;
 
 -- The value of each gas at a point: for hour `at`, or each gas's latest hour when `at` is null. Bad
 -- cells (product_quality 2) are left out; a point on a cell edge returns every cell it touches.
+-- PL/pgSQL, one query per gas with its hour as a parameter: the executor then opens that hour's
+-- partition only (a join on pollution_latest would probe every hour's; measured 5 ms at 4 hours).
 CREATE FUNCTION pollution_at(lon double precision, lat double precision,
                              at timestamptz DEFAULT NULL, gas text DEFAULT NULL)
     RETURNS TABLE (gas_type text, "timestamp" timestamptz, pollution_value double precision,
                    severity_level int, quality_flag smallint, product_quality smallint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT g.gas_type, g."timestamp", g.pollution_value, g.severity_level, g.quality_flag, g.product_quality
-    FROM pollution_latest h
-    CROSS JOIN LATERAL (
-        SELECT * FROM pollution_grid g
-        WHERE g.gas_type = h.gas_type
-          AND g."timestamp" = coalesce(pollution_at.at, h."timestamp")
-          AND ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(pollution_at.lon, pollution_at.lat), 4326))
-          AND g.product_quality <> 2
-    ) g
-    WHERE pollution_at.gas IS NULL OR h.gas_type = pollution_at.gas
-    ORDER BY g.gas_type, g.pollution_value;
-END;
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    slice record;
+BEGIN
+    FOR slice IN SELECT l.gas_type, coalesce(pollution_at.at, l."timestamp") AS hour FROM pollution_latest l
+                 WHERE pollution_at.gas IS NULL OR l.gas_type = pollution_at.gas ORDER BY l.gas_type LOOP
+        RETURN QUERY
+            SELECT g.gas_type, g."timestamp", g.pollution_value, g.severity_level, g.quality_flag, g.product_quality
+            FROM pollution_grid g
+            WHERE g.gas_type = slice.gas_type AND g."timestamp" = slice.hour
+              AND ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(pollution_at.lon, pollution_at.lat), 4326))
+              AND g.product_quality <> 2
+            ORDER BY g.pollution_value;
+    END LOOP;
+END
+$$;
 
 -- One saved route's exposure now: per gas, its latest hour's cells along the route, bad cells left
 -- out; the same figures the hourly recompute stores in route_exposure.
 CREATE FUNCTION route_exposure_now(route bigint)
     RETURNS TABLE (gas_type text, "timestamp" timestamptz, cell_count bigint, avg_value double precision,
                    max_severity int, mean_severity double precision)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT h.gas_type, h."timestamp", count(*), avg(g.pollution_value), max(g.severity_level),
-           avg(g.severity_level::double precision)
-    FROM saved_routes r
-    CROSS JOIN pollution_latest h
-    JOIN LATERAL (
-        SELECT g.pollution_value, g.severity_level FROM pollution_grid g
-        WHERE g.gas_type = h.gas_type AND g."timestamp" = h."timestamp"
-          AND ST_Intersects(g.geom, coalesce(r.geom, ST_MakeLine(
-                  ST_SetSRID(ST_MakePoint(r.origin_lon, r.origin_lat), 4326),
-                  ST_SetSRID(ST_MakePoint(r.dest_lon, r.dest_lat), 4326))))
-          AND g.product_quality <> 2
-    ) g ON true
-    WHERE r.id = route_exposure_now.route
-    GROUP BY h.gas_type, h."timestamp"
-    ORDER BY h.gas_type;
-END;
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    line geometry;
+    slice record;
+BEGIN
+    SELECT coalesce(r.geom, ST_MakeLine(ST_SetSRID(ST_MakePoint(r.origin_lon, r.origin_lat), 4326),
+                                        ST_SetSRID(ST_MakePoint(r.dest_lon, r.dest_lat), 4326)))
+    INTO line FROM saved_routes r WHERE r.id = route_exposure_now.route;
+    IF line IS NULL THEN
+        RETURN;
+    END IF;
+    FOR slice IN SELECT l.gas_type, l."timestamp" AS hour FROM pollution_latest l ORDER BY l.gas_type LOOP
+        RETURN QUERY
+            SELECT slice.gas_type, slice.hour, count(*), avg(g.pollution_value), max(g.severity_level),
+                   avg(g.severity_level::double precision)
+            FROM pollution_grid g
+            WHERE g.gas_type = slice.gas_type AND g."timestamp" = slice.hour
+              AND ST_Intersects(g.geom, line) AND g.product_quality <> 2
+            HAVING count(*) > 0;
+    END LOOP;
+END
+$$;
 
 DO $$
 BEGIN

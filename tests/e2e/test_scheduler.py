@@ -61,8 +61,9 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     cluster = local_cluster
     # The local UI (admin/admin) answers on this machine only.
     assert listening_addresses(cluster.api_port) == {"127.0.0.1"}
-    # A slow Harmony job (15 s), so the sensors really wait in the triggerer.
-    emulator.faults([{"fault": "slow_job", "times": len(GASES), "seconds": 15}])
+    # Slow Harmony jobs (15 s), so the sensors really wait in the triggerer. Every job, not a count of
+    # them: a job submitted meanwhile by anything else must not use up this run's slow ones.
+    emulator.faults([{"fault": "slow_job", "seconds": 15}])
     hour = datetime(2024, 9, 3, 16, tzinfo=UTC)
     forget_hours(db, [hour])
     # TEMPO publishes the hour 20 s after the run starts: the run waits in the triggerer, then loads it.
@@ -77,6 +78,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     for sensor in ("gas.wait_for_publication", "gas.wait_for_harmony_job"):
         states = set().union(*(v for k, v in seen.items() if k.startswith(f"{sensor}[")))
         assert "deferred" in states, (sensor, seen)
+    emulator.faults([])
 
     before = slice_snapshot(db, hour)
     assert set(before) == set(GASES)

@@ -1,8 +1,11 @@
-"""NASA CMR granule search: which granules of a collection are published for a time range.
+"""NASA CMR: which collection a product name is, and which of its granules are published.
 
-`GET {cmr}/search/granules.umm_json?collection_concept_id=…&temporal=start,end&bounding_box=W,S,E,N`
-(the temporal filter matches granules that overlap the range). Public collections need no token, so
-none is ever sent here. The sync search is for tasks and scripts; the trigger parses the same JSON.
+- Collection search: `GET {cmr}/search/collections.json?short_name=…&version=…&provider=LARC_CLOUD`
+  → `feed.entry[].id` is the concept id (`resolve_collection`).
+- Granule search: `GET {cmr}/search/granules.umm_json?collection_concept_id=…&temporal=start,end
+  &bounding_box=W,S,E,N` (the temporal filter matches granules that overlap the range).
+Public collections need no token, so none is ever sent here. The sync searches are for tasks and
+scripts; the trigger parses the same granule JSON.
 """
 
 from __future__ import annotations
@@ -17,10 +20,65 @@ from aeris_lib.publication import Granule
 
 DEFAULT_CMR_URL = "https://cmr.earthdata.nasa.gov"
 PAGE_SIZE = 100
+TEMPO_PROVIDER = "LARC_CLOUD"
 
 
 class CmrError(RuntimeError):
-    """CMR answered with an error or something that is not a granule search result."""
+    """CMR answered with an error or something that is not a search result."""
+
+
+class UnknownCollection(CmrError):
+    """CMR has no collection by that short name and version (from that provider)."""
+
+
+def collection_search_url(cmr_url: str, short_name: str, version: str, provider: str = TEMPO_PROVIDER) -> str:
+    params = [("short_name", short_name), ("version", version), ("provider", provider)]
+    return f"{cmr_url.rstrip('/')}/search/collections.json?{urlencode(params)}"
+
+
+def parse_collection_ids(body: object) -> list[str]:
+    """Concept ids of a `collections.json` answer."""
+    try:
+        entries = body["feed"]["entry"]  # type: ignore[index]
+        ids = [entry["id"] for entry in entries]
+    except (KeyError, TypeError):
+        raise CmrError(f"CMR answered something that is not a collection search: {str(body)[:200]}") from None
+    if not all(isinstance(i, str) and i for i in ids):
+        raise CmrError(f"CMR collection without a concept id: {str(body)[:200]}")
+    return ids
+
+
+def resolve_collection(
+    session: requests.Session, cmr_url: str, short_name: str, version: str, provider: str = TEMPO_PROVIDER,
+    *, timeout: float = 60.0,
+) -> str:  # fmt: skip
+    """The concept id of the collection named (short_name, version, provider); `UnknownCollection` when
+    CMR has none, `CmrError` when it has several or cannot answer."""
+    url = collection_search_url(cmr_url, short_name, version, provider)
+    body = _get_json(session, url, "collection search", timeout)
+    ids = parse_collection_ids(body)
+    if not ids:
+        raise UnknownCollection(
+            f"CMR has no collection short_name={short_name} version={version} from provider {provider}"
+            f" ({url}): check the gas catalog's names"
+        )
+    if len(ids) > 1:
+        raise CmrError(f"CMR has {len(ids)} collections named {short_name} {version} ({', '.join(ids)}): "
+                       "set collection_id in the gas catalog")  # fmt: skip
+    return ids[0]
+
+
+def _get_json(session: requests.Session, url: str, what: str, timeout: float) -> object:
+    try:
+        response = session.get(url, timeout=timeout)
+    except requests.RequestException as error:
+        raise CmrError(f"CMR unreachable: {type(error).__name__}: {error}") from None
+    if response.status_code >= 400:
+        raise CmrError(f"CMR {what} answered HTTP {response.status_code}: {response.text[:300]}")
+    try:
+        return response.json()
+    except ValueError:
+        raise CmrError(f"CMR answered non-JSON: {response.text[:200]}") from None
 
 
 def _iso(value: datetime) -> str:
@@ -72,13 +130,4 @@ def parse_granules(body: object) -> list[Granule]:
 
 def search_granules(session: requests.Session, url: str, *, timeout: float = 60.0) -> list[Granule]:
     """GET a granule search URL (see `granule_search_url`); retries are the session's (urllib3 Retry)."""
-    try:
-        response = session.get(url, timeout=timeout)
-    except requests.RequestException as error:
-        raise CmrError(f"CMR unreachable: {type(error).__name__}: {error}") from None
-    if response.status_code >= 400:
-        raise CmrError(f"CMR granule search answered HTTP {response.status_code}: {response.text[:300]}")
-    try:
-        return parse_granules(response.json())
-    except ValueError:
-        raise CmrError(f"CMR answered non-JSON: {response.text[:200]}") from None
+    return parse_granules(_get_json(session, url, "granule search", timeout))

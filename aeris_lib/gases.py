@@ -1,10 +1,14 @@
-"""The gas catalog: AERIS gas name -> Harmony collection id + variable.
+"""The gas catalog: AERIS gas name -> TEMPO product by name (CMR short name + version) + variable.
 
-Defaults are the real TEMPO Level-3 V03 products (LARC_CLOUD). TEMPO publishes no PM product: PM
-keeps the collection id from the original design, marked unverified, so it fails on its own.
+Each gas names its standard product (reprocessed, published later) and, where TEMPO has one, its
+near-real-time (NRT) product; the concept ids are resolved through CMR at run time (tasks.catalog),
+never hard-coded. `line` picks which one the hourly run asks for: `auto` (NRT where there is one, else
+standard), `nrt` or `standard`. An explicit `collection_id` / `nrt_collection_id` wins over the name.
+Facts and their sources: README "Gas catalog". TEMPO publishes no PM product: PM keeps the collection
+id from the original design, marked unverified, so it fails on its own.
 Override without code changes with JSON of the same shape (an Airflow Variable `aeris_gas_catalog`,
-or a file named by `AERIS_GAS_CATALOG_FILE`): entries given replace the defaults gas by gas.
-`request_shape` is `auto` (chosen from Harmony's capabilities) or forces `geotiff`,
+or a file named by `AERIS_GAS_CATALOG_FILE`): entries given replace the defaults gas by gas, field by
+field. `request_shape` is `auto` (chosen from Harmony's capabilities) or forces `geotiff`,
 `netcdf_subset` or `native` (see aeris_lib.harmony.capabilities).
 """
 
@@ -27,12 +31,24 @@ CONUS = (-125.0, 24.0, -66.0, 50.0)
 TEMPO_SCAN_HOURS_UTC = frozenset(range(10, 24))
 
 
+NRT, STANDARD, AUTO_LINE = "nrt", "standard", "auto"
+
+
 @dataclass(frozen=True)
 class GasProduct:
     gas: str
-    collection_id: str
     variable: str
     units: str
+    # The standard product's CMR name; "" when only `collection_id` names it.
+    short_name: str = ""
+    version: str = ""
+    # The near-real-time product's CMR name; "" when TEMPO has none for this gas.
+    nrt_short_name: str = ""
+    nrt_version: str = ""
+    line: str = AUTO_LINE
+    # Explicit concept ids: win over the names (e.g. a pinned collection, or a product CMR cannot name).
+    collection_id: str = ""
+    nrt_collection_id: str = ""
     verified: bool = True
     note: str = ""
     request_shape: str = AUTO
@@ -44,33 +60,41 @@ class GasProduct:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def has_nrt(self) -> bool:
+        return bool(self.nrt_short_name or self.nrt_collection_id)
+
+    def chosen_line(self) -> str:
+        """The line the hourly run asks for."""
+        if self.line == AUTO_LINE:
+            return NRT if self.has_nrt else STANDARD
+        return self.line
+
+    def product_name(self, line: str) -> tuple[str, str, str]:
+        """(short name, version, explicit concept id) of the line's product."""
+        if line == NRT:
+            return self.nrt_short_name, self.nrt_version, self.nrt_collection_id
+        return self.short_name, self.version, self.collection_id
+
 
 DEFAULT_CATALOG: dict[str, GasProduct] = {
     "NO2": GasProduct(
-        "NO2",
-        "C2930763263-LARC_CLOUD",
-        "product/vertical_column_troposphere",
-        "molecules/cm²",
+        "NO2", "product/vertical_column_troposphere", "molecules/cm²",
+        short_name="TEMPO_NO2_L3", version="V03", nrt_short_name="TEMPO_NO2_L3_NRT", nrt_version="V02",
         quality_variable=QUALITY_FLAG,
     ),
     "CH2O": GasProduct(
-        "CH2O",
-        "C2930761273-LARC_CLOUD",
-        "product/vertical_column",
-        "molecules/cm²",
+        "CH2O", "product/vertical_column", "molecules/cm²",
+        short_name="TEMPO_HCHO_L3", version="V03", nrt_short_name="TEMPO_HCHO_L3_NRT", nrt_version="V02",
         quality_variable=QUALITY_FLAG,
     ),
-    "AI": GasProduct("AI", "C2930764281-LARC_CLOUD", "product/uv_aerosol_index", "unitless"),
+    "AI": GasProduct("AI", "product/uv_aerosol_index", "unitless", short_name="TEMPO_O3TOT_L3", version="V03"),
     "PM": GasProduct(
-        "PM",
-        "C2930763266-LARC_CLOUD",
-        "product/pm25",
-        "µg/m³",
-        verified=False,
+        "PM", "product/pm25", "µg/m³", collection_id="C2930763266-LARC_CLOUD", verified=False,
         note="unverified: TEMPO publishes no PM product; id and variable come from the original design",
     ),
-    "O3": GasProduct("O3", "C2930764281-LARC_CLOUD", "product/column_amount_o3", "DU"),
-}
+    "O3": GasProduct("O3", "product/column_amount_o3", "DU", short_name="TEMPO_O3TOT_L3", version="V03"),
+}  # fmt: skip
 
 
 class CatalogError(ValueError):
@@ -80,9 +104,23 @@ class CatalogError(ValueError):
 def _field_problems(gas: str, entry: Mapping[str, Any]) -> list[str]:
     """Every field of one entry with the wrong type or value (`"verified": "no"` is not a bool)."""
     problems = []
-    for key in ("collection_id", "variable", "units"):
+    for key in ("variable", "units"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             problems.append(f"{gas}.{key}: must be a non-empty string, got {entry[key]!r}")
+    names = ("short_name", "version", "nrt_short_name", "nrt_version", "collection_id", "nrt_collection_id")
+    for key in names:
+        if not isinstance(entry[key], str):
+            problems.append(f"{gas}.{key}: must be a string, got {entry[key]!r}")
+    if problems:
+        return problems
+    if not (entry["short_name"] and entry["version"]) and not entry["collection_id"]:
+        problems.append(f"{gas}: name the standard product by short_name and version, or give collection_id")
+    if bool(entry["nrt_short_name"]) != bool(entry["nrt_version"]):
+        problems.append(f"{gas}: nrt_short_name and nrt_version go together")
+    if entry["line"] not in (AUTO_LINE, NRT, STANDARD):
+        problems.append(f"{gas}.line: must be one of {AUTO_LINE}, {NRT}, {STANDARD}, got {entry['line']!r}")
+    elif entry["line"] == NRT and not (entry["nrt_short_name"] or entry["nrt_collection_id"]):
+        problems.append(f"{gas}.line: nrt, but the entry names no near-real-time product")
     if not isinstance(entry["quality_variable"], str):
         problems.append(
             f"{gas}.quality_variable: must be a variable name or empty, got {entry['quality_variable']!r}"

@@ -7,8 +7,9 @@ bootstrap
 ensure_airflow
 ensure_schema
 if [ "$AERIS_HARMONY_MODE" = emulator ]; then
-  # The emulator's data are synthetic: default to a daytime hour TEMPO scans (16:00 UTC).
-  logical_date="${1:-$(date -u -d 'yesterday' +%Y-%m-%dT17:00:00+00:00)}"
+  # The emulator's data are synthetic: default to a daytime hour TEMPO scans (16:00 UTC), two days
+  # back, when its standard products (O3, AI: no near-real-time product) are out too.
+  logical_date="${1:-$(date -u -d '2 days ago' +%Y-%m-%dT17:00:00+00:00)}"
 else
   # TEMPO publishes 1-3 h after an hour ends (README, "Timing"): ask for one that should be out.
   logical_date="${1:-$(date -u -d '2 hours ago' +%Y-%m-%dT%H:00:00+00:00)}"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from aeris_lib.db.sql import load_sql
-from aeris_lib.gases import GAS_NAMES
+from aeris_lib.gases import GAS_NAMES, NRT, STANDARD
 from aeris_lib.quality import CheckResult, check_table
 from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
 
@@ -50,7 +50,9 @@ _ROW = np.dtype(
 class LoadResult:
     gas: str
     hour: datetime
-    status: str  # success | unchanged (same source as the slice already loaded: nothing written)
+    # success | unchanged (same source as the slice already loaded: nothing written) | kept_standard
+    # (a near-real-time load met a standard slice: nothing written)
+    status: str
     cells_read: int
     cells_skipped: int
     cells_flagged: int
@@ -196,21 +198,10 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
     return grid_id
 
 
-def _start_log(
-    conn: Any,
-    gas: str,
-    hour: datetime,
-    sha256: str | None,
-    job_id: str | None,
-    max_cells: int | None,
-    granules: list[str] | None,
-) -> int:
+def _start_log(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
+    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from."""
     with conn.cursor() as cur:
-        cur.execute(
-            load_sql("ingest/insert_ingest_log.sql"),
-            {"gas": gas, "hour": hour, "sha256": sha256, "job_id": job_id, "max_cells": max_cells,
-             "granules": granules},
-        )  # fmt: skip
+        cur.execute(load_sql("ingest/insert_ingest_log.sql"), {"gas": gas, "hour": hour, **fields})
         log_id = cur.fetchone()[0]
     conn.commit()
     return log_id
@@ -243,6 +234,8 @@ def load_slice(
     audit_bbox: tuple[float, float, float, float] | None = None,
     granules: list[str] | None = None,
     pixel_degrees: float | None = None,
+    product_line: str = STANDARD,
+    upgraded_from: str | None = None,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
 
@@ -256,12 +249,24 @@ def load_slice(
     :param granules: names of the source granules, for the ledger.
     :param pixel_degrees: the product's grid; with `audit_bbox`, a raster of another pixel size, an
         extent beyond the bbox or more pixels than it holds is refused before any pixel is read.
+    :param product_line: `nrt` or `standard`, recorded with the slice. A near-real-time load never
+        replaces a standard slice: it writes nothing and the ledger says `kept_standard`.
+    :param upgraded_from: the line this load replaces (the reprocess DAG's upgrades), for the ledger.
     """
     if gas not in GAS_NAMES:
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
     hour = _hour(hour)
     started = time.monotonic()
-    log_id = _start_log(conn, gas, hour, source_sha256, harmony_job_id, max_cells, granules)
+    if product_line not in (NRT, STANDARD):
+        raise ValueError(f"product_line must be {NRT} or {STANDARD}, got {product_line!r}")
+    log_id = _start_log(
+        conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
+        product_line=product_line, upgraded_from=upgraded_from,
+    )  # fmt: skip
+    if product_line == NRT:
+        kept = _standard_kept(conn, log_id, gas, hour, started)
+        if kept is not None:
+            return kept
     if source_sha256 and not force:
         unchanged = _unchanged(conn, log_id, gas, hour, source_sha256, max_cells, started)
         if unchanged is not None:
@@ -296,9 +301,19 @@ def load_slice(
             )
             rows = counts["cells_read"] - counts["cells_skipped"]
             cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
-            slice_params = {"gas": gas, "start": hour, "table": table, "rows": rows}
+            slice_params = {
+                "gas": gas,
+                "start": hour,
+                "table": table,
+                "rows": rows,
+                "product_line": product_line,
+            }
             cur.execute(load_sql("grid/find_slice_partition.sql"), slice_params)
             previous = cur.fetchone()
+            if previous and product_line == NRT and previous[2] == STANDARD:
+                # A standard slice was published while this one was written: it stays.
+                conn.rollback()
+                return _standard_kept(conn, log_id, gas, hour, started)
             checks = []
             if audit_bbox is not None:
                 checks = check_table(
@@ -358,6 +373,26 @@ def _reject(
                 **counts)  # fmt: skip
     log.warning(
         "%s %s: rejected by the data-quality checks, %s rows kept unpublished in %s", gas, hour, rows, table
+    )
+
+
+def _standard_kept(conn: Any, log_id: int, gas: str, hour: datetime, started: float) -> LoadResult | None:
+    """The standard slice of the hour, when there is one: a near-real-time load leaves it alone."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("grid/find_slice_partition.sql"), {"gas": gas, "start": hour})
+        row = cur.fetchone()
+        if row is None or row[2] != STANDARD:
+            conn.rollback()
+            return None
+        table, rows, _ = row
+        _finish_log(cur, log_id, "kept_standard", rows_written=0)
+    conn.commit()
+    log.info(
+        "%s %s: the standard product's slice is published (%s rows in %s); a near-real-time load never"
+        " replaces it: nothing written", gas, hour.isoformat(), f"{rows:,}", table,
+    )  # fmt: skip
+    return LoadResult(
+        gas, hour, "kept_standard", 0, 0, 0, 0, time.monotonic() - started, table, rows_in_slice=rows
     )
 
 

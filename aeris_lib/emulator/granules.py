@@ -19,7 +19,7 @@ import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from aeris_lib.emulator.scans import Scan
+from aeris_lib.emulator.scans import Scan, is_nrt
 from aeris_lib.publication import hour_angle, solar_terms
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
@@ -40,17 +40,25 @@ VALUE_MODELS = {
 CLOUD_FRACTION = 0.28
 QUALITY_FLAG_FILL = -32767
 
-# The TEMPO L3 V03 collections and the variables each carries (reference table).
+# The TEMPO L3 V03 collections and the variables each carries (reference table), and the NRT ones
+# (same file layout; emulator concept ids, see scans.PRODUCTS).
 COLLECTIONS = {
     "C2930763263-LARC_CLOUD": ("product/vertical_column_troposphere",),
     "C2930761273-LARC_CLOUD": ("product/vertical_column",),
     "C2930764281-LARC_CLOUD": ("product/column_amount_o3", "product/uv_aerosol_index"),
+    "C9990000001-LARC_CLOUD": ("product/vertical_column_troposphere",),
+    "C9990000002-LARC_CLOUD": ("product/vertical_column",),
 }
+# Near-real-time values differ from the standard product's by up to this fraction (fast processing:
+# preliminary calibration and navigation), smoothly over the field, so a test can tell them apart.
+NRT_DEVIATION = 0.06
 
 
 # TEMPO's main data quality flag (0 normal, 1 suspicious, 2 bad), in the NO2 and HCHO products.
 QUALITY_FLAG = "product/main_data_quality_flag"
-FLAGGED_COLLECTIONS = frozenset({"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD"})
+FLAGGED_COLLECTIONS = frozenset(
+    {"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD", "C9990000001-LARC_CLOUD", "C9990000002-LARC_CLOUD"}
+)
 
 
 class GranuleError(ValueError):
@@ -216,11 +224,16 @@ def render_values(
     scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
     base = _blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
     plumes = _blob_field(np.random.default_rng(_seed(variable, scan_key, "plume")), lon, lat, 40, 0.8)
-    values = _groom(
+    values = (
         np.float32(typical)
         + np.float32(spread) * (base - np.float32(_base_mean(variable)))
         + np.float32(peak - typical) * np.clip(plumes, 0, 1)
     )
+    if is_nrt(collection_id):  # a smooth +-NRT_DEVIATION pattern, the same whatever the window
+        phase = np.random.default_rng(_seed(variable, scan_key, "nrt")).uniform(0, 2 * np.pi, 2)
+        wobble = np.sin(lat[:, None] / 1.7 + phase[0]) * np.cos(lon[None, :] / 2.3 + phase[1])
+        values = values * (np.float32(1) + np.float32(NRT_DEVIATION) * wobble.astype(np.float32))
+    values = _groom(values)
     cloudy, zenith = fields if fields is not None else scan_fields(window, scan)
     return np.where(cloudy | (zenith >= 90), np.float32(FILL), values).astype(np.float32)
 

@@ -32,7 +32,7 @@ from aeris_lib.emulator.granules import (
     scan_fields,
     window_axes,
 )
-from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
+from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
 
 # The emulator serves requests on threads; HDF5 is not thread-safe: one lock per process.
 from aeris_lib.tempo_l3 import HDF5_LOCK
@@ -165,7 +165,7 @@ def _global_attributes(ds: netCDF4.Dataset, collection_id: str, scan: Scan, nati
         {
             "title": f"TEMPO Level 3 {short.split('_')[1]} product (AERIS emulator)",
             "shortname": short,
-            "version_id": VERSION,
+            "version_id": version_of(collection_id),
             "processing_level": "3",
             "granule_name": granule_name(collection_id, scan),
             "time_coverage_start": scan.start.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -44,7 +44,13 @@ from aeris_lib.emulator.granules import (
     check_product,
     grid_window,
 )
-from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_concept_id, granule_name, scans_overlapping
+from aeris_lib.emulator.scans import (
+    PRODUCTS,
+    Scan,
+    granule_concept_id,
+    granule_name,
+    scans_overlapping,
+)
 from aeris_lib.emulator.services import capabilities_document, select_service
 from aeris_lib.emulator.state import (
     EMULATOR_PASSWORD,
@@ -183,6 +189,8 @@ class HarmonyHandler(_Base):
             return self.login_page()
         if url.path in ("/search/granules.umm_json", "/search/granules.json"):
             return self.cmr_granules(url.path.rsplit(".", 1)[-1], url.query)
+        if url.path == "/search/collections.json":
+            return self.cmr_collections(url.query)
         for fault, status in (("429", 429), ("503", 503)):
             if self.state.take_fault(fault):
                 self.state.stats["transient_faults"] += 1
@@ -334,7 +342,15 @@ class HarmonyHandler(_Base):
                 400, "RequestValidationError", "Must specify either collectionId or shortName, not both"
             )
         if short_name:
-            collection_id = next((c for c, s in SHORT_NAMES.items() if s == short_name), None)
+            version = params.get("version")
+            collection_id = next(
+                (
+                    c
+                    for c, p in PRODUCTS.items()
+                    if p.short_name == short_name and version in (None, p.version)
+                ),
+                None,
+            )
             if collection_id is None:
                 return self.send_error_json(
                     404, "NotFoundError", f"Unable to find collection short name {short_name} in the CMR."
@@ -353,6 +369,31 @@ class HarmonyHandler(_Base):
 
     def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
         return [s for s in scans_overlapping(start, end) if self.state.published(collection, s)]
+
+    # ---------------------------------------------------------------- CMR collection search
+    def cmr_collections(self, query: str) -> None:
+        """CMR's collection search (`collections.json`) by short_name, version and provider: the
+        emulated TEMPO products whose fields all match what was asked."""
+        self.state.stats["cmr_collection_requests"] += 1
+        params = parse_qsl(query, keep_blank_values=True)
+        known = {"short_name", "version", "provider", "provider_short_name", "page_size"}
+        unknown = sorted({k for k, _ in params} - known)
+        if unknown:
+            return self.send_json(400, {"errors": [f"Parameter [{unknown[0]}] was not recognized."]})
+        wanted = dict(params)
+        provider = wanted.get("provider") or wanted.get("provider_short_name")
+        entries = [
+            {"id": concept_id, "short_name": product.short_name, "version_id": product.version,
+             "data_center": "LARC_CLOUD", "title": f"{product.short_name} {product.version} (AERIS emulator)",
+             "archive_center": "NASA/LARC/SD/ASDC"}
+            for concept_id, product in PRODUCTS.items()
+            if wanted.get("short_name", product.short_name) == product.short_name
+            and wanted.get("version", product.version) == product.version
+            and (provider or "LARC_CLOUD") == "LARC_CLOUD"
+        ]  # fmt: skip
+        body = {"feed": {"updated": datetime.now(UTC).isoformat(), "id": self.full_url(),
+                         "title": "ECHO dataset metadata", "entry": entries}}  # fmt: skip
+        return self.send_json(200, body, {"CMR-Hits": str(len(entries))})
 
     # ---------------------------------------------------------------- CMR granule search
     def cmr_granules(self, form: str, query: str) -> None:
@@ -544,7 +585,9 @@ class HarmonyHandler(_Base):
         if path == "/_emulator/publication" and method == "POST":
             try:
                 spec = json.loads(body or b"{}")
-                self.state.set_publication(spec.get("delay_s"), spec.get("holds", []))
+                self.state.set_publication(
+                    spec.get("delay_s"), spec.get("holds", []), spec.get("standard_delay_s")
+                )
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
             return self.send_json(200, {"holds": len(self.state.holds)})
@@ -739,7 +782,11 @@ def main() -> None:
     parser.add_argument("--slow-job-seconds", type=float, default=30.0, help="how long a slow_job fault runs")
     parser.add_argument(
         "--publication-delay-minutes", type=float, default=45.0,
-        help="minutes after a scan ends until CMR lists its granule and Harmony can process it",
+        help="minutes after a scan ends until CMR lists its near-real-time granule and Harmony can process it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--standard-delay-hours", type=float, default=24.0,
+        help="hours after a scan ends until its standard (reprocessed) granule is published",
     )  # fmt: skip
     parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
     args = parser.parse_args()
@@ -753,6 +800,7 @@ def main() -> None:
         job_seconds=args.job_seconds,
         slow_job_seconds=args.slow_job_seconds,
         publication_delay_s=args.publication_delay_minutes * 60,
+        standard_delay_s=args.standard_delay_hours * 3600,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()

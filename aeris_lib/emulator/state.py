@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aeris_lib.emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
 from aeris_lib.emulator.netcdf import granule_bytes, native_variables, write_granule
-from aeris_lib.emulator.scans import SHORT_NAMES, VERSION, Scan, granule_name
+from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_name, is_nrt, version_of
 
 EMULATOR_USER = "aeris-emulator"
 EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential
@@ -26,7 +26,10 @@ RESULTS_BUCKET = "harmony-prod-staging"
 MAX_TOKENS = 2
 
 # TEMPO L3 granules reach CMR and Harmony 20-90 min after their scan ended (reference: TEMPO timing).
+# After a scan ends: its near-real-time granule is listed within TEMPO's stated NRT latency (under
+# 2-3 hours); the standard (reprocessed) one comes later. 24 h is the emulator's choice, not a NASA fact.
 DEFAULT_PUBLICATION_DELAY_S = 45 * 60
+DEFAULT_STANDARD_DELAY_S = 24 * 3600
 
 # Faults that can be switched on (POST /_emulator/faults, or --fault on the command line).
 REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
@@ -156,9 +159,8 @@ def covered_variables(collection: str, variables: tuple[str, ...]) -> tuple[str,
 def daac_path(collection: str, scan: Scan) -> str:
     """Where the DAAC keeps a granule, as in ASDC's URLs: bucket/TEMPO/<short>_<version>/<date>/<file>."""
     short = SHORT_NAMES.get(collection, collection)
-    return (
-        f"asdc-prod-protected/TEMPO/{short}_{VERSION}/{scan.start:%Y.%m.%d}/{granule_name(collection, scan)}"
-    )
+    folder = f"{short}_{version_of(collection)}/{scan.start:%Y.%m.%d}"
+    return f"asdc-prod-protected/TEMPO/{folder}/{granule_name(collection, scan)}"
 
 
 @dataclass
@@ -212,6 +214,7 @@ class EmulatorState:
         job_seconds: float = 1.5,
         slow_job_seconds: float = 30.0,
         publication_delay_s: float = DEFAULT_PUBLICATION_DELAY_S,
+        standard_delay_s: float = DEFAULT_STANDARD_DELAY_S,
         capabilities: str = "native",
     ):
         if capabilities not in CAPABILITY_MODES:
@@ -221,6 +224,7 @@ class EmulatorState:
         self.job_seconds = job_seconds
         self.slow_job_seconds = slow_job_seconds
         self.default_publication_delay_s = publication_delay_s
+        self.default_standard_delay_s = standard_delay_s
         self.signing_key = secrets.token_bytes(32)
         self.reset()
 
@@ -232,12 +236,14 @@ class EmulatorState:
             self.results: dict[str, Result] = {}
             self.rules: list[FaultRule] = []
             self.publication_delay_s = self.default_publication_delay_s
+            self.standard_delay_s = self.default_standard_delay_s
             self.holds: list[Hold] = []
             self.capability_modes: dict[str, str] = {}
             self.stats: dict[str, int] = {
                 "tokens_issued": 0,
                 "rangeset_requests": 0,
                 "cmr_requests": 0,
+                "cmr_collection_requests": 0,
                 "job_status_requests": 0,
                 "file_downloads": 0,
                 "auth_header_on_files_host": 0,
@@ -296,9 +302,13 @@ class EmulatorState:
             self.capability_modes = modes
 
     # ---------------------------------------------------------------- publication
-    def set_publication(self, delay_s: float | None, holds: list[dict]) -> None:
-        """`delay_s` after a scan's end its granule is published (None: keep); `holds` replace the
-        current ones: [{"start", "end", "available_in_s": seconds from now or None, "collection"?}]."""
+    def set_publication(
+        self, delay_s: float | None, holds: list[dict], standard_delay_s: float | None = None
+    ) -> None:
+        """`delay_s` after a scan's end its granules are published, of every product line (None: keep);
+        `standard_delay_s`: the standard products' own delay (None: `delay_s` if given, else keep);
+        `holds` replace the current ones: [{"start", "end", "available_in_s": seconds from now or None,
+        "collection"?}]."""
         parsed = []
         for raw in holds:
             unknown = set(raw) - {"start", "end", "available_in_s", "collection"}
@@ -315,7 +325,9 @@ class EmulatorState:
             )
         with self.lock:
             if delay_s is not None:
-                self.publication_delay_s = float(delay_s)
+                self.publication_delay_s = self.standard_delay_s = float(delay_s)
+            if standard_delay_s is not None:
+                self.standard_delay_s = float(standard_delay_s)
             self.holds = parsed
 
     def published(self, collection: str, scan: Scan) -> bool:
@@ -323,7 +335,8 @@ class EmulatorState:
         with self.lock:
             if any(hold.holds(collection, scan) for hold in self.holds):
                 return False
-            return datetime.now(UTC) >= scan.end + timedelta(seconds=self.publication_delay_s)
+            delay = self.publication_delay_s if is_nrt(collection) else self.standard_delay_s
+            return datetime.now(UTC) >= scan.end + timedelta(seconds=delay)
 
     # ---------------------------------------------------------------- Earthdata tokens
     def issue_token(self) -> tuple[str, date]:

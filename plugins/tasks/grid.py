@@ -41,7 +41,8 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                     conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
                     harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
                     audit_bbox=tuple(product["bbox"]), granules=staged.get("granules"),
-                    pixel_degrees=product.get("pixel_degrees"),
+                    pixel_degrees=product.get("pixel_degrees"), product_line=product.get("line") or "standard",
+                    upgraded_from=product.get("upgraded_from"),
                 )  # fmt: skip
             except SliceRejected as rejected:
                 for check in rejected.checks:
@@ -58,7 +59,13 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         log.info("%s %s: ok — %s", gas, check.name, check.detail)
     Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
     granules = ", ".join(staged.get("granules") or []) or "?"
-    if result.status == "unchanged":
+    if result.status == "kept_standard":
+        log.info(
+            "%s %s from Harmony job %s (%s): the standard product's slice is already published (%s rows);"
+            " this near-real-time file does not replace it, nothing written",
+            gas, hour.isoformat(), staged.get("job_url") or "?", granules, f"{result.rows_in_slice:,}",
+        )  # fmt: skip
+    elif result.status == "unchanged":
         Stats.incr(f"aeris.load.unchanged.{gas}")
         log.info(
             "%s %s from Harmony job %s (%s), %s: same source (sha256 %s) as the slice already published;"
@@ -70,10 +77,12 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         Stats.incr(f"aeris.load.rows.{gas}", result.rows_written)
         log.info(
             "%s %s from Harmony job %s (%s), %s: %s cells read, %s fill skipped, %s flagged implausible,"
-            " %s rows checked and published in %.1f s (%s rows/s)",
+            " %s rows checked and published in %.1f s (%s rows/s)%s",
             gas, hour.isoformat(), staged.get("job_url") or "?", granules, source.uri, f"{result.cells_read:,}",
             f"{result.cells_skipped:,}", f"{result.cells_flagged:,}", f"{result.rows_written:,}",
             result.duration_s, f"{result.rows_per_s:,.0f}",
+            f"; {product.get('product') or product.get('line')}, replacing the {product['upgraded_from']} slice"
+            if product.get("upgraded_from") else f"; {product.get('product') or product.get('line')}",
         )  # fmt: skip
     tempo.close_breaker(gas)
     context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_in_slice}
@@ -82,6 +91,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         "hour": hour.isoformat(),
         "rows": result.rows_in_slice,
         "status": result.status,
+        "line": product.get("line") or "standard",
         "key": staged["key"],
     }
 

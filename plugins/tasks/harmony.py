@@ -54,11 +54,13 @@ def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
 
 
 @task(multiple_outputs=True, pool="harmony_api", **tempo.GAS_TASK)
-def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any]) -> dict[str, Any]:
+def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ask Harmony for the gas-hour as an asynchronous job, in the best shape its capabilities allow,
     or reuse the job already submitted for the same (hour, bbox, product, shape, granules) while
-    Harmony still holds its results."""
+    Harmony still holds its results. `publication`: the granules CMR listed (default: the product's
+    own, as the reprocess DAG passes them)."""
     tempo.gas_context(product)
+    publication = publication or product["publication"]
     gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
     granules = [g["name"] for g in publication["granules"]]
     hook = HarmonyHook()

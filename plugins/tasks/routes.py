@@ -59,6 +59,24 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
+@task(trigger_rule="all_done")
+def recompute_hours(loads: list[dict[str, Any]] | None) -> dict[str, int]:
+    """Exposure of every saved route for each hour a load wrote (the reprocess DAG's upgrades)."""
+    loaded = [
+        i for i in ([loads] if isinstance(loads, dict) else loads or []) if i and i["status"] == "success"
+    ]
+    if not loaded:
+        raise AirflowSkipException("no hour was written: nothing to recompute")
+    done = {}
+    with aeris_db() as conn:
+        for hour in sorted({i["hour"] for i in loaded}):
+            result = recompute_route_exposure(conn, datetime.fromisoformat(hour))
+            done[hour] = result.routes_updated
+            log.info("Exposure of %d saved routes for %s recomputed in %.2f s (%d current scores moved)",
+                     result.routes_updated, hour, result.duration_s, result.scores_updated)  # fmt: skip
+    return done
+
+
 @task
 def publish_last_update(recomputed: dict[str, Any]) -> None:
     """Advance Redis `tempo:last_update` to the newest hour loaded (TTL 1 h); never move it back.

@@ -18,6 +18,7 @@ from aeris_lib import circuit, run_params
 from aeris_lib.db import ledger
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.gases import CONUS, GAS_NAMES, build_catalog
+from tasks import catalog
 from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def plan(**context: Any) -> list[dict[str, Any]]:
         bbox = run_params.run_bbox(params.get("bbox"), default_bbox())
     except run_params.RunParamError as error:
         raise AirflowFailException(str(error)) from None
-    catalog = load_catalog()
+    entries = load_catalog()
     with aeris_db() as conn:
         applied = apply_migrations(conn)
     log.info(
@@ -141,9 +142,9 @@ def plan(**context: Any) -> list[dict[str, Any]]:
         list(bbox),
         f"migrated ({', '.join(applied)})" if applied else "up to date",
     )
-    return [
-        {**catalog[g].to_dict(), "hour": hour.isoformat(), "bbox": [float(v) for v in bbox]} for g in gases
-    ]
+    wanted = [entries[g] for g in gases]
+    products = catalog.resolve(wanted, catalog.upgraded_gases(hour, wanted))
+    return [{**p, "hour": hour.isoformat(), "bbox": [float(v) for v in bbox]} for p in products]
 
 
 def load_catalog() -> dict:

@@ -53,7 +53,11 @@ def test_bbox_west_must_be_less_than_east():
     [
         ({"verified": "no"}, "NO2.verified: must be true or false"),
         ({"units": 5}, "NO2.units: must be a non-empty string"),
-        ({"collection_id": ""}, "NO2.collection_id: must be a non-empty string"),
+        ({"collection_id": 7}, "NO2.collection_id: must be a string"),
+        ({"short_name": "", "collection_id": ""}, "NO2: name the standard product by short_name and version"),
+        ({"nrt_version": ""}, "NO2: nrt_short_name and nrt_version go together"),
+        ({"line": "fast"}, "NO2.line: must be one of auto, nrt, standard"),
+        ({"nrt_short_name": "", "nrt_version": "", "line": "nrt"}, "NO2.line: nrt, but the entry names no"),
         ({"note": ["x"]}, "NO2.note: must be a string"),
         ({"pixel_degrees": True}, "NO2.pixel_degrees: must be a number"),
         ({"pixel_degrees": 0}, "NO2.pixel_degrees: must be a number"),
@@ -68,3 +72,17 @@ def test_catalog_override_fields_are_type_checked(entry, message):
 def test_a_valid_override_still_applies():
     catalog = build_catalog({"NO2": {"collection_id": "C3685896708-LARC_CLOUD", "verified": True}})
     assert catalog["NO2"].collection_id == "C3685896708-LARC_CLOUD" and catalog["NO2"].pixel_degrees == 0.02
+    assert catalog["NO2"].product_name("standard") == ("TEMPO_NO2_L3", "V03", "C3685896708-LARC_CLOUD")
+
+
+def test_lines_default_to_nrt_where_tempo_has_one():
+    catalog = build_catalog()
+    assert {g: catalog[g].chosen_line() for g in catalog} == {
+        "NO2": "nrt", "CH2O": "nrt", "AI": "standard", "PM": "standard", "O3": "standard"}  # fmt: skip
+    assert catalog["NO2"].product_name("nrt") == ("TEMPO_NO2_L3_NRT", "V02", "")
+    assert build_catalog({"NO2": {"line": "standard"}})["NO2"].chosen_line() == "standard"
+    v04 = build_catalog({"NO2": {"version": "V04"}})["NO2"]  # one field changes, the rest stay
+    assert (
+        v04.product_name("standard") == ("TEMPO_NO2_L3", "V04", "")
+        and v04.nrt_short_name == "TEMPO_NO2_L3_NRT"
+    )

@@ -23,6 +23,7 @@ from aeris_lib.emulator.granules import FILL, render_geotiff
 from aeris_lib.emulator.scans import granule_name, scans_overlapping
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import DEFAULT_CATALOG
+from tests.catalog_ids import concept_id
 from tests.e2e.conftest import SMALL_BBOX, forget_hours, forget_jobs, ledger_rows, slice_snapshot
 from tests.e2e.dag_runs import run_dag, ti_states
 
@@ -53,17 +54,18 @@ def _expected_no2_cells(hour: datetime) -> tuple[list[str], np.ndarray]:
     """Granule names and the valid values of the hour as an independent mean of the emulator's
     per-scan files (union of cells, mean where both scans observed one)."""
     product = DEFAULT_CATALOG["NO2"]
+    collection = concept_id("NO2", "nrt")  # the hourly run asks for the near-real-time product
     scans = scans_overlapping(hour, hour + timedelta(hours=1))
     sums, counts = 0.0, 0
     for scan in scans:
         with rasterio.open(
-            BytesIO(render_geotiff(product.collection_id, product.variable, tuple(SMALL_BBOX), scan))
+            BytesIO(render_geotiff(collection, product.variable, tuple(SMALL_BBOX), scan))
         ) as src:
             values = src.read(1).astype(np.float64)
         valid = values > FILL / 10
         sums, counts = sums + np.where(valid, values, 0.0), counts + valid
     means = (sums[counts > 0] / counts[counts > 0]).astype(np.float32)
-    return [granule_name(product.collection_id, s) for s in scans], np.sort(means.astype(np.float64))
+    return [granule_name(collection, s) for s in scans], np.sort(means.astype(np.float64))
 
 
 def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(

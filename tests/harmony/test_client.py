@@ -18,6 +18,7 @@ from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, Re
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import DownloadError, EarthdataLoginError, HarmonyError, HarmonyJobFailed
 from aeris_lib.harmony.request import BBox
+from tests.catalog_ids import concept_id
 
 HOUR = datetime(2024, 9, 1, 15, tzinfo=UTC)
 SMALL = BBox(-100.0, 30.0, -98.0, 32.0)
@@ -26,7 +27,7 @@ SMALL = BBox(-100.0, 30.0, -98.0, 32.0)
 def request(gas: str = "NO2", hour: datetime = HOUR, **kwargs) -> RangesetRequest:
     product = DEFAULT_CATALOG[gas]
     return RangesetRequest(
-        product.collection_id, (product.variable,), SMALL, hour, hour + timedelta(hours=1), **kwargs
+        concept_id(gas), (product.variable,), SMALL, hour, hour + timedelta(hours=1), **kwargs
     )
 
 
@@ -67,9 +68,7 @@ def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_as
     outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2)
     product = DEFAULT_CATALOG[gas]
     first_scan = scans_overlapping(HOUR, HOUR + timedelta(hours=1))[0]  # fetch() takes the first granule
-    expected = render_geotiff(
-        product.collection_id, product.variable, (-100.0, 30.0, -98.0, 32.0), first_scan
-    )
+    expected = render_geotiff(concept_id(gas), product.variable, (-100.0, 30.0, -98.0, 32.0), first_scan)
     assert outcome.sha256 == hashlib.sha256(expected).hexdigest()
     assert outcome.size_bytes == len(expected)
 
@@ -92,7 +91,7 @@ def test_no_data_on_demand(client, emulator):
 def test_job_links_follow_every_page(client):
     ref = client.submit(
         RangesetRequest(
-            DEFAULT_CATALOG["NO2"].collection_id,
+            concept_id("NO2"),
             (DEFAULT_CATALOG["NO2"].variable,),
             SMALL,
             HOUR,

@@ -15,10 +15,10 @@ from sensors.cmr import CmrPublicationSensor
 from triggers.cmr import CmrPublicationTrigger
 
 from aeris_lib.emulator.scans import granule_name, scans_overlapping
-from aeris_lib.gases import DEFAULT_CATALOG
+from tests.catalog_ids import concept_id
 
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)
-NO2 = DEFAULT_CATALOG["NO2"].collection_id
+NO2 = concept_id("NO2")
 BBOX = [-100.0, 35.0, -98.0, 37.0]
 HOUR_GRANULES = [granule_name(NO2, s) for s in scans_overlapping(H, H + timedelta(hours=1))]
 

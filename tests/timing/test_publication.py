@@ -24,11 +24,12 @@ from aeris_lib.publication import (
     search_window,
     solar_elevation,
 )
+from tests.catalog_ids import concept_id
 
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)
 DEADLINE = H + timedelta(hours=4)
 BEFORE_DEADLINE, AFTER_DEADLINE = H + timedelta(hours=2), H + timedelta(hours=5)
-NO2 = DEFAULT_CATALOG["NO2"].collection_id
+NO2 = concept_id("NO2")
 
 
 def g(name: str, start: str, end: str) -> Granule:
@@ -158,7 +159,7 @@ def test_emulator_cmr_lists_what_its_harmony_serves(emulator, client):
         == []
     )
     product = DEFAULT_CATALOG["NO2"]
-    ask = RangesetRequest(product.collection_id, (product.variable,), BBox(-100, 30, -98, 32), night,
+    ask = RangesetRequest(NO2, (product.variable,), BBox(-100, 30, -98, 32), night,
                           night + timedelta(hours=1), force_async=True)  # fmt: skip
     assert isinstance(client.submit(ask), NoData)
 
@@ -167,7 +168,7 @@ def test_emulator_cmr_lists_what_its_harmony_serves(emulator, client):
     _post(emulator, "/_emulator/publication", {"holds": [hold]})
     hour_url = granule_search_url(emulator.base_url, NO2, H, H + timedelta(hours=1))
     assert search_granules(session, hour_url) == []
-    day = RangesetRequest(product.collection_id, (product.variable,), BBox(-100, 30, -98, 32), H,
+    day = RangesetRequest(NO2, (product.variable,), BBox(-100, 30, -98, 32), H,
                           H + timedelta(hours=1), force_async=True)  # fmt: skip
     assert isinstance(client.submit(day), NoData)
     _post(emulator, "/_emulator/publication", {"holds": []})

@@ -1,0 +1,75 @@
+"""
+### AERIS — upgrade near-real-time hours to TEMPO's standard products
+
+The hourly DAG loads TEMPO's near-real-time (NRT) products where they exist (NO2, HCHO): they are
+published within 2-3 hours. TEMPO's standard products come out later and are what the archive should
+hold. Every day this DAG:
+
+1. **find_upgrades** — lists the hours of the last `days` whose slice came from an NRT product, and asks
+   CMR whether the standard product now covers each of them;
+2. per hour found (mapped) — the hourly DAG's own **submit_harmony_job** → **wait_for_harmony_job** →
+   **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records
+   `upgraded_from = nrt`) → **archive_gas_hour**;
+3. **recompute_hours** — saved-route exposure of every upgraded hour.
+
+An hour is upgraded once: its slice then says `standard`, and a later NRT load never replaces it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Param, dag, task_group
+from sensors.harmony import HarmonyJobSensor
+from tasks import grid, harmony, reprocess, routes, tempo
+
+from aeris_lib.gases import GAS_NAMES
+
+
+@dag(
+    dag_id="aeris_tempo_reprocess",
+    schedule="30 6 * * *",
+    start_date=datetime(2024, 9, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "aeris-data", "retries": 2, "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True, "execution_timeout": timedelta(minutes=30),
+    },
+    tags=["aeris", "tempo", "reprocess"],
+    doc_md=__doc__,
+    params={
+        "days": Param(7, type="number", minimum=0, title="Look back (days)",
+                      description="Hours loaded from an NRT product within this many days are checked."),
+        "max_hours": Param(48, type="integer", minimum=1, title="At most this many hours per run"),
+        "bbox": Param(None, type=["null", "array"], items={"type": "number"}, minItems=4, maxItems=4,
+                      title="Bounding box [west, south, east, north]",
+                      description="The hourly runs' bbox. Empty: TEMPO_BBOX_WEST/SOUTH/EAST/NORTH, else CONUS."),
+        "gases": Param(tempo.default_gases(), type="array", items={"type": "string", "enum": list(GAS_NAMES)},
+                       minItems=1, uniqueItems=True, title="Gases"),
+    },
+)  # fmt: skip
+def aeris_tempo_reprocess():
+    upgrades = reprocess.find_upgrades()
+
+    @task_group(group_id="upgrade")
+    def upgrade(product: dict):
+        job = harmony.submit_harmony_job(product)
+        links = HarmonyJobSensor(
+            task_id="wait_for_harmony_job",
+            job_id=job["job_id"],
+            job_label=job["gas"],
+            map_index_template="{{ task.job_label }}",
+            poll_interval=1.0,
+            max_poll_interval=30.0,
+            timeout=2 * 3600,
+        )
+        staged = harmony.stage_geotiff(product, links.output, job)
+        loaded = grid.load_gas_hour(product, staged)
+        loaded >> grid.archive_gas_hour(product, staged)
+        return loaded
+
+    routes.recompute_hours(upgrade.expand(product=upgrades))
+
+
+aeris_tempo_reprocess()

@@ -1,0 +1,81 @@
+"""Products by name: the catalog's short names and versions resolve to concept ids through CMR's
+collection search (the emulator's, over real HTTP), cached in PostGIS; unknown names fail by name."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+from aeris_lib.cmr import CmrError, UnknownCollection, collection_search_url, resolve_collection
+from aeris_lib.db.collections import resolve_cached
+from aeris_lib.db.migrate import apply_migrations
+from aeris_lib.emulator.scans import PRODUCTS
+from aeris_lib.gases import DEFAULT_CATALOG
+from aeris_lib.harmony.client import build_session
+
+DAY = 24 * 3600
+
+
+@pytest.fixture
+def db(database_url):
+    conn = psycopg2.connect(database_url)
+    apply_migrations(conn)
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM cmr_collection")
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def _collection_searches(emulator) -> int:
+    return emulator.state.stats["cmr_collection_requests"]
+
+
+@pytest.mark.parametrize(
+    ("gas", "line"), [("NO2", "nrt"), ("NO2", "standard"), ("CH2O", "nrt"), ("O3", "standard")]
+)
+def test_every_default_product_name_resolves_through_cmr(emulator, gas, line):
+    short_name, version, explicit = DEFAULT_CATALOG[gas].product_name(line)
+    assert not explicit  # by name, not by a hard-coded id
+    concept_id = resolve_collection(build_session(), emulator.base_url, short_name, version)
+    assert (PRODUCTS[concept_id].short_name, PRODUCTS[concept_id].version, PRODUCTS[concept_id].line) == (
+        short_name, version, line)  # fmt: skip
+
+
+def test_the_second_resolution_comes_from_the_cache_until_the_ttl(emulator, db):
+    session = build_session()
+    first = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=DAY)
+    assert first == ("C9990000001-LARC_CLOUD", "CMR") and _collection_searches(emulator) == 1
+    second = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=DAY)
+    assert second[0] == first[0] and second[1].startswith("cached") and _collection_searches(emulator) == 1
+    third = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=0)  # expired
+    assert third == first and _collection_searches(emulator) == 2
+
+
+def test_a_cached_name_survives_cmr_being_down(emulator, db):
+    session = build_session(retries=0)
+    resolve_cached(db, session, emulator.base_url, "TEMPO_HCHO_L3", "V03", ttl_s=DAY)
+    concept_id, source = resolve_cached(db, session, "http://127.0.0.1:9", "TEMPO_HCHO_L3", "V03", ttl_s=0)
+    assert concept_id == "C2930761273-LARC_CLOUD" and "CMR did not answer" in source
+    with pytest.raises(CmrError, match="CMR unreachable"):
+        resolve_cached(db, session, "http://127.0.0.1:9", "TEMPO_O3TOT_L3", "V03", ttl_s=DAY)  # never cached
+
+
+@pytest.mark.parametrize(
+    ("short_name", "version"), [("TEMPO_NO3_L3_NRT", "V02"), ("TEMPO_NO2_L3_NRT", "V09")]
+)
+def test_an_unknown_name_is_an_error_naming_it(emulator, db, short_name, version):
+    with pytest.raises(
+        UnknownCollection, match=f"short_name={short_name} version={version} from provider LARC_CLOUD"
+    ):
+        resolve_cached(db, build_session(), emulator.base_url, short_name, version, ttl_s=DAY)
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cmr_collection")
+        assert cur.fetchone() == (0,)  # nothing cached for a name CMR does not know
+
+
+def test_the_collection_search_url_is_cmrs():
+    url = collection_search_url("https://cmr.earthdata.nasa.gov/", "TEMPO_NO2_L3_NRT", "V02")
+    assert url == (
+        "https://cmr.earthdata.nasa.gov/search/collections.json?short_name=TEMPO_NO2_L3_NRT&version=V02&provider=LARC_CLOUD"
+    )

@@ -104,6 +104,8 @@ class HarmonyJobSensor(BaseSensorOperator):
         try:
             finished = check_job_result(job)
         except HarmonyJobFailed as error:
+            # Counted here too: a job that failed before the first check never reaches the triggerer.
+            Stats.incr(self._metric("job_failures"))
             raise AirflowException(str(error)) from None
         return [link.href for link in finished.data_links]
 

@@ -58,6 +58,16 @@ def render_png(source: Path, gas: str, hour: datetime, destination: Path) -> Pat
     values = np.ma.masked_where(
         ~np.isfinite(values.filled(np.nan)) | (values.filled(0) <= FILL_VALUE / 10), values
     )
+    figure = map_figure(values, bounds, gas, hour)
+    figure.savefig(destination, format="png", bbox_inches="tight")
+    plt.close(figure)
+    return destination
+
+
+def map_figure(values: np.ma.MaskedArray, bounds, gas: str, hour: datetime):
+    """The matplotlib figure of `render_png`: the grid on the gas's colour scale, title and units."""
+    import matplotlib.pyplot as plt
+
     top = POLLUTION_THRESHOLDS[gas]["hazardous"]
     figure, axes = plt.subplots(figsize=(10, 10 * values.shape[0] / max(values.shape[1], 1) + 1.2), dpi=100)
     image = axes.imshow(
@@ -72,9 +82,7 @@ def render_png(source: Path, gas: str, hour: datetime, destination: Path) -> Pat
     axes.set_ylabel("latitude (°)")
     axes.set_title(f"TEMPO {gas}, {hour:%Y-%m-%d %H}:00–{hour + timedelta(hours=1):%H}:00 UTC")
     figure.colorbar(image, ax=axes, orientation="horizontal", fraction=0.05, pad=0.12, label=UNITS[gas])
-    figure.savefig(destination, format="png", bbox_inches="tight")
-    plt.close(figure)
-    return destination
+    return figure
 
 
 def stac_item(

@@ -83,6 +83,13 @@ MAX_ACTIVE_RUNS = min(
             title="Bounding box [west, south, east, north]",
             description="Empty: TEMPO_BBOX_WEST/SOUTH/EAST/NORTH, else CONUS.",
         ),
+        "force_reload": Param(
+            False,
+            type="boolean",
+            title="Reload even if unchanged",
+            description="Write each slice again even when Harmony's file equals the one already loaded "
+            "(e.g. after a threshold change). Off: an unchanged file writes nothing.",
+        ),
     },
 )
 def aeris_tempo_hourly():

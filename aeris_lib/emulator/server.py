@@ -13,7 +13,8 @@ it publishes: one granule per scan (scans.py), each listed in CMR and processed 
 Files port: a stand-in S3 that rejects any request carrying an Authorization header, as S3
 does for pre-signed URLs. DAAC port: the protected distribution of native granules (NetCDF-4,
 netcdf.py), which wants the Earthdata bearer token and sends a request without one to the login page.
-`/_emulator/faults`, `/_emulator/capabilities` and `/_emulator/stats` let tests drive it.
+`/_emulator/faults`, `/_emulator/capabilities`, `/_emulator/jobs/finish` (every running job completes
+now) and `/_emulator/stats` let tests drive it.
 """
 
 from __future__ import annotations
@@ -591,6 +592,8 @@ class HarmonyHandler(_Base):
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
             return self.send_json(200, {"holds": len(self.state.holds)})
+        if path == "/_emulator/jobs/finish" and method == "POST":
+            return self.send_json(200, {"finished": self.state.finish_jobs()})
         if path == "/_emulator/capabilities" and method == "POST":
             try:
                 self.state.set_capabilities(json.loads(body or b"{}"))

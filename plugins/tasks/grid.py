@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 POLLUTION_GRID = Asset("pollution_grid")
 
 
-@task(outlets=[POLLUTION_GRID], **tempo.GAS_TASK)
+@task(outlets=[POLLUTION_GRID], **tempo.queue_from("AERIS_LOAD_QUEUE"), **tempo.GAS_TASK)
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """Write the staged raster as a new slice, run the data-quality checks on it, and only if they all
     pass swap it in for the published one (a failed check keeps the published slice, and the new one
@@ -43,6 +43,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                     audit_bbox=tuple(product["bbox"]), granules=staged.get("granules"),
                     pixel_degrees=product.get("pixel_degrees"), product_line=product.get("line") or "standard",
                     upgraded_from=product.get("upgraded_from"),
+                    force=bool(context["params"].get("force_reload")),
                 )  # fmt: skip
             except SliceRejected as rejected:
                 for check in rejected.checks:

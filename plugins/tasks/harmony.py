@@ -138,7 +138,7 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     }
 
 
-@task(**tempo.GAS_TASK)
+@task(**tempo.queue_from("AERIS_STAGE_QUEUE"), **tempo.GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
     """Download every granule's output of the job, read NetCDF-4 outputs (subsets or native granules)
     over the bbox onto TEMPO's grid, merge them into the hour's raster (mean where two scans observed

@@ -42,6 +42,10 @@ def purge_grid_slices(**context: Any) -> dict[str, Any]:
     params = context["params"]
     overrides = json.loads(Variable.get("aeris_retention_hours_by_gas", default=None) or "{}")
     hours = retention.retention_hours_by_gas(params["retention_hours"], overrides)
+    log.info(
+        "Grid slice retention (Param retention_hours %s h; Variable aeris_retention_hours_by_gas %s): %s",
+        params["retention_hours"], overrides or "not set", ", ".join(f"{gas} {h} h" for gas, h in hours.items()),
+    )  # fmt: skip
     with aeris_db() as conn:
         report = retention.purge_slices(conn, _now(context), hours, params["dry_run"])
     return _log_report(report)

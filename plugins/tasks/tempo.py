@@ -169,3 +169,10 @@ def audit_key(gas: str, hour: datetime) -> str:
 
 
 GAS_TASK = {"map_index_template": "{{ gas }}", "on_failure_callback": record_gas_failure}
+
+
+def queue_from(variable: str) -> dict[str, str]:
+    """{"queue": …} when the environment names a Celery queue for a step (AERIS_STAGE_QUEUE,
+    AERIS_LOAD_QUEUE: e.g. downloads on workers near the network, loads near the database)."""
+    name = os.environ.get(variable, "").strip()
+    return {"queue": name} if name else {}

@@ -51,6 +51,9 @@ class AirflowCluster:
     workdir: Path
     executor: str = "LocalExecutor"
     celery_workers: int = 0
+    # Celery queues per worker (worker n takes worker_queues[n - 1]); default: Airflow's default queue.
+    worker_queues: list[str] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     api_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _token: str | None = None
@@ -82,6 +85,7 @@ class AirflowCluster:
             # The test hours are from 2024: a deadline far ahead lets them be "published late".
             "AERIS_PUBLICATION_DEADLINE_MINUTES": "10000000",
             "AERIS_RETRY_DELAY_SECONDS": "1",
+            **self.extra_env,
             **extra,
         }
 
@@ -106,7 +110,15 @@ class AirflowCluster:
             (home / "tmp").mkdir(parents=True, exist_ok=True)
             self._spawn(
                 f"worker{n}",
-                ["celery", "worker", "--celery-hostname", f"aeris-worker{n}@%h", "--concurrency", "4"],
+                [
+                    "celery",
+                    "worker",
+                    "--celery-hostname",
+                    f"aeris-worker{n}@%h",
+                    "--concurrency",
+                    "4",
+                    *(["--queues", self.worker_queues[n - 1]] if self.worker_queues else []),
+                ],
                 home,
                 TMPDIR=str(home / "tmp"),
             )

@@ -50,6 +50,14 @@ class Emulator:
                 "available_in_s": available_in_s, "collection": collection}  # fmt: skip
         self._post("/_emulator/publication", {"holds": [hold]})
 
+    def finish_jobs(self) -> int:
+        """Every running Harmony job completes now (those a long slow_job fault holds)."""
+        return self._post("/_emulator/jobs/finish", {})["finished"]
+
+    def release(self) -> None:
+        """Publish every held hour now."""
+        self._post("/_emulator/publication", {"holds": []})
+
     def stats(self) -> dict:
         with urllib.request.urlopen(self.base_url + "/_emulator/stats", timeout=10) as response:
             return json.loads(response.read())

@@ -142,6 +142,22 @@ def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
     assert slice_snapshot(db, hour) == first
     assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged"]
     assert "airflow.aeris.load.unchanged.NO2" in rerun["metrics"]
+    assert "airflow.aeris.load.rows.NO2" not in rerun["metrics"]  # nothing written, nothing counted
+
+    # A forced reload writes every slice again (a new table each), with the same rows.
+    tables = _slice_tables(db, hour)
+    forced = run_dag("2024-09-02T17:00:00+00:00", {**CONF, "force_reload": True})
+    assert ti_states(forced, "gas.load_gas_hour") == loads
+    assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged", "success"]
+    assert all(tables[gas] != table for gas, table in _slice_tables(db, hour).items())
+    assert slice_snapshot(db, hour) == first
+    assert "airflow.aeris.load.rows.NO2" in forced["metrics"]
+
+
+def _slice_tables(db, hour: datetime) -> dict[str, str]:
+    with db.cursor() as cur:
+        cur.execute("SELECT gas_type, table_name FROM obs_partition WHERE obs_time = %s", (hour,))
+        return dict(cur.fetchall())
 
 
 def test_hour_published_late_is_loaded_by_the_run_itself(emulator, db):

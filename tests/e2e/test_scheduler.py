@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 import urllib.request
 from datetime import UTC, datetime
 
@@ -57,28 +56,38 @@ def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict) -> str:
     return run["dag_run_id"]
 
 
+def _wait_until_deferred(cluster: AirflowCluster, run_id: str, task_id: str, seen: dict) -> None:
+    """Until every mapped instance of `task_id` is deferred (the run cannot get past it before)."""
+
+    def deferred():
+        states = [ti["state"] for ti in cluster.task_instances(DAG_ID, run_id) if ti["task_id"] == task_id]
+        seen.setdefault(task_id, set()).update(states)
+        return len(states) == len(GASES) and all(state == "deferred" for state in states)
+
+    cluster.wait_for(deferred, 180, f"{task_id} deferred in the triggerer", interval=0.5)
+
+
 def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator, db):
     cluster = local_cluster
     # The local UI (admin/admin) answers on this machine only.
     assert listening_addresses(cluster.api_port) == {"127.0.0.1"}
-    # Slow Harmony jobs (15 s), so the sensors really wait in the triggerer. Every job, not a count of
-    # them: a job submitted meanwhile by anything else must not use up this run's slow ones.
-    emulator.faults([{"fault": "slow_job", "seconds": 15}])
+    # TEMPO has not published the hour, and Harmony's jobs would run for an hour: each sensor must be
+    # seen deferred (waiting in the triggerer) before the test lets its wait end.
+    emulator.faults([{"fault": "slow_job", "seconds": 3600}])
     hour = datetime(2024, 9, 3, 16, tzinfo=UTC)
     forget_hours(db, [hour])
-    # TEMPO publishes the hour 20 s after the run starts: the run waits in the triggerer, then loads it.
-    emulator.hold(hour, available_in_s=20)
-    started = time.monotonic()
+    emulator.hold(hour, available_in_s=None)
     run_id = _trigger(cluster, "2024-09-03T17:00:00+00:00", {"gases": GASES})
     seen: dict[str, set[str]] = {}
-    run = cluster.wait_for_run(DAG_ID, run_id, timeout=300, seen=seen)
-    assert run["state"] == "success", seen
-    assert time.monotonic() - started >= 20
-    # While deferred a mapped sensor may not have rendered its map index yet (its number is shown).
     for sensor in ("gas.wait_for_publication", "gas.wait_for_harmony_job"):
-        states = set().union(*(v for k, v in seen.items() if k.startswith(f"{sensor}[")))
-        assert "deferred" in states, (sensor, seen)
+        _wait_until_deferred(cluster, run_id, sensor, seen)
+        if sensor.endswith("publication"):
+            emulator.release()
+        else:
+            assert emulator.finish_jobs() >= 1
+    run = cluster.wait_for_run(DAG_ID, run_id, timeout=300, seen=seen)
     emulator.faults([])
+    assert run["state"] == "success", seen
 
     before = slice_snapshot(db, hour)
     assert set(before) == set(GASES)
@@ -158,7 +167,12 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
 
 
 def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
-    cluster = AirflowCluster(tmp_path, executor="CeleryExecutor", celery_workers=2).start()
+    # Worker 1 takes the staging tasks, worker 2 the loads (AERIS_STAGE_QUEUE / AERIS_LOAD_QUEUE): each
+    # gas's raster must travel from one worker to the other through S3, not a local file.
+    cluster = AirflowCluster(
+        tmp_path, executor="CeleryExecutor", celery_workers=2, worker_queues=["default,stage", "default,load"],
+        extra_env={"AERIS_STAGE_QUEUE": "stage", "AERIS_LOAD_QUEUE": "load", "AERIS_STAGING": "s3"},
+    ).start()  # fmt: skip
     try:
         cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
         cluster.delete_queued_runs(DAG_ID)
@@ -169,9 +183,10 @@ def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
         run = cluster.wait_for_run(DAG_ID, run_id, timeout=420)
         assert run["state"] == "success", cluster.task_instances(DAG_ID, run_id)
         assert set(slice_snapshot(db, datetime(2024, 9, 5, 16, tzinfo=UTC))) == set(gases)
-        # Both workers took tasks, each from its own working and temp directory.
-        worked = [n for n in (1, 2) if "aeris_tempo_hourly" in cluster.log_tail(f"worker{n}", 100000)]
-        assert worked == [1, 2], [cluster.log_tail(f"worker{n}", 20) for n in (1, 2)]
+        # Every gas was staged on worker 1 and loaded on worker 2, each with its own temp directory.
+        logs = [cluster.log_tail(f"worker{n}", 400000) for n in (1, 2)]
+        assert "gas.stage_geotiff" in logs[0] and "gas.stage_geotiff" not in logs[1]
+        assert "gas.load_gas_hour" in logs[1] and "gas.load_gas_hour" not in logs[0]
     finally:
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
         cluster.stop()

@@ -31,15 +31,29 @@ def _variable(key: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def test_breaker_opens_skips_and_closes_after_a_manual_success(emulator):
-    subprocess.run([AIRFLOW, "variables", "delete", "aeris_circuit_NO2"], capture_output=True, env=os.environ)
-    env = {"AERIS_CIRCUIT_BREAKER_FAILURES": "1"}  # opens after one failed hour: three runs suffice
+def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_success(emulator):
+    # Four failed hours already counted (as four earlier runs would leave them); no threshold set, so
+    # the default of 5 applies: the fifth failed hour opens the breaker.
+    earlier = [f"2024-09-07T{h:02d}:00:00+00:00" for h in (11, 12, 13, 14)]
+    state = BreakerState(earlier).dumps()
+    subprocess.run(
+        [AIRFLOW, "variables", "set", "aeris_circuit_NO2", state],
+        check=True,
+        capture_output=True,
+        env=os.environ,
+    )
+    env = {"AERIS_CIRCUIT_BREAKER_FAILURES": ""}
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column_troposphere"}])  # NO2
     # AERIS_GASES narrows what an hourly run asks for (as an operator leaving PM out would).
     failed = run_dag("2024-09-07T16:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
     assert ti_states(failed, "gas.wait_for_harmony_job")["NO2"] == "failed"
     assert "airflow.aeris.harmony.job_failures.NO2" in failed["metrics"]  # README: failure metrics
-    assert json.loads(_variable("aeris_circuit_NO2"))["failed_hours"] == ["2024-09-07T15:00:00+00:00"]
+    assert json.loads(_variable("aeris_circuit_NO2"))["failed_hours"] == [
+        *earlier,
+        "2024-09-07T15:00:00+00:00",
+    ]
+    assert any("circuit breaker now at 5 consecutive failed hour(s)" in line and "(opens at 5)" in line
+               for line in failed["log"])  # fmt: skip
     emulator.clear_faults()
 
     skipped = run_dag("2024-09-07T17:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)

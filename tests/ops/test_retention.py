@@ -4,6 +4,7 @@ trimmed; a dry run removes nothing; a second run removes nothing more."""
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -203,4 +204,47 @@ def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, t
             cur.execute(f'DROP TABLE IF EXISTS "{kept.table_name}"')
             cur.execute("DELETE FROM obs_partition WHERE table_name = %s", (kept.table_name,))
             cur.execute("DELETE FROM ingest_log WHERE gas_type = 'O3' AND obs_time = %s", (recent,))
+        conn.commit()
+
+
+def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn, tmp_path):  # noqa: F811
+    """README: AERIS_RETENTION_HOURS sets the default, the Variable aeris_retention_hours_by_gas a gas's
+    own. With 48 h by env and NO2 at 24 h: a 30-hour-old NO2 slice goes, a 30-hour-old O3 slice stays,
+    a 50-hour-old O3 slice goes."""
+    from tests.e2e.cluster import AIRFLOW
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    grid = np.full((3, 3), 1.0)
+    slices = {
+        ("NO2", 30): load_slice(conn, str(write_geotiff(tmp_path / "n.tif", grid * 1e15)), "NO2", now - timedelta(hours=30)),
+        ("O3", 30): load_slice(conn, str(write_geotiff(tmp_path / "o.tif", grid * 300)), "O3", now - timedelta(hours=30)),
+        ("O3", 50): load_slice(conn, str(write_geotiff(tmp_path / "p.tif", grid * 300)), "O3", now - timedelta(hours=50)),
+    }  # fmt: skip
+    variable = [AIRFLOW, "variables", "set", "aeris_retention_hours_by_gas", '{"NO2": 24}']
+    subprocess.run(variable, check=True, capture_output=True, env=os.environ)
+    try:
+        result = run_dag(
+            now.isoformat(), {"dry_run": False}, dag_id="aeris_retention", AERIS_RETENTION_HOURS="48"
+        )
+        assert result["state"] == "success", result["tis"]
+        kept = {key: _table_exists(conn, loaded.table_name) for key, loaded in slices.items()}
+        assert kept == {("NO2", 30): False, ("O3", 30): True, ("O3", 50): False}
+        assert any("retention 48 h" in line or "48 h" in line for line in result["log"]), (
+            "the env default is logged"
+        )
+    finally:
+        subprocess.run(
+            [AIRFLOW, "variables", "delete", "aeris_retention_hours_by_gas"],
+            capture_output=True,
+            env=os.environ,
+        )
+        with (
+            conn.cursor() as cur
+        ):  # leave no recent slice behind: it would be the newest hour other tests see
+            for (gas, _), loaded in slices.items():
+                cur.execute(f'DROP TABLE IF EXISTS "{loaded.table_name}"')
+                cur.execute("DELETE FROM obs_partition WHERE table_name = %s", (loaded.table_name,))
+                cur.execute(
+                    "DELETE FROM ingest_log WHERE gas_type = %s AND obs_time = %s", (gas, loaded.hour)
+                )
         conn.commit()

@@ -1,4 +1,4 @@
-"""Severity thresholds per gas and the classifier shared by the loader and the API.
+"""Severity thresholds per gas and the classifier the loader and the data-quality checks share.
 
 No agency publishes health thresholds for satellite *column* amounts, so these are AERIS's own,
 documented choices (README "Thresholds"), each in the gas's native TEMPO units:

@@ -325,8 +325,8 @@ def recompute(url: str, routes: int, loop_routes: int) -> tuple[float, float, bo
 
 def native_granule(url: str, workdir: Path) -> tuple[dict, float, float]:
     """(e): the emulator's full-disk NO2 granule of a daytime scan, read over CONUS and loaded."""
-    from aeris_lib.emulator.netcdf import write_granule
-    from aeris_lib.emulator.scans import scans_overlapping
+    from harmony_emulator.netcdf import write_granule
+    from harmony_emulator.scans import scans_overlapping
 
     scan = scans_overlapping(HOUR, HOUR.replace(hour=HOUR.hour + 1))[0]
     path = workdir / "native_no2.nc"

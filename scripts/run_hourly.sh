@@ -20,7 +20,7 @@ set +e
 airflow dags test aeris_tempo_hourly "$logical_date" >"$run_log" 2>&1
 status=$?
 set -e
-python -m aeris_lib.summary --logical-date "$logical_date" --log "$run_log" || exit $?
+python "$(dirname "${BASH_SOURCE[0]}")/run_summary.py" --logical-date "$logical_date" --log "$run_log" || exit $?
 if [ "$status" -ne 0 ] && ! grep -q "DagRun Finished" "$run_log"; then
   tail -n 30 "$run_log" >&2
   exit "$status"

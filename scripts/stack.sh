@@ -148,7 +148,7 @@ harmony_start() {
   [ "$AERIS_HARMONY_MODE" = emulator ] || return 0
   # A slow job (fault `slow_job`) runs 5 s here: long enough to be seen waiting in the triggerer.
   # Capabilities: native-only by default, as public records suggest TEMPO L3 is in production.
-  daemon_start harmony "$AERIS_HARMONY_PORT" python -m aeris_lib.emulator.server \
+  daemon_start harmony "$AERIS_HARMONY_PORT" python -m harmony_emulator.server \
     --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT" \
     --daac-port "$AERIS_HARMONY_DAAC_PORT" --capabilities "${AERIS_EMULATOR_CAPABILITIES:-native}" \
     --slow-job-seconds 5

@@ -221,7 +221,7 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         if env.get("BEARER_TOKEN"):
             harmony_conn["extra"]["token"] = env["BEARER_TOKEN"]
     else:
-        # The emulator's Earthdata endpoint accepts these fixed credentials (see aeris_lib.emulator).
+        # The emulator's Earthdata endpoint accepts these fixed credentials (see harmony_emulator).
         harmony_conn["login"] = "aeris-emulator"
         harmony_conn["password"] = "aeris-emulator-password"
     s3_conn = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aeris_lib.emulator.scans import collection_for
 from aeris_lib.gases import DEFAULT_CATALOG
+from harmony_emulator.scans import collection_for
 
 
 def concept_id(gas: str, line: str = "standard") -> str:

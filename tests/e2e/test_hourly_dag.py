@@ -19,10 +19,10 @@ import rasterio
 import redis
 
 from aeris_lib import archive
-from aeris_lib.emulator.granules import FILL, render_geotiff
-from aeris_lib.emulator.scans import granule_name, scans_overlapping
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import DEFAULT_CATALOG
+from harmony_emulator.granules import FILL, render_geotiff
+from harmony_emulator.scans import granule_name, scans_overlapping
 from tests.catalog_ids import concept_id
 from tests.e2e.conftest import SMALL_BBOX, forget_hours, forget_jobs, ledger_rows, slice_snapshot
 from tests.e2e.dag_runs import run_dag, ti_states

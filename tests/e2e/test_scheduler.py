@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.e2e.cluster import AirflowCluster, listening_addresses
 from tests.e2e.conftest import DAG_ID, forget_hours, slice_snapshot
 

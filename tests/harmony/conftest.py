@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from aeris_lib.emulator.server import HarmonyEmulator
-from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient, build_session
+from harmony_emulator.server import HarmonyEmulator
+from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 
 
 @pytest.fixture

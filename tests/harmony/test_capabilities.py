@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aeris_lib.emulator.services import BEST_EFFORT, capabilities_document, select_service
 from aeris_lib.harmony.capabilities import (
     GEOTIFF,
     NATIVE,
@@ -18,6 +17,7 @@ from aeris_lib.harmony.capabilities import (
 )
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.request import BBox, RangesetRequest
+from harmony_emulator.services import BEST_EFFORT, capabilities_document, select_service
 
 NO2 = "C2930763263-LARC_CLOUD"
 HOUR = datetime(2024, 9, 2, 16, tzinfo=UTC)

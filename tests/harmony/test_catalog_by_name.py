@@ -9,9 +9,9 @@ import pytest
 from aeris_lib.cmr import CmrError, UnknownCollection, collection_search_url, resolve_collection
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.migrate import apply_migrations
-from aeris_lib.emulator.scans import PRODUCTS
 from aeris_lib.gases import DEFAULT_CATALOG
 from aeris_lib.harmony.client import build_session
+from harmony_emulator.scans import PRODUCTS
 
 DAY = 24 * 3600
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aeris_lib.emulator.granules import render_geotiff
-from aeris_lib.emulator.scans import scans_overlapping
 from aeris_lib.gases import DEFAULT_CATALOG
 from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, RequestValidationError
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import DownloadError, EarthdataLoginError, HarmonyError, HarmonyJobFailed
 from aeris_lib.harmony.request import BBox
+from harmony_emulator.granules import render_geotiff
+from harmony_emulator.scans import scans_overlapping
 from tests.catalog_ids import concept_id
 
 HOUR = datetime(2024, 9, 1, 15, tzinfo=UTC)

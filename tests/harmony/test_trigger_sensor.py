@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from sensors.harmony import HarmonyJobSensor
 from triggers.harmony import HarmonyJobTrigger
 
-from aeris_lib.emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.harmony.test_client import request, set_faults, stats
 
 CONN_ID = "harmony_trigger_test"

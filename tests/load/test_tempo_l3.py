@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import rasterio
 
-from aeris_lib.emulator.granules import FILL, Window, grid_window, render_values
-from aeris_lib.emulator.netcdf import QUALITY_FLAG, write_granule
-from aeris_lib.emulator.scans import scans_overlapping
 from aeris_lib.raster import RasterError, inspect, iter_cells
 from aeris_lib.tempo_l3 import granule_to_geotiff, read_window
+from harmony_emulator.granules import FILL, Window, grid_window, render_values
+from harmony_emulator.netcdf import QUALITY_FLAG, write_granule
+from harmony_emulator.scans import scans_overlapping
 
 NO2 = "C2930763263-LARC_CLOUD"
 VARIABLE = "product/vertical_column_troposphere"

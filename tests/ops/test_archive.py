@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pystac
 
 from aeris_lib import archive
-from aeris_lib.emulator.granules import render_geotiff
-from aeris_lib.emulator.scans import scans_overlapping
+from harmony_emulator.granules import render_geotiff
+from harmony_emulator.scans import scans_overlapping
 
 HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskD
 from sensors.cmr import CmrPublicationSensor
 from triggers.cmr import CmrPublicationTrigger
 
-from aeris_lib.emulator.scans import granule_name, scans_overlapping
+from harmony_emulator.scans import granule_name, scans_overlapping
 from tests.catalog_ids import concept_id
 
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)

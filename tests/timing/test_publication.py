@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aeris_lib.cmr import CmrError, granule_search_url, parse_granules, search_granules
-from aeris_lib.emulator.scans import granule_name, scans_of_day, scans_overlapping
 from aeris_lib.gases import CONUS, DEFAULT_CATALOG
 from aeris_lib.harmony import JobRef, NoData, RangesetRequest
 from aeris_lib.harmony.client import build_session
@@ -24,6 +23,7 @@ from aeris_lib.publication import (
     search_window,
     solar_elevation,
 )
+from harmony_emulator.scans import granule_name, scans_of_day, scans_overlapping
 from tests.catalog_ids import concept_id
 
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aeris_lib.emulator.scans import SHORT_NAMES
+from harmony_emulator.scans import SHORT_NAMES
 
 NETCDF4 = "application/x-netcdf4"
 BEST_EFFORT = "Data in output files may extend outside the spatial and temporal bounds you requested."

@@ -19,7 +19,9 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from aeris_lib.emulator.granules import (
+# The emulator serves requests on threads; HDF5 is not thread-safe: one lock per process.
+from aeris_lib.tempo_l3 import HDF5_LOCK
+from harmony_emulator.granules import (
     CLOUD_FRACTION,
     COLLECTIONS,
     FILL,
@@ -32,10 +34,7 @@ from aeris_lib.emulator.granules import (
     scan_fields,
     window_axes,
 )
-from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
-
-# The emulator serves requests on threads; HDF5 is not thread-safe: one lock per process.
-from aeris_lib.tempo_l3 import HDF5_LOCK
+from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
 
 FULL_DISK = Window(0, 0, 7750, 2950)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)

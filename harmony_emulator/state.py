@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from aeris_lib.emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
-from aeris_lib.emulator.netcdf import granule_bytes, native_variables, write_granule
-from aeris_lib.emulator.scans import SHORT_NAMES, Scan, granule_name, is_nrt, version_of
+from harmony_emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
+from harmony_emulator.netcdf import granule_bytes, native_variables, write_granule
+from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, is_nrt, version_of
 
 EMULATOR_USER = "aeris-emulator"
 EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential

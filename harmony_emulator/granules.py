@@ -19,8 +19,8 @@ import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from aeris_lib.emulator.scans import Scan, is_nrt
 from aeris_lib.publication import hour_angle, solar_terms
+from harmony_emulator.scans import Scan, is_nrt
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0

@@ -1,6 +1,6 @@
 """Harmony + Earthdata Login emulator over real HTTP, for tests and the offline demo.
 
-    python -m aeris_lib.emulator.server --port 58080 --files-port 58081 --daac-port 58082 \
+    python -m harmony_emulator.server --port 58080 --files-port 58081 --daac-port 58082 \
         [--capabilities native|netcdf|tiff] [--fault job_failed ...]
 
 Main port: the OGC rangeset endpoint (sync and async), `/capabilities` per collection (what the
@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import numpy as np
 
-from aeris_lib.emulator.granules import (
+from harmony_emulator.granules import (
     COLLECTIONS,
     TEMPO_EAST,
     TEMPO_NORTH,
@@ -45,15 +45,15 @@ from aeris_lib.emulator.granules import (
     check_product,
     grid_window,
 )
-from aeris_lib.emulator.scans import (
+from harmony_emulator.scans import (
     PRODUCTS,
     Scan,
     granule_concept_id,
     granule_name,
     scans_overlapping,
 )
-from aeris_lib.emulator.services import capabilities_document, select_service
-from aeris_lib.emulator.state import (
+from harmony_emulator.services import capabilities_document, select_service
+from harmony_emulator.state import (
     EMULATOR_PASSWORD,
     EMULATOR_USER,
     GEOTIFF,

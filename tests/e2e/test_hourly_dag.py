@@ -286,6 +286,22 @@ def test_older_hour_adds_history_but_does_not_move_now_back(emulator, db, test_r
         assert [h for (h,) in cur.fetchall()] == [older, newer]  # history of both hours
 
 
+def test_a_failing_load_is_counted_and_recorded_and_leaves_no_slice(emulator, db):
+    """README: failure metrics. A load that fails (here: AERIS_MAX_CELLS=0, refused by the loader)
+    sends aeris.load.failures.<gas>, records the reason in the ledger and publishes nothing."""
+    hour = datetime(2024, 9, 6, 16, tzinfo=UTC)
+    forget_hours(db, [hour])
+    result = run_dag("2024-09-06T17:00:00+00:00", {**CONF, "gases": ["O3"]}, AERIS_MAX_CELLS="0")
+    assert ti_states(result, "gas.load_gas_hour") == {"O3": "failed"}
+    assert "airflow.aeris.load.failures.O3" in result["metrics"]
+    assert "airflow.aeris.load.rows.O3" not in result["metrics"]
+    assert slice_snapshot(db, hour) == {}
+    rows = ledger_rows(db, hour, "O3")
+    assert rows and all(s == "failed" and "max_cells must be positive, got 0" in e for _, s, e, _ in rows), (
+        rows
+    )
+
+
 def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route):
     hour = datetime(2024, 9, 2, 18, tzinfo=UTC)
     forget_hours(db, [hour])

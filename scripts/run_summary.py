@@ -50,6 +50,20 @@ def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[st
         return state, gases
 
 
+def task_durations(dag_id: str, logical_date: datetime) -> list[tuple[str, int, float]]:
+    """(task id, instances, longest duration in s) of the latest run for `logical_date`, in run order."""
+    with psycopg2.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT ti.task_id, count(*), max(ti.duration) FROM task_instance ti"
+            " JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id"
+            " WHERE r.id = (SELECT max(id) FROM dag_run WHERE dag_id = %s AND logical_date = %s)"
+            "   AND ti.duration IS NOT NULL"
+            " GROUP BY ti.task_id ORDER BY min(ti.start_date)",
+            (dag_id, logical_date),
+        )
+        return [(task, count, float(seconds)) for task, count, seconds in cur.fetchall()]
+
+
 def _error_from_log(log_path: str, gas: str) -> str:
     """The last exception line naming `gas` in the run log (the task's own message)."""
     try:
@@ -72,12 +86,12 @@ def main() -> int:
     with psycopg2.connect(os.environ["AERIS_DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT ON (l.gas_type) l.gas_type, l.status, coalesce(p.row_count, 0),"
-            "       coalesce(l.error_message, '')"
+            "       coalesce(l.error_message, ''), coalesce(p.product_line || ': ' || l.granules[1], '')"
             " FROM ingest_log l LEFT JOIN obs_partition p ON p.gas_type = l.gas_type AND p.obs_time = l.obs_time"
             " WHERE l.obs_time = %s ORDER BY l.gas_type, l.started_at DESC",
             (hour,),
         )
-        ledger = {gas: (status, rows, error) for gas, status, rows, error in cur.fetchall()}
+        ledger = {gas: (status, rows, error, source) for gas, status, rows, error, source in cur.fetchall()}
         cur.execute("SELECT count(*) FROM saved_routes WHERE last_updated_at > now() - interval '1 hour'")
         routes = cur.fetchone()[0]
     print(
@@ -85,13 +99,13 @@ def main() -> int:
     )
     for gas in sorted(set(tasks) | set(ledger)):
         task, ti_state = tasks.get(gas, ("load_gas_hour", "?"))
-        status, rows, error = ledger.get(gas, (None, None, ""))
+        status, rows, error, source = ledger.get(gas, (None, None, "", ""))
         if ti_state == "success" and status == "unchanged":
             print(
                 f"  {gas:5} unchanged {rows or 0:>9,} rows (same source file as the last load: nothing written)"
             )
         elif ti_state == "success":
-            print(f"  {gas:5} loaded   {rows or 0:>10,} rows")
+            print(f"  {gas:5} loaded   {rows or 0:>10,} rows  ({source or '?'}…)")
         elif ti_state == "skipped":
             print(f"  {gas:5} skipped  ({status or 'skipped'}: {error or 'see the log'})")
         else:
@@ -108,6 +122,13 @@ def main() -> int:
             f" (endpoint {os.environ.get('AERIS_S3_ENDPOINT_URL')})"
         )
     print(f"  audit files: {where} (COG), with .png map and .json STAC item beside each")
+    durations = task_durations(args.dag_id, logical_date)
+    if durations:
+        timings = [
+            f"{task} {seconds:.1f} s" + (f" (x{count})" if count > 1 else "")
+            for task, count, seconds in durations
+        ]
+        print("  task durations (longest instance): " + ", ".join(timings))
     print(f"  full Airflow log: {args.log}")
     failed = sorted(gas for gas, (_, s) in tasks.items() if s not in ("success", "skipped"))
     if state == "success" or state is None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import BaseOperatorLink, BaseSensorOperator
+from airflow.sdk import BaseOperatorLink, BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
@@ -67,14 +67,13 @@ class HarmonyJobSensor(BaseSensorOperator):
         self.deferrable = deferrable
 
     def execute(self, context: Any) -> list[str]:
-        hook = HarmonyHook(self.harmony_conn_id)
-        job_url = hook.job_status_url(self.job_id)
-        context["ti"].xcom_push(key="harmony_job_url", value=job_url)
-        job = hook.client.get_job(self.job_id)
-        self.log.info("Harmony job %s: %s, %s%% — %s", job_url, job.status.value, job.progress, job.message)
-        if job.status.is_terminal:
+        context["ti"].xcom_push(
+            key="harmony_job_url", value=HarmonyHook(self.harmony_conn_id).job_status_url(self.job_id)
+        )
+        done = self.poke(context)  # the first look is the same as every later one
+        if done:
             Stats.timing(self._metric("wait"), timedelta(0))  # no wait needed
-            return self._result(job)
+            return done.xcom_value
         if not self.deferrable:
             return super().execute(context)
         self.defer(
@@ -91,14 +90,19 @@ class HarmonyJobSensor(BaseSensorOperator):
             timeout=timedelta(seconds=float(self.timeout)),
         )
 
-    def poke(self, context: Any) -> bool:
-        job = HarmonyHook(self.harmony_conn_id).client.get_job(self.job_id)
+    def poke(self, context: Any) -> PokeReturnValue:
+        """Done with the data links as the task's XCom when the job ended well; fails when it did not."""
+        hook = HarmonyHook(self.harmony_conn_id)
+        job = hook.client.get_job(self.job_id)
+        self.log.info(
+            "Harmony job %s: %s, %s%% — %s", hook.job_status_url(self.job_id), job.status.value, job.progress,
+            job.message,
+        )  # fmt: skip
         if job.status is JobStatus.PREVIEWING and self.skip_preview:
-            HarmonyHook(self.harmony_conn_id).client.control_job(self.job_id, "skip-preview")
+            hook.client.control_job(self.job_id, "skip-preview")
         if job.status.is_terminal:
-            self._result(job)
-            return True
-        return False
+            return PokeReturnValue(is_done=True, xcom_value=self._result(job))
+        return PokeReturnValue(is_done=False)
 
     def _result(self, job) -> list[str]:
         try:

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from hooks.harmony import HarmonySettings
+from hooks.harmony import HarmonyHook, HarmonySettings
 
 from aeris_lib.harmony.auth import FIND_OR_CREATE_PATH, parse_token
 from aeris_lib.harmony.client import redact
@@ -35,7 +35,7 @@ class HarmonyJobTrigger(BaseTrigger):
         self,
         *,
         job_id: str,
-        harmony_conn_id: str = "harmony_default",
+        harmony_conn_id: str = HarmonyHook.default_conn_name,
         poll_interval: float = 5.0,
         max_poll_interval: float = 60.0,
         timeout: float = 3 * 3600.0,

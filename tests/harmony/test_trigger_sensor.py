@@ -146,6 +146,15 @@ def test_sensor_returns_links_without_deferring_when_the_job_is_done(client, har
     assert _sensor(ref.job_id).execute({"ti": _TaskInstance()}) == expected
 
 
+def test_a_sensor_in_poke_mode_hands_over_the_same_links(client, harmony_conn):
+    """deferrable=False (no triggerer): poke returns the links as the task's XCom, as execute does."""
+    ref = client.submit(request(force_async=True))
+    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    sensor = HarmonyJobSensor(task_id="wait", job_id=ref.job_id, harmony_conn_id=CONN_ID, deferrable=False)
+    done = sensor.poke({})
+    assert done.is_done and done.xcom_value == [link.href for link in job.data_links]
+
+
 def test_sensor_execute_complete_for_each_event_shape(caplog):
     sensor = _sensor("job-1")
     links = ["https://files.example/a.tif?X-Amz-Signature=s"]

@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 import requests
 
+from aeris_lib import defaults
 from aeris_lib.publication import Granule
 
-DEFAULT_CMR_URL = "https://cmr.earthdata.nasa.gov"
+DEFAULT_CMR_URL = defaults.CMR_URL
 PAGE_SIZE = 100
 TEMPO_PROVIDER = "LARC_CLOUD"
 

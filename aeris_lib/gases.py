@@ -19,14 +19,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from aeris_lib import defaults
 from aeris_lib.harmony.capabilities import AUTO, SHAPES
 
 GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
 TEMPO_PIXEL_DEGREES = 0.02
 # TEMPO's main data quality flag in the NO2 and HCHO L3 products (reference table).
 QUALITY_FLAG = "product/main_data_quality_flag"
-# The default region: the contiguous United States [west, south, east, north].
-CONUS = (-125.0, 24.0, -66.0, 50.0)
+CONUS = defaults.CONUS  # the default region (re-exported: the DAG and tests take it from here)
 # Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
 TEMPO_SCAN_HOURS_UTC = frozenset(range(10, 24))
 

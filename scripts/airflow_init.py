@@ -18,6 +18,9 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aeris_lib.defaults import libpq_url
+
 NEEDS_MIGRATION = 3
 POOL = "harmony_api"
 POOL_DESCRIPTION = "Caps concurrent NASA Harmony requests"
@@ -40,7 +43,7 @@ def db_state() -> dict | None:
         return None
     try:
         with (
-            psycopg2.connect(url.replace("+psycopg2", "", 1), connect_timeout=5) as conn,
+            psycopg2.connect(libpq_url(url), connect_timeout=5) as conn,
             conn.cursor() as cur,
         ):
             cur.execute("SELECT version_num FROM alembic_version ORDER BY 1")

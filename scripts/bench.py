@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT))
 from aeris_lib.db.load import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows, load_slice  # noqa: E402
 from aeris_lib.db.migrate import apply_migrations  # noqa: E402
 from aeris_lib.db.routes import recompute_route_exposure  # noqa: E402
+from aeris_lib.gases import CONUS  # noqa: E402
 from aeris_lib.raster import inspect, iter_cells  # noqa: E402
 
-CONUS = (-125.0, 24.0, -66.0, 50.0)
 STEP = 0.02
 HOUR = datetime(2024, 9, 1, 18, tzinfo=UTC)
 BENCH_DB = "aeris_bench"

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import psycopg2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aeris_lib.defaults import libpq_url
+
 GAS_TASKS = (
     "gas.wait_for_publication",
     "gas.submit_harmony_job",
@@ -23,8 +26,7 @@ GAS_TASKS = (
 
 
 def _airflow_dsn() -> str:
-    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+    return libpq_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
 
 
 def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[str, tuple[str, str]]]:

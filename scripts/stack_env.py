@@ -18,6 +18,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aeris_lib import defaults
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -51,9 +54,9 @@ PORT_VARS = (
     "AERIS_HARMONY_DAAC_PORT",
     "AIRFLOW_API_PORT",
 )
-PRODUCTION_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
-PRODUCTION_URS_URL = "https://urs.earthdata.nasa.gov"
-PRODUCTION_CMR_URL = "https://cmr.earthdata.nasa.gov"
+PRODUCTION_HARMONY_URL = defaults.HARMONY_URL
+PRODUCTION_URS_URL = defaults.EARTHDATA_LOGIN_URL
+PRODUCTION_CMR_URL = defaults.CMR_URL
 LOCAL_PG_USER = "aeris"
 LOCAL_PG_PASSWORD = "aeris"
 

@@ -17,11 +17,12 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
+from aeris_lib import defaults
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import DEFAULT_MAX_DOWNLOAD_BYTES, HarmonyClient
 
-DEFAULT_HARMONY_URL = "https://harmony.earthdata.nasa.gov"
-DEFAULT_URS_URL = "https://urs.earthdata.nasa.gov"
+DEFAULT_HARMONY_URL = defaults.HARMONY_URL
+DEFAULT_URS_URL = defaults.EARTHDATA_LOGIN_URL
 # Where TEMPO's native granules are served (ASDC's protected distribution, behind Earthdata Login).
 DEFAULT_DATA_ORIGINS = "https://data.asdc.earthdata.nasa.gov"
 

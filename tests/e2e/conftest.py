@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import psycopg2
 import pytest
 
+from aeris_lib.defaults import libpq_url
+
 DAG_ID = "aeris_tempo_hourly"
 # A 2° × 2° box (100 × 100 native cells per gas) keeps a five-gas run to seconds.
 SMALL_BBOX = [-100.0, 35.0, -98.0, 37.0]
@@ -65,7 +67,7 @@ class Emulator:
 
 def airflow_db_url() -> str:
     """Airflow's metadata DB as a plain libpq URL (the SQLAlchemy one names the driver)."""
-    return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "", 1)
+    return libpq_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
 
 
 def reset_circuit_breakers() -> None:

@@ -1,0 +1,17 @@
+"""The project's defaults, declared once. Standard library only: `scripts/stack_env.py` imports it
+before any dependency is installed, and so do the hooks, the catalog and the benchmarks."""
+
+from __future__ import annotations
+
+# NASA's production services (the local stack points all three at the Harmony emulator).
+HARMONY_URL = "https://harmony.earthdata.nasa.gov"
+EARTHDATA_LOGIN_URL = "https://urs.earthdata.nasa.gov"
+CMR_URL = "https://cmr.earthdata.nasa.gov"
+# The default region: the contiguous United States [west, south, east, north].
+CONUS = (-125.0, 24.0, -66.0, 50.0)
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """A SQLAlchemy database URL (`postgresql+psycopg2://…`) as libpq/psycopg2 take it (`postgresql://…`)."""
+    scheme, sep, rest = sqlalchemy_url.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"

@@ -4,6 +4,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Tests always talk to the bundled Harmony emulator, whatever credentials .env holds.
 export AERIS_HARMONY_MODE=emulator
+# Harmony jobs that finish in 0.5 s (1.5 s otherwise): each gas-hour then waits one trigger poll, not
+# two. Slow and stuck jobs are faults the tests switch on where they matter (slow_job, paused).
+export AERIS_EMULATOR_JOB_SECONDS="${AERIS_EMULATOR_JOB_SECONDS:-0.5}"
 bootstrap
 ensure_compose_cli
 ensure_airflow

@@ -5,15 +5,18 @@
 - Granule search: `GET {cmr}/search/granules.umm_json?collection_concept_id=…&temporal=start,end
   &bounding_box=W,S,E,N` (the temporal filter matches granules that overlap the range).
 Public collections need no token, so none is ever sent here. The sync searches are for tasks and
-scripts; the trigger parses the same granule JSON.
+scripts (retries by urllib3); `search_granules_async` is the triggerer's, where a transient answer is
+`CmrUnavailable` and the trigger's poll interval is the retry.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+import aiohttp
 import requests
 
 from aeris_lib import defaults
@@ -26,6 +29,13 @@ TEMPO_PROVIDER = "LARC_CLOUD"
 
 class CmrError(RuntimeError):
     """CMR answered with an error or something that is not a search result."""
+
+
+class CmrUnavailable(CmrError):
+    """CMR did not answer, or answered 429/5xx: worth asking again later."""
+
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class UnknownCollection(CmrError):
@@ -73,13 +83,20 @@ def _get_json(session: requests.Session, url: str, what: str, timeout: float) ->
     try:
         response = session.get(url, timeout=timeout)
     except requests.RequestException as error:
-        raise CmrError(f"CMR unreachable: {type(error).__name__}: {error}") from None
-    if response.status_code >= 400:
-        raise CmrError(f"CMR {what} answered HTTP {response.status_code}: {response.text[:300]}")
+        raise CmrUnavailable(f"CMR unreachable: {type(error).__name__}: {error}") from None
+    return _answer(response.status_code, response.text, what)
+
+
+def _answer(status: int, text: str, what: str) -> object:
+    """The JSON of a CMR answer; `CmrUnavailable` for a transient status, `CmrError` for any other error."""
+    if status in TRANSIENT_STATUSES:
+        raise CmrUnavailable(f"CMR {what} answered HTTP {status} (transient)")
+    if status >= 400:
+        raise CmrError(f"CMR {what} answered HTTP {status}: {text[:300]}")
     try:
-        return response.json()
+        return json.loads(text)
     except ValueError:
-        raise CmrError(f"CMR answered non-JSON: {response.text[:200]}") from None
+        raise CmrError(f"CMR answered non-JSON: {text[:200]}") from None
 
 
 def _iso(value: datetime) -> str:
@@ -132,3 +149,16 @@ def parse_granules(body: object) -> list[Granule]:
 def search_granules(session: requests.Session, url: str, *, timeout: float = 60.0) -> list[Granule]:
     """GET a granule search URL (see `granule_search_url`); retries are the session's (urllib3 Retry)."""
     return parse_granules(_get_json(session, url, "granule search", timeout))
+
+
+async def search_granules_async(url: str, *, timeout: float = 60.0) -> list[Granule]:
+    """The async twin of `search_granules`, without retries: the caller polls."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False) as session,
+            session.get(url) as response,
+        ):
+            status, text = response.status, await response.text()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise CmrUnavailable(f"CMR unreachable: {type(error).__name__}: {error}") from None
+    return parse_granules(_answer(status, text, "granule search"))

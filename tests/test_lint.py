@@ -28,3 +28,45 @@ def test_the_pipeline_never_imports_the_emulator():
         if "harmony_emulator" in path.read_text()
     ]
     assert offenders == []
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level package names a module imports."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_triggers_hold_no_http_code():
+    """Network work lives in the hooks and aeris_lib's transports; a trigger only decides and waits."""
+    http_libraries = {"aiohttp", "requests", "httpx", "urllib3", "http", "urllib"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & http_libraries)
+        for path in (ROOT / "plugins" / "triggers").glob("*.py")
+        if _imports(path) & http_libraries
+    }
+    assert offenders == {}
+
+
+def test_task_modules_stay_small():
+    """Each module under plugins/tasks/ does one thing: at most 250 lines."""
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for path in (ROOT / "plugins" / "tasks").glob("*.py")
+    }
+    assert {name: lines for name, lines in sizes.items() if lines > 250} == {}
+
+
+def test_aeris_lib_imports_no_airflow():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "aeris_lib").rglob("*.py")
+        if "airflow" in _imports(path)
+    ]
+    assert offenders == []

@@ -20,6 +20,14 @@ class RequestValidationError(ValueError):
         self.problems = problems
 
 
+class HarmonyUnreachable(HarmonyError):
+    """No answer from Harmony: connection refused or reset, DNS, a timeout (after retries)."""
+
+
+class HarmonyBadAnswer(HarmonyError):
+    """Harmony answered something that is not what the protocol says: not JSON, not a job document."""
+
+
 class HarmonyAuthError(HarmonyError):
     """Harmony rejected the token (401/403) even after one refresh."""
 

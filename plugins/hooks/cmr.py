@@ -15,8 +15,8 @@ from typing import Any
 import requests
 from airflow.sdk import BaseHook
 
-from aeris_lib.cmr import DEFAULT_CMR_URL, granule_search_url, search_granules
-from aeris_lib.harmony.client import build_session
+from aeris_lib.cmr import DEFAULT_CMR_URL, granule_search_url, search_granules, search_granules_async
+from aeris_lib.harmony.http import build_session
 from aeris_lib.publication import Granule
 
 
@@ -25,13 +25,16 @@ def cmr_base_url() -> str:
 
 
 class CmrHook(BaseHook):
-    """Granule searches against CMR; GETs retry transient failures (urllib3 Retry)."""
+    """Granule searches against CMR; sync GETs retry transient failures (urllib3 Retry).
+
+    :param base_url: CMR's base URL (default `EARTHDATA_CMR_URL`, else NASA's).
+    """
 
     hook_name = "NASA CMR"
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, base_url: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.base_url = cmr_base_url()
+        self.base_url = (base_url or cmr_base_url()).rstrip("/")
 
     @cached_property
     def session(self) -> requests.Session:
@@ -48,3 +51,9 @@ class CmrHook(BaseHook):
     ) -> list[Granule]:
         """Published granules of the collection overlapping [start, end) over the bbox."""
         return search_granules(self.session, self.search_url(collection_id, start, end, bbox))
+
+    async def agranules(
+        self, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float]
+    ) -> list[Granule]:
+        """`granules` for the triggerer: one try; `CmrUnavailable` when CMR is down or busy."""
+        return await search_granules_async(self.search_url(collection_id, start, end, bbox))

@@ -18,6 +18,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from aeris_lib import defaults
+from aeris_lib.harmony.aio import AsyncHarmonyClient
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import DEFAULT_MAX_DOWNLOAD_BYTES, HarmonyClient
 
@@ -60,6 +61,16 @@ class HarmonySettings:
             if secret:
                 mask_secret(secret)
         return settings
+
+    def token_provider(self) -> TokenProvider:
+        """Tokens for these settings; each token obtained is registered with Airflow's secret masker."""
+        return TokenProvider(
+            self.urs_url,
+            bearer_token=self.token,
+            username=self.username,
+            password=self.password,
+            on_new_token=mask_secret,
+        )
 
 
 def max_download_bytes() -> int:
@@ -114,16 +125,17 @@ class HarmonyHook(BaseHook):
     @cached_property
     def client(self) -> HarmonyClient:
         s = self.settings
-        tokens = TokenProvider(
-            s.urs_url,
-            bearer_token=s.token,
-            username=s.username,
-            password=s.password,
-            on_new_token=mask_secret,
-        )
         return HarmonyClient(
-            s.base_url, tokens, data_origins=s.data_origins, max_download_bytes=max_download_bytes()
+            s.base_url,
+            s.token_provider(),
+            data_origins=s.data_origins,
+            max_download_bytes=max_download_bytes(),
         )
+
+    async def get_async_client(self) -> AsyncHarmonyClient:
+        """The triggerer's client (use with `async with`); the connection is read with the async API."""
+        settings = HarmonySettings.from_connection(await BaseHook.aget_connection(self.harmony_conn_id))
+        return AsyncHarmonyClient(settings.base_url, settings.token_provider())
 
     def get_conn(self) -> HarmonyClient:
         return self.client

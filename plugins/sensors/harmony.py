@@ -12,9 +12,7 @@ from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 from triggers.harmony import HarmonyJobTrigger
 
-from aeris_lib.harmony.client import check_job_result
-from aeris_lib.harmony.errors import HarmonyJobFailed
-from aeris_lib.harmony.models import JobStatus
+from aeris_lib.harmony.jobs import Act, Done, Failed, next_step
 
 
 class HarmonyJobLink(BaseOperatorLink):
@@ -98,20 +96,17 @@ class HarmonyJobSensor(BaseSensorOperator):
             "Harmony job %s: %s, %s%% — %s", hook.job_status_url(self.job_id), job.status.value, job.progress,
             job.message,
         )  # fmt: skip
-        if job.status is JobStatus.PREVIEWING and self.skip_preview:
-            hook.client.control_job(self.job_id, "skip-preview")
-        if job.status.is_terminal:
-            return PokeReturnValue(is_done=True, xcom_value=self._result(job))
-        return PokeReturnValue(is_done=False)
-
-    def _result(self, job) -> list[str]:
-        try:
-            finished = check_job_result(job)
-        except HarmonyJobFailed as error:
+        step = next_step(job, skip_preview=self.skip_preview, resume_paused=self.resume_paused)
+        if isinstance(step, Failed):
             # Counted here too: a job that failed before the first check never reaches the triggerer.
             Stats.incr(self._metric("job_failures"))
-            raise AirflowException(str(error)) from None
-        return [link.href for link in finished.data_links]
+            raise AirflowException(str(step.error(self.job_id)))
+        if isinstance(step, Act):
+            self.log.info("Harmony job %s is %s: sending %s", self.job_id, job.status.value, step.action)
+            hook.client.control_job(self.job_id, step.action)
+        if isinstance(step, Done):
+            return PokeReturnValue(is_done=True, xcom_value=list(step.links))
+        return PokeReturnValue(is_done=False)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> list[str]:
         """Resumes after the trigger: data links on success; an error event fails the try (retries apply)."""

@@ -7,13 +7,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+from hooks.cmr import CmrHook
 
-from aeris_lib.cmr import CmrError, granule_search_url, parse_granules
+from aeris_lib.cmr import CmrError, CmrUnavailable
 from aeris_lib.publication import assess, search_window
-
-TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
 
 
 class CmrPublicationTrigger(BaseTrigger):
@@ -67,41 +65,25 @@ class CmrPublicationTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hour = datetime.fromisoformat(self.hour)
         deadline = datetime.fromisoformat(self.deadline)
-        url = granule_search_url(self.cmr_url, self.collection_id, *search_window(hour), self.bbox)
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            while True:
-                try:
-                    listed = await self._search(session, url)
-                except CmrError as error:
-                    yield TriggerEvent({"status": "error", "reason": str(error)})
-                    return
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    self.log.warning(
-                        "CMR unreachable (%s: %s); asking again later", type(error).__name__, error
-                    )
-                    listed = []
-                decision = assess(
-                    hour, listed, now=datetime.now(UTC), deadline=deadline, no_scan_reason=self.no_scan_reason
-                )
-                if decision.state != "wait":
-                    yield TriggerEvent(decision.to_event())
-                    return
-                self.log.info(
-                    "%s %s: %s; asking CMR again in %.0f s (deadline %s)",
-                    self.collection_id, self.hour, decision.reason, self.poll_interval, self.deadline,
-                )  # fmt: skip
-                remaining = (deadline - datetime.now(UTC)).total_seconds()
-                await asyncio.sleep(max(0.0, min(self.poll_interval, remaining + 1)))
-
-    @staticmethod
-    async def _search(session: aiohttp.ClientSession, url: str) -> list:
-        async with session.get(url) as response:
-            if response.status in TRANSIENT_STATUSES:
-                raise aiohttp.ClientResponseError(
-                    response.request_info, (), status=response.status, message="transient CMR error"
-                )
-            if response.status >= 400:
-                raise CmrError(
-                    f"CMR granule search answered HTTP {response.status}: {(await response.text())[:300]}"
-                )
-            return parse_granules(await response.json(content_type=None))
+        hook = CmrHook(base_url=self.cmr_url)
+        while True:
+            try:
+                listed = await hook.agranules(self.collection_id, *search_window(hour), self.bbox)
+            except CmrUnavailable as error:
+                self.log.warning("%s; asking again later", error)
+                listed = []
+            except CmrError as error:
+                yield TriggerEvent({"status": "error", "reason": str(error)})
+                return
+            decision = assess(
+                hour, listed, now=datetime.now(UTC), deadline=deadline, no_scan_reason=self.no_scan_reason
+            )
+            if decision.state != "wait":
+                yield TriggerEvent(decision.to_event())
+                return
+            self.log.info(
+                "%s %s: %s; asking CMR again in %.0f s (deadline %s)",
+                self.collection_id, self.hour, decision.reason, self.poll_interval, self.deadline,
+            )  # fmt: skip
+            remaining = (deadline - datetime.now(UTC)).total_seconds()
+            await asyncio.sleep(max(0.0, min(self.poll_interval, remaining + 1)))

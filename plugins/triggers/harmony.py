@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
-from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from hooks.harmony import HarmonyHook, HarmonySettings
+from hooks.harmony import HarmonyHook
 
-from aeris_lib.harmony.auth import FIND_OR_CREATE_PATH, parse_token
-from aeris_lib.harmony.client import redact
-from aeris_lib.harmony.models import Job, JobStatus
+from aeris_lib.harmony.errors import (
+    EarthdataLoginError,
+    HarmonyAuthError,
+    HarmonyBadAnswer,
+    HarmonyError,
+    HarmonyJobFailed,
+    HarmonyUnreachable,
+)
+from aeris_lib.harmony.http import redact
+from aeris_lib.harmony.models import Job
 
-RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+
+def error_kind(error: HarmonyError) -> str:
+    """The event's `job_status` for an error: the job's own status, or what went wrong on the way."""
+    if isinstance(error, HarmonyJobFailed):
+        return error.job_status
+    if isinstance(error, EarthdataLoginError | HarmonyAuthError):
+        return "auth_error"
+    if isinstance(error, HarmonyUnreachable):
+        return "unreachable"
+    if isinstance(error, HarmonyBadAnswer):
+        return "bad_response"
+    return "http_error"
 
 
 class HarmonyJobTrigger(BaseTrigger):
-    """Polls `GET /jobs/<id>` with a growing interval; yields exactly one event.
+    """Polls `GET /jobs/<id>` with a growing interval through the hook's async client; one event.
 
-    Events: `{"status": "success", "job_id", "data_links": [...], "job_status", "message"}`, or
-    `{"status": "error", "job_id", "job_status", "message"}` for failed / canceled / paused /
-    timeout / an unrecoverable HTTP error.
+    Events: `{"status": "success", "job_id", "data_links": [...], "job_status", "message", "waited_s"}`,
+    or `{"status": "error", "job_id", "job_status", "message", "waited_s"}` where `job_status` is
+    failed / canceled / paused / previewing / timeout, or auth_error / http_error / bad_response.
+    429/5xx answers and dropped connections are polled through until the timeout.
 
     :param skip_preview: a job in `previewing` is told to skip the preview (else an error event).
     :param resume_paused: a `paused` job is resumed (else an error event).
@@ -65,119 +80,38 @@ class HarmonyJobTrigger(BaseTrigger):
             },
         )
 
-    def _error(self, job_status: str, message: str) -> TriggerEvent:
-        return TriggerEvent(
-            {"status": "error", "job_id": self.job_id, "job_status": job_status, "message": message}
-        )
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
         started = time.monotonic()
         try:
-            event = await self._poll()
-        except (aiohttp.ClientError, TimeoutError) as error:
-            event = self._error(
-                "unreachable", f"Harmony unreachable: {type(error).__name__}: {redact(str(error))}"
-            )
-        except ValueError as error:  # a body that is not a Harmony job document (HTML, bad JSON, status)
-            event = self._error("bad_response", redact(str(error)))
-        event.payload["waited_s"] = round(time.monotonic() - started, 1)
-        yield event
+            async with await HarmonyHook(self.harmony_conn_id).get_async_client() as client:
+                done = await client.wait_for_job(
+                    self.job_id,
+                    timeout=self.timeout,
+                    poll_initial=self.poll_interval,
+                    poll_max=self.max_poll_interval,
+                    skip_preview=self.skip_preview,
+                    resume_paused=self.resume_paused,
+                    on_look=self._log_look,
+                )
+            payload = {
+                "status": "success",
+                "job_id": self.job_id,
+                "job_status": done.job.status.value,
+                "message": done.job.error_summary() if done.job.errors else done.job.message,
+                "data_links": list(done.links),
+            }
+        except HarmonyError as error:
+            message = error.job_message if isinstance(error, HarmonyJobFailed) else str(error)
+            payload = {
+                "status": "error",
+                "job_id": self.job_id,
+                "job_status": error_kind(error),
+                "message": redact(message),
+            }
+        payload["waited_s"] = round(time.monotonic() - started, 1)
+        yield TriggerEvent(payload)
 
-    async def _poll(self) -> TriggerEvent:
-        settings = HarmonySettings.from_connection(await BaseHook.aget_connection(self.harmony_conn_id))
-        job_url = f"{settings.base_url}/jobs/{self.job_id}"
-        deadline = time.monotonic() + self.timeout
-        interval = self.poll_interval
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            token = settings.token or await self._obtain_token(session, settings)
-            refreshed = False
-            while True:
-                async with session.get(
-                    job_url,
-                    headers={"Authorization": f"Bearer {token}"},
-                    params={"page": "1", "limit": "2000"},
-                    allow_redirects=False,  # a redirect must not carry the token to another host
-                ) as response:
-                    if response.status == 401 and not refreshed and settings.username:
-                        token, refreshed = await self._obtain_token(session, settings), True
-                        continue
-                    if response.status in RETRYABLE_STATUSES:
-                        body = None
-                    elif response.status >= 300:
-                        text = " ".join((await response.text())[:300].split())
-                        return self._error(
-                            "http_error", f"GET {job_url} answered HTTP {response.status}: {redact(text)}"
-                        )
-                    else:
-                        text = await response.text()
-                        try:
-                            body = json.loads(text)
-                        except ValueError:
-                            raise ValueError(
-                                f"GET {job_url} answered HTTP {response.status} "
-                                f"({response.headers.get('Content-Type', 'no content type')}), not JSON: "
-                                f"{' '.join(text[:160].split())!r}"
-                            ) from None
-                if body is not None:
-                    job = Job.from_json(body)
-                    self.log.info(
-                        "Harmony job %s: %s, %s%% (%s)",
-                        self.job_id,
-                        job.status.value,
-                        job.progress,
-                        job.message,
-                    )
-                    event = await self._decide(session, job, job_url, token)
-                    if event is not None:
-                        return event
-                if time.monotonic() + interval > deadline:
-                    return self._error("timeout", f"job not finished after {self.timeout:.0f} s")
-                await asyncio.sleep(interval)
-                interval = min(interval * 2, self.max_poll_interval)
-
-    async def _decide(
-        self, session: aiohttp.ClientSession, job: Job, job_url: str, token: str
-    ) -> TriggerEvent | None:
-        status = job.status
-        if status in (JobStatus.FAILED, JobStatus.CANCELED):
-            return self._error(status.value, job.error_summary() or "no message")
-        if status.has_results:
-            links = [link.href for link in job.data_links]
-            if not links:
-                return self._error(status.value, "job finished without data links")
-            return TriggerEvent(
-                {
-                    "status": "success",
-                    "job_id": self.job_id,
-                    "job_status": status.value,
-                    "message": job.error_summary() if job.errors else job.message,
-                    "data_links": links,
-                }
-            )
-        action = None
-        if status is JobStatus.PREVIEWING:
-            if not self.skip_preview:
-                return self._error("previewing", "job is previewing and skip_preview is off")
-            action = "skip-preview"
-        elif status is JobStatus.PAUSED:
-            if not self.resume_paused:
-                return self._error("paused", "job is paused; resume it in Harmony or set resume_paused=True")
-            action = "resume"
-        if action:
-            self.log.info("Harmony job %s is %s: sending %s", self.job_id, status.value, action)
-            async with session.post(
-                f"{job_url}/{action}", headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
-            ) as response:
-                if response.status >= 400 and response.status != 409:
-                    return self._error(status.value, f"{action} answered HTTP {response.status}")
-        return None
-
-    @staticmethod
-    async def _obtain_token(session: aiohttp.ClientSession, settings: HarmonySettings) -> str:
-        if not (settings.username and settings.password):
-            raise aiohttp.ClientError("no Earthdata credentials or token configured for Harmony")
-        auth = aiohttp.BasicAuth(settings.username, settings.password)
-        async with session.post(settings.urs_url + FIND_OR_CREATE_PATH, auth=auth) as response:
-            if response.status != 200:
-                raise aiohttp.ClientError(f"Earthdata Login answered HTTP {response.status}")
-            return parse_token(await response.json()).value
+    def _log_look(self, job: Job) -> None:
+        self.log.info(
+            "Harmony job %s: %s, %s%% (%s)", self.job_id, job.status.value, job.progress, job.message
+        )

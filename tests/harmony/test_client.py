@@ -100,7 +100,7 @@ def test_job_links_follow_every_page(client):
     )
     assert isinstance(ref, JobRef)
     job = client.wait_for_job(ref.job_id, poll_initial=0.2)
-    import aeris_lib.harmony.client as module
+    import aeris_lib.harmony.jobs as module
 
     original = module.JOB_PAGE_LIMIT
     module.JOB_PAGE_LIMIT = 1

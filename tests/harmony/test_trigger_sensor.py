@@ -92,7 +92,7 @@ def test_trigger_paused_and_previewing(client, emulator, harmony_conn):
     assert (event["status"], event["job_status"]) == ("error", "paused")
     ref = client.submit(request(force_async=True))
     (event,) = run_trigger(make_trigger(ref.job_id, resume_paused=True))
-    assert event["status"] == "success"
+    assert event["status"] == "success", event
 
     set_faults(emulator, {"fault": "previewing", "times": 2})
     ref = client.submit(request(force_async=True, skip_preview=False))
@@ -100,7 +100,7 @@ def test_trigger_paused_and_previewing(client, emulator, harmony_conn):
     assert (event["status"], event["job_status"]) == ("error", "previewing")
     ref = client.submit(request(force_async=True, skip_preview=False))
     (event,) = run_trigger(make_trigger(ref.job_id))
-    assert event["status"] == "success"
+    assert event["status"] == "success", event
 
 
 def test_trigger_refreshes_an_expired_token(client, emulator, harmony_conn):
@@ -109,7 +109,7 @@ def test_trigger_refreshes_an_expired_token(client, emulator, harmony_conn):
     before = stats(emulator)
     (event,) = run_trigger(make_trigger(ref.job_id))
     after = stats(emulator)
-    assert event["status"] == "success"
+    assert event["status"] == "success", event
     # One 401, then a new token from Earthdata Login and success: refreshed exactly once.
     assert after["rejected_tokens"] - before["rejected_tokens"] == 1
 
@@ -176,3 +176,26 @@ def test_sensor_execute_complete_for_each_event_shape(caplog):
         event = {"status": "error", "job_id": "job-1", "job_status": job_status, "message": message}
         with pytest.raises(AirflowException, match=f"job-1 {job_status}: {message}"):
             sensor.execute_complete({}, event)
+
+
+@pytest.mark.parametrize("fault", ["503", "reset"])
+def test_trigger_polls_through_transient_failures(client, emulator, harmony_conn, fault):
+    """A 503 or a dropped connection while waiting is asked again at the next interval, not an error."""
+    ref = client.submit(request(force_async=True))
+    set_faults(emulator, {"fault": fault, "times": 2})
+    (event,) = run_trigger(make_trigger(ref.job_id))
+    assert event["status"] == "success", event
+    assert stats(emulator)["transient_faults"] == 2
+
+
+def test_trigger_without_credentials_is_an_auth_error(emulator, monkeypatch):
+    monkeypatch.delenv("BEARER_TOKEN", raising=False)
+    monkeypatch.delenv("EARTHDATA_USERNAME", raising=False)
+    monkeypatch.delenv("EARTHDATA_PASSWORD", raising=False)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NO_CREDS", json.dumps({"conn_type": "harmony", "host": emulator.base_url})
+    )
+    trigger = HarmonyJobTrigger(job_id="00000000-0000-0000-0000-000000000000", harmony_conn_id="no_creds")
+    (event,) = run_trigger(trigger)
+    assert (event["status"], event["job_status"]) == ("error", "auth_error")
+    assert "no Earthdata credentials" in event["message"]

@@ -1,0 +1,148 @@
+"""HTTP rules both Harmony transports keep: which statuses are transient, where the token may go, and
+how URLs and error bodies are shown (never with a query string: pre-signed URLs carry credentials)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from aeris_lib.harmony.errors import HarmonyBadAnswer
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+NO_MATCHING_GRANULES = "No matching granules found"
+# A 429/503 asking to wait longer than this waits this long: one stalled call must not hold a pool
+# slot for hours (urllib3's own cap is 6 h).
+MAX_RETRY_AFTER_S = 300
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+
+
+class RedactQueryStrings(logging.Filter):
+    """Drops query strings from urllib3's request log lines: pre-signed URLs carry credentials there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.split("?", 1)[0] + "?…" if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactQueryStrings())
+
+
+def build_session(
+    *, retries: int = 5, backoff_factor: float = 1.0, backoff_max: float = 60.0
+) -> requests.Session:
+    """A session whose GETs retry transient failures (urllib3 `Retry`, honouring `Retry-After`);
+    POSTs are never retried."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_factor,
+        backoff_jitter=backoff_factor / 2,
+        backoff_max=backoff_max,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        retry_after_max=MAX_RETRY_AFTER_S,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        redirect=0,
+    )
+    session = requests.Session()
+    # Credentials come only from the token provider, never from ~/.netrc on a redirect.
+    session.trust_env = False
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def safe_url(url: str) -> str:
+    """`url` without its query string: pre-signed URLs carry credentials there."""
+    parts = urlsplit(url)
+    return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+
+
+def redact(text: str) -> str:
+    """`text` with every URL's query string cut (exception texts quote the URLs they failed on)."""
+    return _URL_QUERY.sub(lambda m: m.group(1) + "?…", str(text))
+
+
+def snippet(text: str, limit: int = 160) -> str:
+    """The start of a body as one line: an HTML error page becomes its words."""
+    words = " ".join(re.sub(r"<[^>]*>", " ", text or "").split())
+    return redact(words[:limit] + ("…" if len(words) > limit else ""))
+
+
+def describe_error(body: str, reason: str = "") -> str:
+    """Harmony's `description` (or the body's start, tags dropped) of an error answer's text."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return snippet(body) or reason
+    if isinstance(parsed, dict):
+        return redact(str(parsed.get("description") or parsed.get("message") or parsed)[:500])
+    return redact(str(parsed)[:300])
+
+
+def error_code(body: str) -> str | None:
+    """Harmony's `code` field of an error answer's text, if it has one."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    return parsed.get("code") if isinstance(parsed, dict) else None
+
+
+def parse_json(body: str, *, url: str, status: int, content_type: str, what: str) -> object:
+    """`body` as JSON, or a `HarmonyBadAnswer` naming the URL and the body's start."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise HarmonyBadAnswer(
+            f"{what}: {safe_url(url)} answered HTTP {status} with {content_type or 'no content type'}, "
+            f"not JSON: {snippet(body)!r}",
+            status=status,
+        ) from None
+
+
+def origin(url: str) -> tuple[str, str | None, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    parts = urlsplit(url.strip().rstrip("/"))
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower() or None, port
+
+
+class TokenRoutes:
+    """Where the Earthdata token may be sent: Harmony's own origin and the configured data origins
+    (Earthdata-protected hosts of native granules). Nothing else, and never where they redirect."""
+
+    def __init__(self, base_url: str, data_origins: Iterable[str] = ()):
+        self.harmony = origin(base_url)
+        self.data = frozenset(origin(o) for o in data_origins if o.strip())
+
+    def is_harmony(self, url: str) -> bool:
+        return origin(url) == self.harmony
+
+    def takes_token(self, url: str) -> bool:
+        return self.is_harmony(url) or origin(url) in self.data
+
+    def refuse(self, url: str, base_url: str) -> str:
+        """The message for refusing to send the token to `url`."""
+        parts = urlsplit(url)
+        return (
+            f"refusing to send the Earthdata token to {parts.scheme}://{parts.netloc}: it is not Harmony's "
+            f"origin ({base_url}) or a trusted data origin"
+        )

@@ -4,7 +4,8 @@
 Every hour (minute 0 UTC) this DAG ingests the hour that just ended, `[data_interval_start,
 data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
 
-1. **plan** — resolves the hour, gases and bbox (Params below) and applies schema migrations;
+1. **migrate_schema** applies pending schema migrations; **plan** resolves the hour, gases, bbox (Params
+   below) and each gas's product;
 2. per gas (mapped), **wait_for_publication** (deferrable, in the triggerer) — asks CMR until every
    TEMPO granule of the hour is listed; skips at once at night, and at the deadline if nothing came;
 3. **submit_harmony_job** (one job per request, reused on retry) → **wait_for_harmony_job**
@@ -26,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
-from sensors.harmony import HarmonyJobSensor
-from tasks import grid, harmony, routes, tempo
+from tasks import breaker, routes, schema, settings, tempo
+from tasks.gas_task import GAS_TASK
 from tasks.publication import GasPublicationSensor
 
 from aeris_lib.gases import GAS_NAMES
@@ -67,7 +68,7 @@ MAX_ACTIVE_RUNS = min(
             "interval (or the last completed hour).",
         ),
         "gases": Param(
-            tempo.default_gases(),
+            settings.default_gases(),
             type="array",
             items={"type": "string", "enum": list(GAS_NAMES)},
             minItems=1,
@@ -94,6 +95,7 @@ MAX_ACTIVE_RUNS = min(
 )
 def aeris_tempo_hourly():
     products = tempo.plan()
+    schema.migrate_schema() >> products
 
     @task_group(group_id="gas")
     def gas_branch(product: dict):
@@ -102,27 +104,11 @@ def aeris_tempo_hourly():
             product=product,
             # Held until CMR lists the hour or the deadline passes; the sensor sets its own deferral timeout.
             execution_timeout=None,
-            on_skipped_callback=tempo.warn_circuit_open,
+            on_skipped_callback=breaker.warn_circuit_open,
             doc_md="Waits in the triggerer until CMR lists every granule of the hour; skips night hours at once.",
-            **tempo.GAS_TASK,
+            **GAS_TASK,
         )
-        job = harmony.submit_harmony_job(product, published.output)
-        links = HarmonyJobSensor(
-            task_id="wait_for_harmony_job",
-            job_id=job["job_id"],
-            job_label=job["gas"],
-            map_index_template="{{ task.job_label }}",
-            # Small subsets often finish in seconds: look again soon, then back off (1, 2, 4 ... 30 s).
-            poll_interval=1.0,
-            max_poll_interval=30.0,
-            timeout=2 * 3600,
-            doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
-            on_failure_callback=tempo.record_gas_failure,
-        )
-        staged = harmony.stage_geotiff(product, links.output, job)
-        loaded = grid.load_gas_hour(product, staged)
-        loaded >> grid.archive_gas_hour(product, staged)
-        return loaded
+        return tempo.harmony_to_slice(product, published.output)
 
     loads = gas_branch.expand(product=products)
     all_loaded = EmptyOperator(

@@ -20,8 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Param, dag, task_group
-from sensors.harmony import HarmonyJobSensor
-from tasks import grid, harmony, reprocess, routes, tempo
+from tasks import reprocess, routes, schema, settings, tempo
 
 from aeris_lib.gases import GAS_NAMES
 
@@ -45,29 +44,17 @@ from aeris_lib.gases import GAS_NAMES
         "bbox": Param(None, type=["null", "array"], items={"type": "number"}, minItems=4, maxItems=4,
                       title="Bounding box [west, south, east, north]",
                       description="The hourly runs' bbox. Empty: TEMPO_BBOX_WEST/SOUTH/EAST/NORTH, else CONUS."),
-        "gases": Param(tempo.default_gases(), type="array", items={"type": "string", "enum": list(GAS_NAMES)},
+        "gases": Param(settings.default_gases(), type="array", items={"type": "string", "enum": list(GAS_NAMES)},
                        minItems=1, uniqueItems=True, title="Gases"),
     },
 )  # fmt: skip
 def aeris_tempo_reprocess():
     upgrades = reprocess.find_upgrades()
+    schema.migrate_schema() >> upgrades
 
     @task_group(group_id="upgrade")
     def upgrade(product: dict):
-        job = harmony.submit_harmony_job(product)
-        links = HarmonyJobSensor(
-            task_id="wait_for_harmony_job",
-            job_id=job["job_id"],
-            job_label=job["gas"],
-            map_index_template="{{ task.job_label }}",
-            poll_interval=1.0,
-            max_poll_interval=30.0,
-            timeout=2 * 3600,
-        )
-        staged = harmony.stage_geotiff(product, links.output, job)
-        loaded = grid.load_gas_hour(product, staged)
-        loaded >> grid.archive_gas_hour(product, staged)
-        return loaded
+        return tempo.harmony_to_slice(product)
 
     routes.recompute_hours(upgrade.expand(product=upgrades))
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email.parser
+import email.policy
 import json
 import logging
 import re
@@ -206,7 +208,15 @@ class HarmonyHandler(_Base):
         if url.path.rstrip("/") == "/capabilities":
             return self.capabilities(url.query)
         if match := RANGESET.match(url.path):
-            return self.rangeset(match["collection"], unquote(match["variables"]), url.query)
+            try:
+                fields = parse_qsl(url.query, keep_blank_values=True) + _form_fields(self.headers, body)
+            except ValueError as error:
+                return self.send_error_json(400, "RequestValidationError", str(error))
+            return self.rangeset(match["collection"], unquote(match["variables"]), fields)
+        if url.path.rstrip("/") == "/jobs/status" and method == "POST":
+            return self.job_statuses(body)
+        if url.path.rstrip("/") == "/jobs" and method == "GET":
+            return self.job_list(url.query)
         if match := JOB.match(url.path):
             return self.job(match["job_id"], match["action"], url.query)
         if url.path.startswith("/service-results/"):
@@ -262,22 +272,32 @@ class HarmonyHandler(_Base):
         )
 
     # ---------------------------------------------------------------- rangeset
-    def rangeset(self, collection: str, variables: str, query: str) -> None:
+    def rangeset(self, collection: str, variables: str, fields: list[tuple[str, str]]) -> None:
+        """One rangeset request; `fields` are the query's and, for a POST, the form's (harmony-py POSTs
+        every request as multipart/form-data)."""
         self.state.stats["rangeset_requests"] += 1
-        params = [(k.lower(), v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        params = [(k.lower(), v) for k, v in fields]
         try:
             subsets = _parse_subsets([v for k, v in params if k == "subset"])
         except ValueError as error:
             return self.send_error_json(400, "RequestValidationError", str(error))
-        options = {k: v for k, v in params if k != "subset"}
-        variable_list = tuple(variables.split(","))
+        options = {k: v for k, v in params if k not in ("subset", "variable")}
+        if variables == "parameter_vars":
+            # The variables are in `variable=` values (repeated, or comma-separated), as harmony-py sends.
+            variable_list = tuple(v for k, value in params if k == "variable" for v in value.split(",") if v)
+            if not variable_list:
+                return self.send_error_json(
+                    400, "RequestValidationError", "parameter_vars requires at least one variable= value"
+                )
+        else:
+            variable_list = tuple(variables.split(","))
+            if "parameter_vars" in variable_list:
+                return self.send_error_json(
+                    400, "RequestValidationError", "parameter_vars must be the only path variable"
+                )
         if "all" in variable_list and len(variable_list) > 1:
             return self.send_error_json(
                 400, "RequestValidationError", "'all' cannot be combined with variables"
-            )
-        if "parameter_vars" in variable_list:
-            return self.send_error_json(
-                400, "RequestValidationError", "This emulator does not serve parameter_vars"
             )
         west, east = subsets.get("lon", (-180.0, 180.0))
         south, north = subsets.get("lat", (-90.0, 90.0))
@@ -315,8 +335,10 @@ class HarmonyHandler(_Base):
         bbox = (west, south, east, north)
         force_async = options.get("forceasync", "").lower() == "true"
         if force_async or len(scans) > 1 or kind == NATIVE:  # harmony/download is never synchronous
+            # As Harmony does, the job's `request` is the URL with every field, POSTed ones included.
+            request_url = f"{self.emulator.base_url}{urlsplit(self.path).path}?{urlencode(fields, safe='()/:,')}"
             job = self.state.create_job(
-                self.full_url(),
+                request_url,
                 collection,
                 variable_list,
                 bbox,
@@ -427,6 +449,38 @@ class HarmonyHandler(_Base):
         return self.send_json(200, body, {"CMR-Hits": str(len(scans))})
 
     # ---------------------------------------------------------------- jobs
+    def job_statuses(self, body: bytes) -> None:
+        """`POST /jobs/status` `{"jobIDs": [...]}`: status and progress of several jobs in one call
+        (what harmony-py's `wait_for_processing` polls)."""
+        try:
+            wanted = json.loads(body or b"{}").get("jobIDs")
+        except (ValueError, AttributeError):
+            wanted = None
+        if not isinstance(wanted, list) or not all(isinstance(i, str) for i in wanted):
+            return self.send_error_json(400, "RequestValidationError", "jobIDs must be a list of job ids")
+        self.state.stats["job_status_requests"] += 1
+        statuses, missing = [], []
+        for job_id in wanted:
+            job = self.state.jobs.get(job_id)
+            if job is None:
+                missing.append(job_id)
+                continue
+            status, progress = job.status()
+            statuses.append({"jobID": job_id, "status": status, "progress": progress})
+        return self.send_json(200, {"jobStatuses": statuses, "notFoundJobIDs": missing})
+
+    def job_list(self, query: str) -> None:
+        """`GET /jobs`: the user's jobs, newest first (harmony-py validates credentials with it)."""
+        jobs = sorted(self.state.jobs.values(), key=lambda j: j.created_at, reverse=True)
+        summaries = []
+        for job in jobs[:2000]:
+            status, progress = job.status()
+            summaries.append({
+                "jobID": job.job_id, "status": status, "progress": progress, "username": EMULATOR_USER,
+                "createdAt": _iso(job.created_at), "request": job.request_url,
+            })  # fmt: skip
+        return self.send_json(200, {"count": len(jobs), "jobs": summaries, "links": []})
+
     def job(self, job_id: str, action: str | None, query: str) -> None:
         job = self.state.jobs.get(job_id)
         if job is None:
@@ -816,3 +870,28 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _form_fields(headers, body: bytes) -> list[tuple[str, str]]:
+    """The fields of a POSTed form: multipart/form-data (harmony-py's way) or urlencoded."""
+    content_type = headers.get("Content-Type", "")
+    if not body:
+        return []
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return parse_qsl(body.decode(), keep_blank_values=True)
+    if content_type.startswith("multipart/form-data"):
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        if not message.is_multipart():
+            raise ValueError("a multipart/form-data body without parts")
+        fields = []
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name is None:
+                raise ValueError("a form part without a name")
+            if part.get_filename():  # a shapefile: this emulator subsets by bbox only
+                raise ValueError("shapefile subsetting is not served by this emulator")
+            fields.append((name, part.get_payload(decode=True).decode()))
+        return fields
+    raise ValueError(f"unsupported request body type {content_type or '(none)'}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 from hooks.harmony import HarmonyHook
 
 from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities
+from aeris_lib.gas_hour import GasHour
 from aeris_lib.harmony.capabilities import Capabilities, CapabilitiesError, ShapeChoice, choose_shape
 from aeris_lib.harmony.errors import HarmonyError
 from tasks.connections import aeris_db
@@ -61,14 +61,14 @@ def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capab
     return Capabilities.from_json(document), source
 
 
-def choose(hook: HarmonyHook, product: dict[str, Any]) -> tuple[ShapeChoice, str]:
+def choose(hook: HarmonyHook, gas_hour: GasHour) -> tuple[ShapeChoice, str]:
     """The request shape for the gas, and one line on what Harmony offers (for the log and XCom)."""
-    gas, collection_id = product["gas"], product["collection_id"]
+    gas, collection_id = gas_hour.gas, gas_hour.collection_id
     found, source = capabilities(hook, gas, collection_id)
     if found is not None:
         log.info("%s: Harmony capabilities (%s): %s", gas, source, found.summary())
     try:
-        choice = choose_shape(found, product.get("request_shape") or "auto")
+        choice = choose_shape(found, gas_hour.entry.request_shape or "auto")
     except CapabilitiesError as error:
         raise AirflowFailException(f"{gas}: {error}") from None
     log.info(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -17,8 +19,8 @@ from hooks.cmr import CmrHook
 from aeris_lib.cmr import UnknownCollection
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.sql import load_sql
+from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import AUTO_LINE, STANDARD, GasProduct
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 
@@ -27,35 +29,40 @@ def _ttl_s() -> float:
     return float(os.environ.get("AERIS_CMR_COLLECTION_TTL_HOURS") or 24) * 3600
 
 
-def resolve(entries: list[GasProduct], lines: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Each entry as the product dict the per-gas tasks take, for the line `lines` gives its gas (else
-    the entry's own choice), with `collection_id` and `line` set and `product` naming it for logs."""
+def resolve(
+    conn: Any,
+    entries: list[GasProduct],
+    hour: datetime,
+    bbox: Sequence[float],
+    lines: dict[str, str] | None = None,
+) -> list[GasHour]:
+    """Each entry as the `GasHour` the per-gas tasks take, for the line `lines` gives its gas (else the
+    entry's own choice), with its concept id resolved."""
     hook = CmrHook()
     products = []
-    with aeris_db() as conn:
-        for entry in entries:
-            chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
-            short_name, version, explicit = entry.product_name(chosen)
-            if explicit:
-                concept_id, source = explicit, "the catalog's collection id"
-            else:
-                try:
-                    concept_id, source = resolve_cached(
-                        conn, hook.session, hook.base_url, short_name, version, ttl_s=_ttl_s()
-                    )
-                except UnknownCollection as error:
-                    raise AirflowFailException(f"{entry.gas}: {error}") from None
-            name = f"{short_name} {version}".strip() or concept_id
-            log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, name, concept_id, source)
-            products.append({**entry.to_dict(), "collection_id": concept_id, "line": chosen, "product": name})
+    for entry in entries:
+        chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
+        short_name, version, explicit = entry.product_name(chosen)
+        if explicit:
+            concept_id, source = explicit, "the catalog's collection id"
+        else:
+            try:
+                concept_id, source = resolve_cached(
+                    conn, hook.session, hook.base_url, short_name, version, ttl_s=_ttl_s()
+                )
+            except UnknownCollection as error:
+                raise AirflowFailException(f"{entry.gas}: {error}") from None
+        name = f"{short_name} {version}".strip() or concept_id
+        log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, name, concept_id, source)
+        products.append(GasHour(entry, hour, tuple(bbox), concept_id, chosen, name))  # type: ignore[arg-type]
     return products
 
 
-def upgraded_gases(hour: Any, entries: list[GasProduct]) -> dict[str, str]:
+def upgraded_gases(conn: Any, hour: datetime, entries: list[GasProduct]) -> dict[str, str]:
     """{gas: standard} for the gases whose slice of `hour` already comes from the standard product:
     a rerun or backfill asks the standard product again instead of the near-real-time one (which
     could never replace it). A catalog entry that says `line: nrt` explicitly still asks for NRT."""
-    with aeris_db() as conn, conn.cursor() as cur:
+    with conn.cursor() as cur:
         cur.execute(load_sql("grid/slice_lines.sql"), {"hour": hour})
         standard = {gas for gas, line in cur.fetchall() if line == STANDARD}
     upgraded = {e.gas: STANDARD for e in entries if e.gas in standard and e.line == AUTO_LINE and e.has_nrt}

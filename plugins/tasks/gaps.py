@@ -12,7 +12,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import GAS_NAMES
 from tasks.connections import aeris_db
-from tasks.tempo import default_bbox, load_catalog
+from tasks.settings import default_bbox, load_catalog
 
 log = logging.getLogger(__name__)
 

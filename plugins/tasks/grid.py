@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import tempfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +16,23 @@ from airflow.sdk.observability.stats import Stats
 
 from aeris_lib import archive
 from aeris_lib.db.load import SliceRejected, load_slice
-from tasks import staging, tempo
+from tasks import breaker, staging
 from tasks.connections import aeris_db
+from tasks.gas_task import GAS_TASK, gas_context
+from tasks.settings import queue_from
 
 log = logging.getLogger(__name__)
 
 POLLUTION_GRID = Asset("pollution_grid")
 
 
-@task(outlets=[POLLUTION_GRID], **tempo.queue_from("AERIS_LOAD_QUEUE"), **tempo.GAS_TASK)
+@task(outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK)
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """Write the staged raster as a new slice, run the data-quality checks on it, and only if they all
     pass swap it in for the published one (a failed check keeps the published slice, and the new one
     for inspection)."""
-    context = tempo.gas_context(product)
-    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    gas_hour, context = gas_context(product)
+    gas, hour = gas_hour.gas, gas_hour.hour
     max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
     source = staging.StagedObject.from_xcom(staged)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
@@ -40,9 +42,9 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                 result = load_slice(
                     conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
                     harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
-                    audit_bbox=tuple(product["bbox"]), granules=staged.get("granules"),
-                    pixel_degrees=product.get("pixel_degrees"), product_line=product.get("line") or "standard",
-                    upgraded_from=product.get("upgraded_from"),
+                    audit_bbox=gas_hour.bbox, granules=staged.get("granules"),
+                    pixel_degrees=gas_hour.entry.pixel_degrees, product_line=gas_hour.line,
+                    upgraded_from=gas_hour.upgraded_from,
                     force=bool(context["params"].get("force_reload")),
                 )  # fmt: skip
             except SliceRejected as rejected:
@@ -82,34 +84,34 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
             gas, hour.isoformat(), staged.get("job_url") or "?", granules, source.uri, f"{result.cells_read:,}",
             f"{result.cells_skipped:,}", f"{result.cells_flagged:,}", f"{result.rows_written:,}",
             result.duration_s, f"{result.rows_per_s:,.0f}",
-            f"; {product.get('product') or product.get('line')}, replacing the {product['upgraded_from']} slice"
-            if product.get("upgraded_from") else f"; {product.get('product') or product.get('line')}",
+            f"; {gas_hour.label}, replacing the {gas_hour.upgraded_from} slice"
+            if gas_hour.upgraded_from else f"; {gas_hour.label}",
         )  # fmt: skip
-    tempo.close_breaker(gas)
+    breaker.close_breaker(gas)
     context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_in_slice}
     return {
         "gas": gas,
         "hour": hour.isoformat(),
         "rows": result.rows_in_slice,
         "status": result.status,
-        "line": product.get("line") or "standard",
+        "line": gas_hour.line,
         "key": staged["key"],
     }
 
 
-@task(**tempo.GAS_TASK)
+@task(**GAS_TASK)
 def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, str]:
     """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
-    tempo.gas_context(product)
-    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    gas_hour, _ = gas_context(product)
+    gas, hour = gas_hour.gas, gas_hour.hour
     cog = staging.StagedObject.from_xcom(staged)
     stem = staged["key"].rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         local = staging.fetch(cog, Path(tmp))
         png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
         item = archive.stac_item(
-            gas=gas, hour=hour, bbox=tuple(product["bbox"]), cog_href=cog.uri, png_href=png.uri,
-            collection_id=product["collection_id"], variable=product["variable"], source_sha256=staged["sha256"],
+            gas=gas, hour=hour, bbox=gas_hour.bbox, cog_href=cog.uri, png_href=png.uri,
+            collection_id=gas_hour.collection_id, variable=gas_hour.entry.variable, source_sha256=staged["sha256"],
         )  # fmt: skip
         item_path = Path(tmp) / "item.json"
         item_path.write_text(json.dumps(item, indent=2))

@@ -24,16 +24,19 @@ from rasterio.errors import RasterioIOError
 from aeris_lib import archive, tempo_l3
 from aeris_lib.db.capabilities import forget_capabilities
 from aeris_lib.db.jobs import find_job, remember_job, request_key
+from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import TEMPO_PIXEL_DEGREES
 from aeris_lib.harmony.capabilities import NATIVE
-from aeris_lib.harmony.client import safe_url
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
+from aeris_lib.harmony.http import safe_url
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
 from aeris_lib.raster import RasterError, RequestGrid, check_request
-from tasks import capabilities, staging, tempo
+from tasks import capabilities, staging
 from tasks.connections import aeris_db
+from tasks.gas_task import GAS_TASK, gas_context
+from tasks.settings import queue_from
 
 log = logging.getLogger(__name__)
 
@@ -53,26 +56,25 @@ def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
     return None
 
 
-@task(multiple_outputs=True, pool="harmony_api", **tempo.GAS_TASK)
+@task(multiple_outputs=True, pool="harmony_api", **GAS_TASK)
 def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ask Harmony for the gas-hour as an asynchronous job, in the best shape its capabilities allow,
     or reuse the job already submitted for the same (hour, bbox, product, shape, granules) while
     Harmony still holds its results. `publication`: the granules CMR listed (default: the product's
     own, as the reprocess DAG passes them)."""
-    tempo.gas_context(product)
-    publication = publication or product["publication"]
-    gas, hour = product["gas"], datetime.fromisoformat(product["hour"])
+    gas_hour, _ = gas_context(product)
+    publication = publication or gas_hour.publication
+    if not publication:
+        raise AirflowFailException(f"{gas_hour.gas}: no CMR listing for {gas_hour.hour.isoformat()}")
+    gas, hour, entry = gas_hour.gas, gas_hour.hour, gas_hour.entry
     granules = [g["name"] for g in publication["granules"]]
     hook = HarmonyHook()
-    choice, offered = capabilities.choose(hook, product)
+    choice, offered = capabilities.choose(hook, gas_hour)
     # In the task's XCom (UI): what Harmony offers, the shape taken and why.
     shape = {"shape": choice.shape, "format": choice.format, "why": choice.reason, "harmony_offers": offered}
     # The product's quality flag rides in the same request (a native granule holds every variable).
-    wanted = (
-        product["variable"],
-        *((product["quality_variable"],) if product.get("quality_variable") else ()),
-    )
-    key = request_key(product["bbox"], product["collection_id"], "+".join(wanted), granules, choice.shape)
+    wanted = (entry.variable, *((entry.quality_variable,) if entry.quality_variable else ()))
+    key = request_key(list(gas_hour.bbox), gas_hour.collection_id, "+".join(wanted), granules, choice.shape)
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key)
     if earlier:
@@ -87,10 +89,10 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     native = choice.shape == NATIVE
     try:
         request = RangesetRequest(
-            collection_id=product["collection_id"],
+            collection_id=gas_hour.collection_id,
             # Native granules: no variable subset (a service would be needed), no format.
             variables=("all",) if native else wanted,
-            bbox=BBox(*product["bbox"]),
+            bbox=BBox(*gas_hour.bbox),
             start=hour,
             end=hour + timedelta(hours=1),
             format=choice.format,
@@ -106,7 +108,7 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
             # Harmony cannot do what its capabilities said (they changed since we cached them): forget
             # them, so the retry asks again and picks a shape Harmony can serve.
             with aeris_db() as conn:
-                forget_capabilities(conn, product["collection_id"])
+                forget_capabilities(conn, gas_hour.collection_id)
             raise AirflowException(
                 f"{gas}: Harmony refused the {choice.shape} request: {error}; its capabilities are asked "
                 "again on the next try"
@@ -138,14 +140,14 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     }
 
 
-@task(**tempo.queue_from("AERIS_STAGE_QUEUE"), **tempo.GAS_TASK)
+@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
     """Download every granule's output of the job, read NetCDF-4 outputs (subsets or native granules)
     over the bbox onto TEMPO's grid, merge them into the hour's raster (mean where two scans observed
     a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
-    tempo.gas_context(product)
-    gas = product["gas"]
-    key = tempo.audit_key(gas, datetime.fromisoformat(product["hour"]))
+    gas_hour, _ = gas_context(product)
+    gas = gas_hour.gas
+    key = staging.audit_key(gas, gas_hour.hour)
     if len(data_links) != len(job["granules"]):
         log.warning(
             "%s: %d data link(s) for %d granule(s) listed in CMR", gas, len(data_links), len(job["granules"])
@@ -163,8 +165,8 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             )  # fmt: skip
             Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", download.size_bytes)
             downloads.append(download)
-            raster = _as_geotiff(product, download.path, Path(tmp) / f"granule_{number}.tif")
-            _check_request(product, raster)  # before merge reads a pixel of it
+            raster = _as_geotiff(gas_hour, download.path, Path(tmp) / f"granule_{number}.tif")
+            _check_request(gas_hour, raster)  # before merge reads a pixel of it
             rasters.append(raster)
         if len(rasters) == 1:
             source, sha256 = rasters[0], downloads[0].sha256
@@ -191,45 +193,41 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
     }
 
 
-def _check_request(product: dict[str, Any], path: Path) -> None:
+def _check_request(gas_hour: GasHour, path: Path) -> None:
     """A raster that is not what was asked (pixel size, extent, size) fails the gas, unread."""
-    request = RequestGrid(tuple(product["bbox"]), product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES)
+    request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
     try:
         with rasterio.open(path) as src:
             check_request(str(path), src, request)
     except RasterioIOError as error:
         raise AirflowFailException(
-            f"{product['gas']}: {path.name} is not a readable raster ({error})"
+            f"{gas_hour.gas}: {path.name} is not a readable raster ({error})"
         ) from None
     except RasterError as error:
         raise AirflowFailException(
-            f"{product['gas']}: Harmony's output is not what was asked: {error}"
+            f"{gas_hour.gas}: Harmony's output is not what was asked: {error}"
         ) from None
 
 
-def _as_geotiff(product: dict[str, Any], path: str, dest: Path) -> Path:
+def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
     """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
     NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
     own signature, not by what was asked: a service may answer in its default format."""
     if not tempo_l3.is_netcdf4(path):
         return Path(path)
     started = time.monotonic()
-    pixel = product.get("pixel_degrees") or TEMPO_PIXEL_DEGREES
+    entry = gas_hour.entry
+    pixel = entry.pixel_degrees or TEMPO_PIXEL_DEGREES
     try:
         window = tempo_l3.granule_to_geotiff(
-            path,
-            product["variable"],
-            tuple(product["bbox"]),
-            dest,
-            pixel,
-            product.get("quality_variable") or None,
+            path, entry.variable, gas_hour.bbox, dest, pixel, entry.quality_variable or None
         )
     except RasterError as error:
-        raise AirflowFailException(f"{product['gas']}: {error}") from None
+        raise AirflowFailException(f"{gas_hour.gas}: {error}") from None
     rows, cols = window.granule_shape
     log.info(
         "%s: read %s over the bbox from a %d x %d NetCDF-4 granule (%s to %s): %d x %d cells in %.1f s",
-        product["gas"], product["variable"], cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
+        gas_hour.gas, entry.variable, cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
         time.monotonic() - started,
     )  # fmt: skip
     return dest

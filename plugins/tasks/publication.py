@@ -12,8 +12,9 @@ from sensors.cmr import CmrPublicationSensor
 
 from aeris_lib.db import ledger
 from aeris_lib.publication import Publication
-from tasks import tempo
+from tasks import breaker
 from tasks.connections import aeris_db
+from tasks.gas_task import gas_context
 
 _SKIP_STATUS = {"no_scan": ledger.NO_SCAN, "not_published": ledger.NOT_PUBLISHED}
 
@@ -23,7 +24,7 @@ class GasPublicationSensor(CmrPublicationSensor):
     no verified product, its circuit breaker is open, no scan is expected, or nothing was published
     by the deadline.
 
-    :param product: the plan's entry for one gas (gas, collection_id, variable, hour, bbox, verified, note).
+    :param product: the plan's `GasHour` for one gas, as its XCom value.
     """
 
     template_fields: Sequence[str] = (*CmrPublicationSensor.template_fields, "product")
@@ -34,18 +35,19 @@ class GasPublicationSensor(CmrPublicationSensor):
 
     def _bind(self, context: Any) -> None:
         # `product` is a mapped argument: known only now, at run time, and again after the deferral.
-        self.collection_id, self.hour = self.product["collection_id"], self.product["hour"]
-        self.bbox, self.subject = self.product["bbox"], self.product["gas"]
-        tempo.gas_context(self.product, context)
+        self.gas_hour, _ = gas_context(self.product, context)
+        self.collection_id, self.hour = self.gas_hour.collection_id, self.gas_hour.hour.isoformat()
+        self.bbox, self.subject = list(self.gas_hour.bbox), self.gas_hour.gas
 
     def execute(self, context: Any) -> dict[str, Any]:
         self._bind(context)
-        if not self.product.get("verified", True):
-            note = self.product.get("note") or "the catalog entry is not verified"
+        entry = self.gas_hour.entry
+        if not entry.verified:
+            note = entry.note or "the catalog entry is not verified"
             self._skip(ledger.NO_PRODUCT, f"no verified TEMPO product for {self.subject} ({note})")
-        breaker = tempo.check_breaker(self.product, context)
-        if breaker:
-            self._skip(ledger.CIRCUIT_OPEN, breaker)
+        open_breaker = breaker.check_breaker(self.subject, context)
+        if open_breaker:
+            self._skip(ledger.CIRCUIT_OPEN, open_breaker)
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import functools
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tasks.connections import S3_CONN_ID, audit_bucket
@@ -27,6 +28,11 @@ class StagedObject:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}" if self.store == "s3" else str(Path(self.bucket) / self.key)
+
+
+def audit_key(gas: str, hour: datetime) -> str:
+    """Where the hour's audit COG lives; its PNG map and STAC item sit beside it."""
+    return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}.tif"
 
 
 def staging_mode() -> str:

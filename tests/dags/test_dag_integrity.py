@@ -91,7 +91,8 @@ def test_no_harmony_call_for_a_gas_before_its_publication_wait(parsed: dict[str,
     assert {"gas.submit_harmony_job", "gas.wait_for_harmony_job", "gas.stage_geotiff"} <= set(gas_tasks)
     for task_id in gas_tasks:
         assert "gas.wait_for_publication" in upstream[task_id], f"{task_id} can start before the wait"
-    assert upstream["gas.wait_for_publication"] == ["plan"]
+    assert upstream["gas.wait_for_publication"] == ["migrate_schema", "plan"]
+    assert upstream["plan"] == ["migrate_schema"]  # the schema is current before anything reads it
 
 
 def _hourly(parsed: dict[str, dict]) -> dict:

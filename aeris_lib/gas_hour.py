@@ -1,0 +1,75 @@
+"""`GasHour`: one gas's product for one hour, as the plan hands it to every per-gas task (an XCom)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from aeris_lib.gases import STANDARD, GasProduct
+
+
+@dataclass(frozen=True)
+class GasHour:
+    """
+    :param entry: the gas's catalog entry (variable, quality variable, pixel size, verified, note...).
+    :param hour: start of the hour, timezone-aware UTC.
+    :param bbox: (west, south, east, north) in degrees.
+    :param collection_id: the CMR concept id resolved for `line`.
+    :param line: the product line asked for (`nrt` or `standard`).
+    :param product_name: "short_name version" (or the concept id), for logs.
+    :param upgraded_from: `nrt` when this load replaces a near-real-time slice (reprocess DAG).
+    :param publication: CMR's listing when already known (`{"granules": [...], "complete": bool}`).
+    """
+
+    entry: GasProduct
+    hour: datetime
+    bbox: tuple[float, float, float, float]
+    collection_id: str
+    line: str = STANDARD
+    product_name: str = ""
+    upgraded_from: str | None = None
+    publication: dict[str, Any] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.hour.tzinfo is None:
+            raise ValueError(f"GasHour.hour must be timezone-aware, got {self.hour.isoformat()}")
+        if len(self.bbox) != 4:
+            raise ValueError(f"GasHour.bbox must be (west, south, east, north), got {self.bbox!r}")
+
+    @property
+    def gas(self) -> str:
+        return self.entry.gas
+
+    @property
+    def label(self) -> str:
+        """What the slice comes from, for logs: the product's name, else its line."""
+        return self.product_name or self.line
+
+    def to_xcom(self) -> dict[str, Any]:
+        """JSON values only; `gas` and `hour` first, as the UI shows them."""
+        return {
+            "gas": self.gas,
+            "hour": self.hour.isoformat(),
+            "bbox": [float(v) for v in self.bbox],
+            "collection_id": self.collection_id,
+            "line": self.line,
+            "product_name": self.product_name,
+            "upgraded_from": self.upgraded_from,
+            "publication": self.publication,
+            "entry": asdict(self.entry),
+        }
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> GasHour:
+        known = {f.name for f in fields(GasProduct)}
+        return cls(
+            entry=GasProduct(**{k: v for k, v in value["entry"].items() if k in known}),
+            hour=datetime.fromisoformat(value["hour"]),
+            bbox=tuple(float(v) for v in value["bbox"]),  # type: ignore[arg-type]
+            collection_id=value["collection_id"],
+            line=value.get("line") or STANDARD,
+            product_name=value.get("product_name") or "",
+            upgraded_from=value.get("upgraded_from"),
+            publication=value.get("publication"),
+        )

@@ -1,0 +1,89 @@
+"""Each gas's circuit breaker (an Airflow Variable) and the failure callback that feeds it.
+
+A gas that fails AERIS_CIRCUIT_BREAKER_FAILURES hours in a row is skipped by the hourly runs until a
+good hour, a manual run asking for it, or `airflow variables delete aeris_circuit_<gas>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from airflow.sdk import Variable
+from airflow.sdk.observability.stats import Stats
+
+from aeris_lib import circuit
+from aeris_lib.db import ledger
+from aeris_lib.gases import GAS_NAMES
+from tasks import settings
+from tasks.connections import aeris_db
+
+log = logging.getLogger(__name__)
+
+# Tasks whose failures the loader records itself (with its counts); others are recorded by the callback.
+_SELF_RECORDING_TASKS = ("gas.load_gas_hour", "upgrade.load_gas_hour")
+_HARMONY_WAIT_TASKS = ("gas.wait_for_harmony_job", "upgrade.wait_for_harmony_job")
+
+
+def record_gas_failure(context: dict[str, Any]) -> None:
+    """on_failure_callback of the per-gas tasks: the ledger row of the failed attempt, and one more
+    failed hour for the gas's circuit breaker."""
+    # The Harmony sensor is generic: its gas is its job_label, its hour the run's.
+    gas = context.get("gas") or getattr(context.get("task"), "job_label", None)
+    hour = context.get("gas_hour") or settings.resolve_hour(context["params"], context).isoformat()
+    if gas not in GAS_NAMES:
+        return
+    task_id = context["task"].task_id
+    if task_id not in _SELF_RECORDING_TASKS:
+        status = ledger.HARMONY_FAILED if task_id in _HARMONY_WAIT_TASKS else ledger.FAILED
+        error = context.get("exception")
+        reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
+        try:
+            with aeris_db() as conn:
+                ledger.record_outcome(conn, gas, datetime.fromisoformat(hour), status, reason)
+        except Exception as problem:  # the failure itself matters more than its ledger row
+            log.warning("could not record the failure in ingest_log: %s", problem)
+    key = circuit.variable_key(gas)
+    state = circuit.BreakerState.parse(Variable.get(key, default=None)).record_failure(hour)
+    Variable.set(key, state.dumps())
+    threshold = settings.breaker_threshold()
+    log.warning("%s: circuit breaker now at %s (opens at %d)", gas, state.describe(), threshold)
+
+
+def warn_circuit_open(context: dict[str, Any]) -> None:
+    """on_skipped_callback: a loud warning when the skip came from an open circuit breaker."""
+    opened = context.get("circuit_breaker")
+    if opened:
+        Stats.incr(f"aeris.circuit.open.{opened['gas']}")
+        log.warning(
+            "CIRCUIT BREAKER OPEN for %s (%s): hourly runs skip it. Reset: `airflow variables delete %s`,"
+            " or trigger a manual run with gases=[%s] that succeeds.",
+            opened["gas"], opened["state"], opened["key"], opened["gas"],
+        )  # fmt: skip
+
+
+def check_breaker(gas: str, context: dict[str, Any]) -> str | None:
+    """None when the gas may run; else the reason it is skipped (the breaker is open)."""
+    key = circuit.variable_key(gas)
+    state = circuit.BreakerState.parse(Variable.get(key, default=None))
+    if not state.is_open(settings.breaker_threshold()):
+        return None
+    asked = (context["dag_run"].conf or {}).get("gases") or []
+    if gas in asked and context["dag_run"].run_type in ("manual", "operator_triggered"):
+        log.warning(
+            "%s: circuit breaker open (%s); trying anyway: this run asked for it", gas, state.describe()
+        )
+        return None
+    context["circuit_breaker"] = {"gas": gas, "state": state.describe(), "key": key}
+    return (
+        f"{gas}: circuit breaker open after {state.describe()}; skipped. Reset with "
+        f"`airflow variables delete {key}` or a manual run with gases=[{gas}]"
+    )
+
+
+def close_breaker(gas: str) -> None:
+    """A good hour ends the gas's failure streak."""
+    if Variable.get(circuit.variable_key(gas), default=None):
+        Variable.delete(circuit.variable_key(gas))
+        log.info("%s: a good hour: circuit breaker reset", gas)

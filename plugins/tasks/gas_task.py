@@ -1,0 +1,23 @@
+"""What every per-gas task shares: its gas in the grid (map index) and in the failure callback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import get_current_context
+
+from aeris_lib.gas_hour import GasHour
+from tasks import breaker
+
+# Every per-gas task: its gas in the grid (map index), its failures in the ledger and the breaker.
+GAS_TASK = {"map_index_template": "{{ gas }}", "on_failure_callback": breaker.record_gas_failure}
+
+
+def gas_context(
+    value: dict[str, Any] | GasHour, context: dict[str, Any] | None = None
+) -> tuple[GasHour, dict]:
+    """The gas-hour of a task's XCom argument, and the task context tagged with its gas and hour."""
+    gas_hour = value if isinstance(value, GasHour) else GasHour.from_xcom(value)
+    context = context if context is not None else get_current_context()
+    context["gas"], context["gas_hour"] = gas_hour.gas, gas_hour.hour.isoformat()
+    return gas_hour, context

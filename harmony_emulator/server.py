@@ -87,7 +87,10 @@ class HarmonyEmulator:
         self.api = ThreadingHTTPServer((host, port), _handler(HarmonyHandler, self))
         self.files.daemon_threads = self.api.daemon_threads = self.daac.daemon_threads = True
         self.base_url = f"http://{host}:{self.api.server_address[1]}"
-        self.files_url = f"http://{host}:{self.files.server_address[1]}"
+        # The files host (S3) is another host name than Harmony's, as in production: clients that
+        # drop the token on a redirect to another host (harmony-py compares host names) must drop it here.
+        files_host = "localhost" if host == "127.0.0.1" else host
+        self.files_url = f"http://{files_host}:{self.files.server_address[1]}"
         self.daac_url = f"http://{host}:{self.daac.server_address[1]}"
 
     @property
@@ -336,7 +339,9 @@ class HarmonyHandler(_Base):
         force_async = options.get("forceasync", "").lower() == "true"
         if force_async or len(scans) > 1 or kind == NATIVE:  # harmony/download is never synchronous
             # As Harmony does, the job's `request` is the URL with every field, POSTed ones included.
-            request_url = f"{self.emulator.base_url}{urlsplit(self.path).path}?{urlencode(fields, safe='()/:,')}"
+            request_url = (
+                f"{self.emulator.base_url}{urlsplit(self.path).path}?{urlencode(fields, safe='()/:,')}"
+            )
             job = self.state.create_job(
                 request_url,
                 collection,
@@ -730,6 +735,31 @@ class DaacHandler(_Base):
         return self.redirect(307, self.presigned(key))
 
 
+def _form_fields(headers, body: bytes) -> list[tuple[str, str]]:
+    """The fields of a POSTed form: multipart/form-data (harmony-py's way) or urlencoded."""
+    content_type = headers.get("Content-Type", "")
+    if not body:
+        return []
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return parse_qsl(body.decode(), keep_blank_values=True)
+    if content_type.startswith("multipart/form-data"):
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        if not message.is_multipart():
+            raise ValueError("a multipart/form-data body without parts")
+        fields = []
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name is None:
+                raise ValueError("a form part without a name")
+            if part.get_filename():  # a shapefile: this emulator subsets by bbox only
+                raise ValueError("shapefile subsetting is not served by this emulator")
+            fields.append((name, part.get_payload(decode=True).decode()))
+        return fields
+    raise ValueError(f"unsupported request body type {content_type or '(none)'}")
+
+
 def _parse_subsets(values: list[str]) -> dict[str, tuple]:
     subsets: dict[str, tuple] = {}
     for raw in values:
@@ -870,28 +900,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _form_fields(headers, body: bytes) -> list[tuple[str, str]]:
-    """The fields of a POSTed form: multipart/form-data (harmony-py's way) or urlencoded."""
-    content_type = headers.get("Content-Type", "")
-    if not body:
-        return []
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        return parse_qsl(body.decode(), keep_blank_values=True)
-    if content_type.startswith("multipart/form-data"):
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-        )
-        if not message.is_multipart():
-            raise ValueError("a multipart/form-data body without parts")
-        fields = []
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if name is None:
-                raise ValueError("a form part without a name")
-            if part.get_filename():  # a shapefile: this emulator subsets by bbox only
-                raise ValueError("shapefile subsetting is not served by this emulator")
-            fields.append((name, part.get_payload(decode=True).decode()))
-        return fields
-    raise ValueError(f"unsupported request body type {content_type or '(none)'}")

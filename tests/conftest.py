@@ -1,5 +1,4 @@
-"""Shared fixtures. The test command (`make test`) has already started the real services and exported
-their connection variables (AIRFLOW_CONN_*, AERIS_*); these fixtures only connect to them."""
+"""The suite's shared fixtures live in tests/support/fixtures.py, registered here once."""
 
 from __future__ import annotations
 
@@ -7,22 +6,7 @@ import os
 
 import pytest
 
-
-def _require_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.fail(f"{name} is not set: run the suite through `make test`, which starts the services")
-    return value
-
-
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return _require_env("AERIS_DATABASE_URL")
-
-
-@pytest.fixture(scope="session")
-def audit_bucket() -> str:
-    return _require_env("AERIS_S3_BUCKET")
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -34,6 +18,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         and os.environ.get("AERIS_HARMONY_MODE") == "emulator"
         and not session.config.option.collectonly
     ):
-        from tests.e2e.dag_runs import dag_test_server
+        from tests.support.dag_runs import dag_test_server
 
         dag_test_server()

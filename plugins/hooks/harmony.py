@@ -40,7 +40,7 @@ class HarmonySettings:
     @classmethod
     def from_connection(cls, conn: Any) -> HarmonySettings:
         extra = conn.extra_dejson if conn else {}
-        host = (conn.host if conn else None) or DEFAULT_HARMONY_URL
+        host = ((conn.host if conn else None) or DEFAULT_HARMONY_URL).strip().rstrip("/")
         if "://" not in host:
             host = f"https://{host}"
         if conn and conn.port and f":{conn.port}" not in host:

@@ -23,9 +23,9 @@ from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import DEFAULT_CATALOG
 from harmony_emulator.granules import FILL, render_geotiff
 from harmony_emulator.scans import granule_name, scans_overlapping
-from tests.catalog_ids import concept_id
-from tests.e2e.conftest import SMALL_BBOX, forget_hours, forget_jobs, ledger_rows, slice_snapshot
-from tests.e2e.dag_runs import run_dag, ti_states
+from tests.support.catalog_ids import concept_id
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
+from tests.support.db import forget_hours, forget_jobs, ledger_rows, slice_snapshot
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import boto3
 
 from aeris_lib import archive
-from tests.e2e.conftest import SMALL_BBOX, forget_hours, slice_snapshot
-from tests.e2e.dag_runs import run_dag, ti_states
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
+from tests.support.db import forget_hours, slice_snapshot
 
 HOUR = datetime(2024, 9, 8, 16, tzinfo=UTC)
 KEY = "audit/geotiff/2024-09-08/NO2_16"

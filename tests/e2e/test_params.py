@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SMALL_BBOX
-from tests.e2e.dag_runs import run_dag
+from tests.support.dag_runs import SMALL_BBOX, run_dag
 
 
 @pytest.mark.parametrize(

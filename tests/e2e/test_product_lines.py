@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.catalog_ids import concept_id
-from tests.e2e.conftest import SMALL_BBOX, forget_hours, slice_snapshot
-from tests.e2e.dag_runs import run_dag, ti_states
+from tests.support.catalog_ids import concept_id
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
+from tests.support.db import forget_hours, slice_snapshot
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import SMALL_BBOX, forget_capabilities, forget_hours
-from tests.e2e.dag_runs import run_dag, ti_states
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
+from tests.support.db import forget_capabilities, forget_hours
 
 HOUR = datetime(2024, 9, 4, 16, tzinfo=UTC)  # two scans overlap this hour
 # NO2 has its own collection; AI shares O3TOT's granules with O3 (the native file holds both).

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
-from tests.e2e.cluster import AirflowCluster, listening_addresses
-from tests.e2e.conftest import DAG_ID, forget_hours, slice_snapshot
+from tests.support.cluster import AirflowCluster, listening_addresses
+from tests.support.dag_runs import DAG_ID
+from tests.support.db import forget_hours, slice_snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

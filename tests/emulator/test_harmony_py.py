@@ -17,9 +17,10 @@ import requests
 from harmony import BBox, Client, Collection, Environment, Request
 
 from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.client import HarmonyClient
 from harmony_emulator.scans import scans_overlapping
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
-from tests.catalog_ids import concept_id
+from tests.support.catalog_ids import concept_id
 
 NO2_VARIABLE = "product/vertical_column_troposphere"
 BOX = (-100.0, 30.0, -98.0, 32.0)
@@ -31,6 +32,10 @@ def _days_ago(days: int, hour: int) -> datetime:
     return day.replace(hour=hour)
 
 
+def _tokens(emulator) -> TokenProvider:
+    return TokenProvider(emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
+
+
 @pytest.fixture
 def harmony_py(emulator, monkeypatch) -> Client:
     """harmony-py pointed at the stack's emulator with an Earthdata token from the emulator's EDL."""
@@ -38,7 +43,7 @@ def harmony_py(emulator, monkeypatch) -> Client:
     # harmony-py's Config reads every setting from the environment first (ROOT_URL included).
     monkeypatch.setenv("ROOT_URL", emulator.base_url)
     monkeypatch.setenv("EXCLUDE_DEFAULT_LABEL", "false")
-    token = TokenProvider(emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD).get()
+    token = _tokens(emulator).get()
     client = Client(env=Environment.LOCAL, token=token, should_validate_auth=False, check_interval=0.2)
     yield client
     client.executor.shutdown(wait=True)
@@ -80,11 +85,15 @@ def test_harmony_py_submits_waits_and_downloads_a_daytime_hour(harmony_py, emula
         with rasterio.open(path) as src:
             assert src.crs.to_epsg() == 4326 and src.count == 1
             west, south, east, north = src.bounds
-            assert BOX[0] - 0.02 <= west < east <= BOX[2] + 0.02 and BOX[1] - 0.02 <= south < north <= BOX[3] + 0.02
+            assert (
+                BOX[0] - 0.02 <= west < east <= BOX[2] + 0.02
+                and BOX[1] - 0.02 <= south < north <= BOX[3] + 0.02
+            )
 
     # The same bytes our own client gets for the same links (one emulator, one truth).
-    ours = requests.get(urls[0], timeout=30)
-    assert hashlib.sha256(open(files[0], "rb").read()).hexdigest() == hashlib.sha256(ours.content).hexdigest()
+    ours = HarmonyClient(emulator.base_url, _tokens(emulator)).download(urls[0], tmp_path / "ours.tif")
+    with open(files[0], "rb") as downloaded:
+        assert hashlib.sha256(downloaded.read()).hexdigest() == ours.sha256
 
     after = emulator.stats()
     assert after["rangeset_requests"] - before["rangeset_requests"] == 1
@@ -101,5 +110,7 @@ def test_the_get_form_harmony_py_builds_is_served_too(harmony_py, emulator):
     """`request_as_url` (the browser form): a GET with `variable=` values redirects to the job."""
     url = harmony_py.request_as_url(_request(_days_ago(2, 17)))
     assert "/collections/parameter_vars/coverage/rangeset?" in url and "variable=product" in url
-    response = requests.get(url, headers={"Authorization": f"Bearer {harmony_py.token}"}, allow_redirects=False)
+    response = requests.get(
+        url, headers={"Authorization": f"Bearer {harmony_py.token}"}, allow_redirects=False, timeout=30
+    )
     assert response.status_code == 303 and response.headers["Location"].startswith("/jobs/")

@@ -9,9 +9,8 @@ import subprocess
 import pytest
 
 from aeris_lib.circuit import BreakerState
-from tests.e2e.cluster import AIRFLOW
-from tests.e2e.conftest import SMALL_BBOX
-from tests.e2e.dag_runs import run_dag, ti_states
+from tests.support.cluster import AIRFLOW
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import psycopg2
 import pytest
 
 from aeris_lib.gaps import daytime_hours, find_gaps
-from tests.e2e.conftest import SMALL_BBOX, airflow_db_url
-from tests.e2e.dag_runs import run_dag
+from tests.support.dag_runs import SMALL_BBOX, run_dag
+from tests.support.db import airflow_db_url
 
 pytestmark = pytest.mark.integration
 

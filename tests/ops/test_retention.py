@@ -13,8 +13,9 @@ import pytest
 
 from aeris_lib import retention
 from aeris_lib.db.load import load_slice
-from tests.e2e.dag_runs import run_dag
-from tests.load.conftest import conn, slice_rows, write_geotiff  # noqa: F401 - fixture
+from tests.support.dag_runs import run_dag
+from tests.support.db import slice_rows
+from tests.support.geotiff import write_geotiff
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,7 @@ def _exposure_hours(connection, route_id: int) -> list[datetime]:
     return hours
 
 
-def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_path):  # noqa: F811
+def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_path):
     path = str(write_geotiff(tmp_path / "o3.tif", np.full((10, 10), 300.0)))
     old = load_slice(conn, path, "O3", OLD)
     recent = load_slice(conn, path, "O3", RECENT)
@@ -116,7 +117,7 @@ def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch,
     staging.delete([k for k, old in keys.items() if not old])
 
 
-def test_ledger_rows_older_than_retention(conn):  # noqa: F811
+def test_ledger_rows_older_than_retention(conn):
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO ingest_log (gas_type, obs_time, status, started_at) VALUES"
@@ -137,7 +138,7 @@ def test_ledger_rows_older_than_retention(conn):  # noqa: F811
     conn.rollback()
 
 
-def test_retention_dag_dry_run_then_run(conn, tmp_path, audit_bucket):  # noqa: F811
+def test_retention_dag_dry_run_then_run(conn, tmp_path, audit_bucket):
     """The DAG as the scheduler runs it: cutoffs from the clock. The 2019 items are far past any
     retention; an audit object and a ledger row from today are not, and stay."""
     old = load_slice(conn, str(write_geotiff(tmp_path / "ai.tif", np.full((5, 5), 1.0))), "AI", OLD)
@@ -191,7 +192,7 @@ def test_odd_audit_keys_are_skipped_with_a_warning(caplog):
     assert "2024-13-45/NO2_99.tif" in caplog.text
 
 
-def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, tmp_path):  # noqa: F811
+def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, tmp_path):
     """Retention judges age by the clock: a run dated 2100 leaves a slice from an hour ago alone."""
     recent = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     kept = load_slice(conn, str(write_geotiff(tmp_path / "o3.tif", np.full((5, 5), 300.0))), "O3", recent)
@@ -207,11 +208,11 @@ def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, t
         conn.commit()
 
 
-def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn, tmp_path):  # noqa: F811
+def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn, tmp_path):
     """README: AERIS_RETENTION_HOURS sets the default, the Variable aeris_retention_hours_by_gas a gas's
     own. With 48 h by env and NO2 at 24 h: a 30-hour-old NO2 slice goes, a 30-hour-old O3 slice stays,
     a 50-hour-old O3 slice goes."""
-    from tests.e2e.cluster import AIRFLOW
+    from tests.support.cluster import AIRFLOW
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     grid = np.full((3, 3), 1.0)

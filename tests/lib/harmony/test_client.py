@@ -1,0 +1,212 @@
+"""The Harmony client against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+
+from aeris_lib.gases import DEFAULT_CATALOG
+from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, RequestValidationError
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.errors import DownloadError, EarthdataLoginError, HarmonyError, HarmonyJobFailed
+from aeris_lib.harmony.request import BBox
+from harmony_emulator.granules import render_geotiff
+from harmony_emulator.scans import scans_overlapping
+from tests.support.catalog_ids import concept_id
+from tests.support.emulator import set_faults, stats
+from tests.support.harmony import HOUR, SMALL, request
+
+
+def test_url_matches_the_ogc_pattern():
+    url = request().url("https://harmony.earthdata.nasa.gov")
+    assert url == (
+        "https://harmony.earthdata.nasa.gov/C2930763263-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
+        "product%2Fvertical_column_troposphere/coverage/rangeset?subset=lon(-100:-98)&subset=lat(30:32)"
+        "&subset=time(%222024-09-01T15:00:00Z%22:%222024-09-01T16:00:00Z%22)&format=image/tiff"
+    )
+
+
+def test_request_reports_every_problem_at_once():
+    with pytest.raises(RequestValidationError) as info:
+        RangesetRequest("", (), BBox(-200, 50, 10, 40), HOUR.replace(tzinfo=None), HOUR, format="netcdf")
+    problems = " | ".join(info.value.problems)
+    for expected in ("collection_id", "variables", "bbox.west", "start must be timezone-aware", "format"):
+        assert expected in problems
+
+
+@pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
+@pytest.mark.parametrize("force_async", [False, True], ids=["sync", "async"])
+def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_async):
+    outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2)
+    product = DEFAULT_CATALOG[gas]
+    first_scan = scans_overlapping(HOUR, HOUR + timedelta(hours=1))[0]  # fetch() takes the first granule
+    expected = render_geotiff(concept_id(gas), product.variable, (-100.0, 30.0, -98.0, 32.0), first_scan)
+    assert outcome.sha256 == hashlib.sha256(expected).hexdigest()
+    assert outcome.size_bytes == len(expected)
+
+
+def test_pm_unverified_collection_fails_on_its_own(client, tmp_path):
+    with pytest.raises(HarmonyError, match="C2930763266-LARC_CLOUD") as info:
+        client.submit(request("PM"))
+    assert info.value.status == 404
+
+
+def test_night_hour_is_no_data_not_an_error(client):
+    assert client.submit(request(hour=HOUR.replace(hour=4))) == NoData("No matching granules found.")
+
+
+def test_no_data_on_demand(client, emulator):
+    set_faults(emulator, {"fault": "no_data", "times": 1})
+    assert isinstance(client.submit(request()), NoData)
+
+
+def test_job_links_follow_every_page(client):
+    ref = client.submit(
+        RangesetRequest(
+            concept_id("NO2"),
+            (DEFAULT_CATALOG["NO2"].variable,),
+            SMALL,
+            HOUR,
+            HOUR + timedelta(hours=3),
+        )
+    )
+    assert isinstance(ref, JobRef)
+    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    import aeris_lib.harmony.jobs as module
+
+    original = module.JOB_PAGE_LIMIT
+    module.JOB_PAGE_LIMIT = 1
+    try:
+        paged = client.get_job(ref.job_id)
+    finally:
+        module.JOB_PAGE_LIMIT = original
+    scans = scans_overlapping(HOUR, HOUR + timedelta(hours=3))  # one output per granule, as Harmony does
+    assert len(scans) >= 3
+    assert len(job.data_links) == len(paged.data_links) == len(scans)
+    assert [link.temporal["start"][:19] for link in paged.data_links] == [
+        f"{scan.start:%Y-%m-%dT%H:%M:%S}" for scan in scans
+    ]
+
+
+@pytest.mark.parametrize("fault", ["429", "503", "reset"])
+def test_transient_failures_are_retried_to_success(client, emulator, tmp_path, fault):
+    """Two failed answers, then success; a 429/503 says Retry-After: 1, which the client waits out
+    (its own backoff here is only 0.1 s, then 0.2 s: a client ignoring Retry-After is done in 0.3 s)."""
+    set_faults(emulator, {"fault": fault, "times": 2})
+    started = time.monotonic()
+    ref = client.submit(request(force_async=True))
+    waited = time.monotonic() - started
+    counts = stats(emulator)
+    assert counts["transient_faults"] == 2 and counts["rangeset_requests"] == 1
+    if fault != "reset":
+        assert waited >= 2.0, waited
+    assert waited < 10
+    assert client.wait_for_job(ref.job_id, poll_initial=0.2).data_links
+
+
+@pytest.mark.parametrize(("fault", "status"), [("job_failed", "failed"), ("job_canceled", "canceled")])
+def test_failed_and_canceled_jobs_raise_typed_errors(client, emulator, fault, status):
+    set_faults(emulator, {"fault": fault})
+    ref = client.submit(request(force_async=True))
+    with pytest.raises(HarmonyJobFailed) as info:
+        client.wait_for_job(ref.job_id, poll_initial=0.2)
+    assert info.value.job_status == status and info.value.job_id == ref.job_id
+
+
+def test_paused_job_errors_unless_resumed(client, emulator):
+    set_faults(emulator, {"fault": "paused", "times": 2})
+    ref = client.submit(request(force_async=True))
+    with pytest.raises(HarmonyJobFailed, match="paused"):
+        client.wait_for_job(ref.job_id, poll_initial=0.2)
+    ref = client.submit(request(force_async=True))
+    assert client.wait_for_job(ref.job_id, poll_initial=0.2, resume_paused=True).data_links
+
+
+def test_expired_token_is_refreshed_exactly_once(client, emulator, tmp_path):
+    client.tokens.get()
+    set_faults(emulator, {"fault": "expired_token", "times": 1})
+    assert client.fetch(request(), tmp_path / "x.tif").size_bytes > 0
+    assert client.tokens.refresh_count == 1
+    assert stats(emulator)["tokens_issued"] == 2
+
+
+def test_bearer_token_without_credentials_gives_a_clear_error(emulator):
+    tokens = TokenProvider(emulator.base_url, bearer_token="eyJexpired")
+    with pytest.raises(EarthdataLoginError, match="BEARER_TOKEN"):
+        HarmonyClient(emulator.base_url, tokens).submit(request())
+
+
+@pytest.mark.parametrize("fault", ["truncated", "corrupt"])
+def test_bad_downloads(client, emulator, tmp_path, fault):
+    set_faults(emulator, {"fault": fault, "times": 1})
+    dest = tmp_path / "x.tif"
+    if fault == "truncated":
+        with pytest.raises(DownloadError, match=r"truncated|broke"):
+            client.fetch(request(), dest)
+        assert not dest.exists()
+    else:
+        from aeris_lib.raster import RasterError, inspect
+
+        client.fetch(request(), dest)
+        with pytest.raises(RasterError, match="not a readable GeoTIFF"):
+            inspect(str(dest))
+
+
+def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged(
+    client, emulator, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client.fetch(request(), tmp_path / "x.tif")
+    client.fetch(request(force_async=True), tmp_path / "y.tif", poll_initial=0.2)
+    assert stats(emulator)["auth_header_on_files_host"] == 0
+    token = client.tokens.get()
+    for record in caplog.records:
+        text = record.getMessage()
+        assert token not in text and "aeris-emulator-password" not in text and "X-Amz-Signature" not in text
+
+
+def _native_job(client, emulator) -> list[str]:
+    """The data links of a native-granule job (the emulator offering no service, as for TEMPO L3)."""
+    emulator.state.set_capabilities({"mode": "native"})
+    native = RangesetRequest(
+        "C2930763263-LARC_CLOUD",
+        ("all",),
+        SMALL,
+        HOUR,
+        HOUR + timedelta(hours=1),
+        format=None,
+        force_async=True,
+    )
+    outcome = client.submit(native)
+    job = client.wait_for_job(outcome.job_id, poll_initial=0.2)
+    assert "may extend outside the spatial and temporal bounds" in job.message
+    return [link.href for link in job.data_links]
+
+
+def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_reach_s3_with_it(
+    client, emulator, tmp_path
+):
+    links = _native_job(client, emulator)
+    assert links and all(link.startswith(emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links)
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    download = trusted.download(links[0], tmp_path / "granule.nc")
+    with open(download.path, "rb") as head:
+        assert head.read(8) == b"\x89HDF\r\n\x1a\n"
+    assert download.size_bytes > 1_000_000  # the whole field of regard, not a subset
+    counts = stats(emulator)
+    assert counts["daac_downloads"] == 1 and counts["auth_header_on_files_host"] == 0
+
+
+def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(client, emulator, tmp_path):
+    links = _native_job(client, emulator)
+    with pytest.raises(DownloadError, match="AERIS_EARTHDATA_DATA_ORIGINS") as error:
+        client.download(links[0], tmp_path / "granule.nc")  # no data origins configured
+    assert "Earthdata Login page" in str(error.value)
+    assert stats(emulator)["auth_header_on_daac"] == 0
+    assert not (tmp_path / "granule.nc").exists()

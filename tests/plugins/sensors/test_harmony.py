@@ -1,0 +1,78 @@
+"""HarmonyJobSensor against the emulator over real HTTP: checks once, defers, hands over the links."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from airflow.sdk.exceptions import AirflowException, TaskDeferred
+from sensors.harmony import HarmonyJobSensor
+from triggers.harmony import HarmonyJobTrigger
+
+from tests.plugins.conftest import CONN_ID
+from tests.support.emulator import set_faults
+from tests.support.harmony import request
+
+
+class _TaskInstance:
+    def __init__(self):
+        self.xcom: dict[str, object] = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.xcom[key] = value
+
+
+def _sensor(job_id: str) -> HarmonyJobSensor:
+    return HarmonyJobSensor(task_id="wait", job_id=job_id, harmony_conn_id=CONN_ID, poll_interval=0.2)
+
+
+def test_sensor_checks_once_then_defers(client, emulator, harmony_conn):
+    set_faults(emulator, {"fault": "slow_job"})
+    ref = client.submit(request(force_async=True))
+    ti = _TaskInstance()
+    with pytest.raises(TaskDeferred) as deferred:
+        _sensor(ref.job_id).execute({"ti": ti})
+    assert isinstance(deferred.value.trigger, HarmonyJobTrigger)
+    assert deferred.value.trigger.job_id == ref.job_id
+    assert deferred.value.method_name == "execute_complete"
+    assert ti.xcom["harmony_job_url"] == f"{emulator.base_url}/jobs/{ref.job_id}"
+
+
+def test_sensor_returns_links_without_deferring_when_the_job_is_done(client, harmony_conn):
+    ref = client.submit(request(force_async=True))
+    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    expected = [link.href for link in job.data_links]
+    assert len(expected) >= 2  # the hour overlaps two scans: one output each
+    assert _sensor(ref.job_id).execute({"ti": _TaskInstance()}) == expected
+
+
+def test_a_sensor_in_poke_mode_hands_over_the_same_links(client, harmony_conn):
+    """deferrable=False (no triggerer): poke returns the links as the task's XCom, as execute does."""
+    ref = client.submit(request(force_async=True))
+    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    sensor = HarmonyJobSensor(task_id="wait", job_id=ref.job_id, harmony_conn_id=CONN_ID, deferrable=False)
+    done = sensor.poke({})
+    assert done.is_done and done.xcom_value == [link.href for link in job.data_links]
+
+
+def test_sensor_execute_complete_for_each_event_shape(caplog):
+    sensor = _sensor("job-1")
+    links = ["https://files.example/a.tif?X-Amz-Signature=s"]
+    success = {"status": "success", "job_id": "job-1", "job_status": "successful", "message": "ok",
+               "data_links": links}  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        assert sensor.execute_complete({}, success) == links
+    partial = {**success, "job_status": "complete_with_errors", "message": "1 of 2 granules failed"}
+    assert sensor.execute_complete({}, partial) == links
+    for job_status, message in [
+        ("failed", "Variable product/x not found"),
+        ("canceled", "Canceled by user"),
+        ("paused", "job is paused"),
+        ("previewing", "job is previewing"),
+        ("timeout", "job not finished after 60 s"),
+        ("http_error", "GET answered HTTP 404"),
+        ("unreachable", "Harmony unreachable: ClientConnectorError"),
+    ]:
+        event = {"status": "error", "job_id": "job-1", "job_status": job_status, "message": message}
+        with pytest.raises(AirflowException, match=f"job-1 {job_status}: {message}"):
+            sensor.execute_complete({}, event)

@@ -1,0 +1,66 @@
+"""Driving the Harmony emulator's control API (faults, publication holds, capabilities, stats)."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from datetime import datetime, timedelta
+
+
+class Emulator:
+    """Drives the running emulator's fault switches over its control API."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def _post(self, path: str, body: object) -> dict:
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def faults(self, rules: list[dict]) -> None:
+        self._post("/_emulator/faults", rules)
+
+    def clear_faults(self) -> None:
+        self._post("/_emulator/faults", [])
+        self._post("/_emulator/publication", {"holds": []})
+        self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")
+
+    def capabilities(self, mode: str) -> None:
+        """What the emulated Harmony offers for every TEMPO collection: native, netcdf or tiff."""
+        self._post("/_emulator/capabilities", {"mode": mode})
+
+    def hold(self, hour: datetime, available_in_s: float | None, collection: str | None = None) -> None:
+        """Keep the granules overlapping [hour, hour + 1) out of CMR and Harmony for `available_in_s`
+        seconds (None: for good), as TEMPO publishing late does."""
+        hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(),
+                "available_in_s": available_in_s, "collection": collection}  # fmt: skip
+        self._post("/_emulator/publication", {"holds": [hold]})
+
+    def finish_jobs(self) -> int:
+        """Every running Harmony job completes now (those a long slow_job fault holds)."""
+        return self._post("/_emulator/jobs/finish", {})["finished"]
+
+    def release(self) -> None:
+        """Publish every held hour now."""
+        self._post("/_emulator/publication", {"holds": []})
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.base_url + "/_emulator/stats", timeout=10) as response:
+            return json.loads(response.read())
+
+
+def set_faults(emulator, *rules: dict) -> None:
+    """Replace the emulator's fault rules (each `{"fault": name, "times": n, ...}`)."""
+    Emulator(emulator.base_url).faults(list(rules))
+
+
+def stats(emulator) -> dict:
+    """The emulator's request counters."""
+    return Emulator(emulator.base_url).stats()

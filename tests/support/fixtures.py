@@ -1,0 +1,99 @@
+"""Fixtures every test directory may use, registered once (tests/conftest.py). The test command
+(`make test`) has already started the real services and exported their connection variables
+(AIRFLOW_CONN_*, AERIS_*); these fixtures only connect to them."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import psycopg2
+import pytest
+
+from aeris_lib.db.migrate import apply_migrations
+from aeris_lib.harmony.auth import TokenProvider
+from aeris_lib.harmony.client import HarmonyClient, build_session
+from harmony_emulator.server import HarmonyEmulator
+from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from tests.support.db import reset_circuit_breakers
+from tests.support.emulator import Emulator
+
+
+def _require_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the suite through `make test`, which starts the services")
+    return value
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _require_env("AERIS_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def audit_bucket() -> str:
+    return _require_env("AERIS_S3_BUCKET")
+
+
+@pytest.fixture
+def conn(database_url):
+    """A connection to the real PostGIS with the schema migrated (transactions: the test's to commit)."""
+    connection = psycopg2.connect(database_url)
+    apply_migrations(connection)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def db(database_url):
+    """An autocommit connection to the real PostGIS, for reading what a DAG run wrote."""
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def scratch_url(database_url, request):
+    """A database of its own for a test module whose answers depend on everything stored (latest
+    hours, whole-table reads), dropped afterwards."""
+    name = "aeris_scratch_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture
+def emulator():
+    """The emulator the local stack runs (the one the DAGs use), with no fault set, closed circuit
+    breakers, and what it offers reset afterwards."""
+    if os.environ.get("AERIS_HARMONY_MODE") != "emulator":
+        pytest.skip("these tests run against the Harmony emulator (make test forces it)")
+    reset_circuit_breakers()
+    stack = Emulator(os.environ["HARMONY_BASE_URL"])
+    stack.clear_faults()
+    yield stack
+    stack.clear_faults()
+
+
+@pytest.fixture
+def fresh_emulator():
+    """An emulator of the test's own on free ports (real HTTP), so faults and stats belong to one test.
+    It offers a GeoTIFF subsetter: protocol tests are not about shapes (tests/e2e covers every mode)."""
+    server = HarmonyEmulator(job_seconds=0.5, capabilities="tiff").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def harmony_client(fresh_emulator) -> HarmonyClient:
+    """Our Harmony client on `fresh_emulator`, with a short backoff so retry tests stay quick."""
+    tokens = TokenProvider(fresh_emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
+    return HarmonyClient(fresh_emulator.base_url, tokens, session=build_session(backoff_factor=0.1))

@@ -3,12 +3,18 @@ before any dependency is installed, and so do the hooks, the catalog and the ben
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # NASA's production services (the local stack points all three at the Harmony emulator).
 HARMONY_URL = "https://harmony.earthdata.nasa.gov"
 EARTHDATA_LOGIN_URL = "https://urs.earthdata.nasa.gov"
 CMR_URL = "https://cmr.earthdata.nasa.gov"
 # The default region: the contiguous United States [west, south, east, north].
 CONUS = (-125.0, 24.0, -66.0, 50.0)
+# The Airflow pool that caps concurrent Harmony submissions (created by the init step).
+HARMONY_POOL = "harmony_api"
+# All of the project's SQL (migrations under `migrations/`).
+SQL_DIR = Path(__file__).resolve().parents[1] / "include" / "sql"
 
 
 def libpq_url(sqlalchemy_url: str) -> str:

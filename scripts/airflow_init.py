@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from aeris_lib.defaults import libpq_url
+from aeris_lib.defaults import HARMONY_POOL, libpq_url
 
 NEEDS_MIGRATION = 3
-POOL = "harmony_api"
+POOL = HARMONY_POOL
 POOL_DESCRIPTION = "Caps concurrent NASA Harmony requests"
 
 

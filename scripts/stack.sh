@@ -62,7 +62,7 @@ pg_start() {
   if ! pg_run test -f "$data/PG_VERSION"; then
     log "postgres: initialising cluster in $PG_DIR"
     local pwfile; pwfile="$(pg_run mktemp)"
-    pg_run sh -c "echo aeris > '$pwfile'"
+    pg_run sh -c "echo '$AERIS_LOCAL_PG_PASSWORD' > '$pwfile'"
     pg_run "$bin/initdb" -D "$data" -U aeris --pwfile="$pwfile" --auth-local=scram-sha-256 \
       --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     pg_run rm -f "$pwfile"
@@ -81,13 +81,20 @@ pg_start() {
   else
     pg_run "$bin/pg_ctl" -D "$data" reload >/dev/null  # picks up the pg_hba.conf fix above
   fi
-  local psql=(env PGPASSWORD=aeris "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d postgres -qtA
-    -v ON_ERROR_STOP=1)
+  local psql=(env PGPASSWORD="$AERIS_LOCAL_PG_PASSWORD" "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris
+    -d postgres -qtA -v ON_ERROR_STOP=1)
+  # A cluster made with the old password: move it to the current one (once).
+  if ! pg_run "${psql[@]}" -c "SELECT 1" >/dev/null 2>&1; then
+    pg_run env PGPASSWORD="$AERIS_OLD_LOCAL_PG_PASSWORD" "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris \
+      -d postgres -qtA -v ON_ERROR_STOP=1 -c "ALTER ROLE aeris PASSWORD '$AERIS_LOCAL_PG_PASSWORD'" >/dev/null \
+      && log "postgres: local password changed to the current one"
+  fi
   for db in aeris airflow; do
     [ -n "$(pg_run "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ] \
       || pg_run "${psql[@]}" -c "CREATE DATABASE $db"
   done
-  pg_run env PGPASSWORD=aeris "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris -qtA -v ON_ERROR_STOP=1 \
+  pg_run env PGPASSWORD="$AERIS_LOCAL_PG_PASSWORD" "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris \
+    -qtA -v ON_ERROR_STOP=1 \
     -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v "already exists" || true
 }
 

@@ -58,7 +58,11 @@ PRODUCTION_HARMONY_URL = defaults.HARMONY_URL
 PRODUCTION_URS_URL = defaults.EARTHDATA_LOGIN_URL
 PRODUCTION_CMR_URL = defaults.CMR_URL
 LOCAL_PG_USER = "aeris"
-LOCAL_PG_PASSWORD = "aeris"
+# Not a word of the product's names: Airflow masks every connection password in task logs, and a
+# password "aeris" turned aeris_tempo_hourly into ***_tempo_hourly. Clusters made with the old one are
+# moved to this one by scripts/stack.sh.
+LOCAL_PG_PASSWORD = "local-pg-9f3c"
+OLD_LOCAL_PG_PASSWORD = "aeris"
 
 
 class ConfigError(ValueError):
@@ -161,6 +165,8 @@ def _service_urls(env: dict[str, str]) -> dict[str, str]:
             f"postgresql://{LOCAL_PG_USER}:{LOCAL_PG_PASSWORD}@127.0.0.1:{env['AERIS_PG_PORT']}/aeris"
         )
         out["AERIS_LOCAL_PG"] = "1"
+        out["AERIS_LOCAL_PG_PASSWORD"] = LOCAL_PG_PASSWORD
+        out["AERIS_OLD_LOCAL_PG_PASSWORD"] = OLD_LOCAL_PG_PASSWORD
     if env.get("REDIS_URL"):
         out["REDIS_URL"] = _url(env, "REDIS_URL", ("redis", "rediss"))
         out["AERIS_LOCAL_REDIS"] = "0"

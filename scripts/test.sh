@@ -9,6 +9,8 @@ export AERIS_HARMONY_MODE=emulator
 export AERIS_EMULATOR_JOB_SECONDS="${AERIS_EMULATOR_JOB_SECONDS:-0.5}"
 bootstrap
 ensure_compose_cli
+# Debian's Chromium: the browser test of the AERIS view drives it with Playwright (no browser download).
+ensure_apt_packages chromium
 ensure_airflow
 ensure_schema
 cd "$AERIS_ROOT"

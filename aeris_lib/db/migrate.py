@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aeris_lib.defaults import SQL_DIR
+
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "migrations"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
 # Arbitrary but fixed: the advisory-lock key for "schema migration in progress".
 MIGRATION_LOCK_KEY = 7_341_001
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql"
+from aeris_lib.defaults import SQL_DIR
 
 
 @cache

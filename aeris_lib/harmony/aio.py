@@ -55,7 +55,7 @@ class AsyncHarmonyClient:
             self._session = None
 
     def job_url(self, job_id: str) -> str:
-        return f"{self.base_url}/jobs/{job_id}"
+        return jobs.job_url(self.base_url, job_id)
 
     async def _send(self, method: str, url: str) -> tuple[int, str, str]:
         """(status, content type, body) of one authorised call; a 401 refreshes the token once."""

@@ -184,7 +184,7 @@ class HarmonyClient:
 
     # ------------------------------------------------------------------ jobs
     def job_url(self, job_id: str) -> str:
-        return f"{self.base_url}/jobs/{job_id}"
+        return jobs.job_url(self.base_url, job_id)
 
     def get_job(self, job_id: str) -> Job:
         """Job status with the links of every page merged (following `rel=next`)."""

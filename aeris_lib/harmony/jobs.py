@@ -120,6 +120,11 @@ class PollSchedule:
         return wait
 
 
+def job_url(base_url: str, job_id: str) -> str:
+    """The job's status page, `{harmony}/jobs/<id>` (what the UI links to and the pollers read)."""
+    return f"{base_url.rstrip('/')}/jobs/{job_id}"
+
+
 def first_page_url(job_url: str) -> str:
     return f"{job_url}?page=1&limit={JOB_PAGE_LIMIT}"
 

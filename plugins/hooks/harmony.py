@@ -21,6 +21,7 @@ from aeris_lib import defaults
 from aeris_lib.harmony.aio import AsyncHarmonyClient
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import DEFAULT_MAX_DOWNLOAD_BYTES, HarmonyClient
+from aeris_lib.harmony.jobs import job_url
 
 DEFAULT_HARMONY_URL = defaults.HARMONY_URL
 DEFAULT_URS_URL = defaults.EARTHDATA_LOGIN_URL
@@ -141,4 +142,4 @@ class HarmonyHook(BaseHook):
         return self.client
 
     def job_status_url(self, job_id: str) -> str:
-        return f"{self.settings.base_url}/jobs/{job_id}"
+        return job_url(self.settings.base_url, job_id)

@@ -12,12 +12,12 @@ from typing import Any
 
 from airflow.sdk import Variable
 from airflow.sdk.observability.stats import Stats
+from tasks import alerts, settings
+from tasks.connections import aeris_db
 
 from aeris_lib import circuit
 from aeris_lib.db import ledger
 from aeris_lib.gases import GAS_NAMES
-from tasks import settings
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,25 @@ def record_gas_failure(context: dict[str, Any]) -> None:
     if gas not in GAS_NAMES:
         return
     task_id = context["task"].task_id
+    error = context.get("exception")
+    reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
     if task_id not in _SELF_RECORDING_TASKS:
         status = ledger.HARMONY_FAILED if task_id in _HARMONY_WAIT_TASKS else ledger.FAILED
-        error = context.get("exception")
-        reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
         try:
             with aeris_db() as conn:
                 ledger.record_outcome(conn, gas, datetime.fromisoformat(hour), status, reason)
         except Exception as problem:  # the failure itself matters more than its ledger row
             log.warning("could not record the failure in ingest_log: %s", problem)
+    alerts.send(alerts.Alert(alerts.FAILED, gas, hour, reason), context)
     key = circuit.variable_key(gas)
-    state = circuit.BreakerState.parse(Variable.get(key, default=None)).record_failure(hour)
+    before = circuit.BreakerState.parse(Variable.get(key, default=None))
+    state = before.record_failure(hour)
     Variable.set(key, state.dumps())
     threshold = settings.breaker_threshold()
     log.warning("%s: circuit breaker now at %s (opens at %d)", gas, state.describe(), threshold)
+    if state.is_open(threshold) and not before.is_open(threshold):
+        why = f"{state.describe()}; hourly runs skip {gas} until a good hour or `airflow variables delete {key}`"
+        alerts.send(alerts.Alert(alerts.CIRCUIT_OPEN, gas, hour, why), context)
 
 
 def warn_circuit_open(context: dict[str, Any]) -> None:

@@ -8,12 +8,12 @@ import os
 
 from airflow.sdk.exceptions import AirflowFailException
 from hooks.harmony import HarmonyHook
+from tasks.connections import aeris_db
 
 from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.harmony.capabilities import Capabilities, CapabilitiesError, ShapeChoice, choose_shape
 from aeris_lib.harmony.errors import HarmonyError
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 

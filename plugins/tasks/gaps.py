@@ -8,11 +8,11 @@ from typing import Any
 
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
+from tasks.connections import aeris_db
+from tasks.settings import default_bbox, load_catalog
 
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import GAS_NAMES
-from tasks.connections import aeris_db
-from tasks.settings import default_bbox, load_catalog
 
 log = logging.getLogger(__name__)
 

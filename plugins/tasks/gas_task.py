@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import get_current_context
+from tasks import breaker
 
 from aeris_lib.gas_hour import GasHour
-from tasks import breaker
 
 # Every per-gas task: its gas in the grid (map index), its failures in the ledger and the breaker.
 GAS_TASK = {"map_index_template": "{{ gas }}", "on_failure_callback": breaker.record_gas_failure}

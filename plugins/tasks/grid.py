@@ -13,13 +13,13 @@ from typing import Any
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
-
-from aeris_lib import archive
-from aeris_lib.db.load import SliceRejected, load_slice
 from tasks import breaker, staging
 from tasks.connections import aeris_db
 from tasks.gas_task import GAS_TASK, gas_context
 from tasks.settings import queue_from
+
+from aeris_lib import archive
+from aeris_lib.db.load import SliceRejected, load_slice
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,12 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 from rasterio.errors import RasterioIOError
+from tasks import capabilities, staging
+from tasks.connections import aeris_db
+from tasks.gas_task import GAS_TASK, gas_context
+from tasks.settings import queue_from
 
-from aeris_lib import archive, tempo_l3
+from aeris_lib import archive, defaults, tempo_l3
 from aeris_lib.db.capabilities import forget_capabilities
 from aeris_lib.db.jobs import find_job, remember_job, request_key
 from aeris_lib.gas_hour import GasHour
@@ -33,10 +37,6 @@ from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
 from aeris_lib.raster import RasterError, RequestGrid, check_request
-from tasks import capabilities, staging
-from tasks.connections import aeris_db
-from tasks.gas_task import GAS_TASK, gas_context
-from tasks.settings import queue_from
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
     return None
 
 
-@task(multiple_outputs=True, pool="harmony_api", **GAS_TASK)
+@task(multiple_outputs=True, pool=defaults.HARMONY_POOL, **GAS_TASK)
 def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ask Harmony for the gas-hour as an asynchronous job, in the best shape its capabilities allow,
     or reuse the job already submitted for the same (hour, bbox, product, shape, granules) while

@@ -9,12 +9,12 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowSkipException
 from sensors.cmr import CmrPublicationSensor
+from tasks import alerts, breaker
+from tasks.connections import aeris_db
+from tasks.gas_task import gas_context
 
 from aeris_lib.db import ledger
 from aeris_lib.publication import Publication
-from tasks import breaker
-from tasks.connections import aeris_db
-from tasks.gas_task import gas_context
 
 _SKIP_STATUS = {"no_scan": ledger.NO_SCAN, "not_published": ledger.NOT_PUBLISHED}
 
@@ -56,12 +56,14 @@ class GasPublicationSensor(CmrPublicationSensor):
 
     def finish(self, context: Any, decision: Publication) -> dict[str, Any]:
         if decision.state in _SKIP_STATUS:
-            self._skip(_SKIP_STATUS[decision.state], decision.reason)
+            self._skip(_SKIP_STATUS[decision.state], decision.reason, context)
         return super().finish(context, decision)
 
-    def _skip(self, status: str, reason: str) -> None:
+    def _skip(self, status: str, reason: str, context: Any = None) -> None:
         hour = datetime.fromisoformat(self.hour)
         with aeris_db() as conn:
             ledger.record_outcome(conn, self.subject, hour, status, reason)
         self.log.info("%s %s: %s (ledger: %s)", self.subject, self.hour, reason, status)
+        if status == ledger.NOT_PUBLISHED:  # a gap: nothing will fill this hour unless someone acts
+            alerts.send(alerts.Alert(alerts.NOT_PUBLISHED, self.subject, self.hour, reason), context or {})
         raise AirflowSkipException(f"{self.subject} {hour:%Y-%m-%d %H}:00 UTC: {reason}")

@@ -11,12 +11,12 @@ from typing import Any
 
 from airflow.sdk import task
 from hooks.cmr import CmrHook
+from tasks import catalog, settings
+from tasks.connections import aeris_db
 
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gases import NRT, STANDARD
 from aeris_lib.publication import assess, search_window
-from tasks import catalog, settings
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 # The standard product is judged on its own coverage only: no deadline makes a partial hour "ready".

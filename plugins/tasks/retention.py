@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import Variable, task
-
-from aeris_lib import retention
 from tasks import staging
 from tasks.connections import aeris_db
+
+from aeris_lib import retention
 
 log = logging.getLogger(__name__)
 

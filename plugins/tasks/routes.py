@@ -13,9 +13,9 @@ from typing import Any
 
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
+from tasks.connections import REDIS_CONN_ID, aeris_db
 
 from aeris_lib.db.routes import latest_loaded_hour, recompute_route_exposure
-from tasks.connections import REDIS_CONN_ID, aeris_db
 
 log = logging.getLogger(__name__)
 

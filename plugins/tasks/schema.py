@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from airflow.sdk import task
+from tasks.connections import aeris_db
 
 from aeris_lib.db.migrate import apply_migrations
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 

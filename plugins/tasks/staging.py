@@ -92,6 +92,28 @@ def fetch(staged: StagedObject, directory: Path) -> Path:
     )
 
 
+def exists(key: str) -> bool:
+    """Whether the staged object `key` exists (one HEAD request, nothing downloaded)."""
+    if staging_mode() == "local":
+        return (_local_root() / key).is_file()
+    return bool(_s3().check_for_key(key, bucket_name=audit_bucket()))
+
+
+def read_bytes(key: str) -> bytes | None:
+    """The staged object's bytes, or None when there is none (the AERIS view and its links)."""
+    if staging_mode() == "local":
+        path = _local_root() / key
+        return path.read_bytes() if path.is_file() else None
+    from botocore.exceptions import ClientError
+
+    try:
+        return _s3().get_conn().get_object(Bucket=audit_bucket(), Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+
+
 def list_objects(prefix: str) -> list[tuple[str, int]]:
     """(key, size) of every staged object whose key starts with `prefix` (e.g. "audit/")."""
     if staging_mode() == "local":

@@ -10,7 +10,6 @@ from typing import Any
 from airflow.sdk import task
 from airflow.sdk.bases.operator import BaseOperator
 from sensors.harmony import HarmonyJobSensor
-
 from tasks import breaker, catalog, grid, harmony, settings
 from tasks.connections import aeris_db
 

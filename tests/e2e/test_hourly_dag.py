@@ -31,6 +31,7 @@ pytestmark = pytest.mark.integration
 
 VERIFIED_GASES = {"NO2", "CH2O", "AI", "O3"}
 CONF = {"bbox": SMALL_BBOX}
+GASES = ("NO2", "CH2O", "AI", "PM", "O3")  # every gas: the DAG's default
 # The triggerer asks CMR every second; a deadline far ahead keeps an old hour "not yet late".
 WAITING = {"AERIS_PUBLICATION_POLL_SECONDS": "1", "AERIS_PUBLICATION_DEADLINE_MINUTES": "10000000"}
 
@@ -186,12 +187,13 @@ def test_hour_published_late_is_loaded_by_the_run_itself(emulator, db):
     assert [s for _, s, _, _ in ledger_rows(db, hour)] == ["success"]
 
 
-def test_hour_never_published_is_skipped_at_the_deadline_and_is_a_gap(emulator, db):
+def test_hour_never_published_is_skipped_at_the_deadline_and_is_a_gap(emulator, db, smtp_server):
     hour = datetime(2024, 9, 3, 14, tzinfo=UTC)
     forget_hours(db, [hour])
     emulator.hold(hour, available_in_s=None)
     started = time.monotonic()
-    result = run_dag("2024-09-03T15:00:00+00:00", {**CONF, "gases": ["NO2"]})  # default deadline: long past
+    # The default deadline is long past for this hour.
+    result = run_dag("2024-09-03T15:00:00+00:00", {**CONF, "gases": ["NO2"]}, **smtp_server.env)
 
     assert time.monotonic() - started < 60
     assert ti_states(result, "gas.wait_for_publication") == {"NO2": "skipped"}
@@ -199,6 +201,9 @@ def test_hour_never_published_is_skipped_at_the_deadline_and_is_a_gap(emulator, 
     [(_, status, reason, _)] = ledger_rows(db, hour)
     assert (status, reason) == ("not_published", "not published by 2024-09-03 18:00 UTC")
     assert find_gaps(db, ["NO2"], hour + timedelta(hours=2), days=1, bbox=SMALL_BBOX)[hour] == ["NO2"]
+    [alert] = smtp_server.messages
+    assert alert["Subject"] == "AERIS: NO2 2024-09-03 14:00 UTC not published by its deadline"
+    assert "not published by 2024-09-03 18:00 UTC" in alert.get_body().get_content()
 
 
 def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
@@ -209,6 +214,14 @@ def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
 
     assert time.monotonic() - started < 60
     assert set(ti_states(result, "gas.wait_for_publication").values()) == {"skipped"}
+    # Every per-gas task shows its gas, also those that never ran (skipped after the wait).
+    for task_id in (
+        "gas.submit_harmony_job",
+        "gas.wait_for_harmony_job",
+        "gas.stage_geotiff",
+        "gas.load_gas_hour",
+    ):
+        assert ti_states(result, task_id) == {gas: "skipped" for gas in GASES}, task_id
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "skipped"
     assert result["state"] == "success"
     assert slice_snapshot(db, hour) == {}
@@ -302,19 +315,24 @@ def test_a_failing_load_is_counted_and_recorded_and_leaves_no_slice(emulator, db
     )
 
 
-def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route):
+def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route, smtp_server):
     hour = datetime(2024, 9, 2, 18, tzinfo=UTC)
     forget_hours(db, [hour])
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column"}])  # CH2O
-    result = run_dag("2024-09-02T19:00:00+00:00", {**CONF, "gases": ["NO2", "CH2O", "O3"]})
+    result = run_dag("2024-09-02T19:00:00+00:00", {**CONF, "gases": ["NO2", "CH2O", "O3"]}, **smtp_server.env)
 
     assert ti_states(result, "gas.wait_for_harmony_job")["CH2O"] == "failed"
     loads = ti_states(result, "gas.load_gas_hour")
-    # A task that never ran has no rendered map index: Airflow shows its number (1 = CH2O) instead.
-    assert loads == {"NO2": "success", "1": "upstream_failed", "O3": "success"}
+    # CH2O's load never ran (upstream_failed): the AERIS listener still labels it with its gas.
+    assert loads == {"NO2": "success", "CH2O": "upstream_failed", "O3": "success"}
     assert result["tis"]["gas.wait_for_harmony_job[CH2O]"]["try_number"] == 3  # retried twice
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
     assert result["state"] == "failed"
     assert set(slice_snapshot(db, hour)) >= {"NO2", "O3"}
     statuses = [s for _, s, _, _ in ledger_rows(db, hour, "CH2O")]
     assert statuses == ["harmony_failed"], statuses
+    # One alert, after the last try (retries do not alert), naming the gas, the hour and Harmony's reason.
+    [alert] = smtp_server.messages
+    assert alert["Subject"] == "AERIS: CH2O 2024-09-02 18:00 UTC failed"
+    body = alert.get_body().get_content()
+    assert "emulated service error" in body and "gas.wait_for_harmony_job" in body

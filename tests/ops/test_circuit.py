@@ -30,7 +30,7 @@ def _variable(key: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_success(emulator):
+def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_success(emulator, smtp_server):
     # Four failed hours already counted (as four earlier runs would leave them); no threshold set, so
     # the default of 5 applies: the fifth failed hour opens the breaker.
     earlier = [f"2024-09-07T{h:02d}:00:00+00:00" for h in (11, 12, 13, 14)]
@@ -41,7 +41,7 @@ def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_succe
         capture_output=True,
         env=os.environ,
     )
-    env = {"AERIS_CIRCUIT_BREAKER_FAILURES": ""}
+    env = {"AERIS_CIRCUIT_BREAKER_FAILURES": "", **smtp_server.env}
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column_troposphere"}])  # NO2
     # AERIS_GASES narrows what an hourly run asks for (as an operator leaving PM out would).
     failed = run_dag("2024-09-07T16:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
@@ -53,6 +53,13 @@ def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_succe
     ]
     assert any("circuit breaker now at 5 consecutive failed hour(s)" in line and "(opens at 5)" in line
                for line in failed["log"])  # fmt: skip
+    # Two alerts: the gas failed, and its breaker opened (once: the skipped runs after it send none).
+    assert [m["Subject"] for m in smtp_server.messages] == [
+        "AERIS: NO2 2024-09-07 15:00 UTC failed",
+        "AERIS: NO2 2024-09-07 15:00 UTC circuit breaker opened",
+    ]
+    opened = smtp_server.messages[1].get_body().get_content()
+    assert "airflow variables delete aeris_circuit_NO2" in opened, opened
     emulator.clear_faults()
 
     skipped = run_dag("2024-09-07T17:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
@@ -60,6 +67,7 @@ def test_breaker_opens_at_its_default_of_5_skips_and_closes_after_a_manual_succe
     assert skipped["state"] == "success"
     assert "airflow.aeris.circuit.open.NO2" in skipped["metrics"]
     assert any("CIRCUIT BREAKER OPEN for NO2" in line for line in skipped["log"])
+    assert len(smtp_server.messages) == 2
 
     manual = run_dag("2024-09-07T17:00:00+00:00", {**CONF, "gases": ["NO2"]}, **env)
     assert ti_states(manual, "gas.load_gas_hour") == {"NO2": "success"}

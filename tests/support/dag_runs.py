@@ -85,7 +85,8 @@ class DagTestServer:
         self.output.put(None)  # the child exited
 
     def run(self, dag_id: str, logical_date: str, conf: dict, env: dict[str, str]) -> dict:
-        if any(name.startswith("AIRFLOW") for name in env):
+        # Connections (AIRFLOW_CONN_*) are looked up at use; every other Airflow setting is read at start.
+        if any(name.startswith("AIRFLOW") and not name.startswith("AIRFLOW_CONN_") for name in env):
             raise ValueError(
                 "Airflow settings are read once per interpreter; set them for the server instead"
             )

@@ -97,3 +97,40 @@ def harmony_client(fresh_emulator) -> HarmonyClient:
     """Our Harmony client on `fresh_emulator`, with a short backoff so retry tests stay quick."""
     tokens = TokenProvider(fresh_emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
     return HarmonyClient(fresh_emulator.base_url, tokens, session=build_session(backoff_factor=0.1))
+
+
+class _Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port; `.env` turns AERIS alerts on and points the
+    `aeris_smtp` connection at it; `.messages` are what arrived."""
+    import json
+    import socket
+    from types import SimpleNamespace
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    extra = {"from_email": "aeris@aeris.test", "disable_ssl": True, "disable_tls": True, "retry_limit": 1}
+    conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": extra}
+    env = {"AERIS_ALERT_EMAILS": "ops@aeris.test", "AIRFLOW_CONN_AERIS_SMTP": json.dumps(conn)}
+    yield SimpleNamespace(messages=inbox.messages, env=env, port=port)
+    controller.stop()

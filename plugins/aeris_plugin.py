@@ -1,0 +1,38 @@
+"""The AERIS Airflow plugin: what the scheduler and the UI need beyond the DAGs.
+
+- a listener that labels every mapped per-gas task instance with its gas, also those that never ran;
+- the AERIS view (FastAPI app at /aeris, behind Airflow's login) in the UI's navigation;
+- extra links from the per-gas tasks to the hour's audit COG, PNG map and STAC item.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+from listeners.map_index import map_index_labels
+from ui.links import AuditLink, AuditMapLink, AuditStacLink
+
+
+def _fastapi_apps() -> list[dict]:
+    # Only the api-server serves the app; other components load this plugin for its listener and
+    # links and need not import FastAPI's stack.
+    try:
+        from ui.app import app
+    except ImportError:  # pragma: no cover - a component without the api-server's dependencies
+        return []
+    return [{"app": app, "url_prefix": "/aeris", "name": "AERIS view"}]
+
+
+class AerisPlugin(AirflowPlugin):
+    name = "aeris"
+    listeners = [map_index_labels]
+    fastapi_apps = _fastapi_apps()
+    external_views = [
+        {
+            "name": "AERIS",
+            "href": "/aeris/",
+            "url_route": "aeris",
+            "destination": "nav",
+            "category": "browse",
+        },
+    ]
+    global_operator_extra_links = [AuditLink(), AuditMapLink(), AuditStacLink()]

@@ -1,0 +1,88 @@
+"""Alerts that reach people: a gas that failed, a circuit breaker that opened, an hour not published by
+its deadline (a gap). Sent with Airflow's own `SmtpNotifier` through an SMTP connection.
+
+Off by default. On when AERIS_ALERT_EMAILS names recipients (comma-separated); the connection is
+AERIS_ALERT_SMTP_CONN_ID (default `aeris_smtp`: host, port, login/password, extra `from_email`). An alert
+that cannot be sent is a warning in the task log, never a second failure. Texts carry no query string
+(pre-signed URLs) and pass through Airflow's secret masker (tokens, passwords).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from aeris_lib.harmony.http import redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SMTP_CONN_ID = "aeris_smtp"
+FAILED, CIRCUIT_OPEN, NOT_PUBLISHED = "failed", "circuit breaker opened", "not published by its deadline"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """:param what: FAILED, CIRCUIT_OPEN or NOT_PUBLISHED. :param hour: ISO hour. :param reason: why."""
+
+    what: str
+    gas: str
+    hour: str
+    reason: str
+
+    @property
+    def subject(self) -> str:
+        return f"AERIS: {self.gas} {self.hour[:13].replace('T', ' ')}:00 UTC {self.what}"
+
+    def html(self, context: dict[str, Any]) -> str:
+        ti = context.get("ti")
+        where = ""
+        if ti is not None:
+            where = (
+                f"<p>DAG {html.escape(str(ti.dag_id))}, run {html.escape(str(ti.run_id))}, task "
+                f"{html.escape(str(ti.task_id))} (try {getattr(ti, 'try_number', '?')}).</p>"
+            )
+        return (
+            f"<p><b>{html.escape(self.gas)}</b>, hour {html.escape(self.hour)}: {html.escape(self.what)}.</p>"
+            f"<p>Reason: {html.escape(self.reason)}</p>{where}"
+        )
+
+
+def recipients() -> list[str]:
+    return [a.strip() for a in os.environ.get("AERIS_ALERT_EMAILS", "").split(",") if a.strip()]
+
+
+def _masked(text: str) -> str:
+    """Query strings cut, and every secret Airflow's masker knows replaced."""
+    text = redact(text)
+    try:
+        from airflow.sdk._shared.secrets_masker import redact as mask
+    except ImportError:  # the masker moved: query strings are still cut
+        return text
+    return str(mask(text))
+
+
+def send(alert: Alert, context: dict[str, Any]) -> bool:
+    """Send `alert` when alerts are on; True when a message went out."""
+    to = recipients()
+    if not to:
+        return False
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    masked = Alert(alert.what, alert.gas, alert.hour, _masked(alert.reason))
+    notifier = SmtpNotifier(
+        to=to,
+        subject=masked.subject,
+        html_content=masked.html(context),
+        smtp_conn_id=os.environ.get("AERIS_ALERT_SMTP_CONN_ID") or DEFAULT_SMTP_CONN_ID,
+    )
+    try:
+        notifier.notify(context)  # subject and body are final: no template rendering of the reason
+    except Exception as error:  # the run's outcome matters more than its e-mail
+        log.warning("could not send the alert %r to %s: %s: %s", masked.subject, ", ".join(to),
+                    type(error).__name__, _masked(str(error)))  # fmt: skip
+        return False
+    log.info("alert sent to %s: %s", ", ".join(to), masked.subject)
+    return True

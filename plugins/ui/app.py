@@ -1,0 +1,62 @@
+"""The AERIS view's FastAPI app, mounted by the Airflow api-server at /aeris behind Airflow's own login
+(every route depends on Airflow's `get_user`: the UI's session cookie or an API token)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from airflow.api_fastapi.core_api.security import get_user
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
+from tasks import settings, staging
+from ui import data, page
+
+app = FastAPI(title="AERIS", dependencies=[Depends(get_user)])
+
+# Audit objects the view may serve: nothing else in the bucket (or the staging directory) is reachable.
+AUDIT_KEY = re.compile(r"^audit/geotiff/\d{4}-\d{2}-\d{2}/[A-Z0-9]{1,8}_\d{2}\.(tif|png|json)$")
+MEDIA_TYPES = {"tif": "image/tiff", "png": "image/png", "json": "application/geo+json"}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@app.get("/", response_class=HTMLResponse)
+def overview_page(
+    until: Annotated[datetime | None, Query(description="End of the 24-hour window (UTC)")] = None,
+) -> str:
+    """Per gas, the last 24 hours from the ledger; newest maps; open circuit breakers; gaps."""
+    try:
+        view = data.overview(_utc(until), settings.default_bbox())
+    except LookupError as empty:
+        return f"<!DOCTYPE html><html><body><h1>AERIS</h1><p>{empty}</p></body></html>"
+    return page.render(view, data.open_breakers(settings.breaker_threshold()))
+
+
+@app.get("/maps/{gas}.png")
+def gas_map(gas: str, hour: Annotated[datetime, Query()]) -> Response:
+    """The PNG map of one gas-hour from the audit archive."""
+    body = staging.read_bytes(data.map_key(gas.upper(), _utc(hour)))
+    if body is None:
+        raise HTTPException(404, f"no map for {gas} at {hour.isoformat()}")
+    return Response(body, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@app.get("/audit/{key:path}")
+def audit_object(key: str) -> Response:
+    """An audit object (COG, PNG map, STAC item) through the api-server: the task's extra links point
+    here, so a link carries no credential and works wherever the UI does."""
+    match = AUDIT_KEY.match(key)
+    if not match:
+        raise HTTPException(404, "not an AERIS audit object")
+    body = staging.read_bytes(key)
+    if body is None:
+        raise HTTPException(404, f"{key} is not in the audit archive")
+    name = key.rsplit("/", 1)[-1]
+    return Response(body, media_type=MEDIA_TYPES[match.group(1)],
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})  # fmt: skip

@@ -1,0 +1,59 @@
+"""What the AERIS view reads, server-side (the api-server has the metadata DB and the connections)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from tasks import staging
+from tasks.connections import aeris_db
+
+from aeris_lib import circuit
+from aeris_lib.gases import DEFAULT_CATALOG, build_catalog
+from aeris_lib.overview import Overview, load_overview, window_end
+
+log = logging.getLogger(__name__)
+
+MAP_SUFFIX = ".png"
+
+
+def _variables(prefix: str) -> dict[str, str]:
+    """Airflow Variables whose key starts with `prefix` (the metadata DB, as the api-server reads it)."""
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(select(Variable).where(Variable.key.startswith(prefix))).all()
+        return {row.key: row.val for row in rows}
+
+
+def verified_gases() -> list[str]:
+    """Gases with a verified product in the catalog (the Variable override applied when it parses)."""
+    try:
+        override = _variables("aeris_gas_catalog").get("aeris_gas_catalog")
+        catalog = build_catalog(override)
+    except Exception as error:  # a bad override is the run's error to report; the view shows defaults
+        log.warning("gas catalog override unreadable (%s): showing the default catalog", error)
+        catalog = dict(DEFAULT_CATALOG)
+    return [gas for gas, entry in catalog.items() if entry.verified]
+
+
+def open_breakers(threshold: int) -> dict[str, str]:
+    """{gas: state} of every circuit breaker at or past `threshold` failed hours."""
+    opened = {}
+    for key, raw in _variables("aeris_circuit_").items():
+        state = circuit.BreakerState.parse(raw)
+        if state.is_open(threshold):
+            opened[key.removeprefix("aeris_circuit_")] = state.describe()
+    return opened
+
+
+def overview(until: datetime | None, bbox: Any) -> Overview:
+    with aeris_db() as conn:
+        return load_overview(conn, verified_gases(), window_end(conn, until), bbox=bbox)
+
+
+def map_key(gas: str, hour: datetime) -> str:
+    return staging.audit_key(gas, hour).rsplit(".", 1)[0] + MAP_SUFFIX

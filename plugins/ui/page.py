@@ -1,0 +1,77 @@
+"""The AERIS view as one HTML page (no script, no external asset: it renders inside Airflow's UI)."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote
+
+from aeris_lib.overview import Overview
+
+COLOURS = {
+    "loaded": "#2e7d32", "unchanged": "#558b2f", "not published": "#ef6c00", "failed": "#c62828",
+    "breaker open": "#6a1b9a", "no scan": "#90a4ae", "no product": "#b0bec5",
+}  # fmt: skip
+SUMMARY = ("loaded", "unchanged", "not published", "failed")
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:16px;color:#1f2933}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:20px 0 8px}
+table{border-collapse:collapse;font-size:12px} td,th{border:1px solid #d9e2ec;padding:3px 6px;text-align:center}
+.cell{color:#fff;border-radius:3px;padding:1px 4px;white-space:nowrap}
+.maps{display:flex;flex-wrap:wrap;gap:12px} figure{margin:0} figure img{width:260px;border:1px solid #d9e2ec}
+.warn{background:#fdecea;border:1px solid #c62828;padding:6px 10px;border-radius:4px}
+.ok{color:#2e7d32}
+"""
+
+
+def _cell(label: str, title: str = "") -> str:
+    colour = COLOURS.get(label, "#607d8b")
+    return f'<span class="cell" style="background:{colour}" title="{escape(title)}">{escape(label)}</span>'
+
+
+def render(view: Overview, breakers: dict[str, str]) -> str:
+    window = f"{view.start:%Y-%m-%d %H}:00 – {view.end:%Y-%m-%d %H}:00 UTC"
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>AERIS</title><style>{STYLE}</style></head><body>",
+        f"<h1>AERIS — TEMPO ingestion</h1><div>Last 24 hours: {escape(window)}</div>",
+        "<h2>Circuit breakers</h2>",
+    ]
+    if breakers:
+        parts += [f"<div class='warn' data-breaker='{escape(g)}'>OPEN: <b>{escape(g)}</b> — {escape(s)}</div>"
+                  for g, s in sorted(breakers.items())]  # fmt: skip
+    else:
+        parts.append("<div class='ok'>All closed.</div>")
+    parts.append("<h2>Gaps (daytime hours with no load)</h2>")
+    if view.gaps:
+        parts.append("<ul id='gaps'>" + "".join(
+            f"<li>{hour:%Y-%m-%d %H}:00 UTC: {escape(', '.join(missing))}</li>"
+            for hour, missing in sorted(view.gaps.items(), reverse=True)
+        ) + "</ul>")  # fmt: skip
+    else:
+        parts.append("<div class='ok' id='gaps'>None.</div>")
+    parts.append("<h2>Per gas</h2><table id='summary'><tr><th>gas</th>"
+                 + "".join(f"<th>{s}</th>" for s in SUMMARY) + "</tr>")  # fmt: skip
+    for gas in view.gases:
+        counts = view.counts(gas)
+        parts.append(
+            f"<tr><th>{escape(gas)}</th>" + "".join(f"<td>{counts.get(s, 0)}</td>" for s in SUMMARY) + "</tr>"
+        )
+    parts.append("</table>")
+    parts.append("<h2>Ledger, hour by hour</h2><table id='ledger'><tr><th>hour (UTC)</th>"
+                 + "".join(f"<th>{escape(g)}</th>" for g in view.gases) + "</tr>")  # fmt: skip
+    for hour in view.hours:
+        row = [f"<tr data-hour='{hour:%Y-%m-%dT%H}'><th>{hour:%m-%d %H}:00</th>"]
+        for gas in view.gases:
+            cell = view.cells.get((gas, hour))
+            row.append(f"<td data-gas='{escape(gas)}'>{_cell(cell.label, cell.detail) if cell else ''}</td>")
+        parts.append("".join(row) + "</tr>")
+    parts.append("</table><h2>Newest maps</h2><div class='maps'>")
+    for gas in view.gases:
+        hour = view.newest_loaded.get(gas)
+        if hour is None:
+            parts.append(f"<figure><figcaption>{escape(gas)}: no map yet</figcaption></figure>")
+            continue
+        src = f"maps/{quote(gas)}.png?hour={quote(hour.isoformat())}"
+        parts.append(f"<figure><img alt='{escape(gas)} map' src='{src}'>"
+                     f"<figcaption>{escape(gas)} {hour:%Y-%m-%d %H}:00 UTC</figcaption></figure>")  # fmt: skip
+    parts.append("</div></body></html>")
+    return "".join(parts)

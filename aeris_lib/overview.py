@@ -79,7 +79,7 @@ def load_overview(
         for gas, hour, status, detail in cur.fetchall():
             if gas in overview.gases:
                 overview.cells[(gas, hour)] = Cell(status, OUTCOME_LABELS.get(status, status), detail)
-        cur.execute(load_sql("ui/newest_loaded.sql"), {"until": end})
+        cur.execute(load_sql("ui/newest_loaded.sql"), {"start": start, "end": end})
         overview.newest_loaded = {gas: hour for gas, hour in cur.fetchall() if gas in overview.gases}
     conn.rollback()
     found = find_gaps(conn, overview.gases, end, hours / 24, bbox or CONUS)

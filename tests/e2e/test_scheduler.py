@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,7 @@ from tests.support.db import forget_hours, slice_snapshot
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 GASES = ["NO2", "O3"]  # PM is left out: Harmony rejects its unverified catalog entry by design
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/test.sh installs it); Playwright downloads none
 
 
 @pytest.fixture
@@ -92,6 +95,8 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
 
     before = slice_snapshot(db, hour)
     assert set(before) == set(GASES)
+    _the_aeris_view_shows_the_run(cluster, hour)
+    _extra_links_lead_to_the_audit_objects(cluster, run_id, hour)
 
     log = cluster.task_log(DAG_ID, run_id, "gas.load_gas_hour", map_index=0)
     job_url = re.search(r"from Harmony job (http\S+/jobs/[0-9a-f-]+)", log)
@@ -141,7 +146,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     created = cluster.airflow_cli(
         "backfill", "create", "--dag-id", DAG_ID,
         "--from-date", hours[0].isoformat(), "--to-date", hours[-1].isoformat(),
-        "--dag-run-conf", '{"gases": ["NO2"]}', "--max-active-runs", "3",
+        "--dag-run-conf", '{"gases": ["NO2", "PM"]}', "--max-active-runs", "3",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr[-2000:]
 
@@ -163,8 +168,19 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     for hour in hours:
         assert set(slice_snapshot(db, hour)) == {"NO2"}, hour
         with db.cursor() as cur:
-            cur.execute("SELECT gas_type, status FROM ingest_log WHERE obs_time = %s", (hour,))
-            assert cur.fetchall() == [("NO2", "success")], hour
+            cur.execute(
+                "SELECT gas_type, status FROM ingest_log WHERE obs_time = %s ORDER BY gas_type", (hour,)
+            )
+            assert cur.fetchall() == [("NO2", "success"), ("PM", "no_product")], hour
+    # PM (no verified product) was skipped at its publication wait: its later tasks never ran, and the
+    # scheduler's listener still labelled each of them with the gas (not "1").
+    labels = {
+        (ti["task_id"], ti["rendered_map_index"])
+        for ti in cluster.task_instances(DAG_ID, runs[0]["dag_run_id"])
+        if ti["task_id"].startswith("gas.")
+    }
+    assert ("gas.load_gas_hour", "PM") in labels and ("gas.submit_harmony_job", "PM") in labels
+    assert {label for _, label in labels} == {"NO2", "PM"}
 
 
 def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
@@ -191,3 +207,75 @@ def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
     finally:
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
         cluster.stop()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".aeris" / "test-artifacts"
+
+
+def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> None:
+    """The AERIS view in a real browser (Debian's chromium, driven by Playwright): behind Airflow's
+    login, in the UI's navigation, showing this run's ledger cells and a map; screenshots kept."""
+    from playwright.sync_api import sync_playwright
+
+    status, _, body = cluster.fetch("/aeris/", auth=False)
+    assert status == 401, body[:200]  # the same login as the rest of the UI
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    until = (hour.replace(tzinfo=None) + timedelta(hours=1)).isoformat()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(cluster.base_url + "/")
+            page.get_by_label("Username").fill("admin")
+            page.get_by_label("Password").fill(os.environ.get("AIRFLOW_ADMIN_PASSWORD", "admin"))
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
+
+            page.goto(cluster.base_url + "/plugin/aeris")  # the "AERIS" entry of the UI's navigation
+            frame = page.frame_locator("iframe").first
+            frame.locator("h1").wait_for(timeout=30_000)
+            assert "AERIS" in frame.locator("h1").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "aeris_view_in_airflow.png"))
+
+            page.goto(f"{cluster.base_url}/aeris/?until={until}")
+            row = page.locator(f"tr[data-hour='{hour:%Y-%m-%dT%H}']")
+            for gas in GASES:
+                assert row.locator(f"td[data-gas='{gas}']").inner_text() == "loaded", gas
+            image = page.locator("img[alt='NO2 map']")
+            image.wait_for()
+            src = image.get_attribute("src")
+            status, media_type, png = cluster.fetch(f"/aeris/{src}")
+            assert (status, media_type) == (200, "image/png"), (src, status, png[:300])
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+            assert image.evaluate("img => img.naturalWidth") > 100
+            page.screenshot(path=str(ARTIFACTS / "aeris_view.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str, hour: datetime) -> None:
+    """The per-gas tasks' extra links open the hour's COG, PNG map and STAC item (through the
+    api-server, behind the login; no credential in the link)."""
+    from tasks import staging
+
+    links = cluster.api(
+        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.archive_gas_hour/links?map_index=0"
+    )
+    stem = staging.audit_key("NO2", hour).rsplit(".", 1)[0]
+    expected = {"Audit COG": (".tif", "image/tiff"), "PNG map": (".png", "image/png"),
+                "STAC item": (".json", "application/geo+json")}  # fmt: skip
+    for name, (suffix, media_type) in expected.items():
+        url = links["extra_links"][name]
+        assert url and url.endswith(f"/aeris/audit/{stem}{suffix}"), (name, url)
+        assert "Signature" not in url and "token" not in url.lower()
+        status, content_type, body = cluster.fetch(url)
+        assert (status, content_type) == (200, media_type), (name, status, body[:200])
+        assert body == staging.read_bytes(stem + suffix), name
+        assert cluster.fetch(url, auth=False)[0] == 401
+    harmony = cluster.api(
+        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.wait_for_harmony_job/links?map_index=0"
+    )
+    assert "/jobs/" in harmony["extra_links"]["Harmony job"]
+    # Tasks without an audit object show no audit link.
+    plan = cluster.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/plan/links")
+    assert not any(plan["extra_links"].get(name) for name in expected)

@@ -178,6 +178,16 @@ class AirflowCluster:
             raise AssertionError(f"{method} {path}: HTTP {error.code}: {error.read()[:500]!r}") from None
         return data.decode() if raw else json.loads(data or b"null")
 
+    def fetch(self, url: str, *, auth: bool = True) -> tuple[int, str, bytes]:
+        """(status, content type, body) of a GET of any URL of this api-server (e.g. an extra link)."""
+        headers = {"Authorization": f"Bearer {self._token_now()}"} if auth else {}
+        request = urllib.request.Request(url if "://" in url else self.base_url + url, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("Content-Type", ""), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type", ""), error.read()
+
     def api(self, method: str, path: str, body: object = None, **kwargs):
         return self._request(method, "/api/v2" + path, body, **kwargs)
 

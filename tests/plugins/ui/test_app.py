@@ -1,0 +1,75 @@
+"""The AERIS view's app against the real PostGIS and S3 endpoint (its browser test: tests/e2e/test_scheduler.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from airflow.api_fastapi.core_api.security import get_user
+from fastapi.testclient import TestClient
+from tasks import staging
+from ui.app import app
+
+HOUR = datetime(2031, 6, 2, 17, tzinfo=UTC)  # a window no other test writes
+
+
+@pytest.fixture
+def client():
+    app.dependency_overrides[get_user] = lambda: object()  # a logged-in user (login itself: e2e)
+    yield TestClient(app)
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def ledger(db):
+    rows = [("NO2", HOUR, "success", None), ("CH2O", HOUR, "harmony_failed", "Harmony job j-1 failed: x"),
+            ("O3", HOUR.replace(hour=16), "not_published", "not published by 19:00")]  # fmt: skip
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM ingest_log WHERE obs_time >= '2031-01-01'")
+        for gas, hour, status, error in rows:
+            cur.execute(
+                "INSERT INTO ingest_log (gas_type, obs_time, status, error_message) VALUES (%s, %s, %s, %s)",
+                (gas, hour, status, error),
+            )
+    yield
+    with db.cursor() as cur:
+        cur.execute("DELETE FROM ingest_log WHERE obs_time >= '2031-01-01'")
+
+
+def test_without_a_login_nothing_is_served():
+    anonymous = TestClient(app)
+    for path in (
+        "/",
+        "/maps/NO2.png?hour=2031-06-02T17:00:00Z",
+        "/audit/audit/geotiff/2031-06-02/NO2_17.png",
+    ):
+        assert anonymous.get(path).status_code == 401, path
+
+
+def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):
+    page = client.get("/", params={"until": "2031-06-02T18:00:00Z"})
+    assert page.status_code == 200
+    html = page.text
+    assert "2031-06-01 18:00 – 2031-06-02 18:00 UTC" in html
+    assert "data-hour='2031-06-02T17'><th>06-02 17:00</th><td data-gas='NO2'><span" in html
+    assert ">loaded</span>" in html and ">failed</span>" in html and ">not published</span>" in html
+    assert "Harmony job j-1 failed: x" in html  # the reason, as the cell's tooltip
+    assert "maps/NO2.png?hour=2031-06-02T17%3A00%3A00%2B00%3A00" in html
+
+
+def test_audit_objects_are_served_and_nothing_else(client, tmp_path):
+    key = "audit/geotiff/2031-06-02/NO2_17.png"
+    (tmp_path / "map.png").write_bytes(b"\x89PNG\r\n\x1a\n fake map")
+    staging.put(tmp_path / "map.png", key)
+    try:
+        response = client.get(f"/audit/{key}")
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert response.content == b"\x89PNG\r\n\x1a\n fake map"
+        assert (
+            client.get("/maps/NO2.png", params={"hour": "2031-06-02T17:00:00Z"}).content == response.content
+        )
+    finally:
+        staging.delete([key])
+    for outside in ("audit/../secrets.txt", "other/NO2_17.png", "audit/geotiff/2031-06-02/NO2_17.png.bak"):
+        assert client.get(f"/audit/{outside}").status_code == 404, outside
+    assert client.get("/audit/audit/geotiff/2031-06-02/O3_03.tif").status_code == 404

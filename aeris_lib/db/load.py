@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 SLICE_LOCK_NAMESPACE = 7_341_002
 GRID_LOCK_NAMESPACE = 7_341_003
 COPY_READ_BYTES = 1 << 20
+# Below this many new cells, registering in place is quick enough (and never blocks readers).
+BULK_REGISTER_MIN_CELLS = 200_000
 PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 # One binary COPY row: field count, then (length, value) for cell_id, value, severity, quality_flag.
@@ -188,14 +190,26 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (GRID_LOCK_NAMESPACE, grid_id))
         cur.execute(load_sql("grid/find_covering_extent.sql"), extent)
         if cur.fetchone() is None:
-            started = time.monotonic()
-            cur.execute(load_sql("grid/insert_grid_cells.sql"), {**extent, **spec.__dict__})
-            log.info(
-                "Registered %s new grid cells in %.1f s", f"{cur.rowcount:,}", time.monotonic() - started
-            )
+            _register_cells(cur, extent, spec.__dict__)
             cur.execute(load_sql("grid/insert_grid_extent.sql"), extent)
     conn.commit()
     return grid_id
+
+
+def _register_cells(cur: Any, extent: dict[str, int], spec: dict[str, Any]) -> None:
+    """Write the polygons of the extent's cells. A rectangle larger than every cell registered so far
+    (a lattice's first sight: CONUS is 3.8 M cells) is written with the indexes dropped and rebuilt,
+    ~4x faster than maintaining the GiST index row by row; smaller ones are added in place."""
+    cells = (extent["row_max"] - extent["row_min"] + 1) * (extent["col_max"] - extent["col_min"] + 1)
+    cur.execute(load_sql("grid/grid_cell_estimate.sql"))
+    registered = cur.fetchone()[0]
+    bulk = cells >= BULK_REGISTER_MIN_CELLS and registered < cells
+    started = time.monotonic()
+    cur.execute(load_sql("grid/bulk_insert_grid_cells.sql" if bulk else "grid/insert_grid_cells.sql"),
+                {**extent, **spec})  # fmt: skip
+    elapsed = time.monotonic() - started
+    log.info("Registered %s grid cells in %.1f s (%s cells/s%s)", f"{cells:,}", elapsed,
+             f"{cells / max(elapsed, 1e-6):,.0f}", ", indexes rebuilt" if bulk else "")  # fmt: skip
 
 
 def _start_log(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:

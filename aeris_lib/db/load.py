@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from aeris_lib.db.sql import load_sql
+from aeris_lib.db.sql import load_sql, statements
 from aeris_lib.gases import GAS_NAMES, NRT, STANDARD
 from aeris_lib.quality import CheckResult, check_table
 from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
@@ -205,8 +205,9 @@ def _register_cells(cur: Any, extent: dict[str, int], spec: dict[str, Any]) -> N
     registered = cur.fetchone()[0]
     bulk = cells >= BULK_REGISTER_MIN_CELLS and registered < cells
     started = time.monotonic()
-    cur.execute(load_sql("grid/bulk_insert_grid_cells.sql" if bulk else "grid/insert_grid_cells.sql"),
-                {**extent, **spec})  # fmt: skip
+    params = {**extent, **spec}
+    for statement in statements("grid/bulk_insert_grid_cells.sql" if bulk else "grid/insert_grid_cells.sql"):
+        cur.execute(statement, params if "%(" in statement else None)
     elapsed = time.monotonic() - started
     log.info("Registered %s grid cells in %.1f s (%s cells/s%s)", f"{cells:,}", elapsed,
              f"{cells / max(elapsed, 1e-6):,.0f}", ", indexes rebuilt" if bulk else "")  # fmt: skip

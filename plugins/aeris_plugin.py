@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 from listeners.map_index import map_index_labels
+from ui.app import app
 from ui.links import AuditLink, AuditMapLink, AuditStacLink
-
-
-def _fastapi_apps() -> list[dict]:
-    # Only the api-server serves the app; other components load this plugin for its listener and
-    # links and need not import FastAPI's stack.
-    try:
-        from ui.app import app
-    except ImportError:  # pragma: no cover - a component without the api-server's dependencies
-        return []
-    return [{"app": app, "url_prefix": "/aeris", "name": "AERIS view"}]
 
 
 class AerisPlugin(AirflowPlugin):
     name = "aeris"
     listeners = [map_index_labels]
-    fastapi_apps = _fastapi_apps()
+    fastapi_apps = [{"app": app, "url_prefix": "/aeris", "name": "AERIS view"}]
     external_views = [
         {
             "name": "AERIS",

@@ -35,13 +35,12 @@ from aeris_lib.harmony.http import (
     redact,
     safe_url,
 )
-from aeris_lib.harmony.jobs import JOB_ACTIONS, MAX_JOB_PAGES, Act, Done, Failed, JobPages, PollSchedule
+from aeris_lib.harmony.jobs import JOB_ACTIONS, Act, Done, Failed, JobPages, PollSchedule
 from aeris_lib.harmony.models import DataLink, Download, InlineData, Job, JobRef, NoData
 from aeris_lib.harmony.request import RangesetRequest
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_JOB_PAGES", "HarmonyClient", "build_session", "redact", "safe_url", "save_response"]
 
 CHUNK_BYTES = 1 << 20
 MAX_REDIRECTS = 5

@@ -83,16 +83,6 @@ def next_step(job: Job, *, skip_preview: bool = True, resume_paused: bool = Fals
     return Wait()
 
 
-def result_or_raise(job: Job) -> Job:
-    """A finished job with data, or `HarmonyJobFailed` carrying Harmony's message."""
-    step = next_step(job, skip_preview=False)
-    if isinstance(step, Failed):
-        raise step.error(job.job_id)
-    if not isinstance(step, Done):
-        raise HarmonyJobFailed(job.job_id, "job has not finished", status=job.status.value)
-    return job
-
-
 @dataclass
 class PollSchedule:
     """Poll intervals that double from `initial` up to `maximum`, until `timeout` seconds have passed."""

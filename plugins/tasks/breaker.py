@@ -21,9 +21,10 @@ from aeris_lib.gases import GAS_NAMES
 
 log = logging.getLogger(__name__)
 
-# Tasks whose failures the loader records itself (with its counts); others are recorded by the callback.
-_SELF_RECORDING_TASKS = ("gas.load_gas_hour", "upgrade.load_gas_hour")
-_HARMONY_WAIT_TASKS = ("gas.wait_for_harmony_job", "upgrade.wait_for_harmony_job")
+# The step whose failures the loader records itself (with its counts); others are recorded by the
+# callback. Steps are named without their task group (hourly `gas.`, reprocess `upgrade.`).
+_SELF_RECORDING_STEP = "load_gas_hour"
+_HARMONY_WAIT_STEP = "wait_for_harmony_job"
 
 
 def record_gas_failure(context: dict[str, Any]) -> None:
@@ -37,8 +38,9 @@ def record_gas_failure(context: dict[str, Any]) -> None:
     task_id = context["task"].task_id
     error = context.get("exception")
     reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
-    if task_id not in _SELF_RECORDING_TASKS:
-        status = ledger.HARMONY_FAILED if task_id in _HARMONY_WAIT_TASKS else ledger.FAILED
+    step = task_id.rsplit(".", 1)[-1]
+    if step != _SELF_RECORDING_STEP:
+        status = ledger.HARMONY_FAILED if step == _HARMONY_WAIT_STEP else ledger.FAILED
         try:
             with aeris_db() as conn:
                 ledger.record_outcome(conn, gas, datetime.fromisoformat(hour), status, reason)

@@ -30,9 +30,9 @@ class StagedObject:
         return f"s3://{self.bucket}/{self.key}" if self.store == "s3" else str(Path(self.bucket) / self.key)
 
 
-def audit_key(gas: str, hour: datetime) -> str:
-    """Where the hour's audit COG lives; its PNG map and STAC item sit beside it."""
-    return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}.tif"
+def audit_key(gas: str, hour: datetime, suffix: str = ".tif") -> str:
+    """Where the hour's audit COG lives; its PNG map (`.png`) and STAC item (`.json`) sit beside it."""
+    return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}{suffix}"
 
 
 def staging_mode() -> str:

@@ -56,4 +56,4 @@ def overview(until: datetime | None, bbox: Any) -> Overview:
 
 
 def map_key(gas: str, hour: datetime) -> str:
-    return staging.audit_key(gas, hour).rsplit(".", 1)[0] + MAP_SUFFIX
+    return staging.audit_key(gas, hour, MAP_SUFFIX)

@@ -29,7 +29,7 @@ def audit_key_of(dag_id: str, run_id: str, map_index: int, suffix: str) -> str |
         return None
     item = planned[map_index]
     hour = datetime.fromisoformat(item["hour"])
-    return staging.audit_key(item["gas"], hour).rsplit(".", 1)[0] + suffix
+    return staging.audit_key(item["gas"], hour, suffix)
 
 
 def link_for(key: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from aeris_lib.cmr import CmrError, granule_search_url, parse_granules, search_granules
 from aeris_lib.gases import CONUS, DEFAULT_CATALOG
 from aeris_lib.harmony import JobRef, NoData, RangesetRequest
-from aeris_lib.harmony.client import build_session
+from aeris_lib.harmony.http import build_session
 from aeris_lib.harmony.request import BBox
 from aeris_lib.publication import (
     Granule,

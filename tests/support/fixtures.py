@@ -12,7 +12,8 @@ import pytest
 
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.harmony.auth import TokenProvider
-from aeris_lib.harmony.client import HarmonyClient, build_session
+from aeris_lib.harmony.client import HarmonyClient
+from aeris_lib.harmony.http import build_session
 from harmony_emulator.server import HarmonyEmulator
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.support.db import reset_circuit_breakers

@@ -10,7 +10,7 @@ from aeris_lib.cmr import CmrError, UnknownCollection, collection_search_url, re
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.gases import DEFAULT_CATALOG
-from aeris_lib.harmony.client import build_session
+from aeris_lib.harmony.http import build_session
 from harmony_emulator.scans import PRODUCTS
 
 DAY = 24 * 3600

@@ -8,8 +8,10 @@ import asyncio
 import pytest
 
 from aeris_lib.harmony.auth import TokenProvider
-from aeris_lib.harmony.client import MAX_JOB_PAGES, HarmonyClient, build_session, redact
+from aeris_lib.harmony.client import HarmonyClient
 from aeris_lib.harmony.errors import DownloadError, HarmonyError
+from aeris_lib.harmony.http import build_session, redact
+from aeris_lib.harmony.jobs import MAX_JOB_PAGES
 from tests.support.hostile import JOB_ID, HostileHarmony
 
 TOKEN = "eyJhostile-test-token"

@@ -16,7 +16,6 @@ from aeris_lib.harmony.jobs import (
     PollSchedule,
     Wait,
     next_step,
-    result_or_raise,
 )
 from aeris_lib.harmony.models import Job
 
@@ -81,12 +80,6 @@ def test_failed_becomes_a_typed_error():
         "canceled",
         "Harmony job j-1 canceled: by user",
     )
-
-
-def test_result_or_raise():
-    assert result_or_raise(job("successful", links=1)).job_id == "j-1"
-    with pytest.raises(HarmonyJobFailed, match="has not finished"):
-        result_or_raise(job("running"))
 
 
 def test_poll_intervals_double_to_the_maximum_then_time_out():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from aeris_lib.db.load import load_slice
+from aeris_lib.db.sql import load_sql
 from aeris_lib.quality import check_slice
 from aeris_lib.thresholds import POLLUTION_THRESHOLDS
 from tests.support.geotiff import FILL, NORTH, STEP, WEST, write_geotiff
@@ -82,23 +83,76 @@ def test_inside_requested_bbox(conn, loaded):
 
 
 def test_geometries_valid(conn, loaded):
+    # A cell in the lattice's last row (a thousand degrees south), beyond every registered rectangle:
+    # it has no polygon.
+    corrupt(
+        conn,
+        f"INSERT INTO {loaded} (cell_id, value, severity)"
+        f" SELECT ((cell_id >> 40) << 40) | (1048575::bigint << 20) | (cell_id & 1048575), value, severity"
+        f" FROM {loaded} ORDER BY cell_id LIMIT 1",
+    )
+    assert failures(conn) == {"geometries_valid": "1 missing or invalid cell polygons"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE grid_cell SET geom = ST_GeomFromText("
+        "'POLYGON((-100 36, -99.98 35.98, -99.98 36, -100 35.98, -100 36))', 4326)"
+        " WHERE cell_id = (SELECT min(cell_id) FROM grid_cell)",
+        "DELETE FROM grid_cell WHERE cell_id = (SELECT min(cell_id) FROM grid_cell)",
+        "TRUNCATE grid_cell CASCADE",
+    ],
+)
+def test_registered_polygons_cannot_be_changed(conn, loaded, statement):
+    """The lattice vouches for a slice's polygons only because nothing rewrites them after registration."""
+    with conn.cursor() as cur, pytest.raises(Exception, match=r"grid_cell: \w+ refused") as refused:
+        cur.execute(statement)
+    conn.rollback()
+    assert "registered once" in str(refused.value)
+
+
+def test_lattice_figures_equal_row_by_row_figures(conn, loaded):
+    """The checks answered from the lattice (a clean slice) give what reading every polygon gives,
+    for boxes that hold the slice, cut it, touch its edge or miss it."""
+    from aeris_lib.quality import _polygon_figures
+
+    rng = np.random.default_rng(7)
+    boxes = [BBOX, (WEST - 1, NORTH - 20 * STEP, WEST + 20 * STEP, NORTH + 1),
+             (WEST + 10 * STEP, NORTH - 10 * STEP, WEST + 12 * STEP, NORTH)]  # fmt: skip
+    for _ in range(20):
+        x, y = WEST + rng.uniform(-3, 12) * STEP, NORTH - rng.uniform(-3, 12) * STEP
+        boxes.append((x, y - rng.uniform(0.5, 14) * STEP, x + rng.uniform(0.5, 14) * STEP, y))
     with conn.cursor() as cur:
-        cur.execute(f"SELECT cell_id FROM {loaded} LIMIT 1")
-        cell_id = cur.fetchone()[0]
-        cur.execute("SELECT geom FROM grid_cell WHERE cell_id = %s", (cell_id,))
-        original = cur.fetchone()[0]
-    conn.commit()
-    try:  # a self-intersecting "bow tie" in place of the cell's rectangle
-        corrupt(
-            conn,
-            "UPDATE grid_cell"
-            " SET geom = ST_GeomFromText('POLYGON((-100 36, -99.98 35.98, -99.98 36, -100 35.98, -100 36))', 4326)"
-            " WHERE cell_id = %s",
-            cell_id,
+        cur.execute(
+            f"SELECT count(*), min(cell_id >> 40), max(cell_id >> 40), min((cell_id >> 20) & 1048575),"
+            f" max((cell_id >> 20) & 1048575), min(cell_id & 1048575), max(cell_id & 1048575) FROM {loaded}"
         )
-        assert failures(conn) == {"geometries_valid": "1 missing or invalid cell polygons"}
-    finally:
-        corrupt(conn, "UPDATE grid_cell SET geom = %s WHERE cell_id = %s", original, cell_id)
+        rows, *span = cur.fetchone()
+        from_lattice = 0
+        for west, south, east, north in boxes:
+            box = {"west": west, "south": south, "east": east, "north": north}
+            cur.execute(load_sql("quality/slice_cells_exact.sql").format(table=loaded), box)
+            exact = tuple(cur.fetchone())
+            recording = _Recording(cur)
+            assert tuple(_polygon_figures(recording, loaded, rows, span, box)) == exact, box
+            row_by_row = any(loaded in statement for statement in recording.statements)
+            assert row_by_row == (exact != (0, 0)), box  # the lattice answers whenever all is well
+            from_lattice += not row_by_row
+    conn.rollback()
+    assert from_lattice >= 2  # BBOX and the larger box hold the slice
+
+
+class _Recording:
+    def __init__(self, cur):
+        self.cur, self.statements = cur, []
+
+    def execute(self, statement, params=None):
+        self.statements.append(statement)
+        return self.cur.execute(statement, params)
+
+    def fetchone(self):
+        return self.cur.fetchone()
 
 
 def test_rows_loaded_unless_all_fill(conn, loaded, tmp_path):

@@ -1,6 +1,8 @@
 -- Registers a large rectangle of cells at bulk speed (a lattice's first sight): the indexes are dropped,
 -- the rectangle's rows written (replacing any already there: a cell's polygon depends only on its id),
 -- and the indexes rebuilt. One transaction: readers of grid_cell wait the few seconds until it commits.
+-- The registration is the one writer grid_cell's guard lets delete (migration 0010).
+SET LOCAL aeris.registering_cells = 'on';
 ALTER TABLE grid_cell DROP CONSTRAINT grid_cell_pkey;
 DROP INDEX grid_cell_geom_gist;
 DELETE FROM grid_cell
@@ -13,6 +15,7 @@ SELECT (%(grid_id)s::bigint << 40) | (r::bigint << 20) | c::bigint,
                        %(x_origin)s + (c + 1) * %(dx)s, %(y_origin)s - r * %(dy)s, 4326)
 FROM generate_series(%(row_min)s::int, %(row_max)s::int) AS r,
      generate_series(%(col_min)s::int, %(col_max)s::int) AS c;
+SET LOCAL aeris.registering_cells = 'off';
 ALTER TABLE grid_cell ADD CONSTRAINT grid_cell_pkey PRIMARY KEY (cell_id);
 CREATE INDEX grid_cell_geom_gist ON grid_cell USING gist (geom);
 ANALYZE grid_cell;

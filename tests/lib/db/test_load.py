@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 import aeris_lib.db.load as load_module
+import aeris_lib.db.routes as routes_module
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.routes import recompute_route_exposure
 from aeris_lib.raster import RasterError
@@ -270,7 +271,7 @@ def test_route_exposure_matches_a_hand_computed_example(conn, tmp_path):
         conn.commit()
 
 
-def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
+def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path, monkeypatch):
     """The recompute finds a route's cells by lattice arithmetic; they must be ST_Intersects' cells."""
     hour = hour_of(9)
     size = 60
@@ -323,6 +324,22 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path):
             assert cur.fetchone()[0] == 64
         assert len(counts) == len(ids)
         assert [(i, found) for i, found, _ in counts] == [(i, expected) for i, _, expected in counts]
+        # All routes at once, by index probes (few routes) and by one pass (many): the same rows.
+        by_strategy = {}
+        for name, one_pass_from in (("probes", 10**9), ("one pass", 0)):
+            monkeypatch.setattr(routes_module, "ONE_PASS_MIN_ROUTES", one_pass_from)
+            assert recompute_route_exposure(conn, hour).routes_updated >= len(ids) + 1
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT route_id, gas_type, cell_count, round(avg_value::numeric, 6), max_severity,"
+                    " round(mean_severity::numeric, 9) FROM route_exposure"
+                    " WHERE route_id = ANY(%s) AND timestamp = %s ORDER BY 1, 2",
+                    ([*ids, diagonal_id], hour),
+                )
+                by_strategy[name] = cur.fetchall()
+            conn.commit()
+        assert by_strategy["probes"] == by_strategy["one pass"]
+        assert [row[2] for row in by_strategy["probes"][:-1]] == [found for _, found, _ in counts]
     finally:
         ids.append(diagonal_id)
         with conn.cursor() as cur:

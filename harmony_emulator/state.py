@@ -3,9 +3,11 @@ when each TEMPO granule is published (CMR and Harmony see a granule only from th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
+import queue
 import secrets
 import tempfile
 import threading
@@ -106,8 +108,12 @@ class Result:
     def media_type(self) -> str:
         return "image/tiff" if self.kind == GEOTIFF else "application/x-netcdf4"
 
+    @property
+    def render_fault(self) -> str | None:
+        return self.file_fault if self.file_fault in RENDER_FAULTS else None
+
     def body(self) -> bytes:
-        fault = self.file_fault if self.file_fault in RENDER_FAULTS else None
+        fault = self.render_fault
         if self.kind == NATIVE:
             return native_granule(self.collection, self.scan, fault).read_bytes()
         if self.kind == NETCDF:
@@ -134,6 +140,30 @@ _building_lock = threading.Lock()
 
 def granule_cache_dir() -> Path:
     return Path(os.environ.get("AERIS_EMULATOR_CACHE_DIR") or Path(tempfile.gettempdir()) / "aeris-emulator")
+
+
+# The DAAC's native granules are files that exist before anyone asks for them; the emulator writes
+# each (~5 s for a full-disk granule) on one background thread as soon as a job lists it, so the
+# download finds it ready, or waits only for the rest of its build. A daemon thread: an exiting
+# emulator drops what is queued (a build cut short leaves only its .partial file).
+_queued_builds: queue.SimpleQueue = queue.SimpleQueue()
+_builder_started = threading.Event()
+
+
+def build_soon(collection: str, scan: Scan, fault: str | None) -> None:
+    if not _builder_started.is_set():
+        with _building_lock:
+            if not _builder_started.is_set():
+                threading.Thread(target=_build_queued, name="granule-build", daemon=True).start()
+                _builder_started.set()
+    _queued_builds.put((collection, scan, fault))
+
+
+def _build_queued() -> None:
+    while True:
+        collection, scan, fault = _queued_builds.get()
+        with contextlib.suppress(Exception):  # the download builds it again and reports the error
+            native_granule(collection, scan, fault)
 
 
 def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Path:
@@ -404,6 +434,9 @@ class EmulatorState:
         job_id = str(uuid.uuid4())
         first = covered_variables(collection, variables)
         results = [self.add_result(collection, variables, bbox, s, job_id, kind) for s in scans]
+        for result in results:
+            if result.kind == NATIVE:
+                build_soon(result.collection, result.scan, result.render_fault)
         job = Job(job_id, request_url, results, self.job_seconds, note)
         if slow := self.take_fault_rule("slow_job", collection, first):
             job.duration_s = slow.seconds or self.slow_job_seconds

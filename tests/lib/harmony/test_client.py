@@ -6,7 +6,6 @@ import hashlib
 import logging
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -202,26 +201,6 @@ def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_rea
     assert download.size_bytes > 1_000_000  # the whole field of regard, not a subset
     counts = stats(emulator)
     assert counts["daac_downloads"] == 1 and counts["auth_header_on_files_host"] == 0
-
-
-def test_native_granules_are_written_when_a_job_lists_them_not_at_download(
-    client, emulator, tmp_path, monkeypatch
-):
-    """As at the DAAC, a granule is a file before anyone downloads it: the emulator writes it in the
-    background when the job lists it, and the download serves those bytes."""
-    monkeypatch.setenv("AERIS_EMULATOR_CACHE_DIR", str(tmp_path / "daac"))
-    links = _native_job(client, emulator)
-    deadline = time.monotonic() + 120
-    while len(built := sorted((tmp_path / "daac").glob("v*/*.nc"))) < len(links):
-        assert time.monotonic() < deadline, "the granules were not written in the background"
-        time.sleep(0.2)
-    assert stats(emulator)["daac_downloads"] == 0
-    trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
-    )
-    download = trusted.download(links[0], tmp_path / "granule.nc")
-    name = links[0].rsplit("/", 1)[-1]
-    assert Path(download.path).read_bytes() == next(p for p in built if p.name == name).read_bytes()
 
 
 def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(client, emulator, tmp_path):

@@ -86,6 +86,17 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
+# Python reads .pyc files even where PYTHONDONTWRITEBYTECODE forbids writing them: compile the venv's
+# packages once, so no process (an Airflow component, a task, a test worker) compiles them again.
+ensure_bytecode() {
+  local stamp="$AERIS_ROOT/.venv/.bytecode.sha256" want
+  want="$(cat "$AERIS_ROOT/.venv/.requirements.sha256")"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "compiling the virtualenv's packages to bytecode (once)"
+  python -m compileall -q -j 0 "$AERIS_ROOT/.venv/lib" >/dev/null 2>&1 || true
+  echo "$want" > "$stamp"
+}
+
 activate_venv() {
   # shellcheck disable=SC1091
   . "$AERIS_ROOT/.venv/bin/activate"

@@ -8,6 +8,7 @@ export AERIS_HARMONY_MODE=emulator
 # two. Slow and stuck jobs are faults the tests switch on where they matter (slow_job, paused).
 export AERIS_EMULATOR_JOB_SECONDS="${AERIS_EMULATOR_JOB_SECONDS:-0.5}"
 bootstrap
+ensure_bytecode
 ensure_compose_cli
 # Debian's Chromium: the browser test of the AERIS view drives it with Playwright (no browser download).
 ensure_apt_packages chromium
@@ -15,7 +16,10 @@ ensure_airflow
 ensure_schema
 cd "$AERIS_ROOT"
 set +e
-python -m pytest "$@"
+# Two pytest-xdist workers, each with its own databases, bucket and emulator (tests/support/worker_stack.py),
+# each running whole files: the suite is mostly one core waiting on Airflow; the other core joins in.
+# AERIS_TEST_WORKERS=0 runs everything in this one process, as before.
+python -m pytest -n "${AERIS_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 # pytest exits 5 when it collected no test: that is a failure for this project, not a pass.
 [ $status -eq 5 ] && echo "[aeris] error: pytest collected no tests" >&2

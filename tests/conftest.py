@@ -6,6 +6,12 @@ import os
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("AERIS_HARMONY_MODE") == "emulator":
+    # Before any test module reads the environment: this worker's own databases, bucket and emulator.
+    from tests.support.worker_stack import configure
+
+    configure(os.environ["PYTEST_XDIST_WORKER"])
+
 pytest_plugins = ["tests.support.fixtures"]
 
 

@@ -60,6 +60,7 @@ def scratch_url(database_url, request):
     """A database of its own for a test module whose answers depend on everything stored (latest
     hours, whole-table reads), dropped afterwards."""
     name = "aeris_scratch_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    name += "_" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # workers run side by side
     admin = psycopg2.connect(database_url)
     admin.autocommit = True
     with admin.cursor() as cur:

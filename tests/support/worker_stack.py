@@ -1,0 +1,126 @@
+"""A namespace of its own on the local stack for each pytest-xdist worker (`make test` runs two).
+
+Tests on one worker run one after another, as before; tests on different workers must not meet. So
+each worker gets its own AERIS database, Airflow metadata database (a copy of `airflow`, with the
+project's pool), Redis database, S3 bucket, staging and log directories, and its own Harmony emulator
+on free ports, started here as `scripts/stack.sh` starts the stack's. The servers themselves
+(PostgreSQL, Redis, the S3 endpoint) are shared. The environment is rewritten before any test module
+is imported, through `scripts/stack_env.py`, the same rules every script uses.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+
+from tests.support.cluster import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def configure(worker: str) -> None:
+    """Point this process (and every process it starts) at the worker's namespace."""
+    number = int(worker.removeprefix("gw"))
+    data_dir = Path(os.environ["AERIS_DATA_DIR"])
+    ports = {name: str(free_port()) for name in
+             ("AERIS_HARMONY_PORT", "AERIS_HARMONY_FILES_PORT", "AERIS_HARMONY_DAAC_PORT")}  # fmt: skip
+    database = urlsplit(os.environ["AERIS_DATABASE_URL"])
+    aeris_db, airflow_db = f"aeris_test_{worker}", f"airflow_test_{worker}"
+    redis = urlsplit(os.environ["REDIS_URL"])
+    overrides = {
+        **ports,
+        "AERIS_DATABASE_URL": database._replace(path=f"/{aeris_db}").geturl(),
+        "REDIS_URL": redis._replace(path=f"/{10 + number}").geturl(),
+        "AERIS_S3_BUCKET": f"{os.environ['AERIS_S3_BUCKET']}-{worker}",
+        "AERIS_STAGING_DIR": str(data_dir / f"staging-{worker}"),
+    }
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import stack_env
+
+    env = {**stack_env.DEFAULTS, **{k: v for k, v in os.environ.items() if v}, **overrides}
+    exports = stack_env.resolve(env)
+    for name in ("AERIS_LOCAL_PG", "AERIS_LOCAL_REDIS", "AERIS_LOCAL_S3"):  # the same servers as before
+        exports[name] = os.environ.get(name, exports[name])
+    meta = urlsplit(exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = meta._replace(path=f"/{airflow_db}").geturl()
+    exports["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] = str(data_dir / f"airflow-logs-{worker}")
+
+    _create_databases(database._replace(path="/postgres").geturl(), aeris_db, airflow_db)
+    os.environ.update(exports)
+    _create_bucket(exports["AERIS_S3_BUCKET"])
+    _start_emulator(worker, data_dir)
+
+
+def _create_databases(admin_url: str, aeris_db: str, airflow_db: str) -> None:
+    """Fresh databases each session: the AERIS one empty (the tests migrate it), Airflow's a copy of
+    the migrated `airflow` database (seconds; `airflow db migrate` would take a minute)."""
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(7341099)")  # one worker copies the template at a time
+        try:
+            for name in (aeris_db, airflow_db):
+                cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            cur.execute(f"CREATE DATABASE {aeris_db}")
+            cur.execute(f"CREATE DATABASE {airflow_db} TEMPLATE airflow")
+        except psycopg2.errors.ObjectInUse as error:
+            raise RuntimeError(
+                f"cannot copy Airflow's metadata DB for {airflow_db}: {error}. Something holds a connection"
+                " to the `airflow` database (`make ui`? stop it with `make ui-stop`)"
+            ) from None
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(7341099)")
+    admin.close()
+
+
+def _create_bucket(bucket: str) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"])
+    if bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket)
+
+
+def _start_emulator(worker: str, data_dir: Path) -> None:
+    """The worker's own Harmony emulator, as scripts/stack.sh runs the stack's."""
+    log = open(data_dir / "logs" / f"harmony-{worker}.log", "wb")  # noqa: SIM115 - closed at exit
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harmony_emulator.server",
+         "--port", os.environ["AERIS_HARMONY_PORT"], "--files-port", os.environ["AERIS_HARMONY_FILES_PORT"],
+         "--daac-port", os.environ["AERIS_HARMONY_DAAC_PORT"],
+         "--capabilities", os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native",
+         "--slow-job-seconds", "5", "--job-seconds", os.environ.get("AERIS_EMULATOR_JOB_SECONDS") or "1.5"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+    atexit.register(stop)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(os.environ["HARMONY_BASE_URL"] + "/versions", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the Harmony emulator of {worker} did not start: see {log.name}"
+                ) from None
+            time.sleep(0.2)

@@ -54,32 +54,66 @@ def configure(worker: str) -> None:
     exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = meta._replace(path=f"/{airflow_db}").geturl()
     exports["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] = str(data_dir / f"airflow-logs-{worker}")
 
-    _create_databases(database._replace(path="/postgres").geturl(), aeris_db, airflow_db)
+    copied = _create_databases(database._replace(path="/postgres").geturl(), aeris_db, airflow_db)
     os.environ.update(exports)
+    _migrate_aeris_db()
+    if not copied:
+        _migrate_airflow_db(worker, data_dir)
     _create_bucket(exports["AERIS_S3_BUCKET"])
     _start_emulator(worker, data_dir)
 
 
-def _create_databases(admin_url: str, aeris_db: str, airflow_db: str) -> None:
+def _create_databases(admin_url: str, aeris_db: str, airflow_db: str) -> bool:
     """Fresh databases each session: the AERIS one empty (the tests migrate it), Airflow's a copy of
-    the migrated `airflow` database (seconds; `airflow db migrate` would take a minute)."""
+    the migrated `airflow` database (a second; `airflow db migrate` takes ~40 s). False when the copy
+    was refused because something is connected to `airflow` (`make ui`): the DB is then left empty."""
     admin = psycopg2.connect(admin_url)
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(7341099)")  # one worker copies the template at a time
-        try:
-            for name in (aeris_db, airflow_db):
-                cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {aeris_db}")
-            cur.execute(f"CREATE DATABASE {airflow_db} TEMPLATE airflow")
-        except psycopg2.errors.ObjectInUse as error:
-            raise RuntimeError(
-                f"cannot copy Airflow's metadata DB for {airflow_db}: {error}. Something holds a connection"
-                " to the `airflow` database (`make ui`? stop it with `make ui-stop`)"
-            ) from None
-        finally:
-            cur.execute("SELECT pg_advisory_unlock(7341099)")
-    admin.close()
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(7341099)")  # one worker copies the template at a time
+            try:
+                for name in (aeris_db, airflow_db):
+                    cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                cur.execute(f"CREATE DATABASE {aeris_db}")
+                try:
+                    cur.execute(f"CREATE DATABASE {airflow_db} TEMPLATE airflow")
+                    return True
+                except psycopg2.errors.ObjectInUse:
+                    cur.execute(f"CREATE DATABASE {airflow_db}")
+                    return False
+            finally:
+                cur.execute("SELECT pg_advisory_unlock(7341099)")
+    finally:
+        admin.close()
+
+
+def _migrate_aeris_db() -> None:
+    """The schema, as scripts/test.sh's ensure_schema gives the stack's database: DAG-run tests only read."""
+    from aeris_lib.db.migrate import apply_migrations
+
+    connection = psycopg2.connect(os.environ["AERIS_DATABASE_URL"])
+    try:
+        apply_migrations(connection)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _migrate_airflow_db(worker: str, data_dir: Path) -> None:
+    """Airflow's metadata DB built from scratch, as scripts/lib.sh's ensure_airflow does."""
+    log = data_dir / "logs" / f"airflow-db-migrate-{worker}.log"
+    with open(log, "wb") as out:
+        migrated = subprocess.run(
+            [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+            stdout=out, stderr=subprocess.STDOUT, check=False,
+        )  # fmt: skip
+        initialised = migrated.returncode == 0 and subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "airflow_init.py"), str(data_dir / f"airflow-db-{worker}.json")],
+            stdout=out, stderr=subprocess.STDOUT, check=False,
+        ).returncode == 0  # fmt: skip
+    if not initialised:
+        raise RuntimeError(f"Airflow's metadata DB of {worker} could not be set up: see {log}")
 
 
 def _create_bucket(bucket: str) -> None:

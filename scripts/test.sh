@@ -16,10 +16,10 @@ ensure_airflow
 ensure_schema
 cd "$AERIS_ROOT"
 set +e
-# Three pytest-xdist workers, each with its own databases, bucket and emulator (tests/support/worker_stack.py),
+# Two pytest-xdist workers, each with its own databases, bucket and emulator (tests/support/worker_stack.py),
 # each running whole files: alone, the suite kept one of the two cores busy, mostly waiting on Airflow.
 # AERIS_TEST_WORKERS=0 runs everything in this one process, as before.
-python -m pytest -n "${AERIS_TEST_WORKERS:-3}" --dist loadfile "$@"
+python -m pytest -n "${AERIS_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 # pytest exits 5 when it collected no test: that is a failure for this project, not a pass.
 [ $status -eq 5 ] && echo "[aeris] error: pytest collected no tests" >&2

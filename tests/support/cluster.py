@@ -73,6 +73,10 @@ class AirflowCluster:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "5",
+            # The DAG files do not change during a test: parse them at start, not every 30 s again
+            # (CPU the other test worker needs).
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             # An idle scheduler looks for work again after 0.25 s, not 1 s: runs here are short chains.
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
             "AIRFLOW__CELERY__BROKER_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/5",

@@ -152,6 +152,16 @@ def _base_mean(variable: str) -> float:
     return float(_blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0).mean())
 
 
+@lru_cache(maxsize=4)
+def _base_field(variable: str, window: Window) -> np.ndarray:
+    """A variable's scan-independent field over a window (0.7 s for the full disk, kept: every granule
+    of the variable starts from it). Read-only: callers derive new arrays from it."""
+    lon, lat = window_axes(window)
+    field = _blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
+    field.flags.writeable = False
+    return field
+
+
 @lru_cache(maxsize=64)
 def _cloud_threshold(scan_key: str, cloud_fraction: float) -> float:
     """The cloud-field level above which a scan's pixels are cloudy, over the whole field of regard."""
@@ -222,7 +232,7 @@ def render_values(
     typical, spread, peak = VALUE_MODELS[variable]
     lon, lat = window_axes(window)
     scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
-    base = _blob_field(np.random.default_rng(_seed(variable, "base")), lon, lat, 60, 6.0)
+    base = _base_field(variable, window)
     plumes = _blob_field(np.random.default_rng(_seed(variable, scan_key, "plume")), lon, lat, 40, 0.8)
     values = (
         np.float32(typical)

@@ -45,5 +45,8 @@ class BreakerState:
         return f"{len(self.failed_hours)} consecutive failed hour(s), last {self.failed_hours[-1]}"
 
 
+VARIABLE_PREFIX = "aeris_circuit_"
+
+
 def variable_key(gas: str) -> str:
-    return f"aeris_circuit_{gas}"
+    return f"{VARIABLE_PREFIX}{gas}"

@@ -43,10 +43,10 @@ def verified_gases() -> list[str]:
 def open_breakers(threshold: int) -> dict[str, str]:
     """{gas: state} of every circuit breaker at or past `threshold` failed hours."""
     opened = {}
-    for key, raw in _variables("aeris_circuit_").items():
+    for key, raw in _variables(circuit.VARIABLE_PREFIX).items():
         state = circuit.BreakerState.parse(raw)
         if state.is_open(threshold):
-            opened[key.removeprefix("aeris_circuit_")] = state.describe()
+            opened[key.removeprefix(circuit.VARIABLE_PREFIX)] = state.describe()
     return opened
 
 

@@ -16,6 +16,7 @@ from aeris_lib.harmony.client import HarmonyClient
 from aeris_lib.harmony.http import build_session
 from harmony_emulator.server import HarmonyEmulator
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from tests.support.cluster import free_port
 from tests.support.db import reset_circuit_breakers
 from tests.support.emulator import Emulator
 
@@ -120,14 +121,11 @@ def smtp_server():
     """A real SMTP server (aiosmtpd) on a free port; `.env` turns AERIS alerts on and points the
     `aeris_smtp` connection at it; `.messages` are what arrived."""
     import json
-    import socket
     from types import SimpleNamespace
 
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     inbox = _Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -15,6 +15,7 @@ import pytest
 
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.support.cluster import AirflowCluster, listening_addresses
+from tests.support.cluster_policy.airflow_local_settings import CELERY_RUN_PREFIX
 from tests.support.dag_runs import DAG_ID
 from tests.support.db import forget_hours, slice_snapshot
 
@@ -24,15 +25,27 @@ GASES = ["NO2", "O3"]  # PM is left out: Harmony rejects its unverified catalog 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/test.sh installs it); Playwright downloads none
 
 
-@pytest.fixture
-def local_cluster(tmp_path, emulator):
-    cluster = AirflowCluster(tmp_path).start()
-    cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
-    cluster.delete_queued_runs(DAG_ID)
-    cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
-    yield cluster
-    cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
-    cluster.stop()
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """One cluster for both tests: LocalExecutor (the default) and CeleryExecutor side by side, with
+    two Celery workers. A run whose id starts with CELERY_RUN_PREFIX goes to Celery (the test
+    clusters' cluster policy); every other run, backfills included, to LocalExecutor. Worker 1 takes
+    the staging tasks, worker 2 the loads (AERIS_STAGE_QUEUE / AERIS_LOAD_QUEUE): on Celery each gas's
+    raster must travel from one worker to the other through S3, not a local file. One start instead
+    of two saves ~30 s of CPU that the other test worker needs."""
+    cluster = AirflowCluster(
+        tmp_path_factory.mktemp("cluster"), executor="LocalExecutor,CeleryExecutor", celery_workers=2,
+        worker_queues=["default,stage", "default,load"],
+        extra_env={"AERIS_STAGE_QUEUE": "stage", "AERIS_LOAD_QUEUE": "load", "AERIS_STAGING": "s3"},
+    ).start()  # fmt: skip
+    try:
+        cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
+        cluster.delete_queued_runs(DAG_ID)
+        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
+        yield cluster
+        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
+    finally:
+        cluster.stop()
 
 
 def _dag_parsed(cluster: AirflowCluster) -> bool:
@@ -54,10 +67,15 @@ def _emulator_tokens(emulator) -> list[str]:
     return tokens
 
 
-def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict) -> str:
+def _trigger(cluster: AirflowCluster, logical_date: str, conf: dict, run_id: str | None = None) -> str:
     cluster.delete_runs(DAG_ID, [logical_date])
-    run = cluster.api("POST", f"/dags/{DAG_ID}/dagRuns", {"logical_date": logical_date, "conf": conf})
-    return run["dag_run_id"]
+    body = {"logical_date": logical_date, "conf": conf, **({"dag_run_id": run_id} if run_id else {})}
+    return cluster.api("POST", f"/dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
+
+
+def _executors(cluster: AirflowCluster, run_id: str) -> set[str]:
+    """The executors the run's task instances went to (None: the default, LocalExecutor)."""
+    return {ti["executor"] or "LocalExecutor" for ti in cluster.task_instances(DAG_ID, run_id)}
 
 
 def _wait_until_deferred(cluster: AirflowCluster, run_id: str, task_id: str, seen: dict) -> None:
@@ -71,8 +89,7 @@ def _wait_until_deferred(cluster: AirflowCluster, run_id: str, task_id: str, see
     cluster.wait_for(deferred, 180, f"{task_id} deferred in the triggerer", interval=0.5)
 
 
-def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator, db):
-    cluster = local_cluster
+def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     # The local UI (admin/admin) answers on this machine only.
     assert listening_addresses(cluster.api_port) == {"127.0.0.1"}
     # TEMPO has not published the hour, and Harmony's jobs would run for an hour: each sensor must be
@@ -92,6 +109,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     run = cluster.wait_for_run(DAG_ID, run_id, timeout=300, seen=seen)
     emulator.faults([])
     assert run["state"] == "success", seen
+    assert _executors(cluster, run_id) == {"LocalExecutor"}
 
     before = slice_snapshot(db, hour)
     assert set(before) == set(GASES)
@@ -165,6 +183,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     )
     runs = backfill_runs()
     assert sorted(r["state"] for r in runs) == ["success"] * 3, runs
+    assert set().union(*(_executors(cluster, r["dag_run_id"]) for r in runs)) == {"LocalExecutor"}
     for hour in hours:
         assert set(slice_snapshot(db, hour)) == {"NO2"}, hour
         with db.cursor() as cur:
@@ -183,30 +202,36 @@ def test_local_executor_trigger_logs_clear_and_backfill(local_cluster, emulator,
     assert {label for _, label in labels} == {"NO2", "PM"}
 
 
-def test_celery_executor_two_workers_full_run(tmp_path, emulator, db):
-    # Worker 1 takes the staging tasks, worker 2 the loads (AERIS_STAGE_QUEUE / AERIS_LOAD_QUEUE): each
-    # gas's raster must travel from one worker to the other through S3, not a local file.
-    cluster = AirflowCluster(
-        tmp_path, executor="CeleryExecutor", celery_workers=2, worker_queues=["default,stage", "default,load"],
-        extra_env={"AERIS_STAGE_QUEUE": "stage", "AERIS_LOAD_QUEUE": "load", "AERIS_STAGING": "s3"},
-    ).start()  # fmt: skip
-    try:
-        cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
-        cluster.delete_queued_runs(DAG_ID)
-        gases = ["NO2", "CH2O", "AI", "O3"]
-        forget_hours(db, [datetime(2024, 9, 5, 16, tzinfo=UTC)])
-        run_id = _trigger(cluster, "2024-09-05T17:00:00+00:00", {"gases": gases})
-        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
-        run = cluster.wait_for_run(DAG_ID, run_id, timeout=420)
-        assert run["state"] == "success", cluster.task_instances(DAG_ID, run_id)
-        assert set(slice_snapshot(db, datetime(2024, 9, 5, 16, tzinfo=UTC))) == set(gases)
-        # Every gas was staged on worker 1 and loaded on worker 2, each with its own temp directory.
-        logs = [cluster.log_tail(f"worker{n}", 400000) for n in (1, 2)]
-        assert "gas.stage_geotiff" in logs[0] and "gas.stage_geotiff" not in logs[1]
-        assert "gas.load_gas_hour" in logs[1] and "gas.load_gas_hour" not in logs[0]
-    finally:
-        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
-        cluster.stop()
+def test_celery_executor_two_workers_full_run(cluster, emulator, db):
+    hour = datetime(2024, 9, 5, 16, tzinfo=UTC)
+    # Two gases: each Celery task starts a task process of its own (~4 s of CPU), and two show the
+    # routing as well as four did (every gas's stage on worker 1, its load on worker 2).
+    gases = ["NO2", "O3"]
+    forget_hours(db, [hour])
+    run_id = _trigger(
+        cluster, "2024-09-05T17:00:00+00:00", {"gases": gases}, CELERY_RUN_PREFIX + hour.isoformat()
+    )
+    run = cluster.wait_for_run(DAG_ID, run_id, timeout=420)
+    assert run["state"] == "success", cluster.task_instances(DAG_ID, run_id)
+    assert _executors(cluster, run_id) == {"CeleryExecutor"}
+    assert set(slice_snapshot(db, hour)) == set(gases)
+    # Every gas was staged on worker 1 and loaded on worker 2, each with its own temp directory; only
+    # this run reached a Celery worker (the LocalExecutor test's runs did not).
+    ran = [_workloads(cluster.log_tail(f"worker{n}", 400000)) for n in (1, 2)]
+    assert {ran_in for ran_in, _, _ in ran[0] | ran[1]} == {run_id}
+    on_worker1 = {(task, index) for _, task, index in ran[0]}
+    on_worker2 = {(task, index) for _, task, index in ran[1]}
+    for index in range(len(gases)):
+        assert ("gas.stage_geotiff", index) in on_worker1 - on_worker2, index
+        assert ("gas.load_gas_hour", index) in on_worker2 - on_worker1, index
+
+
+def _workloads(worker_log: str) -> set[tuple[str, str, int]]:
+    """(run id, task id, map index) of every workload a Celery worker executed, from its log paths."""
+    found = re.findall(
+        r"log_path='dag_id=[^/]+/run_id=([^/]+)/task_id=([^/]+)/(?:map_index=(\d+)/)?", worker_log
+    )
+    return {(run, task, int(index or -1)) for run, task, index in found}
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".aeris" / "test-artifacts"

@@ -32,7 +32,8 @@ class StatsdListener:
         self.sock.settimeout(0.2)
         self.lines: list[str] = []
         self._stop = threading.Event()
-        threading.Thread(target=self._listen, daemon=True).start()
+        self._listener = threading.Thread(target=self._listen, daemon=True)
+        self._listener.start()
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -58,7 +59,9 @@ class StatsdListener:
             time.sleep(quiet_s)
 
     def close(self) -> None:
+        # The listener must leave recv() before the socket goes, or it reads a closed descriptor.
         self._stop.set()
+        self._listener.join(timeout=2)
         self.sock.close()
 
 

@@ -18,8 +18,8 @@ cd "$AERIS_ROOT"
 set +e
 # Two pytest-xdist workers, each with its own databases, bucket and emulator (tests/support/worker_stack.py),
 # each running whole files: alone, the suite kept one of the two cores busy, mostly waiting on Airflow.
-# Files go out in pyproject's testpaths order, longest first. AERIS_TEST_WORKERS=0 runs everything in
-# this one process, as before.
+# Files go out in the order tests/conftest.py sets (cluster file first, dag.test() files longest first).
+# AERIS_TEST_WORKERS=0 runs everything in this one process, as before.
 python -m pytest -n "${AERIS_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder "$@"
 status=$?
 # pytest exits 5 when it collected no test: that is a failure for this project, not a pass.

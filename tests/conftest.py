@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +16,12 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("AERIS_HARMONY_MODE"
 pytest_plugins = ["tests.support.fixtures"]
 
 # The order whole files go to the two `make test` workers (--no-loadscope-reorder keeps it). Measured:
-# the Airflow-cluster file (two clusters, ~130 s alone) and the dag.test() files each want most of a
-# core, and side by side both took half as long again. So the cluster file starts first, beside the
-# quick files and the client tests that mostly wait; then the dag.test() files, longest first, on
-# whichever worker is free.
+# the Airflow-cluster file (~2 min alone) and the dag.test() files each want most of a core, and side
+# by side both took half as long again. So the cluster file starts first, beside the quick files and
+# the client tests that mostly wait; then the dag.test() files, longest first, on whichever worker is
+# free.
 CLUSTER_FILE = "tests/e2e/test_scheduler.py"
+DAG_RUN_DIRS = ("e2e", "ops")  # the files here run DAGs with dag.test()
 DAG_RUN_FILES_LONGEST_FIRST = (
     "tests/e2e/test_hourly_dag.py",
     "tests/e2e/test_product_lines.py",
@@ -34,7 +36,7 @@ def _run_order(path: str) -> tuple[int, int]:
         return (0, 0)
     if path in DAG_RUN_FILES_LONGEST_FIRST:
         return (2, DAG_RUN_FILES_LONGEST_FIRST.index(path))
-    if path.startswith(("tests/e2e/", "tests/ops/")):
+    if Path(path).parent.name in DAG_RUN_DIRS:
         return (2, len(DAG_RUN_FILES_LONGEST_FIRST))
     return (1, 0)
 
@@ -46,7 +48,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the dag.test() server as soon as the run is known to need it: it warms up (imports
     Airflow, builds the in-process execution API, ~10 s) while the quick tests run."""
-    runs_dags = any(item.path.parent.name in ("e2e", "ops") for item in session.items)
+    runs_dags = any(item.path.parent.name in DAG_RUN_DIRS for item in session.items)
     if (
         runs_dags
         and os.environ.get("AERIS_HARMONY_MODE") == "emulator"

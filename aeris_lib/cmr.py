@@ -1,7 +1,8 @@
 """NASA CMR: which collection a product name is, and which of its granules are published.
 
 - Collection search: `GET {cmr}/search/collections.json?short_name=…&version=…&provider=LARC_CLOUD`
-  → `feed.entry[].id` is the concept id (`resolve_collection`).
+  → `feed.entry[].id` is the concept id (`resolve_collection`). Without `version` CMR lists every
+  version of the short name, in no guaranteed order (`collection_versions`, `newest`).
 - Granule search: `GET {cmr}/search/granules.umm_json?collection_concept_id=…&temporal=start,end
   &bounding_box=W,S,E,N` (the temporal filter matches granules that overlap the range).
 Public collections need no token, so none is ever sent here. The sync searches are for tasks and
@@ -12,6 +13,7 @@ scripts (retries by urllib3); `search_granules_async` is the triggerer's, where 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -24,6 +26,7 @@ from aeris_lib.publication import Granule
 
 DEFAULT_CMR_URL = defaults.CMR_URL
 PAGE_SIZE = 100
+MAX_PAGE_SIZE, MAX_PAGES = 2000, 20  # CMR's largest page; 40,000 granules is ~7 years of one product
 TEMPO_PROVIDER = "LARC_CLOUD"
 
 
@@ -42,9 +45,66 @@ class UnknownCollection(CmrError):
     """CMR has no collection by that short name and version (from that provider)."""
 
 
-def collection_search_url(cmr_url: str, short_name: str, version: str, provider: str = TEMPO_PROVIDER) -> str:
-    params = [("short_name", short_name), ("version", version), ("provider", provider)]
+def collection_search_url(
+    cmr_url: str, short_name: str, version: str | None, provider: str = TEMPO_PROVIDER
+) -> str:
+    """The collection search for a product name; `version` None asks for every version."""
+    params = [
+        ("short_name", short_name),
+        *([("version", version)] if version else []),
+        ("provider", provider),
+    ]
     return f"{cmr_url.rstrip('/')}/search/collections.json?{urlencode(params)}"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key of a product version: "V04" > "V03" > "V2" (numbers compared, not text); a version
+    without digits sorts first."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def newest(versions: dict[str, str]) -> tuple[str, str]:
+    """(version, concept id) of the highest version in `{version: concept id}`."""
+    if not versions:
+        raise ValueError("no versions to choose from")
+    version = max(versions, key=lambda v: (version_key(v), v))
+    return version, versions[version]
+
+
+def collection_versions(
+    session: requests.Session, cmr_url: str, short_name: str, provider: str = TEMPO_PROVIDER,
+    *, timeout: float = 60.0,
+) -> dict[str, str]:  # fmt: skip
+    """{version: concept id} of every collection CMR has under the short name (from the provider)."""
+    url = collection_search_url(cmr_url, short_name, None, provider)
+    body = _get_json(session, url, "collection search", timeout)
+    ids = parse_collection_ids(body)
+    versions: dict[str, str] = {}
+    for entry, concept_id in zip(body["feed"]["entry"], ids, strict=True):  # type: ignore[index]
+        version = entry.get("version_id")
+        if entry.get("short_name", short_name) != short_name:
+            continue  # CMR's short_name match is exact, but an answer naming another product is not ours
+        if not isinstance(version, str) or not version:
+            raise CmrError(f"CMR collection {concept_id} without a version_id: {str(entry)[:200]}")
+        if version in versions and versions[version] != concept_id:
+            raise CmrError(f"CMR has two collections named {short_name} {version}: {versions[version]}, "
+                           f"{concept_id}: set collection_id in the gas catalog")  # fmt: skip
+        versions[version] = concept_id
+    return versions
+
+
+def resolve_latest(
+    session: requests.Session, cmr_url: str, short_name: str, provider: str = TEMPO_PROVIDER,
+    *, timeout: float = 60.0,
+) -> tuple[str, str]:  # fmt: skip
+    """(version, concept id) of the newest version CMR has of the short name."""
+    versions = collection_versions(session, cmr_url, short_name, provider, timeout=timeout)
+    if not versions:
+        raise UnknownCollection(
+            f"CMR has no collection short_name={short_name} (any version) from provider {provider}:"
+            " check the gas catalog's names"
+        )
+    return newest(versions)
 
 
 def parse_collection_ids(body: object) -> list[str]:
@@ -104,13 +164,15 @@ def _iso(value: datetime) -> str:
 
 
 def granule_search_url(
-    cmr_url: str, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float] | None = None
-) -> str:
+    cmr_url: str, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float] | None = None,
+    *, page_size: int = PAGE_SIZE, page_num: int = 1,
+) -> str:  # fmt: skip
     params = [
         ("collection_concept_id", collection_id),
         ("temporal", f"{_iso(start)},{_iso(end)}"),
         ("sort_key", "start_date"),
-        ("page_size", str(PAGE_SIZE)),
+        ("page_size", str(page_size)),
+        *([("page_num", str(page_num))] if page_num > 1 else []),
     ]
     if bbox is not None:
         params.append(("bounding_box", ",".join(f"{v:g}" for v in bbox)))
@@ -137,6 +199,7 @@ def parse_granules(body: object) -> list[Granule]:
                     _time(extent["BeginningDateTime"]),
                     _time(extent["EndingDateTime"]),
                     meta.get("concept-id", ""),
+                    int(meta.get("revision-id") or 0),
                 )
             )
         except (KeyError, TypeError, ValueError) as error:
@@ -149,6 +212,22 @@ def parse_granules(body: object) -> list[Granule]:
 def search_granules(session: requests.Session, url: str, *, timeout: float = 60.0) -> list[Granule]:
     """GET a granule search URL (see `granule_search_url`); retries are the session's (urllib3 Retry)."""
     return parse_granules(_get_json(session, url, "granule search", timeout))
+
+
+def search_granules_between(
+    session: requests.Session, cmr_url: str, collection_id: str, start: datetime, end: datetime,
+    bbox: Sequence[float] | None = None, *, page_size: int = MAX_PAGE_SIZE, max_pages: int = MAX_PAGES,
+) -> list[Granule]:  # fmt: skip
+    """Every granule overlapping [start, end), page after page (days of TEMPO: ~15 granules a day)."""
+    found: list[Granule] = []
+    for page in range(1, max_pages + 1):
+        url = granule_search_url(cmr_url, collection_id, start, end, bbox, page_size=page_size, page_num=page)
+        batch = search_granules(session, url)
+        found += batch
+        if len(batch) < page_size:
+            return sorted(found, key=lambda g: g.start)
+    raise CmrError(f"CMR lists more than {max_pages * page_size} granules of {collection_id} from "
+                   f"{_iso(start)} to {_iso(end)}: ask for a shorter time")  # fmt: skip
 
 
 async def search_granules_async(url: str, *, timeout: float = 60.0) -> list[Granule]:

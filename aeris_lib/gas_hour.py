@@ -17,8 +17,10 @@ class GasHour:
     :param bbox: (west, south, east, north) in degrees.
     :param collection_id: the CMR concept id resolved for `line`.
     :param line: the product line asked for (`nrt` or `standard`).
-    :param product_name: "short_name version" (or the concept id), for logs.
-    :param upgraded_from: `nrt` when this load replaces a near-real-time slice (reprocess DAG).
+    :param short_name: the product's CMR short name ("" when only a concept id names it).
+    :param version: the product's version as resolved ("V04" for the catalog's `latest`).
+    :param upgraded_from: what this load replaces (reprocess DAG): `nrt`, or an older standard version
+        ("TEMPO_O3TOT_L3 V03").
     :param publication: CMR's listing when already known (`{"granules": [...], "complete": bool}`).
     """
 
@@ -27,7 +29,8 @@ class GasHour:
     bbox: tuple[float, float, float, float]
     collection_id: str
     line: str = STANDARD
-    product_name: str = ""
+    short_name: str = ""
+    version: str = ""
     upgraded_from: str | None = None
     publication: dict[str, Any] | None = field(default=None, compare=False)
 
@@ -42,6 +45,11 @@ class GasHour:
         return self.entry.gas
 
     @property
+    def product_name(self) -> str:
+        """ "short_name version", e.g. "TEMPO_O3TOT_L3 V04"; "" when only a concept id names it."""
+        return f"{self.short_name} {self.version}".strip()
+
+    @property
     def label(self) -> str:
         """What the slice comes from, for logs: the product's name, else its line."""
         return self.product_name or self.line
@@ -54,7 +62,8 @@ class GasHour:
             "bbox": [float(v) for v in self.bbox],
             "collection_id": self.collection_id,
             "line": self.line,
-            "product_name": self.product_name,
+            "short_name": self.short_name,
+            "version": self.version,
             "upgraded_from": self.upgraded_from,
             "publication": self.publication,
             "entry": asdict(self.entry),
@@ -69,7 +78,8 @@ class GasHour:
             bbox=tuple(float(v) for v in value["bbox"]),  # type: ignore[arg-type]
             collection_id=value["collection_id"],
             line=value.get("line") or STANDARD,
-            product_name=value.get("product_name") or "",
+            short_name=value.get("short_name") or "",
+            version=value.get("version") or "",
             upgraded_from=value.get("upgraded_from"),
             publication=value.get("publication"),
         )

@@ -2,7 +2,9 @@
 
 Each gas names its standard product (reprocessed, published later) and, where TEMPO has one, its
 near-real-time (NRT) product; the concept ids are resolved through CMR at run time (tasks.catalog),
-never hard-coded. `line` picks which one the hourly run asks for: `auto` (NRT where there is one, else
+never hard-coded. A standard product's version defaults to `latest`: the newest version CMR has of
+the short name (V04 today; V03 forward processing has ended). A pinned version ("V03") wins.
+`line` picks which one the hourly run asks for: `auto` (NRT where there is one, else
 standard), `nrt` or `standard`. An explicit `collection_id` / `nrt_collection_id` wins over the name.
 Facts and their sources: README "Gas catalog". TEMPO publishes no PM product: PM keeps the collection
 id from the original design, marked unverified, so it fails on its own.
@@ -27,11 +29,14 @@ TEMPO_PIXEL_DEGREES = 0.02
 # TEMPO's main data quality flag in the NO2 and HCHO L3 products (reference table).
 QUALITY_FLAG = "product/main_data_quality_flag"
 CONUS = defaults.CONUS  # the default region (re-exported: the DAG and tests take it from here)
-# Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 00:00 UTC.
-TEMPO_SCAN_HOURS_UTC = frozenset(range(10, 24))
+# Hours (UTC) with a TEMPO east-west scan over North America: daylight, about 10:00 to 01:00 UTC (a
+# summer day's last scan ends near 00:52 UTC; it keeps the observing day's scan number).
+TEMPO_SCAN_HOURS_UTC = frozenset((*range(10, 24), 0))
 
 
 NRT, STANDARD, AUTO_LINE = "nrt", "standard", "auto"
+# A version that means "the newest version CMR has of the short name" (README "Versions and publication").
+LATEST = "latest"
 
 
 @dataclass(frozen=True)
@@ -80,20 +85,20 @@ class GasProduct:
 DEFAULT_CATALOG: dict[str, GasProduct] = {
     "NO2": GasProduct(
         "NO2", "product/vertical_column_troposphere", "molecules/cm²",
-        short_name="TEMPO_NO2_L3", version="V03", nrt_short_name="TEMPO_NO2_L3_NRT", nrt_version="V02",
+        short_name="TEMPO_NO2_L3", version=LATEST, nrt_short_name="TEMPO_NO2_L3_NRT", nrt_version="V02",
         quality_variable=QUALITY_FLAG,
     ),
     "CH2O": GasProduct(
         "CH2O", "product/vertical_column", "molecules/cm²",
-        short_name="TEMPO_HCHO_L3", version="V03", nrt_short_name="TEMPO_HCHO_L3_NRT", nrt_version="V02",
+        short_name="TEMPO_HCHO_L3", version=LATEST, nrt_short_name="TEMPO_HCHO_L3_NRT", nrt_version="V02",
         quality_variable=QUALITY_FLAG,
     ),
-    "AI": GasProduct("AI", "product/uv_aerosol_index", "unitless", short_name="TEMPO_O3TOT_L3", version="V03"),
+    "AI": GasProduct("AI", "product/uv_aerosol_index", "unitless", short_name="TEMPO_O3TOT_L3", version=LATEST),
     "PM": GasProduct(
         "PM", "product/pm25", "µg/m³", collection_id="C2930763266-LARC_CLOUD", verified=False,
         note="unverified: TEMPO publishes no PM product; id and variable come from the original design",
     ),
-    "O3": GasProduct("O3", "product/column_amount_o3", "DU", short_name="TEMPO_O3TOT_L3", version="V03"),
+    "O3": GasProduct("O3", "product/column_amount_o3", "DU", short_name="TEMPO_O3TOT_L3", version=LATEST),
 }  # fmt: skip
 
 

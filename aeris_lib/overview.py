@@ -20,6 +20,7 @@ OUTCOME_LABELS = {
     "no_scan": "no scan",
     "no_product": "no product",
     "circuit_open": "breaker open",
+    "wrong_version": "wrong version",
     "failed": "failed",
     "harmony_failed": "failed",
     "quality_failed": "failed",
@@ -31,6 +32,7 @@ class Cell:
     status: str
     label: str
     detail: str = ""
+    product: str = ""  # "short_name version" the attempt asked for ("" when not recorded)
 
 
 @dataclass
@@ -42,6 +44,13 @@ class Overview:
     cells: dict[tuple[str, datetime], Cell] = field(default_factory=dict)
     newest_loaded: dict[str, datetime] = field(default_factory=dict)
     gaps: dict[datetime, list[str]] = field(default_factory=dict)
+
+    def wrong_versions(self) -> list[tuple[str, datetime, Cell]]:
+        """(gas, hour, cell) of every hour whose product had no granules while another version did."""
+        return sorted(
+            ((gas, hour, cell) for (gas, hour), cell in self.cells.items() if cell.status == "wrong_version"),
+            key=lambda item: item[1], reverse=True,
+        )  # fmt: skip
 
     def counts(self, gas: str) -> dict[str, int]:
         """How many hours of the window ended in each label, for one gas."""
@@ -76,9 +85,11 @@ def load_overview(
     overview.hours = [end - timedelta(hours=h) for h in range(1, hours + 1)]
     with conn.cursor() as cur:
         cur.execute(load_sql("ui/ledger_window.sql"), {"start": start, "end": end})
-        for gas, hour, status, detail in cur.fetchall():
+        for gas, hour, status, detail, product in cur.fetchall():
             if gas in overview.gases:
-                overview.cells[(gas, hour)] = Cell(status, OUTCOME_LABELS.get(status, status), detail)
+                overview.cells[(gas, hour)] = Cell(
+                    status, OUTCOME_LABELS.get(status, status), detail, product
+                )
         cur.execute(load_sql("ui/newest_loaded.sql"), {"start": start, "end": end})
         overview.newest_loaded = {gas: hour for gas, hour in cur.fetchall() if gas in overview.gases}
     conn.rollback()

@@ -9,9 +9,10 @@ ended. `assess` turns what CMR lists into one decision:
   scan or after its last (`uncovered`). A later scan being listed proves nothing here: files can be
   published out of order. At the deadline, whatever is listed is ready too, marked incomplete.
 - **no_scan**: nothing overlaps the hour and it is known that nothing will: the hour is outside TEMPO's
-  scan window (about 10:00-00:00 UTC) or the sun is below the horizon over the whole bbox for the
-  whole hour (`scan_expected`), or CMR lists a later granule and none for the hour, with no scan
-  ending shortly before it (TEMPO had not started observing). Decided at once. Scans run back to
+  scan window (about 10:00-01:00 UTC) or the sun is below the horizon over the whole bbox for the
+  whole hour (`scan_expected`), or CMR lists the observing day's first scan (`S001`) starting after
+  the hour. Decided at once. Only S001 proves that: about 7 % of adjacent scans reach CMR out of
+  order, so a later scan of any other number may be listed before this hour's own. Scans run back to
   back through TEMPO's day, so a hole *between* two listed granules is a missing file, not a missing
   scan: that hour waits for the deadline, then counts as not published (a gap).
 - **not_published**: a daytime hour with nothing listed at the deadline (end of the hour + deadline).
@@ -21,6 +22,7 @@ ended. `assess` turns what CMR lists into one decision:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,25 +43,38 @@ DEFAULT_POLL_SECONDS = 300
 DEFAULT_DEADLINE_MINUTES = 180
 
 
+# TEMPO's file names end in the scan number of the observing day: `…_20240806T103126Z_S001.nc`.
+_SCAN_NUMBER = re.compile(r"_S(\d{3})(?:_[^.]*)?\.nc4?$")
+
+
 @dataclass(frozen=True)
 class Granule:
-    """One granule as CMR lists it: its name (GranuleUR), scan start and end, concept id."""
+    """One granule as CMR lists it: its name (GranuleUR), scan start and end, concept id, and the
+    revision of its record (`meta.revision-id`: a republished file gets a new one; 0 = not known)."""
 
     name: str
     start: datetime
     end: datetime
     concept_id: str = ""
+    revision: int = 0
 
-    def to_dict(self) -> dict[str, str]:
+    @property
+    def scan_number(self) -> int | None:
+        """TEMPO's scan number within its observing day (1 = the day's first scan), from the name."""
+        found = _SCAN_NUMBER.search(self.name)
+        return int(found.group(1)) if found else None
+
+    def to_dict(self) -> dict[str, str | int]:
         return {**asdict(self), "start": self.start.isoformat(), "end": self.end.isoformat()}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, str]) -> Granule:
+    def from_dict(cls, raw: dict) -> Granule:
         return cls(
             raw["name"],
             datetime.fromisoformat(raw["start"]),
             datetime.fromisoformat(raw["end"]),
             raw.get("concept_id", ""),
+            int(raw.get("revision") or 0),
         )
 
 
@@ -146,7 +161,7 @@ def max_solar_elevation(bbox: Sequence[float], start: datetime, end: datetime) -
 def scan_expected(hour: datetime, bbox: Sequence[float]) -> str | None:
     """None when TEMPO scans the bbox in this hour; else the reason it does not (night, schedule)."""
     if not _in_scan_window(hour):
-        return f"outside TEMPO's scan window (about 10:00-00:00 UTC): no scan at {hour:%H}:00 UTC"
+        return f"outside TEMPO's scan window (about 10:00-01:00 UTC): no scan at {hour:%H}:00 UTC"
     elevation = max_solar_elevation(bbox, hour, hour + timedelta(hours=1))
     if elevation <= 0:
         return f"night over the bbox (sun at most {elevation:.1f}° above the horizon this hour)"
@@ -159,10 +174,13 @@ def _in_scan_window(hour: datetime) -> bool:
 
 def uncovered(granules: Iterable[Granule], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Stretches of the hour [start, end) that no granule covers and a scan could still fill: longer
-    than the turn-around tolerance, and not before the day's first scan (the hour before is outside
-    TEMPO's scan window) or after its last one (the hour after is outside it)."""
+    than the turn-around tolerance, and not before the day's first scan (the first granule is S001, or
+    the hour before is outside TEMPO's scan window) or after its last one (the hour after is outside
+    it)."""
+    granules = sorted(granules, key=lambda g: g.start)
     gaps = _gaps(granules, start, end)
-    if gaps and gaps[0][0] == start and not _in_scan_window(start - timedelta(hours=1)):
+    day_starts_here = bool(granules) and granules[0].scan_number == 1
+    if gaps and gaps[0][0] == start and (day_starts_here or not _in_scan_window(start - timedelta(hours=1))):
         gaps = gaps[1:]
     if gaps and gaps[-1][1] == end and not _in_scan_window(end):
         gaps = gaps[:-1]
@@ -229,12 +247,19 @@ def assess(
         )
     if no_scan_reason:
         return Publication("no_scan", no_scan_reason)
-    if later and not observing:
-        return Publication("no_scan", f"CMR lists a later granule ({later[0].name}) and none in this hour")
+    first_of_day = next((g for g in later if g.scan_number == 1), None)
+    if first_of_day is not None and not observing:
+        return Publication(
+            "no_scan", f"the observing day's first scan ({first_of_day.name}) starts after this hour"
+        )
     if now >= deadline:
         return Publication("not_published", f"not published by {deadline:%Y-%m-%d %H:%M} UTC")
     if observing:
         return Publication(
             "wait", f"no granule listed yet, though CMR lists scans before and after ({later[0].name})"
+        )
+    if later:  # published out of order: this hour's scan may still come
+        return Publication(
+            "wait", f"no granule listed yet; CMR lists a later scan ({later[0].name}), not the day's first"
         )
     return Publication("wait", "no granule listed yet")

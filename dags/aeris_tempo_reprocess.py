@@ -1,18 +1,21 @@
 """
-### AERIS — upgrade near-real-time hours to TEMPO's standard products
+### AERIS — upgrade hours to TEMPO's newest standard products, reload republished ones
 
 The hourly DAG loads TEMPO's near-real-time (NRT) products where they exist (NO2, HCHO): they are
 published within 2-3 hours. TEMPO's standard products come out later and are what the archive should
 hold. Every day this DAG:
 
-1. **find_upgrades** — lists the hours of the last `days` whose slice came from an NRT product, and asks
-   CMR whether the standard product now covers each of them;
+1. **find_upgrades** — lists the hours of the last `days` (the slices' retention) and picks those whose
+   slice came from an NRT product, or from an older standard version than the newest (`newer_versions`),
+   and the standard product now covers the hour in CMR; and those whose granules CMR lists with a new
+   revision (republished under the same name);
 2. per hour found (mapped) — the hourly DAG's own **submit_harmony_job** → **wait_for_harmony_job** →
    **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records
    `upgraded_from = nrt`) → **archive_gas_hour**;
 3. **recompute_hours** — saved-route exposure of every upgraded hour.
 
-An hour is upgraded once: its slice then says `standard`, and a later NRT load never replaces it.
+An hour is upgraded once: its slice then says `standard` and its version, and a later NRT load never
+replaces it. A republished hour whose file is byte-identical writes nothing (`unchanged`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from aeris_lib.gases import GAS_NAMES
     params={
         "days": Param(7, type="number", minimum=0, title="Look back (days)",
                       description="Hours loaded from an NRT product within this many days are checked."),
+        "newer_versions": Param(reprocess.newer_versions_default(), type="boolean", title="Newer standard versions",
+                                description="Reload standard hours whose product has a newer version "
+                                "(default AERIS_REPROCESS_NEWER_VERSIONS, on)."),
         "max_hours": Param(48, type="integer", minimum=1, title="At most this many hours per run"),
         "bbox": Param(None, type=["null", "array"], items={"type": "number"}, minItems=4, maxItems=4,
                       title="Bounding box [west, south, east, north]",

@@ -20,7 +20,7 @@ from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
 from aeris_lib.publication import hour_angle, solar_terms
-from harmony_emulator.scans import Scan, is_nrt
+from harmony_emulator.scans import FAMILY, Scan, is_nrt
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
@@ -40,25 +40,25 @@ VALUE_MODELS = {
 CLOUD_FRACTION = 0.28
 QUALITY_FLAG_FILL = -32767
 
-# The TEMPO L3 V03 collections and the variables each carries (reference table), and the NRT ones
-# (same file layout; emulator concept ids, see scans.PRODUCTS).
-COLLECTIONS = {
-    "C2930763263-LARC_CLOUD": ("product/vertical_column_troposphere",),
-    "C2930761273-LARC_CLOUD": ("product/vertical_column",),
-    "C2930764281-LARC_CLOUD": ("product/column_amount_o3", "product/uv_aerosol_index"),
-    "C9990000001-LARC_CLOUD": ("product/vertical_column_troposphere",),
-    "C9990000002-LARC_CLOUD": ("product/vertical_column",),
+# The variables of each TEMPO L3 product family (reference table); NRT products carry their standard
+# product's. Every collection of scans.PRODUCTS, by concept id.
+FAMILY_VARIABLES = {
+    "TEMPO_NO2_L3": ("product/vertical_column_troposphere",),
+    "TEMPO_HCHO_L3": ("product/vertical_column",),
+    "TEMPO_O3TOT_L3": ("product/column_amount_o3", "product/uv_aerosol_index"),
 }
+COLLECTIONS = {concept_id: FAMILY_VARIABLES[family] for concept_id, family in FAMILY.items()}
 # Near-real-time values differ from the standard product's by up to this fraction (fast processing:
 # preliminary calibration and navigation), smoothly over the field, so a test can tell them apart.
 NRT_DEVIATION = 0.06
+# A republished granule's values differ from its first publication's by this fraction per revision.
+REPUBLISHED_CHANGE = 0.01
 
 
 # TEMPO's main data quality flag (0 normal, 1 suspicious, 2 bad), in the NO2 and HCHO products.
 QUALITY_FLAG = "product/main_data_quality_flag"
-FLAGGED_COLLECTIONS = frozenset(
-    {"C2930763263-LARC_CLOUD", "C2930761273-LARC_CLOUD", "C9990000001-LARC_CLOUD", "C9990000002-LARC_CLOUD"}
-)
+# O3TOT has no quality flag (it is pre-filtered); NO2 and HCHO, standard and NRT, carry it.
+FLAGGED_COLLECTIONS = frozenset(c for c, family in FAMILY.items() if family != "TEMPO_O3TOT_L3")
 
 
 class GranuleError(ValueError):
@@ -243,6 +243,8 @@ def render_values(
         phase = np.random.default_rng(_seed(variable, scan_key, "nrt")).uniform(0, 2 * np.pi, 2)
         wobble = np.sin(lat[:, None] / 1.7 + phase[0]) * np.cos(lon[None, :] / 2.3 + phase[1])
         values = values * (np.float32(1) + np.float32(NRT_DEVIATION) * wobble.astype(np.float32))
+    if scan.revision > 1:  # a republished file: the same name, slightly different numbers
+        values = values * np.float32(1 + REPUBLISHED_CHANGE * (scan.revision - 1))
     values = _groom(values)
     cloudy, zenith = fields if fields is not None else scan_fields(window, scan)
     return np.where(cloudy | (zenith >= 90), np.float32(FILL), values).astype(np.float32)

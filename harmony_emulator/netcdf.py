@@ -38,6 +38,8 @@ from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
 
 FULL_DISK = Window(0, 0, 7750, 2950)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
+# TEMPO's `time` counts GPS seconds, which ran 18 s ahead of UTC's since 2017 (leap seconds).
+GPS_MINUS_UTC_S = 18
 UNITS = {
     "product/vertical_column_troposphere": ("molecules/cm^2", "troposphere vertical column"),
     "product/vertical_column": ("molecules/cm^2", "vertical column"),
@@ -80,7 +82,7 @@ def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables
         ds.createDimension("longitude", window.width)
         seconds = ds.createVariable("time", "f8", ("time",))
         seconds.setncatts({"units": "seconds since 1980-01-06T00:00:00Z", "long_name": "scan start time"})
-        seconds[:] = [(scan.start - GPS_EPOCH).total_seconds()]
+        seconds[:] = [(scan.start - GPS_EPOCH).total_seconds() + GPS_MINUS_UTC_S]
         lat_var = ds.createVariable("latitude", "f4", ("latitude",))
         lat_var.setncatts({"units": "degrees_north", "standard_name": "latitude", "long_name": "latitude"})
         lat_var[:] = lat[::-1].astype(np.float32)

@@ -1,15 +1,17 @@
-"""TEMPO's scan schedule as the emulator models it: one L3 granule per east-west scan.
+"""TEMPO's products and scan schedule as the emulator models them: one L3 granule per east-west scan.
 
-Each UTC day the first scan starts between 10:05 and 10:40, scans last 55-63 min with a short
-turn-around (20-150 s) between them, and the last one ends before midnight: about 13 scans a day,
-starting at drifting minutes, so most clock hours overlap two granules. Deterministic per day.
-File names follow TEMPO's: `TEMPO_NO2_L3_V03_20240902T154034Z_S006.nc` (scan start, scan number);
-near-real-time ones `TEMPO_NO2_L3_NRT_V02_…`.
+Modelled on the public record (shared/reference/harmony-and-tempo.md, "Publication and files in
+practice"), not on the pipeline: scan numbers restart at S001 each observing day; in summer S001
+starts near 10:31 UTC, with ~40-minute scans at dawn and dusk, hourly ones at midday, the last ending
+near 00:52 UTC the next day (17-18 scans); in winter about 11 hourly scans from about 13:20 UTC. Days
+in between blend the two. Scans after 00:00 UTC keep the observing day's numbers, but their file
+names carry the UTC date. Deterministic per day: `TEMPO_NO2_L3_V04_20240902T103126Z_S001.nc`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,33 +22,43 @@ class Product:
     short_name: str
     version: str
     line: str  # "standard" (reprocessed, published late) or "nrt" (near real time, published soon)
+    # Observing days the collection holds granules for: V03 forward processing ended 2025-09-16.
+    first_day: date = date(2023, 8, 1)
+    last_day: date = date(2099, 12, 31)
+
+    def holds(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
-# Collection concept id -> product. The standard ones are the real TEMPO L3 V03 collections (reference
-# table). The near-real-time ones are TEMPO's real short names and version (TEMPO_NO2_L3_NRT and
-# TEMPO_HCHO_L3_NRT, V02, LARC_CLOUD), under concept ids made up for the emulator (C999…): AERIS never
-# hard-codes an NRT concept id, it asks CMR by name.
+# Collection concept id -> product: the real TEMPO L3 collections (reference, "Versions"). V04 is the
+# standard version now; V03 stopped on 2025-09-16; NRT V02 exists for NO2 and HCHO only.
+V03_LAST_DAY = date(2025, 9, 16)
 PRODUCTS = {
-    "C2930763263-LARC_CLOUD": Product("TEMPO_NO2_L3", "V03", "standard"),
-    "C2930761273-LARC_CLOUD": Product("TEMPO_HCHO_L3", "V03", "standard"),
-    "C2930764281-LARC_CLOUD": Product("TEMPO_O3TOT_L3", "V03", "standard"),
-    "C9990000001-LARC_CLOUD": Product("TEMPO_NO2_L3_NRT", "V02", "nrt"),
-    "C9990000002-LARC_CLOUD": Product("TEMPO_HCHO_L3_NRT", "V02", "nrt"),
+    "C2930763263-LARC_CLOUD": Product("TEMPO_NO2_L3", "V03", "standard", last_day=V03_LAST_DAY),
+    "C2930761273-LARC_CLOUD": Product("TEMPO_HCHO_L3", "V03", "standard", last_day=V03_LAST_DAY),
+    "C2930764281-LARC_CLOUD": Product("TEMPO_O3TOT_L3", "V03", "standard", last_day=V03_LAST_DAY),
+    "C3685896708-LARC_CLOUD": Product("TEMPO_NO2_L3", "V04", "standard"),
+    "C3685897141-LARC_CLOUD": Product("TEMPO_HCHO_L3", "V04", "standard"),
+    "C3685896625-LARC_CLOUD": Product("TEMPO_O3TOT_L3", "V04", "standard"),
+    "C3685668637-LARC_CLOUD": Product("TEMPO_NO2_L3_NRT", "V02", "nrt"),
+    "C3685668680-LARC_CLOUD": Product("TEMPO_HCHO_L3_NRT", "V02", "nrt"),
 }
 SHORT_NAMES = {concept_id: p.short_name for concept_id, p in PRODUCTS.items()}
-# The standard product of each NRT one (same variables, reprocessed later).
-STANDARD_OF = {
-    "C9990000001-LARC_CLOUD": "C2930763263-LARC_CLOUD",
-    "C9990000002-LARC_CLOUD": "C2930761273-LARC_CLOUD",
-}
+# The product family of a short name: the NRT products carry the standard ones' variables.
+FAMILY = {concept_id: p.short_name.removesuffix("_NRT") for concept_id, p in PRODUCTS.items()}
 
 
 def version_of(collection_id: str) -> str:
-    return PRODUCTS[collection_id].version if collection_id in PRODUCTS else "V03"
+    return PRODUCTS[collection_id].version if collection_id in PRODUCTS else "V04"
 
 
 def is_nrt(collection_id: str) -> bool:
     return collection_id in PRODUCTS and PRODUCTS[collection_id].line == "nrt"
+
+
+def holds_day(collection_id: str, day: date) -> bool:
+    """Whether the collection has granules for this observing day."""
+    return collection_id not in PRODUCTS or PRODUCTS[collection_id].holds(day)
 
 
 @dataclass(frozen=True)
@@ -54,26 +66,47 @@ class Scan:
     number: int
     start: datetime
     end: datetime
+    # The granule's CMR revision: 1 when first published, higher after a republication (same name).
+    revision: int = 1
 
     @property
     def mid(self) -> datetime:
         return self.start + (self.end - self.start) / 2
 
+    @property
+    def observing_day(self) -> date:
+        """The day whose scan numbers this scan carries (scans after 00:00 UTC keep the day before's)."""
+        return (self.start - timedelta(hours=4)).date()
+
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and self.end > start
 
 
+def summerness(day: date) -> float:
+    """1 at the June solstice, 0 at the December one."""
+    return (1 + math.cos(2 * math.pi * (day.timetuple().tm_yday - 172) / 365.25)) / 2
+
+
 def scans_of_day(day: date) -> list[Scan]:
+    """The observing day's scans: S001 from 13:20 UTC (winter) to 10:31 UTC (summer), up to
+    round(4 x summerness) ~40-minute scans at dawn and at dusk, ~hourly scans between, the last one
+    ending from about 00:20 UTC (winter) to 00:52 UTC (summer) the next day."""
     rng = random.Random(f"tempo-scans|{day.isoformat()}")
-    midnight = datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=1)
-    start = datetime.combine(day, time(10), tzinfo=UTC) + timedelta(seconds=rng.randint(5 * 60, 40 * 60))
-    scans: list[Scan] = []
-    while True:
-        end = start + timedelta(seconds=rng.randint(55 * 60, 63 * 60))
-        if end > midnight:
-            return scans
-        scans.append(Scan(len(scans) + 1, start, end))
-        start = end + timedelta(seconds=rng.randint(20, 150))
+    season = summerness(day)
+    midnight = datetime.combine(day, time(), tzinfo=UTC)
+    first = midnight + timedelta(minutes=800 - season * 169 + rng.randint(-4, 4))
+    last_end = midnight + timedelta(days=1, minutes=20 + season * 32 + rng.randint(-4, 4))
+    short = round(4 * season)
+    # Every scan is followed by a 20-150 s turn-around (mean ~1.4 min) before the next one starts.
+    middle = (last_end - first).total_seconds() / 60 - 2 * short * 41.4
+    hourly = max(1, round(middle / 61.4))
+    lengths = [40.0] * short + [middle / hourly - 1.4] * hourly + [40.0] * short
+    scans, cursor = [], first
+    for number, minutes in enumerate(lengths, start=1):
+        end = cursor + timedelta(seconds=minutes * 60 + rng.randint(-60, 60))
+        scans.append(Scan(number, cursor, end))
+        cursor = end + timedelta(seconds=rng.randint(20, 150))
+    return scans
 
 
 def scans_overlapping(start: datetime, end: datetime) -> list[Scan]:

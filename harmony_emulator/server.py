@@ -52,7 +52,6 @@ from harmony_emulator.scans import (
     Scan,
     granule_concept_id,
     granule_name,
-    scans_overlapping,
 )
 from harmony_emulator.services import capabilities_document, select_service
 from harmony_emulator.state import (
@@ -396,7 +395,7 @@ class HarmonyHandler(_Base):
         return self.emulator.base_url + self.path
 
     def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
-        return [s for s in scans_overlapping(start, end) if self.state.published(collection, s)]
+        return self.state.published_scans(collection, start, end)
 
     # ---------------------------------------------------------------- CMR collection search
     def cmr_collections(self, query: str) -> None:
@@ -432,6 +431,7 @@ class HarmonyHandler(_Base):
         try:
             start, end = (_parse_time(t) for t in params["temporal"].split(",", 1))
             page_size = min(int(params.get("page_size", 10)), 2000)
+            page_num = max(int(params.get("page_num", 1)), 1)
             bbox = (
                 [float(v) for v in params["bounding_box"].split(",")] if params.get("bounding_box") else None
             )
@@ -445,7 +445,7 @@ class HarmonyHandler(_Base):
             scans = self.published_scans(collection, start, end)
         if params.get("sort_key", "start_date").startswith("-"):
             scans.reverse()
-        shown = scans[:page_size]
+        shown = scans[(page_num - 1) * page_size : page_num * page_size]
         if form == "umm_json":
             body: dict = {"hits": len(scans), "took": 3, "items": [_umm_item(collection, s) for s in shown]}
         else:
@@ -651,6 +651,12 @@ class HarmonyHandler(_Base):
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
             return self.send_json(200, {"holds": len(self.state.holds)})
+        if path == "/_emulator/republished" and method == "POST":
+            try:
+                self.state.set_republished(json.loads(body or b"[]"))
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
+            return self.send_json(200, {"republished": len(self.state.republished)})
         if path == "/_emulator/jobs/finish" and method == "POST":
             return self.send_json(200, {"finished": self.state.finish_jobs()})
         if path == "/_emulator/capabilities" and method == "POST":
@@ -813,6 +819,11 @@ def _umm_item(collection: str, scan: Scan) -> dict:
             "collection-concept-id": collection,
             "provider-id": "LARC_CLOUD",
             "native-id": name,
+            "revision-id": scan.revision,
+            # Republished files get a new revision a day or two after the first publication.
+            "revision-date": _iso(
+                scan.end + timedelta(hours=2 if scan.revision == 1 else 24 * scan.revision)
+            ),
         },
         "umm": {
             "GranuleUR": name,

@@ -13,14 +13,22 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from harmony_emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
 from harmony_emulator.netcdf import granule_bytes, native_variables, write_granule
-from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, is_nrt, version_of
+from harmony_emulator.scans import (
+    SHORT_NAMES,
+    Scan,
+    granule_name,
+    holds_day,
+    is_nrt,
+    scans_overlapping,
+    version_of,
+)
 
 EMULATOR_USER = "aeris-emulator"
 EMULATOR_PASSWORD = "aeris-emulator-password"  # noqa: S105 - the emulator's fixed test credential
@@ -31,7 +39,8 @@ MAX_TOKENS = 2
 # After a scan ends: its near-real-time granule is listed within TEMPO's stated NRT latency (under
 # 2-3 hours); the standard (reprocessed) one comes later. 24 h is the emulator's choice, not a NASA fact.
 DEFAULT_PUBLICATION_DELAY_S = 45 * 60
-DEFAULT_STANDARD_DELAY_S = 24 * 3600
+# Standard V04 lags a median ~3 h after scan start (reference): about 2 h after a one-hour scan ends.
+DEFAULT_STANDARD_DELAY_S = 2 * 3600
 
 # Faults that can be switched on (POST /_emulator/faults, or --fault on the command line).
 REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
@@ -78,12 +87,29 @@ class Hold:
     end: datetime
     until: float | None
     collection: str | None = None
+    scan: int | None = None  # only the scan of this number (1: the day's first; out-of-order publication)
 
     def holds(self, collection: str, scan: Scan) -> bool:
         return (
             (self.collection is None or self.collection == collection)
+            and (self.scan is None or self.scan == scan.number)
             and scan.overlaps(self.start, self.end)
             and (self.until is None or time.time() < self.until)
+        )
+
+
+@dataclass(frozen=True)
+class Republished:
+    """Granules of `collection` (None: any) whose scan overlaps [start, end), republished as `revision`."""
+
+    start: datetime
+    end: datetime
+    revision: int
+    collection: str | None = None
+
+    def applies(self, collection: str, scan: Scan) -> bool:
+        return (self.collection is None or self.collection == collection) and scan.overlaps(
+            self.start, self.end
         )
 
 
@@ -169,6 +195,7 @@ def _build_queued() -> None:
 def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Path:
     """The native granule's file, built once (concurrent requests for it wait for the one build)."""
     name = granule_name(collection, scan).removesuffix(".nc")
+    name += f".r{scan.revision}" if scan.revision > 1 else ""
     path = granule_cache_dir() / f"v{GRANULE_CACHE_VERSION}" / f"{name}{'.' + fault if fault else ''}.nc"
     with _building_lock:
         lock = _building.setdefault(path, threading.Lock())
@@ -268,6 +295,7 @@ class EmulatorState:
             self.publication_delay_s = self.default_publication_delay_s
             self.standard_delay_s = self.default_standard_delay_s
             self.holds: list[Hold] = []
+            self.republished: list[Republished] = []
             self.capability_modes: dict[str, str] = {}
             self.stats: dict[str, int] = {
                 "tokens_issued": 0,
@@ -341,7 +369,7 @@ class EmulatorState:
         "collection"?}]."""
         parsed = []
         for raw in holds:
-            unknown = set(raw) - {"start", "end", "available_in_s", "collection"}
+            unknown = set(raw) - {"start", "end", "available_in_s", "collection", "scan"}
             if unknown:
                 raise ValueError(f"unknown hold field(s) {sorted(unknown)}")
             wait = raw.get("available_in_s")
@@ -351,6 +379,7 @@ class EmulatorState:
                     _utc(raw["end"]),
                     None if wait is None else time.time() + float(wait),
                     raw.get("collection"),
+                    None if raw.get("scan") is None else int(raw["scan"]),
                 )
             )
         with self.lock:
@@ -372,11 +401,41 @@ class EmulatorState:
 
     def published(self, collection: str, scan: Scan) -> bool:
         """Whether CMR lists this granule and Harmony can process it now."""
+        if not holds_day(collection, scan.observing_day):
+            return False  # e.g. V03 after its forward processing ended
         with self.lock:
             if any(hold.holds(collection, scan) for hold in self.holds):
                 return False
             delay = self.publication_delay_s if is_nrt(collection) else self.standard_delay_s
             return datetime.now(UTC) >= scan.end + timedelta(seconds=delay)
+
+    def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
+        """The collection's granules CMR lists over [start, end), each at its current revision."""
+        return [
+            replace(s, revision=self.revision(collection, s))
+            for s in scans_overlapping(start, end)
+            if self.published(collection, s)
+        ]
+
+    def revision(self, collection: str, scan: Scan) -> int:
+        with self.lock:
+            return max((r.revision for r in self.republished if r.applies(collection, scan)), default=1)
+
+    def set_republished(self, entries: list[dict]) -> None:
+        """Granules republished under the same name: [{"start", "end", "revision", "collection"?}]
+        (replaces earlier ones). CMR then lists them with that `meta.revision-id`, and their files
+        hold slightly different values."""
+        parsed = []
+        for raw in entries:
+            unknown = set(raw) - {"start", "end", "revision", "collection"}
+            if unknown:
+                raise ValueError(f"unknown republication field(s) {sorted(unknown)}")
+            revision = int(raw["revision"])
+            if revision < 2:
+                raise ValueError("a republished granule's revision is 2 or more")
+            parsed.append(Republished(_utc(raw["start"]), _utc(raw["end"]), revision, raw.get("collection")))
+        with self.lock:
+            self.republished = parsed
 
     # ---------------------------------------------------------------- Earthdata tokens
     def issue_token(self) -> tuple[str, date]:

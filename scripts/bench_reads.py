@@ -91,7 +91,15 @@ def _copy_slice(cur, source: str, hour: datetime, rows: int) -> str:
     cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
     cur.execute(
         load_sql("grid/register_slice_partition.sql"),
-        {"gas": "NO2", "start": hour, "table": table, "rows": rows},
+        {
+            "gas": "NO2",
+            "start": hour,
+            "table": table,
+            "rows": rows,
+            "product_line": "standard",
+            "short_name": "TEMPO_NO2_L3",
+            "version": "V04",
+        },
     )
     cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
     cur.execute(f"ANALYZE {table}")

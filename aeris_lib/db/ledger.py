@@ -7,6 +7,7 @@ Outcomes that write no slice are recorded here in one statement each.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +18,20 @@ NOT_PUBLISHED = "not_published"  # a gap: TEMPO scanned, nothing was published b
 NO_SCAN = "no_scan"  # not a gap: night, or outside TEMPO's scan window
 NO_PRODUCT = "no_product"  # not a gap: the catalog has no verified product for the gas
 CIRCUIT_OPEN = "circuit_open"  # a gap: skipped by the circuit breaker
+# A gap: the product asked for lists nothing for the hour, another version of it does.
+WRONG_VERSION = "wrong_version"
 HARMONY_FAILED = "harmony_failed"
 FAILED = "failed"
-OUTCOMES = (NOT_PUBLISHED, NO_SCAN, NO_PRODUCT, CIRCUIT_OPEN, HARMONY_FAILED, FAILED)
+OUTCOMES = (NOT_PUBLISHED, NO_SCAN, NO_PRODUCT, CIRCUIT_OPEN, WRONG_VERSION, HARMONY_FAILED, FAILED)
+
+
+@dataclass(frozen=True)
+class Product:
+    """Which product an attempt asked for, as the ledger records it (all empty when not known)."""
+
+    line: str | None = None
+    short_name: str | None = None
+    version: str | None = None
 
 
 def record_outcome(
@@ -31,8 +43,10 @@ def record_outcome(
     *,
     job_id: str | None = None,
     granules: Sequence[str] | None = None,
+    product: Product | None = None,
 ) -> int:
     """Insert and commit one finished ledger row; returns its id."""
+    product = product or Product()
     if status not in OUTCOMES:
         raise ValueError(f"unknown ledger outcome {status!r}; expected one of {', '.join(OUTCOMES)}")
     with conn.cursor() as cur:
@@ -45,6 +59,9 @@ def record_outcome(
                 "reason": reason[:2000],
                 "job_id": job_id,
                 "granules": list(granules) if granules else None,
+                "product_line": product.line,
+                "short_name": product.short_name or None,
+                "version": product.version or None,
             },
         )
         row_id = cur.fetchone()[0]

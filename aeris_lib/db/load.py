@@ -12,6 +12,7 @@ slice stays intact; the attempt is recorded in `ingest_log` either way.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import secrets
 import time
@@ -214,7 +215,8 @@ def _register_cells(cur: Any, extent: dict[str, int], spec: dict[str, Any]) -> N
 
 
 def _start_log(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
-    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from."""
+    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from, short_name, version,
+    granule_revisions (JSON text)."""
     with conn.cursor() as cur:
         cur.execute(load_sql("ingest/insert_ingest_log.sql"), {"gas": gas, "hour": hour, **fields})
         log_id = cur.fetchone()[0]
@@ -251,6 +253,9 @@ def load_slice(
     pixel_degrees: float | None = None,
     product_line: str = STANDARD,
     upgraded_from: str | None = None,
+    short_name: str | None = None,
+    version: str | None = None,
+    granule_revisions: dict[str, int] | None = None,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
 
@@ -266,7 +271,12 @@ def load_slice(
         extent beyond the bbox or more pixels than it holds is refused before any pixel is read.
     :param product_line: `nrt` or `standard`, recorded with the slice. A near-real-time load never
         replaces a standard slice: it writes nothing and the ledger says `kept_standard`.
-    :param upgraded_from: the line this load replaces (the reprocess DAG's upgrades), for the ledger.
+    :param upgraded_from: what this load replaces (the reprocess DAG's upgrades: `nrt`, or the older
+        standard version), for the ledger.
+    :param short_name: the product's CMR short name, recorded with the slice and in the ledger.
+    :param version: the product's version (as resolved), recorded with the slice and in the ledger.
+    :param granule_revisions: {granule name: CMR revision} of the granules read, for the ledger (the
+        reprocess DAG reloads a slice whose granules were republished).
     """
     if gas not in GAS_NAMES:
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
@@ -276,7 +286,8 @@ def load_slice(
         raise ValueError(f"product_line must be {NRT} or {STANDARD}, got {product_line!r}")
     log_id = _start_log(
         conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
-        product_line=product_line, upgraded_from=upgraded_from,
+        product_line=product_line, upgraded_from=upgraded_from, short_name=short_name, version=version,
+        granule_revisions=json.dumps(granule_revisions) if granule_revisions else None,
     )  # fmt: skip
     if product_line == NRT:
         kept = _standard_kept(conn, log_id, gas, hour, started)
@@ -322,6 +333,8 @@ def load_slice(
                 "table": table,
                 "rows": rows,
                 "product_line": product_line,
+                "short_name": short_name,
+                "version": version,
             }
             cur.execute(load_sql("grid/find_slice_partition.sql"), slice_params)
             previous = cur.fetchone()

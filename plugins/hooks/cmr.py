@@ -15,7 +15,14 @@ from typing import Any
 import requests
 from airflow.sdk import BaseHook
 
-from aeris_lib.cmr import DEFAULT_CMR_URL, granule_search_url, search_granules, search_granules_async
+from aeris_lib.cmr import (
+    DEFAULT_CMR_URL,
+    collection_versions,
+    granule_search_url,
+    search_granules,
+    search_granules_async,
+    search_granules_between,
+)
 from aeris_lib.harmony.http import build_session
 from aeris_lib.publication import Granule
 
@@ -25,7 +32,7 @@ def cmr_base_url() -> str:
 
 
 class CmrHook(BaseHook):
-    """Granule searches against CMR; sync GETs retry transient failures (urllib3 Retry).
+    """Granule and collection searches against CMR; sync GETs retry transient failures (urllib3 Retry).
 
     :param base_url: CMR's base URL (default `EARTHDATA_CMR_URL`, else NASA's).
     """
@@ -51,6 +58,16 @@ class CmrHook(BaseHook):
     ) -> list[Granule]:
         """Published granules of the collection overlapping [start, end) over the bbox."""
         return search_granules(self.session, self.search_url(collection_id, start, end, bbox))
+
+    def granules_between(
+        self, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float]
+    ) -> list[Granule]:
+        """Every published granule of the collection overlapping [start, end), across CMR's pages."""
+        return search_granules_between(self.session, self.base_url, collection_id, start, end, bbox)
+
+    def versions(self, short_name: str) -> dict[str, str]:
+        """{version: concept id} of every collection CMR has under the short name."""
+        return collection_versions(self.session, self.base_url, short_name)
 
     async def agranules(
         self, collection_id: str, start: datetime, end: datetime, bbox: Sequence[float]

@@ -16,6 +16,7 @@ from aeris_lib.cmr import CmrError
 from aeris_lib.publication import (
     DEFAULT_DEADLINE_MINUTES,
     DEFAULT_POLL_SECONDS,
+    Granule,
     Publication,
     assess,
     deadline_for,
@@ -96,6 +97,7 @@ class CmrPublicationSensor(BaseSensorOperator):
             "%s %s: CMR (%s) lists %d granule(s) from the hour on: %s",
             self.subject, hour.isoformat(), hook.base_url, len(listed), decision.reason,
         )  # fmt: skip
+        self.review(context, decision, listed)
         if decision.state != "wait":
             return self.finish(context, decision)
         poll = self.poll_interval or _setting("AERIS_PUBLICATION_POLL_SECONDS", DEFAULT_POLL_SECONDS)
@@ -119,6 +121,10 @@ class CmrPublicationSensor(BaseSensorOperator):
             # The trigger decides at the deadline; the margin covers one last CMR search.
             timeout=max(deadline - datetime.now(UTC), timedelta(0)) + timedelta(minutes=10),
         )
+
+    def review(self, context: Any, decision: Publication, listed: list[Granule]) -> None:
+        """Called once with the first decision and everything CMR listed around the hour (subclasses
+        may raise, e.g. when the product asked for is not the one being published)."""
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == "error":

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from airflow.sdk import Variable
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from tasks import alerts, settings
 from tasks.connections import aeris_db
 
 from aeris_lib import circuit
 from aeris_lib.db import ledger
+from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import GAS_NAMES
 
 log = logging.getLogger(__name__)
@@ -25,27 +27,74 @@ log = logging.getLogger(__name__)
 # callback. Steps are named without their task group (hourly `gas.`, reprocess `upgrade.`).
 _SELF_RECORDING_STEP = "load_gas_hour"
 _HARMONY_WAIT_STEP = "wait_for_harmony_job"
+_SUBMIT_STEP = "submit_harmony_job"
 
 
-def record_gas_failure(context: dict[str, Any]) -> None:
-    """on_failure_callback of the per-gas tasks: the ledger row of the failed attempt, and one more
-    failed hour for the gas's circuit breaker."""
+class RecordedFailure(AirflowFailException):
+    """A failure whose ledger row the task already wrote (with a more specific outcome)."""
+
+
+def product_of(gas_hour: GasHour) -> ledger.Product:
+    return ledger.Product(gas_hour.line, gas_hour.short_name, gas_hour.version)
+
+
+def _gas_and_hour(context: dict[str, Any]) -> tuple[str | None, str]:
     # The Harmony sensor is generic: its gas is its job_label, its hour the run's.
     gas = context.get("gas") or getattr(context.get("task"), "job_label", None)
     hour = context.get("gas_hour") or settings.resolve_hour(context["params"], context).isoformat()
-    if gas not in GAS_NAMES:
-        return
+    return gas, hour
+
+
+def _product(context: dict[str, Any]) -> ledger.Product:
+    """The product the failed task asked for: set by `gas_context`, else (the generic Harmony sensor)
+    the one its group's submit_harmony_job recorded."""
+    if context.get("aeris_product"):
+        return context["aeris_product"]
+    task_id, ti = context["task"].task_id, context.get("ti")
+    if "." not in task_id or ti is None:
+        return ledger.Product()
+    try:
+        job = ti.xcom_pull(task_ids=f"{task_id.rsplit('.', 1)[0]}.{_SUBMIT_STEP}", map_indexes=ti.map_index)
+        return ledger.Product(**(job or {}).get("product", {}))
+    except Exception as problem:  # the ledger row matters more than its product columns
+        log.warning("could not read the job's product for the ledger: %s", problem)
+        return ledger.Product()
+
+
+def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
+    """The ledger row of one failed try (steps other than the load, which records its own); returns
+    the reason."""
     task_id = context["task"].task_id
     error = context.get("exception")
     reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
     step = task_id.rsplit(".", 1)[-1]
-    if step != _SELF_RECORDING_STEP:
+    if step != _SELF_RECORDING_STEP and not isinstance(error, RecordedFailure):
         status = ledger.HARMONY_FAILED if step == _HARMONY_WAIT_STEP else ledger.FAILED
         try:
             with aeris_db() as conn:
-                ledger.record_outcome(conn, gas, datetime.fromisoformat(hour), status, reason)
+                ledger.record_outcome(
+                    conn, gas, datetime.fromisoformat(hour), status, reason, product=_product(context)
+                )
         except Exception as problem:  # the failure itself matters more than its ledger row
             log.warning("could not record the failure in ingest_log: %s", problem)
+    return reason
+
+
+def record_gas_retry(context: dict[str, Any]) -> None:
+    """on_retry_callback of the per-gas tasks: the ledger row of the failed try (one row per try,
+    whatever its outcome). The breaker and the alerts wait for the last try."""
+    gas, hour = _gas_and_hour(context)
+    if gas in GAS_NAMES:
+        _record_attempt(context, gas, hour)
+
+
+def record_gas_failure(context: dict[str, Any]) -> None:
+    """on_failure_callback of the per-gas tasks: the ledger row of the failed (last) try, and one more
+    failed hour for the gas's circuit breaker."""
+    gas, hour = _gas_and_hour(context)
+    if gas not in GAS_NAMES:
+        return
+    reason = _record_attempt(context, gas, hour)
     alerts.send(alerts.Alert(alerts.FAILED, gas, hour, reason), context)
     key = circuit.variable_key(gas)
     before = circuit.BreakerState.parse(Variable.get(key, default=None))

@@ -20,7 +20,7 @@ from aeris_lib.cmr import UnknownCollection
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gas_hour import GasHour
-from aeris_lib.gases import AUTO_LINE, STANDARD, GasProduct
+from aeris_lib.gases import AUTO_LINE, LATEST, STANDARD, GasProduct
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,23 @@ def resolve(
         chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
         short_name, version, explicit = entry.product_name(chosen)
         if explicit:
+            # A pinned concept id: its version is whatever the catalog says beside it, if anything.
             concept_id, source = explicit, "the catalog's collection id"
+            version = "" if version == LATEST else version
         else:
             try:
-                concept_id, source = resolve_cached(
+                resolved = resolve_cached(
                     conn, hook.session, hook.base_url, short_name, version, ttl_s=_ttl_s()
                 )
             except UnknownCollection as error:
                 raise AirflowFailException(f"{entry.gas}: {error}") from None
-        name = f"{short_name} {version}".strip() or concept_id
-        log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, name, concept_id, source)
-        products.append(GasHour(entry, hour, tuple(bbox), concept_id, chosen, name))  # type: ignore[arg-type]
+            concept_id, version, source = resolved.concept_id, resolved.version, resolved.source
+            if entry.product_name(chosen)[1] == LATEST:
+                source = f"version latest = {version}; {source}"
+        gas_hour = GasHour(entry, hour, tuple(bbox), concept_id, chosen, short_name, version)  # type: ignore[arg-type]
+        log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, gas_hour.product_name or concept_id,
+                 concept_id, source)  # fmt: skip
+        products.append(gas_hour)
     return products
 
 

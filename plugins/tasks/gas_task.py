@@ -9,8 +9,13 @@ from tasks import breaker
 
 from aeris_lib.gas_hour import GasHour
 
-# Every per-gas task: its gas in the grid (map index), its failures in the ledger and the breaker.
-GAS_TASK = {"map_index_template": "{{ gas }}", "on_failure_callback": breaker.record_gas_failure}
+# Every per-gas task: its gas in the grid (map index), each failed try in the ledger, and its last
+# failure in the breaker and the alerts.
+GAS_TASK = {
+    "map_index_template": "{{ gas }}",
+    "on_failure_callback": breaker.record_gas_failure,
+    "on_retry_callback": breaker.record_gas_retry,
+}
 
 
 def gas_context(
@@ -20,4 +25,5 @@ def gas_context(
     gas_hour = value if isinstance(value, GasHour) else GasHour.from_xcom(value)
     context = context if context is not None else get_current_context()
     context["gas"], context["gas_hour"] = gas_hour.gas, gas_hour.hour.isoformat()
+    context["aeris_product"] = breaker.product_of(gas_hour)
     return gas_hour, context

@@ -44,7 +44,8 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                     harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
                     audit_bbox=gas_hour.bbox, granules=staged.get("granules"),
                     pixel_degrees=gas_hour.entry.pixel_degrees, product_line=gas_hour.line,
-                    upgraded_from=gas_hour.upgraded_from,
+                    upgraded_from=gas_hour.upgraded_from, short_name=gas_hour.short_name or None,
+                    version=gas_hour.version or None, granule_revisions=staged.get("granule_revisions"),
                     force=bool(context["params"].get("force_reload")),
                 )  # fmt: skip
             except SliceRejected as rejected:

@@ -20,7 +20,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
 from rasterio.errors import RasterioIOError
-from tasks import capabilities, staging
+from tasks import breaker, capabilities, staging
 from tasks.connections import aeris_db
 from tasks.gas_task import GAS_TASK, gas_context
 from tasks.settings import queue_from
@@ -68,13 +68,19 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         raise AirflowFailException(f"{gas_hour.gas}: no CMR listing for {gas_hour.hour.isoformat()}")
     gas, hour, entry = gas_hour.gas, gas_hour.hour, gas_hour.entry
     granules = [g["name"] for g in publication["granules"]]
+    # CMR's revision of each granule: the reprocess DAG compares them to find republished files.
+    revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
     hook = HarmonyHook()
     choice, offered = capabilities.choose(hook, gas_hour)
     # In the task's XCom (UI): what Harmony offers, the shape taken and why.
     shape = {"shape": choice.shape, "format": choice.format, "why": choice.reason, "harmony_offers": offered}
     # The product's quality flag rides in the same request (a native granule holds every variable).
     wanted = (entry.variable, *((entry.quality_variable,) if entry.quality_variable else ()))
-    key = request_key(list(gas_hour.bbox), gas_hour.collection_id, "+".join(wanted), granules, choice.shape)
+    # A republished granule keeps its name: its revision is part of the request, so its old job is not reused.
+    versions_of_granules = [f"{name}@{revisions[name]}" if revisions[name] else name for name in granules]
+    key = request_key(
+        list(gas_hour.bbox), gas_hour.collection_id, "+".join(wanted), versions_of_granules, choice.shape
+    )
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key)
     if earlier:
@@ -83,7 +89,9 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         if why_not is None:
             log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
             return {
-                "gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules, "reused": True, **shape,
+                "gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules,
+                "granule_revisions": revisions, "product": asdict(breaker.product_of(gas_hour)), "reused": True,
+                **shape,
             }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
     native = choice.shape == NATIVE
@@ -135,6 +143,8 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         "job_id": outcome.job_id,
         "job_url": outcome.job_url,
         "granules": granules,
+        "granule_revisions": revisions,
+        "product": asdict(breaker.product_of(gas_hour)),
         "reused": False,
         **shape,
     }
@@ -189,6 +199,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         "bytes": sum(d.size_bytes for d in downloads),
         "job_url": job["job_url"],
         "granules": job["granules"],
+        "granule_revisions": job.get("granule_revisions"),
         "shape": job.get("shape"),
     }
 
@@ -205,7 +216,7 @@ def _check_request(gas_hour: GasHour, path: Path) -> None:
         ) from None
     except RasterError as error:
         raise AirflowFailException(
-            f"{gas_hour.gas}: Harmony's output is not what was asked: {error}"
+            f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
         ) from None
 
 
@@ -222,8 +233,8 @@ def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
         window = tempo_l3.granule_to_geotiff(
             path, entry.variable, gas_hour.bbox, dest, pixel, entry.quality_variable or None
         )
-    except RasterError as error:
-        raise AirflowFailException(f"{gas_hour.gas}: {error}") from None
+    except RasterError as error:  # names the product: a regridded version is told apart by its name
+        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
     rows, cols = window.granule_shape
     log.info(
         "%s: read %s over the bbox from a %d x %d NetCDF-4 granule (%s to %s): %d x %d cells in %.1f s",

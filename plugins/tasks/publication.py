@@ -4,17 +4,22 @@ records after it (no verified product, circuit breaker, ledger rows for skipped 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowSkipException
+from hooks.cmr import CmrHook
 from sensors.cmr import CmrPublicationSensor
 from tasks import alerts, breaker
+from tasks.breaker import product_of
 from tasks.connections import aeris_db
 from tasks.gas_task import gas_context
 
+from aeris_lib.cmr import CmrError, version_key
 from aeris_lib.db import ledger
-from aeris_lib.publication import Publication
+from aeris_lib.db.collections import forget_collection
+from aeris_lib.gases import LATEST
+from aeris_lib.publication import Granule, Publication, search_window
 
 _SKIP_STATUS = {"no_scan": ledger.NO_SCAN, "not_published": ledger.NOT_PUBLISHED}
 
@@ -54,15 +59,68 @@ class GasPublicationSensor(CmrPublicationSensor):
         self._bind(context)
         return super().execute_complete(context, event)
 
+    def review(self, context: Any, decision: Publication, listed: list[Granule]) -> None:
+        if decision.state in ("wait", "not_published") and not listed:
+            self._check_version(context)
+
     def finish(self, context: Any, decision: Publication) -> dict[str, Any]:
+        if decision.state == "not_published":
+            hour = datetime.fromisoformat(self.hour)
+            if not CmrHook().granules(self.collection_id, *search_window(hour), self.bbox):
+                self._check_version(context)
         if decision.state in _SKIP_STATUS:
             self._skip(_SKIP_STATUS[decision.state], decision.reason, context)
         return super().finish(context, decision)
 
+    def _check_version(self, context: Any) -> None:
+        """Nothing listed around the hour: when another version of the same short name lists granules
+        for it, the product asked for is not the one being published. Fails the gas with the versions
+        named (ledger `wrong_version`, a gap; the failure alert carries the reason)."""
+        gas_hour = self.gas_hour
+        if not gas_hour.short_name:
+            return
+        hook, hour = CmrHook(), gas_hour.hour
+        try:
+            versions = hook.versions(gas_hour.short_name)
+            others = sorted(
+                ((v, c) for v, c in versions.items() if c != gas_hour.collection_id),
+                key=lambda item: version_key(item[0]), reverse=True,
+            )  # fmt: skip
+            found = next(
+                ((v, c, g) for v, c in others if (g := hook.granules(c, hour, hour + timedelta(hours=1), self.bbox))),
+                None,
+            )  # fmt: skip
+        except CmrError as error:  # the wait goes on; this check is a diagnosis, not a condition
+            self.log.warning("%s: could not compare product versions in CMR: %s", self.subject, error)
+            return
+        if found is None:
+            return
+        version, concept_id, granules = found
+        asked = gas_hour.entry.product_name(gas_hour.line)[1]
+        reason = (
+            f"{gas_hour.product_name} ({gas_hour.collection_id}) lists no granule around "
+            f"{hour:%Y-%m-%d %H}:00 UTC, but {gas_hour.short_name} {version} ({concept_id}) lists "
+            f"{len(granules)} for the hour ({', '.join(g.name for g in granules)}): "
+            + (
+                f"the catalog asks for version {asked}; set it to {version} or `{LATEST}`"
+                if asked != LATEST
+                else f"`{LATEST}` resolved to {gas_hour.version}; the next run asks CMR again"
+            )
+        )
+        if asked == LATEST and version_key(version) > version_key(gas_hour.version):
+            with aeris_db() as conn:
+                forget_collection(conn, gas_hour.short_name, LATEST)
+        self.log.warning("%s: WRONG VERSION: %s", self.subject, reason)
+        with aeris_db() as conn:
+            ledger.record_outcome(
+                conn, self.subject, hour, ledger.WRONG_VERSION, reason, product=product_of(gas_hour)
+            )
+        raise breaker.RecordedFailure(f"{self.subject}: {reason}")
+
     def _skip(self, status: str, reason: str, context: Any = None) -> None:
         hour = datetime.fromisoformat(self.hour)
         with aeris_db() as conn:
-            ledger.record_outcome(conn, self.subject, hour, status, reason)
+            ledger.record_outcome(conn, self.subject, hour, status, reason, product=product_of(self.gas_hour))
         self.log.info("%s %s: %s (ledger: %s)", self.subject, self.hour, reason, status)
         if status == ledger.NOT_PUBLISHED:  # a gap: nothing will fill this hour unless someone acts
             alerts.send(alerts.Alert(alerts.NOT_PUBLISHED, self.subject, self.hour, reason), context or {})

@@ -1,11 +1,19 @@
-"""`aeris_tempo_reprocess`'s search: hours whose slice came from a near-real-time product and whose
-standard product now covers the hour in CMR. The loads reuse the hourly DAG's tasks (Harmony job,
-download, write-audit-publish), with the standard product and `upgraded_from: nrt` for the ledger."""
+"""`aeris_tempo_reprocess`'s search: published hours to load again, because
+
+- their slice came from a near-real-time product and the standard product now covers the hour;
+- their slice came from an older version of the standard product than the newest one (setting
+  `newer_versions`, default on: AERIS_REPROCESS_NEWER_VERSIONS);
+- a granule they were loaded from was republished under the same name (CMR's revision changed).
+
+One CMR search per product over the whole look-back (paged), not one per hour. The loads reuse the
+hourly DAG's tasks (Harmony job, download, write-audit-publish); the file checksum then decides whether
+a reload writes anything."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import os
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,49 +22,111 @@ from hooks.cmr import CmrHook
 from tasks import catalog, settings
 from tasks.connections import aeris_db
 
+from aeris_lib.cmr import version_key
 from aeris_lib.db.sql import load_sql
+from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import NRT, STANDARD
-from aeris_lib.publication import assess, search_window
+from aeris_lib.publication import LOOKAHEAD, LOOKBEHIND, Granule, assess
 
 log = logging.getLogger(__name__)
 # The standard product is judged on its own coverage only: no deadline makes a partial hour "ready".
 NO_DEADLINE = timedelta(days=3650)
 
 
+@dataclass(frozen=True)
+class LoadedSlice:
+    gas: str
+    hour: datetime
+    line: str
+    version: str | None
+    revisions: dict[str, int] | None  # {granule: CMR revision} of its last load; None when not recorded
+
+
+def newer_versions_default() -> bool:
+    return (os.environ.get("AERIS_REPROCESS_NEWER_VERSIONS") or "true").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+    )
+
+
+def why_reload(loaded: LoadedSlice, standard: GasHour, newer_versions: bool) -> str | None:
+    """Why the slice should come again from `standard` (the catalog's standard product as resolved
+    now), or None. Republished granules are judged later, against CMR's listing."""
+    if loaded.line == NRT:
+        return NRT
+    if newer_versions and loaded.version and version_key(loaded.version) < version_key(standard.version):
+        return f"{standard.short_name} {loaded.version}"
+    return None
+
+
+def republished(loaded: LoadedSlice, granules: tuple[Granule, ...]) -> list[str]:
+    """Granules of the hour whose CMR revision differs from the one the slice was loaded from (or
+    that it was not loaded from): `[]` when nothing changed or nothing was recorded to compare."""
+    if not loaded.revisions or not all(loaded.revisions.values()):
+        return []
+    now = {g.name: g.revision for g in granules}
+    if not all(now.values()):
+        return []
+    return sorted(name for name, revision in now.items() if loaded.revisions.get(name) != revision)
+
+
 @task
 def find_upgrades(**context: Any) -> list[dict[str, Any]]:
-    """The (gas, hour)s to load again from the standard product, oldest first, at most `max_hours`."""
+    """The (gas, hour)s to load again, oldest first, at most `max_hours`."""
     params = context["params"]
     gases, bbox = settings.run_gases_and_bbox(params)
     entries = settings.load_catalog()
-    lines = [entries[g] for g in gases if entries[g].has_nrt and entries[g].verified]
-    since = datetime.now(UTC) - timedelta(days=float(params["days"]))
+    wanted = [entries[g] for g in gases if entries[g].verified]
+    newer = params.get("newer_versions")
+    newer = newer_versions_default() if newer is None else bool(newer)
+    now = datetime.now(UTC)
+    since = now - timedelta(days=float(params["days"]))
     with aeris_db() as conn:
         with conn.cursor() as cur:
-            cur.execute(load_sql("grid/nrt_slices.sql"), {"gases": [e.gas for e in lines], "since": since})
-            candidates = cur.fetchall()
-        if not candidates:
-            log.info("No hour of %s loaded from a near-real-time product since %s: nothing to upgrade",
-                     ",".join(e.gas for e in lines) or "(no gas with an NRT product)", since.isoformat())  # fmt: skip
+            cur.execute(
+                load_sql("grid/loaded_slices.sql"), {"gases": [e.gas for e in wanted], "since": since}
+            )
+            slices = [LoadedSlice(*row) for row in cur.fetchall()]
+        if not slices:
+            log.info("No published hour of %s since %s: nothing to reload",
+                     ",".join(e.gas for e in wanted) or "(no verified gas)", since.isoformat())  # fmt: skip
             return []
-        resolved = catalog.resolve(conn, lines, since, bbox, {e.gas: STANDARD for e in lines})
+        resolved = catalog.resolve(conn, wanted, since, bbox, {e.gas: STANDARD for e in wanted})
     standard = {gas_hour.gas: gas_hour for gas_hour in resolved}
-    hook, now = CmrHook(), datetime.now(UTC)
-    upgrades: list[dict[str, Any]] = []
-    for gas, hour in candidates:
-        if len(upgrades) >= int(params["max_hours"]):
+    hook = CmrHook()
+    listings: dict[str, list[Granule]] = {}  # one paged search per product over the whole look-back
+    reloads: list[dict[str, Any]] = []
+    for loaded in slices:
+        if len(reloads) >= int(params["max_hours"]):
             log.info("Reached max_hours=%s; the remaining hours wait for the next run", params["max_hours"])
             break
-        product = standard[gas]
-        listed = hook.granules(product.collection_id, *search_window(hour), bbox)
-        decision = assess(hour, listed, now=now, deadline=now + NO_DEADLINE)
+        product = standard[loaded.gas]
+        upgrade = why_reload(loaded, product, newer)
+        if upgrade is None and loaded.version and loaded.version != product.version:
+            continue  # an older version kept on purpose (newer_versions off): its granules are not compared
+        if product.collection_id not in listings:
+            listings[product.collection_id] = hook.granules_between(
+                product.collection_id, since - LOOKBEHIND, now + LOOKAHEAD, bbox
+            )
+        decision = assess(loaded.hour, listings[product.collection_id], now=now, deadline=now + NO_DEADLINE)
+        where = f"{loaded.gas} {loaded.hour.isoformat()}"
         if decision.state != "ready" or not decision.complete:
-            log.info("%s %s: standard product not published yet (%s)", gas, hour.isoformat(), decision.reason)
+            if upgrade:
+                log.info("%s: %s not published for the hour yet (%s)", where, product.label, decision.reason)
             continue
-        log.info("%s %s: %s published: %s", gas, hour.isoformat(), product.label, decision.reason)
+        changed = [] if upgrade else republished(loaded, decision.granules)
+        if upgrade:
+            log.info(
+                "%s: %s published, replacing the %s slice: %s", where, product.label, upgrade, decision.reason
+            )
+        elif changed:
+            log.info("%s: republished in CMR (new revision): %s; loading it again", where, ", ".join(changed))
+        else:
+            continue
         listing = {"granules": [g.to_dict() for g in decision.granules], "complete": True}
-        upgrades.append(replace(product, hour=hour, upgraded_from=NRT, publication=listing).to_xcom())
-    log.info(
-        "%d of %d near-real-time hour(s) to upgrade to the standard product", len(upgrades), len(candidates)
-    )
-    return upgrades
+        reloads.append(
+            replace(product, hour=loaded.hour, upgraded_from=upgrade, publication=listing).to_xcom()
+        )
+    log.info("%d of %d published hour(s) to load again", len(reloads), len(slices))
+    return reloads

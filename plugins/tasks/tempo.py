@@ -46,6 +46,7 @@ def harmony_to_slice(product: Any, publication: Any = None) -> BaseOperator:
         timeout=2 * 3600,
         doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
         on_failure_callback=breaker.record_gas_failure,
+        on_retry_callback=breaker.record_gas_retry,
     )
     staged = harmony.stage_geotiff(product, links.output, job)
     loaded = grid.load_gas_hour(product, staged)

@@ -9,7 +9,7 @@ from aeris_lib.overview import Overview
 
 COLOURS = {
     "loaded": "#2e7d32", "unchanged": "#558b2f", "not published": "#ef6c00", "failed": "#c62828",
-    "breaker open": "#6a1b9a", "no scan": "#90a4ae", "no product": "#b0bec5",
+    "breaker open": "#6a1b9a", "no scan": "#90a4ae", "no product": "#b0bec5", "wrong version": "#ad1457",
 }  # fmt: skip
 SUMMARY = ("loaded", "unchanged", "not published", "failed")
 STYLE = """
@@ -19,13 +19,17 @@ table{border-collapse:collapse;font-size:12px} td,th{border:1px solid #d9e2ec;pa
 .cell{color:#fff;border-radius:3px;padding:1px 4px;white-space:nowrap}
 .maps{display:flex;flex-wrap:wrap;gap:12px} figure{margin:0} figure img{width:260px;border:1px solid #d9e2ec}
 .warn{background:#fdecea;border:1px solid #c62828;padding:6px 10px;border-radius:4px}
-.ok{color:#2e7d32}
+.ok{color:#2e7d32} .product{display:block;color:#52606d;font-size:10px}
 """
 
 
-def _cell(label: str, title: str = "") -> str:
+def _cell(label: str, title: str = "", product: str = "") -> str:
     colour = COLOURS.get(label, "#607d8b")
-    return f'<span class="cell" style="background:{colour}" title="{escape(title)}">{escape(label)}</span>'
+    title = f"{product}: {title}" if product and title else product or title
+    badge = f'<span class="cell" style="background:{colour}" title="{escape(title)}">{escape(label)}</span>'
+    # The version under the outcome: which product (V04, NRT V02 ...) the hour came from, at a glance.
+    return badge + (f'<span class="product" title="{escape(product)}">{escape(product.split(" ")[-1])}'
+                    f"{' NRT' if '_NRT' in product else ''}</span>" if product else "")  # fmt: skip
 
 
 def render(view: Overview, breakers: dict[str, str]) -> str:
@@ -40,6 +44,12 @@ def render(view: Overview, breakers: dict[str, str]) -> str:
                   for g, s in sorted(breakers.items())]  # fmt: skip
     else:
         parts.append("<div class='ok'>All closed.</div>")
+    wrong = view.wrong_versions()
+    if wrong:
+        parts.append("<h2>Wrong product version</h2><ul id='wrong-versions'>" + "".join(
+            f"<li class='warn' data-gas='{escape(gas)}'>{escape(gas)} {hour:%Y-%m-%d %H}:00 UTC:"
+            f" {escape(cell.detail)}</li>" for gas, hour, cell in wrong
+        ) + "</ul>")  # fmt: skip
     parts.append("<h2>Gaps (daytime hours with no load)</h2>")
     if view.gaps:
         parts.append("<ul id='gaps'>" + "".join(
@@ -62,7 +72,8 @@ def render(view: Overview, breakers: dict[str, str]) -> str:
         row = [f"<tr data-hour='{hour:%Y-%m-%dT%H}'><th>{hour:%m-%d %H}:00</th>"]
         for gas in view.gases:
             cell = view.cells.get((gas, hour))
-            row.append(f"<td data-gas='{escape(gas)}'>{_cell(cell.label, cell.detail) if cell else ''}</td>")
+            shown = _cell(cell.label, cell.detail, cell.product) if cell else ""
+            row.append(f"<td data-gas='{escape(gas)}'>{shown}</td>")
         parts.append("".join(row) + "</tr>")
     parts.append("</table><h2>Newest maps</h2><div class='maps'>")
     for gas in view.gases:

@@ -21,7 +21,8 @@ def planned(**changes) -> GasHour:
         (-100.0, 30.0, -98.0, 32.0),
         "C1-LARC_CLOUD",
         "nrt",
-        "TEMPO_NO2_L3_NRT V02",
+        "TEMPO_NO2_L3_NRT",
+        "V02",
     )
     return replace(base, **changes)
 
@@ -51,7 +52,7 @@ def test_an_older_xcom_with_an_unknown_catalog_field_still_reads():
 
 def test_label_names_the_product_else_the_line():
     assert planned().label == "TEMPO_NO2_L3_NRT V02"
-    assert planned(product_name="").label == "nrt"
+    assert planned(short_name="", version="").label == "nrt"
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,14 @@ def test_catalog_override_fields_are_type_checked(entry, message):
 def test_a_valid_override_still_applies():
     catalog = build_catalog({"NO2": {"collection_id": "C3685896708-LARC_CLOUD", "verified": True}})
     assert catalog["NO2"].collection_id == "C3685896708-LARC_CLOUD" and catalog["NO2"].pixel_degrees == 0.02
-    assert catalog["NO2"].product_name("standard") == ("TEMPO_NO2_L3", "V03", "C3685896708-LARC_CLOUD")
+    assert catalog["NO2"].product_name("standard") == ("TEMPO_NO2_L3", "latest", "C3685896708-LARC_CLOUD")
+
+
+def test_every_standard_product_defaults_to_the_latest_version_and_a_pin_wins():
+    catalog = build_catalog()
+    standard = {g: e.product_name("standard")[1] for g, e in catalog.items() if e.short_name}
+    assert standard == {"NO2": "latest", "CH2O": "latest", "AI": "latest", "O3": "latest"}
+    assert build_catalog({"O3": {"version": "V03"}})["O3"].product_name("standard")[1] == "V03"
 
 
 def test_lines_default_to_nrt_where_tempo_has_one():

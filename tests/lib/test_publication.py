@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -109,9 +109,28 @@ def test_night_is_no_scan_at_once_without_waiting():
     assert (decision.state, decision.reason) == ("no_scan", "night over the bbox")
 
 
-def test_later_scan_and_nothing_before_is_no_scan():
-    first_of_day = g("F", "17:05:00", "18:02:00")
-    assert decide([first_of_day]).state == "no_scan"
+def test_the_days_first_scan_after_the_hour_is_no_scan():
+    first_of_day = g("TEMPO_O3TOT_L3_V04_20240902T170500Z_S001.nc", "17:05:00", "18:02:00")
+    decision = decide([first_of_day])
+    assert decision.state == "no_scan" and "first scan" in decision.reason
+
+
+def test_a_later_scan_that_is_not_the_first_of_the_day_proves_nothing():
+    # S001 (10:31) reaches CMR after S002: the 10:00 hour waits for it instead of being written off.
+    second = g("TEMPO_NO2_L3_V04_20240902T111200Z_S002.nc", "11:12:00", "11:52:00")
+    hour = H.replace(hour=10)
+    decision = decide([second], hour=hour)
+    assert decision.state == "wait" and "not the day's first" in decision.reason
+    first = g("TEMPO_NO2_L3_V04_20240902T103100Z_S001.nc", "10:31:00", "11:11:00")
+    ready = decide([first, second], hour=hour)
+    # S001 starts the day: 10:00-10:31 is before TEMPO's first scan, not a missing file.
+    assert (ready.state, ready.granules, ready.complete) == ("ready", (first,), True)
+
+
+def test_scan_numbers_come_from_tempos_file_names():
+    names = {"TEMPO_NO2_L3_V04_20240806T154034Z_S008.nc": 8, "TEMPO_HCHO_L3_NRT_V02_20250101T000500Z_S017.nc": 17,
+             "TEMPO_O3TOT_L3_V04_20240806T103100Z_S001_subsetted.nc4": 1, "unnamed.nc": None}  # fmt: skip
+    assert {name: g(name, "10:00:00", "11:00:00").scan_number for name in names} == names
 
 
 def test_a_hole_between_two_scans_is_a_missing_file_not_a_missing_scan():
@@ -121,8 +140,9 @@ def test_a_hole_between_two_scans_is_a_missing_file_not_a_missing_scan():
 
 
 def test_day_edges_are_not_holes():
-    last = g("L", "22:30:00", "23:32:00")  # the day's last scan ends at 23:32; 00 UTC is outside the window
-    assert decide([last], hour=H.replace(hour=23)).state == "ready"
+    # The day's last scan ends at 00:52 UTC the next day; 01 UTC is outside the scan window.
+    last = Granule("L", datetime(2024, 9, 2, 23, 58, tzinfo=UTC), datetime(2024, 9, 3, 0, 52, tzinfo=UTC))
+    assert decide([last], hour=datetime(2024, 9, 3, 0, tzinfo=UTC)).state == "ready"
 
 
 def test_event_round_trip():
@@ -130,11 +150,30 @@ def test_event_round_trip():
     assert Publication.from_event(json.loads(json.dumps(decision.to_event()))) == decision
 
 
-def test_emulator_schedule_has_overlapping_scans_in_daylight_only():
-    scans = scans_of_day(H.date())
-    assert 12 <= len(scans) <= 14
-    assert all(10 <= s.start.hour <= 23 and s.end.date() == H.date() for s in scans)
-    assert sum(len(scans_overlapping(H.replace(hour=h), H.replace(hour=h) + timedelta(hours=1))) == 2
+def _minutes(when: datetime) -> int:
+    return when.hour * 60 + when.minute
+
+
+def test_emulator_schedule_follows_the_seasons():
+    summer, winter = scans_of_day(date(2026, 6, 21)), scans_of_day(date(2026, 1, 15))
+    # Summer: S001 near 10:31 UTC, 40-minute scans at dawn and dusk, hourly at midday, last near 00:52.
+    assert 17 <= len(summer) <= 18 and abs(_minutes(summer[0].start) - (10 * 60 + 31)) <= 6
+    lengths = [(s.end - s.start).total_seconds() / 60 for s in summer]
+    assert all(37 <= m <= 43 for m in lengths[:3] + lengths[-3:]) and all(
+        55 <= m <= 65 for m in lengths[5:-5]
+    )
+    assert summer[-1].end.date() == date(2026, 6, 22) and abs(_minutes(summer[-1].end) - 52) <= 8
+    # Winter: about 11 scans from about 13:20 UTC.
+    assert 10 <= len(winter) <= 12 and abs(_minutes(winter[0].start) - (13 * 60 + 20)) <= 15
+    for day in (summer, winter):
+        assert [s.number for s in day] == list(range(1, len(day) + 1))  # S001 ... each observing day
+        assert all(b.start > a.end for a, b in zip(day, day[1:], strict=False))  # back to back, in order
+    # Scans after midnight keep the day's numbers, but their names carry the UTC date.
+    after_midnight = summer[-1]
+    assert granule_name("C3685896708-LARC_CLOUD", after_midnight).startswith(
+        f"TEMPO_NO2_L3_V04_20260622T00"
+    ) and after_midnight.number == len(summer)
+    assert sum(len(scans_overlapping(H.replace(hour=h), H.replace(hour=h) + timedelta(hours=1))) >= 2
                for h in range(11, 23)) >= 10  # fmt: skip
 
 
@@ -181,6 +220,39 @@ def test_emulator_publication_delay_hides_recent_scans(emulator):
     _post(emulator, "/_emulator/publication", {"delay_s": 10 * 365 * 86400})  # nothing published yet
     url = granule_search_url(emulator.base_url, NO2, H, H + timedelta(hours=1))
     assert search_granules(build_session(retries=0), url) == []
+
+
+def test_emulator_publishes_v04_and_nrt_today_and_v03_only_until_it_stopped(emulator):
+    session, today = build_session(retries=0), datetime(2026, 6, 2, 16, tzinfo=UTC)
+
+    def listed(collection, hour):
+        return search_granules(
+            session, granule_search_url(emulator.base_url, collection, hour, hour + timedelta(hours=1))
+        )
+
+    _post(emulator, "/_emulator/publication", {"delay_s": 0})
+    v03, v04, nrt = "C2930764281-LARC_CLOUD", "C3685896625-LARC_CLOUD", "C3685668637-LARC_CLOUD"
+    assert listed(v03, today) == [] and len(listed(v04, today)) >= 2 and len(listed(nrt, today)) >= 2
+    assert len(listed(v03, datetime(2025, 9, 16, 16, tzinfo=UTC))) >= 2  # V03's last observing day
+    assert listed(v03, datetime(2025, 9, 17, 16, tzinfo=UTC)) == []
+    assert all("_V04_" in g.name for g in listed(v04, today))
+
+
+def test_emulator_faults_out_of_order_and_republished(emulator):
+    session, hour = build_session(retries=0), datetime(2026, 6, 2, 10, tzinfo=UTC)
+    url = granule_search_url(emulator.base_url, NO2, *search_window(hour))
+    first_scan = {"start": hour.isoformat(), "end": (hour + timedelta(hours=3)).isoformat(), "scan": 1,
+                  "available_in_s": 30}  # fmt: skip
+    _post(emulator, "/_emulator/publication", {"delay_s": 0, "holds": [first_scan]})
+    numbers = [g.scan_number for g in search_granules(session, url)]
+    assert numbers and 1 not in numbers and numbers[0] == 2  # S002 is listed, S001 is not yet
+    _post(emulator, "/_emulator/publication", {"holds": []})
+    before = {g.name: g.revision for g in search_granules(session, url)}
+    assert set(before.values()) == {1} and min(g for g in [min(before)]).endswith("_S001.nc")
+    again = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(), "revision": 2}
+    _post(emulator, "/_emulator/republished", [again])
+    after = {g.name: g.revision for g in search_granules(session, url)}
+    assert after.keys() == before.keys() and {n for n, r in after.items() if r == 2} == {min(before)}
 
 
 def test_cmr_errors_are_typed():

@@ -6,7 +6,14 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from aeris_lib.cmr import CmrError, UnknownCollection, collection_search_url, resolve_collection
+from aeris_lib.cmr import (
+    CmrError,
+    UnknownCollection,
+    collection_search_url,
+    collection_versions,
+    newest,
+    version_key,
+)
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.gases import DEFAULT_CATALOG
@@ -34,20 +41,48 @@ def _collection_searches(emulator) -> int:
 @pytest.mark.parametrize(
     ("gas", "line"), [("NO2", "nrt"), ("NO2", "standard"), ("CH2O", "nrt"), ("O3", "standard")]
 )
-def test_every_default_product_name_resolves_through_cmr(emulator, gas, line):
+def test_every_default_product_name_resolves_through_cmr(emulator, db, gas, line):
     short_name, version, explicit = DEFAULT_CATALOG[gas].product_name(line)
     assert not explicit  # by name, not by a hard-coded id
-    concept_id = resolve_collection(build_session(), emulator.base_url, short_name, version)
-    assert (PRODUCTS[concept_id].short_name, PRODUCTS[concept_id].version, PRODUCTS[concept_id].line) == (
-        short_name, version, line)  # fmt: skip
+    resolved = resolve_cached(db, build_session(), emulator.base_url, short_name, version, ttl_s=DAY)
+    product = PRODUCTS[resolved.concept_id]
+    assert (product.short_name, product.line) == (short_name, line)
+    # `latest` (every standard product) is V04, TEMPO's current standard version; NRT is pinned at V02.
+    assert product.version == resolved.version == ("V04" if line == "standard" else "V02")
+
+
+def test_latest_is_the_highest_version_number_whatever_cmrs_order():
+    assert newest({"V03": "C3", "V10": "C10", "V04": "C4"}) == ("V10", "C10")  # not "V04" > "V10" as text
+    assert version_key("V04") > version_key("V03") > version_key("V2") and version_key("") == ()
+
+
+def test_latest_is_resolved_through_a_search_without_version_and_cached_with_what_it_resolved_to(
+    emulator, db
+):
+    session = build_session()
+    first = resolve_cached(db, session, emulator.base_url, "TEMPO_O3TOT_L3", "latest", ttl_s=DAY)
+    assert (first.concept_id, first.version) == ("C3685896625-LARC_CLOUD", "V04")
+    assert collection_versions(session, emulator.base_url, "TEMPO_O3TOT_L3") == {
+        "V03": "C2930764281-LARC_CLOUD", "V04": "C3685896625-LARC_CLOUD"}  # fmt: skip
+    searches = _collection_searches(emulator)
+    again = resolve_cached(db, session, emulator.base_url, "TEMPO_O3TOT_L3", "latest", ttl_s=DAY)
+    assert (again.concept_id, again.version) == (first.concept_id, "V04") and again.source.startswith(
+        "cached"
+    )
+    assert _collection_searches(emulator) == searches
+    pinned = resolve_cached(db, session, emulator.base_url, "TEMPO_O3TOT_L3", "V03", ttl_s=DAY)
+    assert (pinned.concept_id, pinned.version) == ("C2930764281-LARC_CLOUD", "V03")  # a pin wins
 
 
 def test_the_second_resolution_comes_from_the_cache_until_the_ttl(emulator, db):
     session = build_session()
     first = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=DAY)
-    assert first == ("C9990000001-LARC_CLOUD", "CMR") and _collection_searches(emulator) == 1
+    assert (first.concept_id, first.source) == ("C3685668637-LARC_CLOUD", "CMR") and _collection_searches(
+        emulator
+    ) == 1
     second = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=DAY)
-    assert second[0] == first[0] and second[1].startswith("cached") and _collection_searches(emulator) == 1
+    assert second.concept_id == first.concept_id and second.source.startswith("cached")
+    assert _collection_searches(emulator) == 1
     third = resolve_cached(db, session, emulator.base_url, "TEMPO_NO2_L3_NRT", "V02", ttl_s=0)  # expired
     assert third == first and _collection_searches(emulator) == 2
 
@@ -55,8 +90,8 @@ def test_the_second_resolution_comes_from_the_cache_until_the_ttl(emulator, db):
 def test_a_cached_name_survives_cmr_being_down(emulator, db):
     session = build_session(retries=0)
     resolve_cached(db, session, emulator.base_url, "TEMPO_HCHO_L3", "V03", ttl_s=DAY)
-    concept_id, source = resolve_cached(db, session, "http://127.0.0.1:9", "TEMPO_HCHO_L3", "V03", ttl_s=0)
-    assert concept_id == "C2930761273-LARC_CLOUD" and "CMR did not answer" in source
+    cached = resolve_cached(db, session, "http://127.0.0.1:9", "TEMPO_HCHO_L3", "V03", ttl_s=0)
+    assert cached.concept_id == "C2930761273-LARC_CLOUD" and "CMR did not answer" in cached.source
     with pytest.raises(CmrError, match="CMR unreachable"):
         resolve_cached(db, session, "http://127.0.0.1:9", "TEMPO_O3TOT_L3", "V03", ttl_s=DAY)  # never cached
 

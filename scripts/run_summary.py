@@ -88,7 +88,8 @@ def main() -> int:
     with psycopg2.connect(os.environ["AERIS_DATABASE_URL"]) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT ON (l.gas_type) l.gas_type, l.status, coalesce(p.row_count, 0),"
-            "       coalesce(l.error_message, ''), coalesce(p.product_line || ': ' || l.granules[1], '')"
+            "       coalesce(l.error_message, ''),"
+            "       coalesce(p.product_line || ' ' || concat_ws(' ', p.short_name, p.version) || ': ' || l.granules[1], '')"
             " FROM ingest_log l LEFT JOIN obs_partition p ON p.gas_type = l.gas_type AND p.obs_time = l.obs_time"
             " WHERE l.obs_time = %s ORDER BY l.gas_type, l.started_at DESC",
             (hour,),

@@ -5,7 +5,7 @@
   `newer_versions`, default on: AERIS_REPROCESS_NEWER_VERSIONS);
 - a granule they were loaded from was republished under the same name (CMR's revision changed).
 
-One CMR search per product over the whole look-back (paged), not one per hour. The loads reuse the
+One paged CMR search per product and run of loaded hours, not one per hour. The loads reuse the
 hourly DAG's tasks (Harmony job, download, write-audit-publish); the file checksum then decides whether
 a reload writes anything."""
 
@@ -31,6 +31,8 @@ from aeris_lib.publication import LOOKAHEAD, LOOKBEHIND, Granule, assess
 log = logging.getLogger(__name__)
 # The standard product is judged on its own coverage only: no deadline makes a partial hour "ready".
 NO_DEADLINE = timedelta(days=3650)
+# Loaded hours closer than this are listed by one CMR search.
+SPAN_GAP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,7 @@ def find_upgrades(**context: Any) -> list[dict[str, Any]]:
     wanted = [entries[g] for g in gases if entries[g].verified]
     newer = params.get("newer_versions")
     newer = newer_versions_default() if newer is None else bool(newer)
-    now = datetime.now(UTC)
-    since = now - timedelta(days=float(params["days"]))
+    since = datetime.now(UTC) - timedelta(days=float(params["days"]))
     with aeris_db() as conn:
         with conn.cursor() as cur:
             cur.execute(
@@ -94,22 +95,24 @@ def find_upgrades(**context: Any) -> list[dict[str, Any]]:
             return []
         resolved = catalog.resolve(conn, wanted, since, bbox, {e.gas: STANDARD for e in wanted})
     standard = {gas_hour.gas: gas_hour for gas_hour in resolved}
-    hook = CmrHook()
-    listings: dict[str, list[Granule]] = {}  # one paged search per product over the whole look-back
+    candidates = [
+        (loaded, why_reload(loaded, standard[loaded.gas], newer))
+        for loaded in slices
+        # An older version kept on purpose (newer_versions off): its granules are not compared.
+        if why_reload(loaded, standard[loaded.gas], newer)
+        or not loaded.version
+        or loaded.version == standard[loaded.gas].version
+    ]
+    listings = _listings(CmrHook(), [(standard[c.gas].collection_id, c.hour) for c, _ in candidates], bbox)
+    now = datetime.now(UTC)
     reloads: list[dict[str, Any]] = []
-    for loaded in slices:
+    for loaded, upgrade in candidates:
         if len(reloads) >= int(params["max_hours"]):
             log.info("Reached max_hours=%s; the remaining hours wait for the next run", params["max_hours"])
             break
         product = standard[loaded.gas]
-        upgrade = why_reload(loaded, product, newer)
-        if upgrade is None and loaded.version and loaded.version != product.version:
-            continue  # an older version kept on purpose (newer_versions off): its granules are not compared
-        if product.collection_id not in listings:
-            listings[product.collection_id] = hook.granules_between(
-                product.collection_id, since - LOOKBEHIND, now + LOOKAHEAD, bbox
-            )
-        decision = assess(loaded.hour, listings[product.collection_id], now=now, deadline=now + NO_DEADLINE)
+        listed = listings[product.collection_id]
+        decision = assess(loaded.hour, listed, now=now, deadline=now + NO_DEADLINE)
         where = f"{loaded.gas} {loaded.hour.isoformat()}"
         if decision.state != "ready" or not decision.complete:
             if upgrade:
@@ -130,3 +133,24 @@ def find_upgrades(**context: Any) -> list[dict[str, Any]]:
         )
     log.info("%d of %d published hour(s) to load again", len(reloads), len(slices))
     return reloads
+
+
+def _listings(hook: CmrHook, wanted: list[tuple[str, datetime]], bbox: Any) -> dict[str, list[Granule]]:
+    """{collection: granules} around the hours asked: one paged CMR search per run of hours less than a
+    day apart (a week of hourly slices is one search; scattered old hours are a few small ones)."""
+    listings: dict[str, list[Granule]] = {}
+    for collection in sorted({c for c, _ in wanted}):
+        hours = sorted({h for c, h in wanted if c == collection})
+        spans: list[list[datetime]] = []
+        for hour in hours:
+            if spans and hour - spans[-1][1] <= SPAN_GAP:
+                spans[-1][1] = hour
+            else:
+                spans.append([hour, hour])
+        found = {
+            granule
+            for start, end in spans
+            for granule in hook.granules_between(collection, start - LOOKBEHIND, end + LOOKAHEAD, bbox)
+        }
+        listings[collection] = sorted(found, key=lambda g: g.start)
+    return listings

@@ -59,7 +59,7 @@ def test_nrt_hourly_then_a_reprocess_upgrade_once_then_an_nrt_rerun_keeps_standa
     assert (_line(db, H1), _line(db, H2)) == ("standard", "nrt")
     assert (
         _ledger(db, H1)[-1][:3] == ("success", "standard", "nrt")
-        and "TEMPO_NO2_L3_V03_" in _ledger(db, H1)[-1][3]
+        and "TEMPO_NO2_L3_V04_" in _ledger(db, H1)[-1][3]
     )
     standard = slice_snapshot(db, H1)["NO2"]
     assert standard[0] == nrt[0] and standard[2] != nrt[2]  # the same cells, the standard product's values

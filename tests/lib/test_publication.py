@@ -3,6 +3,7 @@ granule search over real HTTP agreeing with what its Harmony serves."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
@@ -167,11 +168,11 @@ def test_emulator_schedule_follows_the_seasons():
     assert 10 <= len(winter) <= 12 and abs(_minutes(winter[0].start) - (13 * 60 + 20)) <= 15
     for day in (summer, winter):
         assert [s.number for s in day] == list(range(1, len(day) + 1))  # S001 ... each observing day
-        assert all(b.start > a.end for a, b in zip(day, day[1:], strict=False))  # back to back, in order
+        assert all(b.start > a.end for a, b in itertools.pairwise(day))  # back to back, in order
     # Scans after midnight keep the day's numbers, but their names carry the UTC date.
     after_midnight = summer[-1]
     assert granule_name("C3685896708-LARC_CLOUD", after_midnight).startswith(
-        f"TEMPO_NO2_L3_V04_20260622T00"
+        "TEMPO_NO2_L3_V04_20260622T00"
     ) and after_midnight.number == len(summer)
     assert sum(len(scans_overlapping(H.replace(hour=h), H.replace(hour=h) + timedelta(hours=1))) >= 2
                for h in range(11, 23)) >= 10  # fmt: skip

@@ -20,9 +20,10 @@ HOLE = DAY.replace(hour=15)
 
 def _fill_ledger_except_hole(conn) -> None:
     with conn.cursor() as cur:
+        # The day's scan hours, the one after midnight included (a summer day's last scan ends ~00:52).
         cur.execute("DELETE FROM ingest_log WHERE gas_type = 'NO2' AND obs_time >= %s AND obs_time < %s",
-                    (DAY, DAY + timedelta(days=1)))  # fmt: skip
-        for hour in daytime_hours(DAY, DAY + timedelta(days=1)):
+                    (DAY, DAY + timedelta(days=1, hours=1)))  # fmt: skip
+        for hour in daytime_hours(DAY, DAY + timedelta(days=1, hours=1)):
             if hour != HOLE:
                 cur.execute(
                     "INSERT INTO ingest_log (gas_type, obs_time, status, rows_written) VALUES ('NO2', %s, 'success', 1)",
@@ -33,7 +34,8 @@ def _fill_ledger_except_hole(conn) -> None:
 
 def test_daytime_hours_are_tempo_scan_hours():
     hours = daytime_hours(DAY, DAY + timedelta(days=1))
-    assert [h.hour for h in hours] == list(range(10, 24))
+    # 10:00 ... 23:00 and 00:00 UTC: a summer day's last scan ends near 00:52.
+    assert [h.hour for h in hours] == [0, *range(10, 24)]
 
 
 def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):

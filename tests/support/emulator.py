@@ -30,6 +30,7 @@ class Emulator:
     def clear_faults(self) -> None:
         self._post("/_emulator/faults", [])
         self._post("/_emulator/publication", {"holds": []})
+        self._post("/_emulator/republished", [])
         self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")
 
     def capabilities(self, mode: str) -> None:
@@ -42,6 +43,19 @@ class Emulator:
         hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(),
                 "available_in_s": available_in_s, "collection": collection}  # fmt: skip
         self._post("/_emulator/publication", {"holds": [hold]})
+
+    def hold_first_scan(self, hour: datetime, available_in_s: float) -> None:
+        """Publish the observing day's first scan (S001) overlapping [hour, hour + 3 h) `available_in_s`
+        seconds from now, after the scans that follow it: TEMPO's files reaching CMR out of order."""
+        hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=3)).isoformat(),
+                "available_in_s": available_in_s, "scan": 1}  # fmt: skip
+        self._post("/_emulator/publication", {"holds": [hold]})
+
+    def republish(self, hour: datetime, revision: int = 2, collection: str | None = None) -> None:
+        """Republish the granules overlapping [hour, hour + 1) under the same names, as `revision`."""
+        entry = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(), "revision": revision,
+                 "collection": collection}  # fmt: skip
+        self._post("/_emulator/republished", [entry])
 
     def finish_jobs(self) -> int:
         """Every running Harmony job completes now (those a long slow_job fault holds)."""

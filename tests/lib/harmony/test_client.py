@@ -24,7 +24,7 @@ from tests.support.harmony import HOUR, SMALL, request
 def test_url_matches_the_ogc_pattern():
     url = request().url("https://harmony.earthdata.nasa.gov")
     assert url == (
-        "https://harmony.earthdata.nasa.gov/C2930763263-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
+        "https://harmony.earthdata.nasa.gov/C3685896708-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
         "product%2Fvertical_column_troposphere/coverage/rangeset?subset=lon(-100:-98)&subset=lat(30:32)"
         "&subset=time(%222024-09-01T15:00:00Z%22:%222024-09-01T16:00:00Z%22)&format=image/tiff"
     )

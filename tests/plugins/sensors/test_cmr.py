@@ -47,6 +47,7 @@ def test_execute_complete_for_each_event_shape(sensor):
         "start": H.isoformat(),
         "end": (H + timedelta(hours=1)).isoformat(),
         "concept_id": "",
+        "revision": 3,
     }
     ready = {"status": "ready", "reason": "r", "granules": [granule], "complete": True}
     assert sensor.execute_complete({}, ready) == {"granules": [granule], "complete": True}

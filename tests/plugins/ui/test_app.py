@@ -22,14 +22,18 @@ def client():
 
 @pytest.fixture
 def ledger(db):
-    rows = [("NO2", HOUR, "success", None), ("CH2O", HOUR, "harmony_failed", "Harmony job j-1 failed: x"),
-            ("O3", HOUR.replace(hour=16), "not_published", "not published by 19:00")]  # fmt: skip
+    rows = [("NO2", HOUR, "success", None, "TEMPO_NO2_L3_NRT", "V02"),
+            ("CH2O", HOUR, "harmony_failed", "Harmony job j-1 failed: x", None, None),
+            ("O3", HOUR.replace(hour=16), "not_published", "not published by 19:00", "TEMPO_O3TOT_L3", "V04"),
+            ("AI", HOUR.replace(hour=15), "wrong_version", "TEMPO_O3TOT_L3 V03 lists no granule", "TEMPO_O3TOT_L3",
+             "V03")]  # fmt: skip
     with db.cursor() as cur:
         cur.execute("DELETE FROM ingest_log WHERE obs_time >= '2031-01-01'")
-        for gas, hour, status, error in rows:
+        for gas, hour, status, error, short_name, version in rows:
             cur.execute(
-                "INSERT INTO ingest_log (gas_type, obs_time, status, error_message) VALUES (%s, %s, %s, %s)",
-                (gas, hour, status, error),
+                "INSERT INTO ingest_log (gas_type, obs_time, status, error_message, short_name, version)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (gas, hour, status, error, short_name, version),
             )
     yield
     with db.cursor() as cur:
@@ -55,6 +59,14 @@ def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):
     assert ">loaded</span>" in html and ">failed</span>" in html and ">not published</span>" in html
     assert "Harmony job j-1 failed: x" in html  # the reason, as the cell's tooltip
     assert "maps/NO2.png?hour=2031-06-02T17%3A00%3A00%2B00%3A00" in html
+    # Each hour says which product it came from; a wrong version is its own warning, with the reason.
+    assert '<span class="product" title="TEMPO_NO2_L3_NRT V02">V02 NRT</span>' in html
+    assert '<span class="product" title="TEMPO_O3TOT_L3 V04">V04</span>' in html
+    assert ">wrong version</span>" in html
+    assert (
+        "<li class='warn' data-gas='AI'>AI 2031-06-02 15:00 UTC: TEMPO_O3TOT_L3 V03 lists no granule</li>"
+        in html
+    )
 
 
 def test_audit_objects_are_served_and_nothing_else(client, tmp_path):

@@ -1,0 +1,128 @@
+"""TEMPO as NASA publishes it today, end to end through `dag.test()` and the emulator over real HTTP:
+V04 is the standard version (V03 stopped on 2025-09-16), the day's first scan can reach CMR after the
+second, granules are republished under the same name, and every failed try is a ledger row."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
+from tests.support.db import forget_hours, ledger_rows, slice_snapshot
+
+pytestmark = pytest.mark.integration
+
+# A box over New England: at 10 UTC in June the sun is up there (it is night over SMALL_BBOX).
+EAST_BBOX = [-72.0, 41.0, -70.0, 43.0]
+WAITING = {"AERIS_PUBLICATION_POLL_SECONDS": "1", "AERIS_PUBLICATION_DEADLINE_MINUTES": "10000000"}
+
+
+def _logical(hour: datetime) -> str:
+    return (hour + timedelta(hours=1)).isoformat()
+
+
+def _pin(tmp_path, **versions: str) -> str:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({gas: {"version": version} for gas, version in versions.items()}))
+    return str(catalog)
+
+
+def _product(db, gas: str, hour: datetime) -> tuple:
+    with db.cursor() as cur:
+        cur.execute("SELECT short_name, version, product_line FROM obs_partition"
+                    " WHERE gas_type = %s AND obs_time = %s", (gas, hour))  # fmt: skip
+        return cur.fetchone()
+
+
+def _ledger(db, gas: str, hour: datetime) -> list[tuple]:
+    with db.cursor() as cur:
+        cur.execute("SELECT status, short_name, version, upgraded_from, granule_revisions FROM ingest_log"
+                    " WHERE gas_type = %s AND obs_time = %s ORDER BY id", (gas, hour))  # fmt: skip
+        return cur.fetchall()
+
+
+def test_todays_hour_loads_v04_standard_and_v02_nrt_and_records_each_product(db, emulator):
+    hour = datetime(2026, 6, 2, 16, tzinfo=UTC)
+    forget_hours(db, [hour])
+    result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["NO2", "O3", "AI"]})
+    assert result["state"] == "success", result["log"][-30:]
+    assert ti_states(result, "gas.load_gas_hour") == {"NO2": "success", "O3": "success", "AI": "success"}
+    assert _product(db, "O3", hour) == ("TEMPO_O3TOT_L3", "V04", "standard")
+    assert _product(db, "AI", hour) == ("TEMPO_O3TOT_L3", "V04", "standard")
+    assert _product(db, "NO2", hour) == ("TEMPO_NO2_L3_NRT", "V02", "nrt")
+    [(status, short_name, version, _, revisions)] = _ledger(db, "O3", hour)
+    assert (status, short_name, version) == ("success", "TEMPO_O3TOT_L3", "V04")
+    assert revisions and all(
+        name.startswith("TEMPO_O3TOT_L3_V04_") and r == 1 for name, r in revisions.items()
+    )
+    assert any("version latest = V04" in line for line in result["log"])
+
+
+def test_a_pinned_version_without_granules_fails_by_name_at_once(db, emulator, tmp_path):
+    hour = datetime(2026, 6, 2, 17, tzinfo=UTC)  # V03 stopped in 2025: only V04 has this hour
+    forget_hours(db, [hour])
+    result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]},
+                     AERIS_GAS_CATALOG_FILE=_pin(tmp_path, O3="V03"))  # fmt: skip
+    assert result["state"] == "failed"
+    assert ti_states(result, "gas.wait_for_publication") == {"O3": "failed"}
+    [(gas, status, reason, _)] = ledger_rows(db, hour)  # one row: the failure callback adds none
+    assert (gas, status) == ("O3", "wrong_version")
+    assert "TEMPO_O3TOT_L3 V03" in reason and "TEMPO_O3TOT_L3 V04" in reason and "set it to V04" in reason
+    assert any("WRONG VERSION" in line for line in result["log"])
+    assert _ledger(db, "O3", hour)[0][1:3] == ("TEMPO_O3TOT_L3", "V03")
+
+
+def test_the_days_first_scan_published_after_the_second_is_waited_for_and_loaded(db, emulator):
+    hour = datetime(2026, 6, 2, 10, tzinfo=UTC)  # S001 starts near 10:31; S002 near 11:11
+    forget_hours(db, [hour])
+    emulator.hold_first_scan(hour, available_in_s=30)
+    result = run_dag(_logical(hour), {"bbox": EAST_BBOX, "gases": ["O3"]}, **WAITING)
+    assert result["state"] == "success", result["log"][-30:]
+    assert ti_states(result, "gas.load_gas_hour") == {"O3": "success"}
+    assert any("not the day's first" in line for line in result["log"])  # it waited, and said why
+    [(_, status, _, granules)] = ledger_rows(db, hour)
+    assert status == "success" and granules == [g for g in granules if g.endswith("_S001.nc")]
+
+
+def test_older_version_upgraded_then_a_republished_granule_reloaded_once(db, emulator, tmp_path):
+    hour = datetime(2024, 9, 4, 16, tzinfo=UTC)  # V03 and V04 both cover 2024
+    forget_hours(db, [hour])
+    loaded = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]},
+                     AERIS_GAS_CATALOG_FILE=_pin(tmp_path, O3="V03"))  # fmt: skip
+    assert loaded["state"] == "success", loaded["log"][-30:]
+    assert _product(db, "O3", hour)[:2] == ("TEMPO_O3TOT_L3", "V03")
+    reprocess = {"bbox": SMALL_BBOX, "gases": ["O3"], "days": (datetime.now(UTC) - hour).days + 1}
+
+    upgrade = run_dag("2024-09-10T06:30:00+00:00", reprocess, dag_id="aeris_tempo_reprocess")
+    assert upgrade["state"] == "success", upgrade["log"][-30:]
+    assert ti_states(upgrade, "upgrade.load_gas_hour") == {"O3": "success"}
+    assert _product(db, "O3", hour)[:2] == ("TEMPO_O3TOT_L3", "V04")
+    assert _ledger(db, "O3", hour)[-1][:4] == ("success", "TEMPO_O3TOT_L3", "V04", "TEMPO_O3TOT_L3 V03")
+    v04 = slice_snapshot(db, hour)["O3"]
+
+    emulator.republish(hour, revision=2, collection="C3685896625-LARC_CLOUD")
+    again = run_dag("2024-09-11T06:30:00+00:00", reprocess, dag_id="aeris_tempo_reprocess")
+    assert again["state"] == "success", again["log"][-30:]
+    assert ti_states(again, "upgrade.load_gas_hour") == {"O3": "success"}
+    assert any("republished in CMR" in line for line in again["log"])
+    status, _, _, upgraded_from, revisions = _ledger(db, "O3", hour)[-1]
+    assert (status, upgraded_from) == ("success", None) and 2 in revisions.values()
+    assert slice_snapshot(db, hour)["O3"][2] != v04[2]  # the republished numbers are what is published
+
+    once = run_dag("2024-09-12T06:30:00+00:00", reprocess, dag_id="aeris_tempo_reprocess")
+    assert once["state"] == "success" and ti_states(once, "upgrade.load_gas_hour") == {}
+    assert len(_ledger(db, "O3", hour)) == 3
+
+
+def test_each_failed_try_is_one_ledger_row(db, emulator):
+    hour = datetime(2024, 9, 4, 19, tzinfo=UTC)
+    forget_hours(db, [hour])
+    emulator.faults([{"fault": "job_failed", "variable": "product/column_amount_o3"}])
+    result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]})
+    tries = result["tis"]["gas.wait_for_harmony_job[O3]"]["try_number"]
+    assert result["state"] == "failed" and tries == 3
+    rows = _ledger(db, "O3", hour)
+    assert [r[0] for r in rows] == ["harmony_failed"] * tries  # one per try, operators count attempts
+    assert all(r[1:3] == ("TEMPO_O3TOT_L3", "V04") for r in rows)

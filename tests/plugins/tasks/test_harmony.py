@@ -1,0 +1,55 @@
+"""tasks.harmony: a granule on a grid that is not the catalog's is refused, naming product, version
+and pixel size (O3TOT V04 was first gridded 0.04° × 0.02°, then reprocessed to 0.02°)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import netCDF4
+import numpy as np
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+from tasks.harmony import _as_geotiff
+
+from aeris_lib.gas_hour import GasHour
+from aeris_lib.gases import DEFAULT_CATALOG
+
+HOUR = datetime(2026, 4, 2, 16, tzinfo=UTC)
+BBOX = (-100.0, 35.0, -98.0, 37.0)
+
+
+def _o3tot(path, lat_step: float, lon_step: float = 0.02):
+    """A TEMPO O3TOT L3 granule's layout over the bbox: root coordinates, `product/column_amount_o3`."""
+    lat = np.arange(BBOX[1] + lat_step / 2, BBOX[3], lat_step, dtype=np.float32)
+    lon = np.arange(BBOX[0] + lon_step / 2, BBOX[2], lon_step, dtype=np.float32)
+    with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
+        ds.createDimension("time", 1)
+        ds.createDimension("latitude", lat.size)
+        ds.createDimension("longitude", lon.size)
+        ds.createVariable("latitude", "f4", ("latitude",))[:] = lat
+        ds.createVariable("longitude", "f4", ("longitude",))[:] = lon
+        ozone = ds.createGroup("product").createVariable(
+            "column_amount_o3", "f4", ("time", "latitude", "longitude"), fill_value=np.float32(-1e30)
+        )
+        ozone[:] = np.full((1, lat.size, lon.size), 300.0, dtype=np.float32)
+    return path
+
+
+def _o3(version: str = "V04") -> GasHour:
+    return GasHour(DEFAULT_CATALOG["O3"], HOUR, BBOX, "C3685896625-LARC_CLOUD", "standard",
+                   "TEMPO_O3TOT_L3", version)  # fmt: skip
+
+
+def test_the_old_coarser_grid_is_refused_naming_product_version_and_pixel_size(tmp_path):
+    coarse = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.04)
+    with pytest.raises(AirflowFailException) as refused:
+        _as_geotiff(_o3(), str(coarse), tmp_path / "out.tif")
+    message = str(refused.value)
+    assert "TEMPO_O3TOT_L3 V04" in message and "0.04" in message and "0.02°" in message
+    assert not (tmp_path / "out.tif").exists()  # nothing was written from it
+
+
+def test_the_reprocessed_file_on_the_catalogs_grid_is_read(tmp_path):
+    regridded = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.02)
+    out = _as_geotiff(_o3(), str(regridded), tmp_path / "out.tif")
+    assert out.exists() and out.stat().st_size > 0

@@ -268,7 +268,9 @@ def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> No
             page.goto(f"{cluster.base_url}/aeris/?until={until}")
             row = page.locator(f"tr[data-hour='{hour:%Y-%m-%dT%H}']")
             for gas in GASES:
-                assert row.locator(f"td[data-gas='{gas}']").inner_text() == "loaded", gas
+                assert row.locator(f"td[data-gas='{gas}'] .cell").inner_text() == "loaded", gas
+            # Under the outcome, the product the hour came from: NO2's near-real-time V02 here.
+            assert row.locator("td[data-gas='NO2'] .product").inner_text() == "V02 NRT"
             image = page.locator("img[alt='NO2 map']")
             image.wait_for()
             src = image.get_attribute("src")

@@ -60,11 +60,11 @@ def test_todays_hour_loads_v04_standard_and_v02_nrt_and_records_each_product(db,
     assert any("version latest = V04" in line for line in result["log"])
 
 
-def test_a_pinned_version_without_granules_fails_by_name_at_once(db, emulator, tmp_path):
+def test_a_pinned_version_without_granules_fails_by_name_at_once(db, emulator, tmp_path, smtp_server):
     hour = datetime(2026, 6, 2, 17, tzinfo=UTC)  # V03 stopped in 2025: only V04 has this hour
     forget_hours(db, [hour])
     result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]},
-                     AERIS_GAS_CATALOG_FILE=_pin(tmp_path, O3="V03"))  # fmt: skip
+                     AERIS_GAS_CATALOG_FILE=_pin(tmp_path, O3="V03"), **smtp_server.env)  # fmt: skip
     assert result["state"] == "failed"
     assert ti_states(result, "gas.wait_for_publication") == {"O3": "failed"}
     [(gas, status, reason, _)] = ledger_rows(db, hour)  # one row: the failure callback adds none
@@ -72,6 +72,9 @@ def test_a_pinned_version_without_granules_fails_by_name_at_once(db, emulator, t
     assert "TEMPO_O3TOT_L3 V03" in reason and "TEMPO_O3TOT_L3 V04" in reason and "set it to V04" in reason
     assert any("WRONG VERSION" in line for line in result["log"])
     assert _ledger(db, "O3", hour)[0][1:3] == ("TEMPO_O3TOT_L3", "V03")
+    [alert] = smtp_server.messages  # the operator hears of it, with both versions named
+    body = alert.get_body().get_content()
+    assert alert["Subject"] == "AERIS: O3 2026-06-02 17:00 UTC failed" and "TEMPO_O3TOT_L3 V04" in body
 
 
 def test_the_days_first_scan_published_after_the_second_is_waited_for_and_loaded(db, emulator):

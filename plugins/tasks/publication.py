@@ -97,19 +97,20 @@ class GasPublicationSensor(CmrPublicationSensor):
             return
         version, concept_id, granules = found
         asked = gas_hour.entry.product_name(gas_hour.line)[1]
+        newer = version_key(version) > version_key(gas_hour.version)
+        if asked != LATEST:
+            advice = f"the catalog asks for version {asked}; set it to {version} or `{LATEST}`"
+        elif newer:  # the cached `latest` is out of date: forget it, the next run resolves it again
+            advice = f"`{LATEST}` was cached as {gas_hour.version}; the next run asks CMR again"
+            with aeris_db() as conn:
+                forget_collection(conn, gas_hour.short_name, LATEST)
+        else:
+            advice = f"`{LATEST}` is {gas_hour.version}, which does not cover this hour; pin {version} for it"
         reason = (
             f"{gas_hour.product_name} ({gas_hour.collection_id}) lists no granule around "
             f"{hour:%Y-%m-%d %H}:00 UTC, but {gas_hour.short_name} {version} ({concept_id}) lists "
-            f"{len(granules)} for the hour ({', '.join(g.name for g in granules)}): "
-            + (
-                f"the catalog asks for version {asked}; set it to {version} or `{LATEST}`"
-                if asked != LATEST
-                else f"`{LATEST}` resolved to {gas_hour.version}; the next run asks CMR again"
-            )
+            f"{len(granules)} for the hour ({', '.join(g.name for g in granules)}): {advice}"
         )
-        if asked == LATEST and version_key(version) > version_key(gas_hour.version):
-            with aeris_db() as conn:
-                forget_collection(conn, gas_hour.short_name, LATEST)
         self.log.warning("%s: WRONG VERSION: %s", self.subject, reason)
         with aeris_db() as conn:
             ledger.record_outcome(

@@ -177,9 +177,10 @@ def uncovered(granules: Iterable[Granule], start: datetime, end: datetime) -> li
     than the turn-around tolerance, and not before the day's first scan (the first granule is S001, or
     the hour before is outside TEMPO's scan window) or after its last one (the hour after is outside
     it)."""
-    granules = sorted(granules, key=lambda g: g.start)
+    granules = list(granules)
     gaps = _gaps(granules, start, end)
-    day_starts_here = bool(granules) and granules[0].scan_number == 1
+    first = min(granules, key=lambda g: g.start, default=None)
+    day_starts_here = first is not None and first.scan_number == 1
     if gaps and gaps[0][0] == start and (day_starts_here or not _in_scan_window(start - timedelta(hours=1))):
         gaps = gaps[1:]
     if gaps and gaps[-1][1] == end and not _in_scan_window(end):

@@ -10,8 +10,8 @@ hold. Every day this DAG:
    and the standard product now covers the hour in CMR; and those whose granules CMR lists with a new
    revision (republished under the same name);
 2. per hour found (mapped) — the hourly DAG's own **submit_harmony_job** → **wait_for_harmony_job** →
-   **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records
-   `upgraded_from = nrt`) → **archive_gas_hour**;
+   **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records what it
+   replaced in `upgraded_from`: `nrt` or the older version) → **archive_gas_hour**;
 3. **recompute_hours** — saved-route exposure of every upgraded hour.
 
 An hour is upgraded once: its slice then says `standard` and its version, and a later NRT load never
@@ -42,10 +42,10 @@ from aeris_lib.gases import GAS_NAMES
     doc_md=__doc__,
     params={
         "days": Param(7, type="number", minimum=0, title="Look back (days)",
-                      description="Hours loaded from an NRT product within this many days are checked."),
-        "newer_versions": Param(reprocess.newer_versions_default(), type="boolean", title="Newer standard versions",
-                                description="Reload standard hours whose product has a newer version "
-                                "(default AERIS_REPROCESS_NEWER_VERSIONS, on)."),
+                      description="Hours published within this many days (the slices' retention) are checked."),
+        "newer_versions": Param(None, type=["null", "boolean"], title="Newer standard versions",
+                                description="Reload standard hours whose product has a newer version. "
+                                "Empty: AERIS_REPROCESS_NEWER_VERSIONS (default on)."),
         "max_hours": Param(48, type="integer", minimum=1, title="At most this many hours per run"),
         "bbox": Param(None, type=["null", "array"], items={"type": "number"}, minItems=4, maxItems=4,
                       title="Bounding box [west, south, east, north]",

@@ -325,7 +325,7 @@ class HarmonyHandler(_Base):
         if isinstance(choice, str):
             return self.send_error_json(422, "UnsupportedOperation", choice)
         kind, note = choice
-        scans = self.published_scans(collection, start, end)
+        scans = self.state.published_scans(collection, start, end)
         if not scans or self.state.take_fault(
             "no_data", collection, covered_variables(collection, variable_list)
         ):
@@ -394,9 +394,6 @@ class HarmonyHandler(_Base):
     def full_url(self) -> str:
         return self.emulator.base_url + self.path
 
-    def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
-        return self.state.published_scans(collection, start, end)
-
     # ---------------------------------------------------------------- CMR collection search
     def cmr_collections(self, query: str) -> None:
         """CMR's collection search (`collections.json`) by short_name, version and provider: the
@@ -442,7 +439,7 @@ class HarmonyHandler(_Base):
             )
         scans = []
         if collection in COLLECTIONS and (bbox is None or _meets_field_of_regard(bbox)):
-            scans = self.published_scans(collection, start, end)
+            scans = self.state.published_scans(collection, start, end)
         if params.get("sort_key", "start_date").startswith("-"):
             scans.reverse()
         shown = scans[(page_num - 1) * page_size : page_num * page_size]

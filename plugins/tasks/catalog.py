@@ -42,7 +42,8 @@ def resolve(
     products = []
     for entry in entries:
         chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
-        short_name, version, explicit = entry.product_name(chosen)
+        short_name, asked, explicit = entry.product_name(chosen)
+        version = asked
         if explicit:
             # A pinned concept id: its version is whatever the catalog says beside it, if anything.
             concept_id, source = explicit, "the catalog's collection id"
@@ -55,7 +56,7 @@ def resolve(
             except UnknownCollection as error:
                 raise AirflowFailException(f"{entry.gas}: {error}") from None
             concept_id, version, source = resolved.concept_id, resolved.version, resolved.source
-            if entry.product_name(chosen)[1] == LATEST:
+            if asked == LATEST:
                 source = f"version latest = {version}; {source}"
         gas_hour = GasHour(entry, hour, tuple(bbox), concept_id, chosen, short_name, version)  # type: ignore[arg-type]
         log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, gas_hour.product_name or concept_id,

@@ -11,7 +11,6 @@ from airflow.sdk.exceptions import AirflowSkipException
 from hooks.cmr import CmrHook
 from sensors.cmr import CmrPublicationSensor
 from tasks import alerts, breaker
-from tasks.breaker import product_of
 from tasks.connections import aeris_db
 from tasks.gas_task import gas_context
 
@@ -57,6 +56,11 @@ class GasPublicationSensor(CmrPublicationSensor):
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         self._bind(context)
+        # The trigger's deadline came with nothing listed for the hour: is another version publishing?
+        if event.get("status") == "not_published":
+            hour = datetime.fromisoformat(self.hour)
+            if not CmrHook().granules(self.collection_id, *search_window(hour), self.bbox):
+                self._check_version(context)
         return super().execute_complete(context, event)
 
     def review(self, context: Any, decision: Publication, listed: list[Granule]) -> None:
@@ -64,10 +68,6 @@ class GasPublicationSensor(CmrPublicationSensor):
             self._check_version(context)
 
     def finish(self, context: Any, decision: Publication) -> dict[str, Any]:
-        if decision.state == "not_published":
-            hour = datetime.fromisoformat(self.hour)
-            if not CmrHook().granules(self.collection_id, *search_window(hour), self.bbox):
-                self._check_version(context)
         if decision.state in _SKIP_STATUS:
             self._skip(_SKIP_STATUS[decision.state], decision.reason, context)
         return super().finish(context, decision)
@@ -114,14 +114,16 @@ class GasPublicationSensor(CmrPublicationSensor):
         self.log.warning("%s: WRONG VERSION: %s", self.subject, reason)
         with aeris_db() as conn:
             ledger.record_outcome(
-                conn, self.subject, hour, ledger.WRONG_VERSION, reason, product=product_of(gas_hour)
+                conn, self.subject, hour, ledger.WRONG_VERSION, reason, product=breaker.product_of(gas_hour)
             )
         raise breaker.RecordedFailure(f"{self.subject}: {reason}")
 
     def _skip(self, status: str, reason: str, context: Any = None) -> None:
         hour = datetime.fromisoformat(self.hour)
         with aeris_db() as conn:
-            ledger.record_outcome(conn, self.subject, hour, status, reason, product=product_of(self.gas_hour))
+            ledger.record_outcome(
+                conn, self.subject, hour, status, reason, product=breaker.product_of(self.gas_hour)
+            )
         self.log.info("%s %s: %s (ledger: %s)", self.subject, self.hour, reason, status)
         if status == ledger.NOT_PUBLISHED:  # a gap: nothing will fill this hour unless someone acts
             alerts.send(alerts.Alert(alerts.NOT_PUBLISHED, self.subject, self.hour, reason), context or {})

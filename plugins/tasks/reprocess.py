@@ -95,14 +95,12 @@ def find_upgrades(**context: Any) -> list[dict[str, Any]]:
             return []
         resolved = catalog.resolve(conn, wanted, since, bbox, {e.gas: STANDARD for e in wanted})
     standard = {gas_hour.gas: gas_hour for gas_hour in resolved}
-    candidates = [
-        (loaded, why_reload(loaded, standard[loaded.gas], newer))
-        for loaded in slices
+    candidates = []
+    for loaded in slices:
+        upgrade = why_reload(loaded, standard[loaded.gas], newer)
         # An older version kept on purpose (newer_versions off): its granules are not compared.
-        if why_reload(loaded, standard[loaded.gas], newer)
-        or not loaded.version
-        or loaded.version == standard[loaded.gas].version
-    ]
+        if upgrade or not loaded.version or loaded.version == standard[loaded.gas].version:
+            candidates.append((loaded, upgrade))
     listings = _listings(CmrHook(), [(standard[c.gas].collection_id, c.hour) for c, _ in candidates], bbox)
     now = datetime.now(UTC)
     reloads: list[dict[str, Any]] = []

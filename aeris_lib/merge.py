@@ -18,23 +18,17 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from aeris_lib.raster import FILL_VALUE, RasterError, valid_mask
+from aeris_lib.safe_files import open_geotiff
 
 # Pixel sizes and origins equal within this fraction of a pixel count as the same lattice.
 ALIGN_TOLERANCE = 1e-6
-
-
-def _open(path: str):
-    try:
-        return rasterio.open(path)
-    except RasterioIOError as error:
-        raise RasterError(f"{path}: not a readable GeoTIFF ({error})") from None
 
 
 def merge_granules(paths: Sequence[str], dest: Path) -> Path:
     """Write the mean-of-valid-values union of `paths` (same CRS and lattice) to `dest`."""
     if not paths:
         raise ValueError("merge_granules needs at least one raster")
-    sources = [_open(p) for p in paths]
+    sources = [open_geotiff(p) for p in paths]
     try:
         first = sources[0]
         dx, dy = first.transform.a, -first.transform.e

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import rasterio
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from aeris_lib.safe_files import MAX_CHUNK_BYTES, RasterError, open_geotiff
 from aeris_lib.thresholds import classify_array, implausible_mask
+
+__all__ = ["RasterError", "RequestGrid", "check_request", "inspect", "iter_cells"]
 
 FILL_VALUE = -1e30
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -27,10 +29,6 @@ BLOCK_ROWS = 512
 MAX_INDEX = 1 << 20  # rows and columns per lattice, see aeris_lib.db.load.cell_ids
 IMPLAUSIBLE = 1  # quality_flag bit 0: the project's outlier flag
 PRODUCT_FLAG_SHIFT = 1  # quality_flag bits 1-2: the product's own flag (0 good, 1 suspect, 2 bad)
-
-
-class RasterError(ValueError):
-    """The file cannot be used as a TEMPO grid; the message says why and names the file."""
 
 
 # A raster's pixel size may differ from the product's grid by this fraction of a pixel.
@@ -49,8 +47,19 @@ class RequestGrid:
         return (math.ceil((east - west) / self.pixel) + 2) * (math.ceil((north - south) / self.pixel) + 2)
 
 
+def check_blocks(path: str, src) -> None:
+    """A GeoTIFF tile or strip is decompressed whole: refuse one larger than MAX_CHUNK_BYTES."""
+    for band, ((rows, cols), dtype) in enumerate(zip(src.block_shapes, src.dtypes, strict=True), start=1):
+        if (size := rows * cols * np.dtype(dtype).itemsize) > MAX_CHUNK_BYTES:
+            raise RasterError(
+                f"{path}: band {band} is stored in blocks of {cols} x {rows} {dtype} ({size:,} bytes, over "
+                f"{MAX_CHUNK_BYTES:,} bytes decompressed)"
+            )
+
+
 def check_request(path: str, src, request: RequestGrid) -> None:
     """Pixel size, extent and size of an open raster against the request, from its header only."""
+    check_blocks(path, src)
     t = src.transform
     dx, dy = abs(t.a), abs(t.e)
     if (
@@ -129,15 +138,10 @@ def _phase(distance: float, step: float) -> float:
 def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None = None) -> RasterInfo:
     """Open and validate `path` (against `request` when given); raises `RasterError` naming the
     problem before any pixel is read or anything is written."""
-    try:
-        src = rasterio.open(path)
-    except RasterioIOError as error:
-        raise RasterError(f"{path}: not a readable GeoTIFF ({error})") from None
-    with src:
-        if src.driver != "GTiff":
-            raise RasterError(f"{path}: expected a GeoTIFF, got a {src.driver} file")
+    with open_geotiff(path) as src:
         if src.width == 0 or src.height == 0:
             raise RasterError(f"{path}: raster has zero size ({src.width} x {src.height})")
+        check_blocks(path, src)
         if src.count not in (1, 2):
             raise RasterError(
                 f"{path}: expected 1 band (the variable) or 2 (the variable and its quality flag), found {src.count}"
@@ -222,7 +226,7 @@ def _block_mean(values: np.ndarray, valid: np.ndarray, factor: int) -> tuple[np.
 def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iterator[CellBlock]:
     """Valid cells of the raster in blocks of about `block_rows` source rows."""
     step = max(block_rows // info.factor, 1) * info.factor
-    with rasterio.open(info.path) as src:
+    with open_geotiff(info.path) as src:
         for top in range(0, info.height, step):
             height = min(step, info.height - top)
             try:

@@ -21,13 +21,19 @@ import rasterio
 from rasterio.transform import from_origin
 
 from aeris_lib.raster import FILL_VALUE, RasterError
+from aeris_lib.safe_files import check_hdf5
 
 # Coordinates are float32 in TEMPO's files (~1e-5° at 168°W): edges within this fraction of a pixel
 # of the global lattice (multiples of the step from -180 / 90) are snapped onto it.
 SNAP_PIXELS = 1e-3
 # Spacing between consecutive centres may differ from the mean step by this fraction of it.
 REGULAR_TOLERANCE = 1e-3
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# A coordinate longer than the globe at the product's pixel (or at 0.01° when none is given) is
+# refused before it is read: a few KB of file can declare 400 million latitudes.
+FINEST_PIXEL = 0.01
+# What one window read may allocate (values, mask, flags; a CONUS hour is ~80 MB). Reads are
+# bounded before they start, not stopped by the kernel in the middle.
+MAX_WINDOW_BYTES = 512 * 1024**2
 # HDF5 (under netCDF4) is not thread-safe: every read and write of a NetCDF-4 file in this process
 # (the loader's reads, the emulator's writes) takes this one lock, or the library can crash it.
 HDF5_LOCK = threading.Lock()
@@ -51,21 +57,10 @@ class GridWindow:
         return self.values.shape
 
 
-def _signature(path: str) -> bytes:
-    with open(path, "rb") as head:
-        return head.read(len(HDF5_SIGNATURE))
-
-
-def is_netcdf4(path: str) -> bool:
-    """Whether the file starts with the HDF5 signature (NetCDF-4 is HDF5 underneath)."""
-    return _signature(path) == HDF5_SIGNATURE
-
-
 def _open(path: str):
     import netCDF4
 
-    if (signature := _signature(path)) != HDF5_SIGNATURE:
-        raise RasterError(f"{path}: not a NetCDF-4 file (no HDF5 signature; starts with {signature[:4]!r})")
+    check_hdf5(path)  # nothing outside the file, no oversized chunk: before netCDF4 follows any of it
     try:
         return netCDF4.Dataset(path, "r")
     except OSError as error:
@@ -90,10 +85,16 @@ def _variable(ds, path: str, variable: str):
     return node.variables[name]
 
 
-def _coordinate(ds, path: str, name: str) -> np.ndarray:
+def _coordinate(ds, path: str, name: str, span: float, pixel: float | None) -> np.ndarray:
     if name not in ds.variables:
         raise RasterError(
             f"{path}: no 1-D '{name}' coordinate at the root (root variables: {', '.join(ds.variables) or 'none'})"
+        )
+    longest = math.ceil(span / (pixel or FINEST_PIXEL)) + 1
+    if (size := math.prod(ds.variables[name].shape)) > longest:
+        raise RasterError(
+            f"{path}: '{name}' declares {size:,} values; {span:g}° at {pixel or FINEST_PIXEL:g}° holds at most "
+            f"{longest:,} (refused before reading it)"
         )
     values = np.asarray(ds.variables[name][:], dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
@@ -148,8 +149,8 @@ def read_window(
     product's `pixel` size (checked from the coordinates, before any value is read)."""
     with HDF5_LOCK, _open(path) as ds:
         data = _variable(ds, path, variable)
-        lat = _coordinate(ds, path, "latitude")
-        lon = _coordinate(ds, path, "longitude")
+        lat = _coordinate(ds, path, "latitude", 180.0, pixel)
+        lon = _coordinate(ds, path, "longitude", 360.0, pixel)
         dims = data.dimensions
         if dims[-2:] != ("latitude", "longitude"):
             raise RasterError(
@@ -188,14 +189,20 @@ def read_window(
                 )
         # file rows run south to north when latitude ascends
         f0, f1 = (lat.size - r1, lat.size - r0) if ascending else (r0, r1)
-        values = _read(data, f0, f1, c0, c1)
-        flags = None
-        if quality_variable:
-            flag_var = _variable(ds, path, quality_variable)
-            if flag_var.shape[-2:] != data.shape[-2:]:
-                raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
-            flag_var.set_auto_maskandscale(False)
-            flags = np.asarray(flag_var[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+        flag_var = _variable(ds, path, quality_variable) if quality_variable else None
+        _check_window_memory(path, (f1 - f0) * (c1 - c0), data, flag_var)
+        try:
+            values = _read(data, f0, f1, c0, c1)
+            flags = None
+            if flag_var is not None:
+                if flag_var.shape[-2:] != data.shape[-2:]:
+                    raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
+                flag_var.set_auto_maskandscale(False)
+                flags = np.asarray(flag_var[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+        except MemoryError:
+            raise RasterError(
+                f"{path}: out of memory reading '{variable}' over {f1 - f0} x {c1 - c0} cells"
+            ) from None
         if ascending:
             values = values[::-1]
             flags = flags[::-1] if flags is not None else None
@@ -209,6 +216,17 @@ def read_window(
             step_y=step_y,
             granule_shape=(lat.size, lon.size),
             time_coverage=coverage,
+        )
+
+
+def _check_window_memory(path: str, cells: int, data, flag_var) -> None:
+    """Refuse a window whose arrays would exceed MAX_WINDOW_BYTES: the raw values, the validity mask,
+    the float32 result and its copy, and the flags."""
+    per_cell = data.dtype.itemsize + 1 + 2 * 4 + (flag_var.dtype.itemsize if flag_var is not None else 0)
+    if cells * per_cell > MAX_WINDOW_BYTES:
+        raise RasterError(
+            f"{path}: a window of {cells:,} cells needs ~{cells * per_cell:,} bytes, over the "
+            f"{MAX_WINDOW_BYTES:,}-byte limit of one read (use a smaller bbox)"
         )
 
 

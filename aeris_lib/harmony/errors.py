@@ -24,6 +24,10 @@ class HarmonyUnreachable(HarmonyError):
     """No answer from Harmony: connection refused or reset, DNS, a timeout (after retries)."""
 
 
+class UnsafeUrl(HarmonyError):
+    """A URL (redirect, `next` page, data link) whose host two parsers could read differently."""
+
+
 class HarmonyBadAnswer(HarmonyError):
     """Harmony answered something that is not what the protocol says: not JSON, not a job document."""
 

@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
-from aeris_lib.harmony.errors import HarmonyBadAnswer
+from aeris_lib.harmony.errors import HarmonyBadAnswer, UnsafeUrl
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -21,7 +23,12 @@ NO_MATCHING_GRANULES = "No matching granules found"
 # A 429/503 asking to wait longer than this waits this long: one stalled call must not hold a pool
 # slot for hours (urllib3's own cap is 6 h).
 MAX_RETRY_AFTER_S = 300
-_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+# A URL's query string, absolute (`https://host/f?X-Amz-…`) or as urllib3 logs it (`url: /f?X-Amz-…`).
+_URL_QUERY = re.compile(r"((?:https?://|(?<=url: ))[^\s?'\"]*)\?[^\s'\"]*")
+# Where two URL parsers disagree about the host: urlsplit reads `http://a\\@b/` as host b, urllib3
+# (which sends the request) as host a. A backslash or a control character anywhere, or userinfo in
+# the authority, and the URL gets no request at all, with or without the token.
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class RedactQueryStrings(logging.Filter):
@@ -118,11 +125,34 @@ def parse_json(body: str, *, url: str, status: int, content_type: str, what: str
         ) from None
 
 
+def check_url(url: str) -> str:
+    """`url` unchanged, or `UnsafeUrl` when parsers could disagree about where it goes: a backslash,
+    a control or space character, userinfo (`user@`) in the authority, or no http(s) host."""
+    problem = (
+        "a backslash" if "\\" in url
+        else "a control or space character" if _CONTROL.search(url)
+        else "userinfo ('@') before the host" if "@" in urlsplit(url).netloc
+        else None
+    )  # fmt: skip
+    if problem is None:
+        try:
+            parsed = parse_url(url)
+        except LocationParseError:
+            problem = "a malformed host or port"
+        else:
+            if parsed.scheme not in ("http", "https") or not parsed.host:
+                problem = "no http or https scheme and host"
+    if problem:
+        # The URL itself is not shown: its userinfo or query may hold a credential.
+        raise UnsafeUrl(f"refusing a URL with {problem}: where it goes is ambiguous, so no request was sent")
+    return url
+
+
 def origin(url: str) -> tuple[str, str | None, int | None]:
-    """(scheme, host, port) with the scheme's default port made explicit."""
-    parts = urlsplit(url.strip().rstrip("/"))
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
-    return parts.scheme.lower(), (parts.hostname or "").lower() or None, port
+    """(scheme, host, port) as urllib3 (the parser requests sends with) reads it, default port explicit."""
+    parsed = parse_url(url.strip())
+    scheme = (parsed.scheme or "").lower()
+    return scheme, (parsed.host or "").lower() or None, parsed.port or {"https": 443, "http": 80}.get(scheme)
 
 
 class TokenRoutes:
@@ -137,6 +167,9 @@ class TokenRoutes:
         return origin(url) == self.harmony
 
     def takes_token(self, url: str) -> bool:
+        """Whether `url` may carry the token; `UnsafeUrl` for a URL that may go somewhere else than it
+        seems (see `check_url`), so it is never requested, with or without the token."""
+        check_url(url)
         return self.is_harmony(url) or origin(url) in self.data
 
     def refuse(self, url: str, base_url: str) -> str:

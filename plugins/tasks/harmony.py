@@ -14,12 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import rasterio
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
-from rasterio.errors import RasterioIOError
 from tasks import breaker, capabilities, staging
 from tasks.connections import aeris_db
 from tasks.gas_task import GAS_TASK, gas_context
@@ -37,6 +35,7 @@ from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
 from aeris_lib.raster import RasterError, RequestGrid, check_request
+from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +162,8 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             "%s: %d data link(s) for %d granule(s) listed in CMR", gas, len(data_links), len(job["granules"])
         )
     client = HarmonyHook().client
-    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+    # Every file here came from outside: GDAL reads them with raw VRT bands and network off.
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp, gdal_sandbox():
         downloads, rasters = [], []
         for number, link in enumerate(data_links, start=1):
             started = time.monotonic()
@@ -208,12 +208,8 @@ def _check_request(gas_hour: GasHour, path: Path) -> None:
     """A raster that is not what was asked (pixel size, extent, size) fails the gas, unread."""
     request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
     try:
-        with rasterio.open(path) as src:
+        with open_geotiff(str(path)) as src:
             check_request(str(path), src, request)
-    except RasterioIOError as error:
-        raise AirflowFailException(
-            f"{gas_hour.gas}: {path.name} is not a readable raster ({error})"
-        ) from None
     except RasterError as error:
         raise AirflowFailException(
             f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
@@ -223,8 +219,13 @@ def _check_request(gas_hour: GasHour, path: Path) -> None:
 def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
     """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
     NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
-    own signature, not by what was asked: a service may answer in its default format."""
-    if not tempo_l3.is_netcdf4(path):
+    own signature, not by what was asked: a service may answer in its default format. Anything
+    else (a VRT, HTML, an archive) fails the gas unopened."""
+    try:
+        kind = signature(str(path))
+    except RasterError as error:
+        raise AirflowFailException(f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {error}") from None
+    if kind == "tiff":
         return Path(path)
     started = time.monotonic()
     entry = gas_hour.entry

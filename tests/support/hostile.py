@@ -1,12 +1,15 @@
-"""A hostile Harmony for tests: real HTTP, misbehaving on purpose, recording who sent a token.
+r"""A hostile Harmony for tests: real HTTP, misbehaving on purpose, recording who sent a token.
 
 Two servers on free ports: `harmony` (what the client is pointed at) and `elsewhere` (another origin).
 Each request's path picks the misbehaviour, so one server serves every case:
 - `/jobs/<id>` with `?mode=`: `next_elsewhere` (a `rel=next` page on the other origin),
   `next_loop` (a `next` link back to page 1), `many_pages` (a new `next` page forever), `html`
-  (an HTML error page with 200), `not_json`, `unknown_status`, `redirect_elsewhere`;
+  (an HTML error page with 200), `not_json`, `unknown_status`, `redirect_elsewhere`,
+  `next_backslash` (a `next` URL that urlsplit reads as Harmony's origin and urllib3 sends to the
+  other server: `http://<elsewhere>\@<harmony>/…`);
 - `/files/endless` (no Content-Length, bytes forever), `/files/huge` (Content-Length says 10 GB),
-  `/files/redirect-no-location` (a 303 without Location).
+  `/files/redirect-no-location` (a 303 without Location), `/files/redirect-backslash` (a 303 to the
+  backslash URL).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ class HostileHarmony:
         for server in (self.harmony, self.elsewhere):
             server.shutdown()
             server.server_close()
+
+    def backslash_url(self, path: str) -> str:
+        """Harmony's origin to `urlsplit`, the other server to urllib3 (and so to requests)."""
+        return f"{self.elsewhere_url}\\@{self.base_url.removeprefix('http://')}{path}"
 
     def tokens_sent_to(self, server: str) -> list[str]:
         return [path for name, path in self.seen_tokens if name == server]
@@ -75,6 +82,8 @@ class HostileHarmony:
                     with contextlib.suppress(OSError):
                         self.wfile.write(b"\0" * 65536)
                     return None
+                if url.path == "/files/redirect-backslash":
+                    return self.redirect(hostile.backslash_url("/files/granule.nc"))
                 if url.path == "/files/redirect-no-location":
                     self.send_response(303)
                     self.send_header("Content-Length", "0")
@@ -90,15 +99,13 @@ class HostileHarmony:
                 if mode == "not_json":
                     return self.send_body(200, "application/json", b'{"jobID": "x", "status": ')
                 if mode == "redirect_elsewhere":
-                    self.send_response(302)
-                    self.send_header("Location", f"{hostile.elsewhere_url}/jobs/{JOB_ID}")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return None
+                    return self.redirect(f"{hostile.elsewhere_url}/jobs/{JOB_ID}")
                 status = "exploded" if mode == "unknown_status" else "running"
                 links = [{"href": f"{hostile.base_url}/jobs/{JOB_ID}", "rel": "self"}]
                 if mode == "next_elsewhere":
                     links.append({"href": f"{hostile.elsewhere_url}/jobs/{JOB_ID}?page=2", "rel": "next"})
+                elif mode == "next_backslash":
+                    links.append({"href": hostile.backslash_url(f"/jobs/{JOB_ID}?page=2"), "rel": "next"})
                 elif mode == "next_loop":
                     links.append(
                         {"href": f"{hostile.base_url}/jobs/{JOB_ID}?page=1&limit=2000", "rel": "next"}
@@ -113,6 +120,12 @@ class HostileHarmony:
                     "links": links,
                 }
                 return self.send_body(200, "application/json", json.dumps(body).encode())
+
+            def redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def send_body(self, status: int, content_type: str, body: bytes) -> None:
                 self.send_response(status)

@@ -9,8 +9,8 @@ import pytest
 
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient
-from aeris_lib.harmony.errors import DownloadError, HarmonyError
-from aeris_lib.harmony.http import build_session, redact
+from aeris_lib.harmony.errors import DownloadError, HarmonyError, UnsafeUrl
+from aeris_lib.harmony.http import TokenRoutes, build_session, redact
 from aeris_lib.harmony.jobs import MAX_JOB_PAGES
 from tests.support.hostile import JOB_ID, HostileHarmony
 
@@ -36,6 +36,49 @@ def test_a_next_page_on_another_origin_gets_no_token(hostile):
         _client(hostile).get_job(JOB_ID)
     assert hostile.tokens_sent_to("elsewhere") == []
     assert hostile.tokens_sent_to("harmony")  # Harmony itself did get it
+
+
+def test_a_backslash_next_page_gets_no_token_and_no_request(hostile):
+    hostile.mode = "next_backslash"
+    with pytest.raises(UnsafeUrl, match="a backslash"):
+        _client(hostile).get_job(JOB_ID)
+    assert hostile.tokens_sent_to("elsewhere") == []
+    assert [p.split("?")[0] for p in hostile.tokens_sent_to("harmony")] == [f"/jobs/{JOB_ID}"]  # page 1 only
+
+
+def test_a_backslash_data_link_or_redirect_is_never_fetched(hostile, tmp_path):
+    client = _client(hostile)
+    for link in (hostile.backslash_url("/files/granule.nc"), f"{hostile.base_url}/files/redirect-backslash"):
+        with pytest.raises(UnsafeUrl, match="a backslash") as error:
+            client.download(link, tmp_path / "f")
+        assert "elsewhere" not in str(error.value) and not (tmp_path / "f").exists()
+    assert hostile.tokens_sent_to("elsewhere") == []
+    assert [path for name, path in hostile.seen_tokens] == ["/files/redirect-backslash"]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:1\\@harmony.example/x", "a backslash"),
+        ("https://user:secret@harmony.example/x", "userinfo"),
+        ("https://harmony.example/x\r\nHost: other", "a control or space character"),
+        ("https://harmony.example/x y", "a control or space character"),
+        ("ftp://harmony.example/x", "no http or https scheme"),
+    ],
+)
+def test_ambiguous_urls_are_refused_before_any_token(url, problem):
+    routes = TokenRoutes("https://harmony.example", ["https://daac.example"])
+    with pytest.raises(UnsafeUrl, match=problem) as error:
+        routes.takes_token(url)
+    assert "secret" not in str(error.value)
+
+
+def test_the_origin_is_the_one_urllib3_sends_to():
+    routes = TokenRoutes("https://harmony.example", ["https://daac.example:443"])
+    assert routes.takes_token("HTTPS://Harmony.Example:443/jobs/1")
+    assert routes.takes_token("https://daac.example/file.nc?x=@")  # '@' in a query is not userinfo
+    assert not routes.takes_token("https://harmony.example.evil/jobs")
+    assert not routes.takes_token("http://harmony.example/jobs")  # another scheme is another origin
 
 
 def test_a_download_redirected_elsewhere_gets_no_token(hostile, tmp_path):
@@ -98,6 +141,13 @@ def test_error_text_never_carries_a_query_string():
         "HTTPSConnectionPool: Max retries exceeded with url: https://s3.example/k?X-Amz-Signature=abc&x=1 (x)"
     )
     assert "X-Amz-Signature" not in redact(text) and "https://s3.example/k?…" in redact(text)
+
+
+def test_urllib3_wording_of_a_signed_url_is_cut():
+    # urllib3 names the path only: "HTTPSConnectionPool(host='…', port=443): … with url: /k?X-Amz-…"
+    pool = "HTTPSConnectionPool(host='s3.example', port=443): Max retries exceeded with url:"
+    text = f"{pool} /granule.nc?X-Amz-Signature=abc123&X-Amz-Credential=AKIA (Caused by x)"
+    assert redact(text) == f"{pool} /granule.nc?… (Caused by x)"
 
 
 @pytest.mark.parametrize("mode", ["html", "not_json", "unknown_status", "redirect_elsewhere"])

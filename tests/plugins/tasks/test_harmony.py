@@ -1,5 +1,6 @@
 """tasks.harmony: a granule on a grid that is not the catalog's is refused, naming product, version
-and pixel size (O3TOT V04 was first gridded 0.04° × 0.02°, then reprocessed to 0.02°)."""
+and pixel size (O3TOT V04 was first gridded 0.04° × 0.02°, then reprocessed to 0.02°); a hostile output
+(a VRT, HDF5 with external storage) fails the gas before anything is read or written."""
 
 from __future__ import annotations
 
@@ -53,3 +54,27 @@ def test_the_reprocessed_file_on_the_catalogs_grid_is_read(tmp_path):
     regridded = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.02)
     out = _as_geotiff(_o3(), str(regridded), tmp_path / "out.tif")
     assert out.exists() and out.stat().st_size > 0
+
+
+def _no2() -> GasHour:
+    return GasHour(DEFAULT_CATALOG["NO2"], HOUR, BBOX, "C3685668972-LARC_CLOUD", "standard",
+                   "TEMPO_NO2_L3", "V04")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["raw-band VRT", "external-storage HDF5"])
+def test_a_hostile_output_fails_the_gas_before_anything_is_written(tmp_path, kind):
+    """A Harmony output that reads the worker's environment: refused unread, nothing staged."""
+    from tests.support import hostile_files
+
+    secret = tmp_path / "environ"
+    secret.write_bytes(b"BEARER_TOKEN=eyJsecret\0" * 500)
+    path = tmp_path / "granule_1"
+    if kind == "raw-band VRT":
+        hostile_files.raw_band_vrt(path, BBOX, str(secret))
+    else:
+        hostile_files.external_storage_granule(path, BBOX, str(secret))
+    with pytest.raises(AirflowFailException) as refused:
+        _as_geotiff(_no2(), str(path), tmp_path / "granule_1.tif")
+    assert "neither signature" in str(refused.value) or "external file" in str(refused.value)
+    assert "NO2" in str(refused.value) and "eyJsecret" not in str(refused.value)
+    assert not (tmp_path / "granule_1.tif").exists()

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from aeris_lib.db.sql import load_sql
+from aeris_lib.redaction import redact
 
 # Outcomes without a load, and what the gap report makes of them.
 NOT_PUBLISHED = "not_published"  # a gap: TEMPO scanned, nothing was published by the deadline
@@ -56,7 +57,7 @@ def record_outcome(
                 "gas": gas,
                 "hour": hour,
                 "status": status,
-                "reason": reason[:2000],
+                "reason": redact(reason)[:2000],  # the AERIS view and alerts show it
                 "job_id": job_id,
                 "granules": list(granules) if granules else None,
                 "product_line": product.line,

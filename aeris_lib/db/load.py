@@ -27,6 +27,7 @@ from aeris_lib.db.sql import load_sql, statements
 from aeris_lib.gases import GAS_NAMES, NRT, STANDARD
 from aeris_lib.quality import CheckResult, check_table
 from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
+from aeris_lib.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ def _finish_log(cur: Any, log_id: int, status: str, **counts: Any) -> None:
         "id": log_id,
         "status": status,
     }
+    if params["error"]:
+        params["error"] = redact(params["error"])
     cur.execute(load_sql("ingest/finish_ingest_log.sql"), params)
 
 

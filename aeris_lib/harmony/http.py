@@ -16,6 +16,9 @@ from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from aeris_lib.harmony.errors import HarmonyBadAnswer, UnsafeUrl
+from aeris_lib.redaction import redact
+
+__all__ = ["TokenRoutes", "build_session", "check_url", "redact", "safe_url"]
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -23,8 +26,6 @@ NO_MATCHING_GRANULES = "No matching granules found"
 # A 429/503 asking to wait longer than this waits this long: one stalled call must not hold a pool
 # slot for hours (urllib3's own cap is 6 h).
 MAX_RETRY_AFTER_S = 300
-# A URL's query string, absolute (`https://host/f?X-Amz-…`) or as urllib3 logs it (`url: /f?X-Amz-…`).
-_URL_QUERY = re.compile(r"((?:https?://|(?<=url: ))[^\s?'\"]*)\?[^\s'\"]*")
 # Where two URL parsers disagree about the host: urlsplit reads `http://a\\@b/` as host b, urllib3
 # (which sends the request) as host a. A backslash or a control character anywhere, or userinfo in
 # the authority, and the URL gets no request at all, with or without the token.
@@ -80,11 +81,6 @@ def safe_url(url: str) -> str:
     """`url` without its query string: pre-signed URLs carry credentials there."""
     parts = urlsplit(url)
     return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
-
-
-def redact(text: str) -> str:
-    """`text` with every URL's query string cut (exception texts quote the URLs they failed on)."""
-    return _URL_QUERY.sub(lambda m: m.group(1) + "?…", str(text))
 
 
 def snippet(text: str, limit: int = 160) -> str:

@@ -10,6 +10,7 @@ from airflow.sdk import BaseOperatorLink, BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
+from tasks.masking import masked
 from triggers.harmony import HarmonyJobTrigger
 
 from aeris_lib.harmony.jobs import Act, Done, Failed, next_step
@@ -94,13 +95,13 @@ class HarmonyJobSensor(BaseSensorOperator):
         job = hook.client.get_job(self.job_id)
         self.log.info(
             "Harmony job %s: %s, %s%% — %s", hook.job_status_url(self.job_id), job.status.value, job.progress,
-            job.message,
+            masked(job.message),
         )  # fmt: skip
         step = next_step(job, skip_preview=self.skip_preview, resume_paused=self.resume_paused)
         if isinstance(step, Failed):
             # Counted here too: a job that failed before the first check never reaches the triggerer.
             Stats.incr(self._metric("job_failures"))
-            raise AirflowException(str(step.error(self.job_id)))
+            raise AirflowException(masked(step.error(self.job_id)))
         if isinstance(step, Act):
             self.log.info("Harmony job %s is %s: sending %s", self.job_id, job.status.value, step.action)
             hook.client.control_job(self.job_id, step.action)
@@ -113,7 +114,7 @@ class HarmonyJobSensor(BaseSensorOperator):
         if event.get("status") != "success":
             Stats.incr(self._metric("job_failures"))
             raise AirflowException(
-                f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}"
+                masked(f"Harmony job {event.get('job_id')} {event.get('job_status')}: {event.get('message')}")
             )
         self.log.info(
             "Harmony job %s %s: %d data link(s) after %.0f s in the triggerer",

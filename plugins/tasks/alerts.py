@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from aeris_lib.harmony.http import redact
+from tasks.masking import masked
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,6 @@ def recipients() -> list[str]:
     return [a.strip() for a in os.environ.get("AERIS_ALERT_EMAILS", "").split(",") if a.strip()]
 
 
-def _masked(text: str) -> str:
-    """Query strings cut, and every secret Airflow's masker knows replaced."""
-    text = redact(text)
-    try:
-        from airflow.sdk._shared.secrets_masker import redact as mask
-    except ImportError:  # the masker moved: query strings are still cut
-        return text
-    return str(mask(text))
-
-
 def send(alert: Alert, context: dict[str, Any]) -> bool:
     """Send `alert` when alerts are on; True when a message went out."""
     to = recipients()
@@ -71,18 +61,18 @@ def send(alert: Alert, context: dict[str, Any]) -> bool:
         return False
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-    masked = Alert(alert.what, alert.gas, alert.hour, _masked(alert.reason))
+    shown = Alert(alert.what, alert.gas, alert.hour, masked(alert.reason))
     notifier = SmtpNotifier(
         to=to,
-        subject=masked.subject,
-        html_content=masked.html(context),
+        subject=shown.subject,
+        html_content=shown.html(context),
         smtp_conn_id=os.environ.get("AERIS_ALERT_SMTP_CONN_ID") or DEFAULT_SMTP_CONN_ID,
     )
     try:
         notifier.notify(context)  # subject and body are final: no template rendering of the reason
     except Exception as error:  # the run's outcome matters more than its e-mail
-        log.warning("could not send the alert %r to %s: %s: %s", masked.subject, ", ".join(to),
-                    type(error).__name__, _masked(str(error)))  # fmt: skip
+        log.warning("could not send the alert %r to %s: %s: %s", shown.subject, ", ".join(to),
+                    type(error).__name__, masked(error))  # fmt: skip
         return False
-    log.info("alert sent to %s: %s", ", ".join(to), masked.subject)
+    log.info("alert sent to %s: %s", ", ".join(to), shown.subject)
     return True

@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from tasks import alerts, settings
 from tasks.connections import aeris_db
+from tasks.masking import masked
 
 from aeris_lib import circuit
 from aeris_lib.db import ledger
@@ -66,7 +67,7 @@ def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
     the reason."""
     task_id = context["task"].task_id
     error = context.get("exception")
-    reason = f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed"
+    reason = masked(f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed")
     step = task_id.rsplit(".", 1)[-1]
     if step != _SELF_RECORDING_STEP and not isinstance(error, RecordedFailure):
         status = ledger.HARMONY_FAILED if step == _HARMONY_WAIT_STEP else ledger.FAILED

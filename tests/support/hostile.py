@@ -6,7 +6,8 @@ Each request's path picks the misbehaviour, so one server serves every case:
   `next_loop` (a `next` link back to page 1), `many_pages` (a new `next` page forever), `html`
   (an HTML error page with 200), `not_json`, `unknown_status`, `redirect_elsewhere`,
   `next_backslash` (a `next` URL that urlsplit reads as Harmony's origin and urllib3 sends to the
-  other server: `http://<elsewhere>\@<harmony>/…`);
+  other server: `http://<elsewhere>\@<harmony>/…`), `failed_with_secrets` (a failed job whose
+  message quotes a signed URL and a bearer token);
 - `/files/endless` (no Content-Length, bytes forever), `/files/huge` (Content-Length says 10 GB),
   `/files/redirect-no-location` (a 303 without Location), `/files/redirect-backslash` (a 303 to the
   backslash URL).
@@ -21,6 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 JOB_ID = "0b5e3c5c-5d1b-4c3e-9b8e-2f1d2c3b4a59"
+# A failed job's message that echoes what it should not: a pre-signed URL (urllib3's wording) and a token.
+FAILED_MESSAGE = (
+    "Service failed: HTTPSConnectionPool(host='bucket.s3.amazonaws.com', port=443): Max retries exceeded with "
+    "url: /out.nc?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIASECRET "
+    "(sent Authorization: Bearer eyJhbGciOiJ.eyJzdWIiOiJ.c2ln)"
+)
 
 
 class HostileHarmony:
@@ -100,7 +107,7 @@ class HostileHarmony:
                     return self.send_body(200, "application/json", b'{"jobID": "x", "status": ')
                 if mode == "redirect_elsewhere":
                     return self.redirect(f"{hostile.elsewhere_url}/jobs/{JOB_ID}")
-                status = "exploded" if mode == "unknown_status" else "running"
+                status = {"unknown_status": "exploded", "failed_with_secrets": "failed"}.get(mode, "running")
                 links = [{"href": f"{hostile.base_url}/jobs/{JOB_ID}", "rel": "self"}]
                 if mode == "next_elsewhere":
                     links.append({"href": f"{hostile.elsewhere_url}/jobs/{JOB_ID}?page=2", "rel": "next"})
@@ -116,7 +123,7 @@ class HostileHarmony:
                     "jobID": JOB_ID,
                     "status": status,
                     "progress": 10,
-                    "message": "hostile",
+                    "message": FAILED_MESSAGE if mode == "failed_with_secrets" else "hostile",
                     "links": links,
                 }
                 return self.send_body(200, "application/json", json.dumps(body).encode())

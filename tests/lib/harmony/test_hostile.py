@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from airflow.sdk.exceptions import AirflowException
 
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient
@@ -169,3 +170,18 @@ def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypa
     assert event.payload["status"] == "error", event.payload
     assert TOKEN not in str(event.payload)
     assert hostile.tokens_sent_to("elsewhere") == []
+
+
+def test_a_failed_jobs_message_reaches_the_task_without_its_secrets(hostile, monkeypatch):
+    from sensors.harmony import HarmonyJobSensor
+
+    hostile.mode = "failed_with_secrets"
+    conn = f'{{"conn_type": "harmony", "host": "{hostile.base_url}", "extra": {{"token": "{TOKEN}"}}}}'
+    monkeypatch.setenv("AIRFLOW_CONN_HOSTILE_HARMONY", conn)
+    sensor = HarmonyJobSensor(task_id="wait", job_id=JOB_ID, harmony_conn_id="hostile_harmony")
+    with pytest.raises(AirflowException) as failed:
+        sensor.poke({})
+    text = str(failed.value)
+    assert "Service failed" in text and "with url: /out.nc?…" in text and "Bearer ***" in text
+    for secret in ("deadbeef", "AKIASECRET", "eyJhbGciOiJ", TOKEN):
+        assert secret not in text, secret

@@ -54,29 +54,26 @@ class Capabilities:
     services: tuple[Service, ...] = field(default=())
 
     @classmethod
-    def from_json(cls, body: Any) -> Capabilities:
-        if not isinstance(body, dict) or "conceptId" not in body:
+    def from_json(cls, body: Any, collection_id: str | None = None) -> Capabilities:
+        """The document, type-checked field by field; `CapabilitiesError` when it is not a capabilities
+        document, or (with `collection_id`) describes another collection than the one asked for: a
+        wrong answer must not be cached under the id that was asked."""
+        if not isinstance(body, dict) or not isinstance(body.get("conceptId"), str):
             raise CapabilitiesError(f"not a Harmony capabilities document: {str(body)[:200]}")
-        services = []
-        for raw in body.get("services") or []:
-            caps = raw.get("capabilities") or {}
-            subsetting = caps.get("subsetting") or {}
-            formats = caps.get("output_formats") or caps.get("outputFormats") or []
-            services.append(
-                Service(
-                    name=str(raw.get("name", "?")),
-                    bbox=bool(subsetting.get("bbox")),
-                    variable=bool(subsetting.get("variable")),
-                    formats=tuple(f if isinstance(f, str) else f.get("mimeType", "") for f in formats),
-                )
+        if collection_id is not None and body["conceptId"] != collection_id:
+            raise CapabilitiesError(
+                f"Harmony answered the capabilities of {body['conceptId'][:80]!r} when asked for {collection_id}"
             )
+        raw_services = _typed(body, "services", list, [])
+        if not all(isinstance(raw, dict) for raw in raw_services):
+            raise CapabilitiesError("capabilities: every entry of 'services' must be an object")
         return cls(
-            collection_id=str(body["conceptId"]),
-            short_name=str(body.get("shortName", "")),
-            bbox_subset=bool(body.get("bboxSubset")),
-            variable_subset=bool(body.get("variableSubset")),
-            output_formats=tuple(body.get("outputFormats") or ()),
-            services=tuple(services),
+            collection_id=body["conceptId"],
+            short_name=_typed(body, "shortName", str, ""),
+            bbox_subset=_typed(body, "bboxSubset", bool, False),
+            variable_subset=_typed(body, "variableSubset", bool, False),
+            output_formats=_formats(body.get("outputFormats"), "outputFormats"),
+            services=tuple(_service(raw) for raw in raw_services),
         )
 
     def summary(self) -> str:
@@ -122,6 +119,42 @@ def choose_shape(capabilities: Capabilities | None, override: str = AUTO) -> Sha
         None,
         f"no service subsets {capabilities.collection_id} by bbox and variable to GeoTIFF or NetCDF-4 "
         f"(services: {offered}); asking for the native granules and reading the bbox locally",
+    )
+
+
+def _typed(body: dict, key: str, kind: type, default: Any) -> Any:
+    """`body[key]` when it has the type the protocol gives it (absent or null: `default`)."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise CapabilitiesError(
+            f"capabilities: '{key}' must be a {kind.__name__}, got {type(value).__name__}"
+        )
+    return value
+
+
+def _formats(raw: Any, key: str) -> tuple[str, ...]:
+    """Media types, as strings or `{"mimeType": …}` objects."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise CapabilitiesError(f"capabilities: '{key}' must be a list, got {type(raw).__name__}")
+    formats = [f.get("mimeType") if isinstance(f, dict) else f for f in raw]
+    if not all(isinstance(f, str) for f in formats):
+        raise CapabilitiesError(f"capabilities: every entry of '{key}' must be a media type")
+    return tuple(formats)
+
+
+def _service(raw: dict) -> Service:
+    caps = _typed(raw, "capabilities", dict, {})
+    subsetting = _typed(caps, "subsetting", dict, {})
+    key = "output_formats" if "output_formats" in caps else "outputFormats"
+    return Service(
+        name=_typed(raw, "name", str, "?"),
+        bbox=_typed(subsetting, "bbox", bool, False),
+        variable=_typed(subsetting, "variable", bool, False),
+        formats=_formats(caps.get(key), key),
     )
 
 

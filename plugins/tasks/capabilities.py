@@ -35,12 +35,18 @@ def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capab
     """What Harmony offers for the collection and where that came from (cache, fetch, or unknown)."""
     with aeris_db() as conn:
         cached = cached_capabilities(conn, collection_id)
+    if cached and not _readable(cached[0], collection_id):
+        log.warning(
+            "%s: the cached capabilities of %s are not its own; asking Harmony again", gas, collection_id
+        )
+        cached = None
     if cached and cached[1] < ttl_seconds():
         document, source = cached[0], f"cached {cached[1] / 3600:.1f} h ago"
     else:
         try:
             document = hook.client.capabilities(collection_id)
-            parsed = Capabilities.from_json(document)  # never cache what cannot be read
+            # never cache what cannot be read, nor another collection's answer under this id
+            parsed = Capabilities.from_json(document, collection_id)
         except CapabilitiesError as error:
             raise AirflowFailException(f"{gas}: {error}") from None
         except HarmonyError as error:
@@ -58,7 +64,15 @@ def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capab
             with aeris_db() as conn:
                 remember_capabilities(conn, collection_id, document)
             return parsed, "fetched now"
-    return Capabilities.from_json(document), source
+    return Capabilities.from_json(document, collection_id), source
+
+
+def _readable(document: object, collection_id: str) -> bool:
+    try:
+        Capabilities.from_json(document, collection_id)
+    except CapabilitiesError:
+        return False
+    return True
 
 
 def choose(hook: HarmonyHook, gas_hour: GasHour) -> tuple[ShapeChoice, str]:

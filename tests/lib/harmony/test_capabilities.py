@@ -101,6 +101,35 @@ def test_override_unknown_and_malformed():
         Capabilities.from_json({"description": "Error: not found"})
 
 
+def test_another_collections_document_is_refused():
+    """A Harmony (or cache) answering for another collection must not decide, nor be cached."""
+    assert Capabilities.from_json(HARMONY_HOSS, "C1234208438-POCLOUD").services[0].name == "sds/HOSS"
+    with pytest.raises(
+        CapabilitiesError, match="capabilities of 'C1234208438-POCLOUD' when asked for " + NO2
+    ):
+        Capabilities.from_json(HARMONY_HOSS, NO2)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"services": {"name": "sds/HOSS"}}, "'services' must be a list"),
+        ({"services": ["sds/HOSS"]}, "every entry of 'services' must be an object"),
+        ({"services": [{"name": "x", "capabilities": "all"}]}, "'capabilities' must be a dict"),
+        (
+            {"services": [{"name": "x", "capabilities": {"subsetting": {"bbox": "yes"}}}]},
+            "'bbox' must be a bool",
+        ),
+        ({"services": [{"name": "x", "capabilities": {"output_formats": [7]}}]}, "must be a media type"),
+        ({"outputFormats": "image/tiff"}, "'outputFormats' must be a list"),
+        ({"conceptId": 42}, "not a Harmony capabilities document"),
+    ],
+)
+def test_a_document_of_the_wrong_types_is_refused(change, message):
+    with pytest.raises(CapabilitiesError, match=message):
+        Capabilities.from_json({**HARMONY_HOSS, **change}, HARMONY_HOSS["conceptId"])
+
+
 def test_request_urls_per_shape():
     base = dict(collection_id=NO2, bbox=BBox(-100, 35, -98, 37), start=HOUR, end=HOUR + timedelta(hours=1))
     native = RangesetRequest(variables=("all",), format=None, **base).url("https://harmony.example")

@@ -1,5 +1,7 @@
 """The AERIS view's FastAPI app, mounted by the Airflow api-server at /aeris behind Airflow's own login
-(every route depends on Airflow's `get_user`: the UI's session cookie or an API token)."""
+and permissions: every route depends on Airflow's `get_user` (the UI's session cookie or an API token)
+and on read access to the AERIS DAGs whose runs it shows, as Airflow's own DAG views do. No OpenAPI
+document or docs pages: they would answer before login."""
 
 from __future__ import annotations
 
@@ -7,13 +9,29 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from airflow.api_fastapi.core_api.security import get_user
-from fastapi import Depends, FastAPI, HTTPException, Query
+from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from tasks import settings, staging
 from ui import data, page
 
-app = FastAPI(title="AERIS", dependencies=[Depends(get_user)])
+# The DAGs whose ledger rows, maps and audit objects the view shows.
+SHOWN_DAGS = ("aeris_tempo_hourly", "aeris_tempo_reprocess")
+
+
+def can_read_aeris_dags(request: Request, user: GetUserDep) -> None:
+    """403 unless the user may read every AERIS DAG the view shows (the auth manager decides)."""
+    for dag_id in SHOWN_DAGS:
+        requires_access_dag("GET", param_dag_id=dag_id)(request, user)
+
+
+app = FastAPI(
+    title="AERIS",
+    dependencies=[Depends(get_user), Depends(can_read_aeris_dags)],
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+)
 
 # Audit objects the view may serve: nothing else in the bucket (or the staging directory) is reachable.
 AUDIT_KEY = re.compile(r"^audit/geotiff/\d{4}-\d{2}-\d{2}/[A-Z0-9]{1,8}_\d{2}\.(tif|png|json)$")

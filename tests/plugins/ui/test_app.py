@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from airflow.api_fastapi.app import create_auth_manager
+from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 from airflow.api_fastapi.core_api.security import get_user
 from fastapi.testclient import TestClient
 from tasks import staging
@@ -13,10 +15,16 @@ from ui.app import app
 HOUR = datetime(2031, 6, 2, 17, tzinfo=UTC)  # a window no other test writes
 
 
+def _logged_in(role: str | None) -> TestClient:
+    """The app as a user of `role` sees it (login itself: e2e); Airflow's auth manager decides access."""
+    create_auth_manager()
+    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username=f"a-{role}", role=role)
+    return TestClient(app)
+
+
 @pytest.fixture
 def client():
-    app.dependency_overrides[get_user] = lambda: object()  # a logged-in user (login itself: e2e)
-    yield TestClient(app)
+    yield _logged_in("viewer")
     app.dependency_overrides.clear()
 
 
@@ -48,6 +56,30 @@ def test_without_a_login_nothing_is_served():
         "/audit/audit/geotiff/2031-06-02/NO2_17.png",
     ):
         assert anonymous.get(path).status_code == 401, path
+
+
+def test_the_docs_routes_answer_nothing():
+    for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+        assert TestClient(app).get(path).status_code in (401, 404), path
+    try:
+        logged_in = _logged_in("viewer")
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert logged_in.get(path).status_code == 404, path
+    finally:
+        app.dependency_overrides.clear()
+
+
+def test_a_user_without_dag_access_gets_403():
+    try:
+        no_role = _logged_in(None)
+        for path in (
+            "/",
+            "/maps/NO2.png?hour=2031-06-02T17:00:00Z",
+            "/audit/audit/geotiff/2031-06-02/NO2_17.png",
+        ):
+            assert no_role.get(path).status_code == 403, path
+    finally:
+        app.dependency_overrides.clear()
 
 
 def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from aeris_lib.db.sql import load_sql
+from aeris_lib.db.sql import load_sql, slice_table
 from aeris_lib.thresholds import POLLUTION_THRESHOLDS
 
 
@@ -45,7 +45,7 @@ def check_table(
     west, south, east, north = bbox
     box = {"west": west, "south": south, "east": east, "north": north}
     cur.execute(
-        load_sql("quality/slice_figures.sql").format(table=table),
+        load_sql("quality/slice_figures.sql").format(table=slice_table(cur, table)),
         {f"t{i}": edge for i, edge in enumerate(edges, start=1)},
     )
     rows, non_finite, wrong_severity, duplicates, *span = cur.fetchone()
@@ -96,7 +96,7 @@ def _polygon_figures(cur: Any, table: str, rows: int, span: list, box: dict) -> 
         corners = 1 if (row_min, col_min) == (row_max, col_max) else 2
         if covered and corners_inside == corners:
             return 0, 0
-    cur.execute(load_sql("quality/slice_cells_exact.sql").format(table=table), box)
+    cur.execute(load_sql("quality/slice_cells_exact.sql").format(table=slice_table(cur, table)), box)
     return cur.fetchone()
 
 

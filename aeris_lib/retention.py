@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aeris_lib.db.load import lock_slice
-from aeris_lib.db.sql import load_sql
+from aeris_lib.db.sql import load_sql, slice_table
 from aeris_lib.gases import GAS_NAMES
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_
                 slice_params = {"gas": gas_type, "hour": hour, "table": table}
                 cur.execute(load_sql("retention/forget_slice.sql"), slice_params)
                 if cur.rowcount:
-                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+                    cur.execute(f"DROP TABLE IF EXISTS {slice_table(cur, table)}")
                     cur.execute(load_sql("retention/forget_route_exposure.sql"), slice_params)
             conn.commit()
         _purge_rejected(conn, gas, cutoff, dry_run, report)
@@ -98,7 +98,7 @@ def _purge_rejected(conn: Any, gas: str, cutoff: datetime, dry_run: bool, report
             report.names.append(f"{gas_type} {hour:%Y-%m-%d %H}:00 ({table}, rejected by the quality checks)")
             if not dry_run:
                 cur.execute(load_sql("retention/forget_rejected_slice.sql"), {"table": table})
-                cur.execute(f"DROP TABLE IF EXISTS {table}")
+                cur.execute(f"DROP TABLE IF EXISTS {slice_table(cur, table)}")
     conn.commit()
 
 

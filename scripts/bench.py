@@ -27,7 +27,6 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import psycopg2
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from aeris_lib.db.load import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows, load_slice  # noqa: E402
 from aeris_lib.db.migrate import apply_migrations  # noqa: E402
+from aeris_lib.db.roles import fresh_database  # noqa: E402
 from aeris_lib.db.routes import recompute_route_exposure  # noqa: E402
 from aeris_lib.gases import CONUS  # noqa: E402
 from aeris_lib.raster import inspect, iter_cells  # noqa: E402
@@ -75,18 +75,8 @@ def synthetic_conus(path: Path, seed: int = 7) -> tuple[int, int]:
 
 
 def bench_database(url: str) -> str:
-    parts = urlsplit(url)
-    admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
-    bench_url = parts._replace(path=f"/{BENCH_DB}").geturl()
+    bench_url = fresh_database(BENCH_DB, url, os.environ.get("AERIS_ADMIN_DATABASE_URL"))
     conn = psycopg2.connect(bench_url)
-    with conn.cursor() as cur:
-        cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    conn.commit()
     apply_migrations(conn)
     conn.close()
     return bench_url

@@ -89,13 +89,10 @@ pg_start() {
       -d postgres -qtA -v ON_ERROR_STOP=1 -c "ALTER ROLE aeris PASSWORD '$AERIS_LOCAL_PG_PASSWORD'" >/dev/null \
       && log "postgres: local password changed to the current one"
   fi
-  for db in aeris airflow; do
-    [ -n "$(pg_run "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='$db'")" ] \
-      || pg_run "${psql[@]}" -c "CREATE DATABASE $db"
-  done
-  pg_run env PGPASSWORD="$AERIS_LOCAL_PG_PASSWORD" "$bin/psql" -h "$PG_DIR" -p "$AERIS_PG_PORT" -U aeris -d aeris \
-    -qtA -v ON_ERROR_STOP=1 \
-    -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v "already exists" || true
+  # The roles every process runs as (none a superuser), their databases, PostGIS, and the hand-over
+  # of databases made before the roles existed (aeris_lib.db.roles).
+  python -m aeris_lib.db.roles >"$LOG_DIR/db-roles.log" 2>&1 \
+    || { tail -n 20 "$LOG_DIR/db-roles.log" >&2; die "postgres: setting up the roles failed (log: $LOG_DIR/db-roles.log)"; }
 }
 
 pg_stop() {

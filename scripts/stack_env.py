@@ -57,12 +57,20 @@ PORT_VARS = (
 PRODUCTION_HARMONY_URL = defaults.HARMONY_URL
 PRODUCTION_URS_URL = defaults.EARTHDATA_LOGIN_URL
 PRODUCTION_CMR_URL = defaults.CMR_URL
+# The local cluster's superuser: set-up only (scripts/stack.sh, the tests' databases), never a task.
 LOCAL_PG_USER = "aeris"
 # Not a word of the product's names: Airflow masks every connection password in task logs, and a
 # password "aeris" turned aeris_tempo_hourly into ***_tempo_hourly. Clusters made with the old one are
 # moved to this one by scripts/stack.sh.
 LOCAL_PG_PASSWORD = "local-pg-9f3c"
 OLD_LOCAL_PG_PASSWORD = "aeris"
+# The roles the stack runs as (aeris_lib.db.roles makes them): the pipeline owns the AERIS database,
+# Airflow its metadata database, the AERIS view may read the ledger. None is a superuser.
+LOCAL_ROLES = {
+    "pipeline": ("aeris_pipeline", "local-pipe-5b21"),
+    "airflow": ("aeris_airflow", "local-meta-83d0"),
+    "view": ("aeris_view", "local-view-c47e"),
+}
 
 
 class ConfigError(ValueError):
@@ -159,10 +167,20 @@ def _service_urls(env: dict[str, str]) -> dict[str, str]:
     out = {}
     if env.get("AERIS_DATABASE_URL"):
         out["AERIS_DATABASE_URL"] = _url(env, "AERIS_DATABASE_URL", ("postgresql", "postgres"))
+        # A database the user runs: the view's read-only login is theirs to give (README "Security").
+        out["AERIS_VIEW_DATABASE_URL"] = (
+            _url(env, "AERIS_VIEW_DATABASE_URL", ("postgresql", "postgres"))
+            if env.get("AERIS_VIEW_DATABASE_URL")
+            else out["AERIS_DATABASE_URL"]
+        )
         out["AERIS_LOCAL_PG"] = "0"
     else:
-        out["AERIS_DATABASE_URL"] = (
-            f"postgresql://{LOCAL_PG_USER}:{LOCAL_PG_PASSWORD}@127.0.0.1:{env['AERIS_PG_PORT']}/aeris"
+        server = f"127.0.0.1:{env['AERIS_PG_PORT']}"
+        pipeline, view = LOCAL_ROLES["pipeline"], LOCAL_ROLES["view"]
+        out["AERIS_DATABASE_URL"] = f"postgresql://{pipeline[0]}:{pipeline[1]}@{server}/aeris"
+        out["AERIS_VIEW_DATABASE_URL"] = f"postgresql://{view[0]}:{view[1]}@{server}/aeris"
+        out["AERIS_ADMIN_DATABASE_URL"] = (
+            f"postgresql://{LOCAL_PG_USER}:{LOCAL_PG_PASSWORD}@{server}/postgres"
         )
         out["AERIS_LOCAL_PG"] = "1"
         out["AERIS_LOCAL_PG_PASSWORD"] = LOCAL_PG_PASSWORD
@@ -216,6 +234,9 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
 def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> dict[str, str]:
     """Airflow settings and the four connections, all from the environment (no metadata-DB rows)."""
     database = urlsplit(resolved["AERIS_DATABASE_URL"])
+    if resolved["AERIS_LOCAL_PG"] == "1":
+        role, password = LOCAL_ROLES["airflow"]
+        database = database._replace(netloc=f"{role}:{password}@{database.hostname}:{database.port}")
     meta_url = database._replace(scheme="postgresql+psycopg2", path="/airflow").geturl()
     harmony = urlsplit(resolved["HARMONY_BASE_URL"])
     harmony_conn = {
@@ -266,6 +287,9 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{env['AIRFLOW_API_PORT']}/execution/",
         "AIRFLOW_CONN_AERIS_POSTGRES": resolved["AERIS_DATABASE_URL"].replace(
+            "postgresql://", "postgres://", 1
+        ),
+        "AIRFLOW_CONN_AERIS_VIEW": resolved["AERIS_VIEW_DATABASE_URL"].replace(
             "postgresql://", "postgres://", 1
         ),
         "AIRFLOW_CONN_AERIS_S3": json.dumps(s3_conn),

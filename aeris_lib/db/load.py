@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from aeris_lib.db.sql import load_sql, statements
+from aeris_lib.db.sql import identifier, load_sql, slice_table, statements
 from aeris_lib.gases import GAS_NAMES, NRT, STANDARD
 from aeris_lib.quality import CheckResult, check_table
 from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
@@ -145,13 +145,18 @@ def _copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
             raise
 
 
-def _slice_literals(table: str, gas: str, hour: datetime) -> dict[str, str]:
-    """SQL literals for slice DDL, which cannot take bind parameters. Safe: `table` is generated,
-    `gas` (in the parent's name) is checked against GAS_NAMES, the times are formatted datetimes."""
+def _slice_literals(cur: Any, table: str, gas: str, hour: datetime) -> dict[str, str]:
+    """SQL for slice DDL, which cannot take bind parameters: identifiers quoted by the driver (the
+    table's name checked against SLICE_TABLE, the parent's gas against GAS_NAMES), and the times as
+    literals of formatted datetimes."""
+    if gas not in GAS_NAMES:
+        raise ValueError(f"unknown gas {gas!r}")
     end = hour + timedelta(hours=1)
     return {
-        "table": table,
-        "parent": f"pollution_obs_{gas.lower()}",
+        "table": slice_table(cur, table),
+        "slice_check": identifier(cur, f"{table}_slice"),
+        "index": identifier(cur, f"{table}_cell"),
+        "parent": identifier(cur, f"pollution_obs_{gas.lower()}"),
         "start": f"'{hour.isoformat()}'::timestamptz",
         "end": f"'{end.isoformat()}'::timestamptz",
     }
@@ -311,7 +316,7 @@ def load_slice(
             cur.execute(
                 load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id}
             )
-            literals = _slice_literals(table, gas, hour)
+            literals = _slice_literals(cur, table, gas, hour)
             cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
 
             def chunks() -> Iterator[bytes]:
@@ -325,11 +330,11 @@ def load_slice(
 
             _copy_binary(
                 cur,
-                f"COPY {table} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
+                f"COPY {literals['table']} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
                 chunks(),
             )
             rows = counts["cells_read"] - counts["cells_skipped"]
-            cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
+            cur.execute(load_sql("grid/index_slice_table.sql").format(**literals))
             slice_params = {
                 "gas": gas,
                 "start": hour,
@@ -360,10 +365,10 @@ def load_slice(
                     conn.commit()
                     raise SliceRejected(gas, hour, table, checks)
             if previous:
-                cur.execute(f"DROP TABLE {previous[0]}")
+                cur.execute(f"DROP TABLE {slice_table(cur, previous[0])}")
             cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
             cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
-            cur.execute(f"ANALYZE {table}")
+            cur.execute(f"ANALYZE {literals['table']}")
             _finish_log(cur, log_id, "success", rows_written=rows, **counts)
         conn.commit()
     except SliceRejected:

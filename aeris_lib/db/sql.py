@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from typing import Any
 
 from aeris_lib.defaults import SQL_DIR
+
+# A slice table's name, as the loader makes it (`pobs_no2_2024090217_1a2b3c4d`); migration 0012 puts
+# the same rule in a CHECK on obs_partition and rejected_slice, so no other name is ever dropped.
+SLICE_TABLE = re.compile(r"^pobs_[a-z0-9]{1,8}_[0-9]{10}_[0-9a-f]{8}(_l)?$")  # `_l`: rewritten by 0008
 
 
 @cache
@@ -27,3 +33,21 @@ def statements(relative_path: str) -> list[str]:
     if "\n".join(current).strip():
         parts.append("\n".join(current).strip())
     return parts
+
+
+def identifier(cur: Any, name: str) -> str:
+    """`name` quoted as an SQL identifier by the connection's own driver (`psycopg.sql.Identifier`, or
+    psycopg2's for the tests' connections): DDL takes no bind parameters."""
+    conn = getattr(cur, "connection", cur)
+    if type(conn).__module__.startswith("psycopg2"):
+        from psycopg2 import sql as driver_sql
+    else:
+        from psycopg import sql as driver_sql
+    return driver_sql.Identifier(name).as_string(conn)
+
+
+def slice_table(cur: Any, name: str) -> str:
+    """A slice table's quoted name; `ValueError` for any name the loader would not have made."""
+    if not SLICE_TABLE.match(name):
+        raise ValueError(f"{name!r} is not a slice table's name; refusing to put it into SQL")
+    return identifier(cur, name)

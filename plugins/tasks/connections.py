@@ -7,6 +7,8 @@ from contextlib import closing
 from typing import Any
 
 POSTGRES_CONN_ID = "aeris_postgres"
+# The AERIS view's login: it may read the ledger and nothing else (aeris_lib.db.roles).
+VIEW_CONN_ID = "aeris_view"
 S3_CONN_ID = "aeris_s3"
 REDIS_CONN_ID = "aeris_redis"
 
@@ -16,6 +18,13 @@ def aeris_db() -> closing[Any]:
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     return closing(PostgresHook(postgres_conn_id=POSTGRES_CONN_ID).get_conn())
+
+
+def view_db() -> closing[Any]:
+    """`with view_db() as conn:` the AERIS view's read-only connection ('aeris_view'), closed after."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    return closing(PostgresHook(postgres_conn_id=VIEW_CONN_ID).get_conn())
 
 
 def audit_bucket() -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tasks import staging
-from tasks.connections import aeris_db
+from tasks.connections import view_db
 
 from aeris_lib import circuit
 from aeris_lib.gases import DEFAULT_CATALOG, build_catalog
@@ -51,7 +51,7 @@ def open_breakers(threshold: int) -> dict[str, str]:
 
 
 def overview(until: datetime | None, bbox: Any) -> Overview:
-    with aeris_db() as conn:
+    with view_db() as conn:  # read-only: the view may SELECT the ledger, nothing else
         return load_overview(conn, verified_gases(), window_end(conn, until), bbox=bbox)
 
 

@@ -146,6 +146,7 @@ def test_lattice_figures_equal_row_by_row_figures(conn, loaded):
 class _Recording:
     def __init__(self, cur):
         self.cur, self.statements = cur, []
+        self.connection = cur.connection
 
     def execute(self, statement, params=None):
         self.statements.append(statement)

@@ -17,7 +17,8 @@ import pytest
         "SELECT count(*) FROM ingest_log",  # the ledger is the pipeline's, not the read contract
     ],
 )
-def test_the_reader_cannot_write(conn, statement):
+def test_the_reader_cannot_write(conn, admin_conn, statement):
+    conn = admin_conn  # SET ROLE needs membership: the superuser has it, the pipeline does not
     with conn.cursor() as cur:
         cur.execute("SET ROLE aeris_reader")
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
@@ -25,7 +26,8 @@ def test_the_reader_cannot_write(conn, statement):
     conn.rollback()
 
 
-def test_the_reader_reads_the_contract(conn):
+def test_the_reader_reads_the_contract(conn, admin_conn):
+    conn = admin_conn
     with conn.cursor() as cur:
         cur.execute("SET ROLE aeris_reader")
         cur.execute("SELECT count(*) FROM (SELECT * FROM pollution_grid LIMIT 10) g")

@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from aeris_lib.db.migrate import apply_migrations
+from aeris_lib.db.roles import fresh_database
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient
 from aeris_lib.harmony.http import build_session
@@ -48,6 +49,17 @@ def conn(database_url):
 
 
 @pytest.fixture
+def admin_conn(database_url):
+    """The cluster's superuser on the AERIS database (set-up's login: role checks, never the pipeline)."""
+    admin_url = os.environ.get("AERIS_ADMIN_DATABASE_URL")
+    if not admin_url:
+        pytest.skip("AERIS_ADMIN_DATABASE_URL is not set: the database's roles are its DBA's")
+    connection = psycopg2.connect(urlsplit(admin_url)._replace(path=urlsplit(database_url).path).geturl())
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
 def db(database_url):
     """An autocommit connection to the real PostGIS, for reading what a DAG run wrote."""
     connection = psycopg2.connect(database_url)
@@ -62,12 +74,11 @@ def scratch_url(database_url, request):
     hours, whole-table reads), dropped afterwards."""
     name = "aeris_scratch_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     name += "_" + os.environ.get("PYTEST_XDIST_WORKER", "main")  # workers run side by side
-    admin = psycopg2.connect(database_url)
+    admin_url = os.environ.get("AERIS_ADMIN_DATABASE_URL")
+    # Owned by the pipeline's role, as the AERIS database is; PostGIS made by the superuser.
+    yield fresh_database(name, database_url, admin_url)
+    admin = psycopg2.connect(urlsplit(admin_url or database_url)._replace(path="/postgres").geturl())
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {name}")
-    yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
     with admin.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.close()

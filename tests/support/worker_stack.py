@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import psycopg2
 
+from aeris_lib.defaults import libpq_url
 from tests.support.cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,10 @@ def configure(worker: str) -> None:
     data_dir = Path(os.environ["AERIS_DATA_DIR"])
     ports = {name: str(free_port()) for name in
              ("AERIS_HARMONY_PORT", "AERIS_HARMONY_FILES_PORT", "AERIS_HARMONY_DAAC_PORT")}  # fmt: skip
-    database = urlsplit(os.environ["AERIS_DATABASE_URL"])
     aeris_db, airflow_db = f"aeris_test_{worker}", f"airflow_test_{worker}"
     redis = urlsplit(os.environ["REDIS_URL"])
     overrides = {
         **ports,
-        "AERIS_DATABASE_URL": database._replace(path=f"/{aeris_db}").geturl(),
         "REDIS_URL": redis._replace(path=f"/{10 + number}").geturl(),
         "AERIS_S3_BUCKET": f"{os.environ['AERIS_S3_BUCKET']}-{worker}",
         "AERIS_STAGING_DIR": str(data_dir / f"staging-{worker}"),
@@ -46,15 +45,31 @@ def configure(worker: str) -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import stack_env
 
-    env = {**stack_env.DEFAULTS, **{k: v for k, v in os.environ.items() if v}, **overrides}
+    inherited = {k: v for k, v in os.environ.items() if v}
+    if os.environ.get("AERIS_LOCAL_PG") == "1":  # derived from the local cluster: derive them again
+        for name in ("AERIS_DATABASE_URL", "AERIS_VIEW_DATABASE_URL"):
+            inherited.pop(name, None)
+    env = {**stack_env.DEFAULTS, **inherited, **overrides}
     exports = stack_env.resolve(env)
     for name in ("AERIS_LOCAL_PG", "AERIS_LOCAL_REDIS", "AERIS_LOCAL_S3"):  # the same servers as before
         exports[name] = os.environ.get(name, exports[name])
+    # Every login on the worker's own databases: the pipeline's, the view's, Airflow's.
+    for name in (
+        "AERIS_DATABASE_URL",
+        "AERIS_VIEW_DATABASE_URL",
+        "AIRFLOW_CONN_AERIS_POSTGRES",
+        "AIRFLOW_CONN_AERIS_VIEW",
+    ):
+        exports[name] = urlsplit(exports[name])._replace(path=f"/{aeris_db}").geturl()
     meta = urlsplit(exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = meta._replace(path=f"/{airflow_db}").geturl()
     exports["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] = str(data_dir / f"airflow-logs-{worker}")
 
-    copied = _create_databases(database._replace(path="/postgres").geturl(), aeris_db, airflow_db)
+    copied = _create_databases(
+        exports.get("AERIS_ADMIN_DATABASE_URL") or exports["AERIS_DATABASE_URL"],
+        exports["AERIS_DATABASE_URL"],
+        libpq_url(exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
+    )
     os.environ.update(exports)
     _migrate_aeris_db()
     if not copied:
@@ -63,24 +78,26 @@ def configure(worker: str) -> None:
     _start_emulator(worker, data_dir)
 
 
-def _create_databases(admin_url: str, aeris_db: str, airflow_db: str) -> bool:
-    """Fresh databases each session: the AERIS one empty (the tests migrate it), Airflow's a copy of
-    the migrated `airflow` database (a second; `airflow db migrate` takes ~40 s). False when the copy
-    was refused because something is connected to `airflow` (`make ui`): the DB is then left empty."""
-    admin = psycopg2.connect(admin_url)
+def _create_databases(admin_url: str, aeris_url: str, meta_url: str) -> bool:
+    """Fresh databases each session, owned by the roles that use them: the AERIS one empty (the tests
+    migrate it, as the pipeline), Airflow's a copy of the migrated `airflow` database (a second;
+    `airflow db migrate` takes ~40 s). False when the copy was refused because something is connected
+    to `airflow` (`make ui`): the DB is then left empty."""
+    from aeris_lib.db.roles import fresh_database
+
+    admin = psycopg2.connect(urlsplit(admin_url)._replace(path="/postgres").geturl())
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(7341099)")  # one worker copies the template at a time
             try:
-                for name in (aeris_db, airflow_db):
-                    cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                cur.execute(f"CREATE DATABASE {aeris_db}")
+                fresh_database(urlsplit(aeris_url).path.lstrip("/"), aeris_url, admin_url)
+                meta_db = urlsplit(meta_url).path.lstrip("/")
                 try:
-                    cur.execute(f"CREATE DATABASE {airflow_db} TEMPLATE airflow")
+                    fresh_database(meta_db, meta_url, admin_url, template="airflow", postgis=False)
                     return True
                 except psycopg2.errors.ObjectInUse:
-                    cur.execute(f"CREATE DATABASE {airflow_db}")
+                    fresh_database(meta_db, meta_url, admin_url, postgis=False)
                     return False
             finally:
                 cur.execute("SELECT pg_advisory_unlock(7341099)")

@@ -1,4 +1,6 @@
--- Creates the standalone table a (gas, hour) slice is COPYed into before it is attached. DDL takes no bind parameters: {table}, {start}, {end} are literals the loader builds from validated values.
+-- Creates the standalone table a (gas, hour) slice is COPYed into before it is attached. DDL takes no
+-- bind parameters: {table} and {slice_check} are identifiers quoted by the driver, {start} and {end}
+-- literals the loader builds from validated values.
 -- The columns and CHECK constraints (same names) repeat the gas's parent table's (migration 0008), as
 -- ATTACH PARTITION requires. Spelled out rather than `LIKE {parent}`: LIKE takes a lock on the parent
 -- that the later DROP/ATTACH must upgrade, and two loaders of the same gas doing that deadlock.
@@ -8,5 +10,5 @@ CREATE TABLE {table} (
     value        real NOT NULL,
     severity     smallint NOT NULL CONSTRAINT pollution_obs_severity_check CHECK (severity BETWEEN 0 AND 4),
     quality_flag smallint NOT NULL DEFAULT 0,
-    CONSTRAINT {table}_slice CHECK (obs_time >= {start} AND obs_time < {end})
+    CONSTRAINT {slice_check} CHECK (obs_time >= {start} AND obs_time < {end})
 );

@@ -1,0 +1,193 @@
+"""The database roles AERIS runs as, set up once by a superuser; nothing else runs as one.
+
+- the pipeline (`AERIS_DATABASE_URL`'s user, `aeris_pipeline` locally): owner of the AERIS database and
+  of every object in it, so migrations, loads, swaps and purges need no more; not a superuser, cannot
+  create roles or databases;
+- Airflow (the metadata URL's user, `aeris_airflow`): owner of Airflow's database, nothing in AERIS's;
+- the AERIS view (`AERIS_VIEW_DATABASE_URL`'s user, `aeris_view`): may `SELECT` the ledger, the one
+  table the view shows (granted by migration 0012), nothing else;
+- `aeris_reader` (NOLOGIN): the app's read contract (migration 0007); logins are granted it by the DBA.
+
+PostGIS is not a trusted extension, so the superuser creates it in the AERIS database. A database
+made before the roles existed is handed over: its schema and every object in it that no extension
+owns move to the owner role. Run `python -m aeris_lib.db.roles` with `AERIS_ADMIN_DATABASE_URL` (the
+superuser) beside the URLs above; `scripts/stack.sh` and compose's `airflow-init` do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from aeris_lib.db.sql import load_sql
+from aeris_lib.defaults import libpq_url
+
+log = logging.getLogger(__name__)
+
+READER_ROLE = "aeris_reader"
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login role and the database it owns (None: it owns none), from a connection URL."""
+
+    role: str
+    password: str
+    database: str | None
+
+    @classmethod
+    def from_url(cls, url: str, *, owns_database: bool = True) -> Login:
+        parts = urlsplit(libpq_url(url))
+        if not parts.username or not parts.password:
+            raise ValueError(
+                f"{parts.scheme}://…@{parts.hostname}{parts.path}: the URL names no user and password"
+            )
+        database = unquote(parts.path.lstrip("/")) or None
+        return cls(unquote(parts.username), unquote(parts.password), database if owns_database else None)
+
+
+def _sql(cur: Any):
+    """The cursor's driver's `sql` module (`psycopg.sql`, or psycopg2's): quoting happens client-side."""
+    if type(getattr(cur, "connection", cur)).__module__.startswith("psycopg2"):
+        from psycopg2 import sql
+    else:
+        from psycopg import sql
+    return sql
+
+
+def ensure_role(cur: Any, role: str, password: str | None) -> None:
+    """The role exists, without superuser, role or database creation, with this password (None: NOLOGIN).
+    Its password is set every time, so changing it in the configuration is enough."""
+    sql = _sql(cur)
+    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    verb = "ALTER" if cur.fetchone() else "CREATE"
+    login = sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("NOLOGIN")
+    cur.execute(
+        sql.SQL("{} ROLE {} WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS {}").format(
+            sql.SQL(verb), sql.Identifier(role), login
+        )
+    )
+
+
+def ensure_database(cur: Any, name: str, owner: str, template: str | None = None) -> bool:
+    """The database exists and belongs to `owner` (an autocommit admin cursor); True when created."""
+    sql = _sql(cur)
+    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    if cur.fetchone():
+        cur.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner))
+        )
+        return False
+    statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))
+    if template:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+    cur.execute(statement)
+    return True
+
+
+def hand_over(conn: Any, owner: str, *, postgis: bool = False) -> int:
+    """In the database `conn` (a superuser's) is connected to: PostGIS when asked, then the public
+    schema and every object in it that no extension owns belong to `owner`; returns how many moved."""
+    with conn.cursor() as cur:
+        if postgis:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        cur.execute("SELECT set_config('aeris.new_owner', %s, true)", (owner,))
+        cur.execute(load_sql("roles/hand_over.sql"))
+        cur.execute("SELECT current_setting('aeris.moved')::int")
+        moved = cur.fetchone()[0]
+    conn.commit()
+    return moved
+
+
+def fresh_database(
+    name: str,
+    owner_url: str,
+    admin_url: str | None = None,
+    *,
+    template: str | None = None,
+    postgis: bool = True,
+) -> str:
+    """Drop and re-create database `name`, owned by `owner_url`'s role (with PostGIS, made by the
+    superuser), for tests and benchmarks; returns `owner_url` pointed at it. Without `admin_url` the
+    owner's own login creates it (a server where that role may create databases)."""
+    import psycopg2
+
+    owner = urlsplit(libpq_url(owner_url))
+    admin_parts = urlsplit(libpq_url(admin_url or owner_url))
+    admin = psycopg2.connect(admin_parts._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            sql = _sql(cur)
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            ensure_database(cur, name, unquote(owner.username or ""), template)
+    finally:
+        admin.close()
+    if postgis:
+        conn = psycopg2.connect(admin_parts._replace(path=f"/{name}").geturl())
+        try:
+            with conn.cursor() as cur:
+                cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            conn.commit()
+        finally:
+            conn.close()
+    return owner._replace(path=f"/{name}").geturl()
+
+
+def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None:
+    """Roles, databases and ownership for the AERIS and Airflow databases (idempotent)."""
+    import psycopg2
+
+    admin = psycopg2.connect(libpq_url(admin_url))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            for login in (pipeline, airflow, view):
+                ensure_role(cur, login.role, login.password)
+            ensure_role(cur, READER_ROLE, None)
+            for login in (pipeline, airflow):
+                if ensure_database(cur, login.database, login.role):
+                    log.info("database %s created, owned by %s", login.database, login.role)
+    finally:
+        admin.close()
+    for login, postgis in ((pipeline, True), (airflow, False)):
+        conn = psycopg2.connect(urlsplit(libpq_url(admin_url))._replace(path=f"/{login.database}").geturl())
+        try:
+            moved = hand_over(conn, login.role, postgis=postgis)
+        finally:
+            conn.close()
+        if moved:
+            log.info("database %s: %d object(s) handed over to %s", login.database, moved, login.role)
+    log.info(
+        "roles: %s owns %s, %s owns %s, %s reads the ledger; none is a superuser",
+        pipeline.role, pipeline.database, airflow.role, airflow.database, view.role,
+    )  # fmt: skip
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="[aeris] %(message)s")
+    names = ("AERIS_ADMIN_DATABASE_URL", "AERIS_DATABASE_URL", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+             "AERIS_VIEW_DATABASE_URL")  # fmt: skip
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        print(f"[aeris] error: {', '.join(missing)} not set", file=sys.stderr)
+        return 2
+    try:
+        set_up(
+            os.environ["AERIS_ADMIN_DATABASE_URL"],
+            Login.from_url(os.environ["AERIS_DATABASE_URL"]),
+            Login.from_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
+            Login.from_url(os.environ["AERIS_VIEW_DATABASE_URL"], owns_database=False),
+        )
+    except ValueError as error:
+        print(f"[aeris] error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,9 +34,14 @@ def compose_cli() -> list[str]:
 SECRETS = {
     "AIRFLOW_JWT_SECRET": "0" * 64,
     "AIRFLOW_FERNET_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
-    "AERIS_DB_PASSWORD": "db-secret",
+    "AERIS_DB_ADMIN_PASSWORD": "db-admin-secret",
+    "AERIS_DB_PASSWORD": "db-pipeline-secret",
+    "AIRFLOW_DB_PASSWORD": "db-airflow-secret",
+    "AERIS_VIEW_DB_PASSWORD": "db-view-secret",
     "MINIO_ROOT_USER": "aeris-admin",
     "MINIO_ROOT_PASSWORD": "minio-secret",
+    "AERIS_S3_ACCESS_KEY": "aeris-audit-writer",
+    "AERIS_S3_SECRET_KEY": "audit-secret",
 }
 
 
@@ -130,3 +135,69 @@ def test_airflow_cfg_template_names_a_missing_variable(tmp_path):
     )  # fmt: skip
     assert rendered.returncode != 0
     assert "AIRFLOW_DATABASE_URL" in rendered.stderr and "Traceback" not in rendered.stderr
+
+
+def _rendered() -> dict:
+    return json.loads(compose_config(SECRETS, "--format", "json").stdout)["services"]
+
+
+def _env_text(service: dict) -> str:
+    return json.dumps(service.get("environment", {}))
+
+
+def test_superuser_credentials_reach_only_set_up():
+    """The PostgreSQL superuser's and MinIO's root secrets are in set-up services only; every task,
+    the scheduler and the api-server log in as roles that are not."""
+    services = _rendered()
+    for secret, allowed in (("db-admin-secret", {"postgis", "airflow-init"}),
+                            ("minio-secret", {"minio", "minio-init"})):  # fmt: skip
+        holders = {name for name, svc in services.items() if secret in _env_text(svc)}
+        assert holders == allowed, (secret, holders)
+    worker = services["airflow-worker"]["environment"]
+    assert worker["AIRFLOW_CONN_AERIS_POSTGRES"].startswith("postgres://aeris_pipeline:db-pipeline-secret@")
+    assert worker["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://aeris_airflow:")
+    assert json.loads(worker["AIRFLOW_CONN_AERIS_S3"])["login"] == "aeris-audit-writer"
+    api = services["airflow-apiserver"]["environment"]
+    assert api["AIRFLOW_CONN_AERIS_VIEW"].startswith("postgres://aeris_view:db-view-secret@")
+    for name in (
+        "AIRFLOW_CONN_AERIS_POSTGRES",
+        "AIRFLOW_CONN_HARMONY_DEFAULT",
+        "BEARER_TOKEN",
+        "EARTHDATA_PASSWORD",
+    ):
+        assert api[name] == "", name  # the UI holds neither the pipeline's login nor Earthdata's
+    init = services["airflow-init"]
+    assert "python -m aeris_lib.db.roles" in " ".join(init["command"])
+
+
+def test_minio_init_gives_airflow_a_user_scoped_to_the_audit_bucket(tmp_path):
+    """minio-init's own shell command, run with a recording `mc`: the policy it writes is valid JSON
+    that allows the audit bucket only, and it is attached to the audit user."""
+    service = _rendered()["minio-init"]
+    fake_mc = tmp_path / "mc"
+    fake_mc.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {tmp_path}/calls\n'
+        f'[ "$1 $2 $3" = "admin policy create" ] && cp "$6" {tmp_path}/policy.json\n'
+        "exit 0\n"
+    )
+    fake_mc.chmod(0o755)
+    shell, flag, script = service["entrypoint"]
+    env = {**service["environment"], "PATH": f"{tmp_path}:/usr/bin:/bin"}
+    # `compose config` keeps `$$` (its escape for a literal `$`); the container's shell sees one `$`.
+    done = subprocess.run([shell, flag, script.replace("$$", "$")], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    policy = json.loads((tmp_path / "policy.json").read_text())
+    resources = {r for statement in policy["Statement"] for r in statement["Resource"]}
+    assert resources == {"arn:aws:s3:::aeris-audit", "arn:aws:s3:::aeris-audit/*"}
+    actions = {a for statement in policy["Statement"] for a in statement["Action"]}
+    assert actions == {
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+    }
+    calls = (tmp_path / "calls").read_text()
+    assert "admin user add local aeris-audit-writer audit-secret" in calls
+    assert "admin policy attach local aeris-audit --user aeris-audit-writer" in calls

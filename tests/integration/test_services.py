@@ -46,12 +46,21 @@ def test_s3_put_get_delete_through_aeris_s3(audit_bucket):
 
 def test_local_postgres_trusts_no_one_and_its_socket_is_private():
     """The local stack's cluster: password (scram) auth on every line of pg_hba, the socket 0700."""
-    hook = PostgresHook(postgres_conn_id="aeris_postgres")
     if os.environ.get("AERIS_LOCAL_PG") != "1":
         pytest.skip("an external database (AERIS_DATABASE_URL) is configured by its owner")
-    methods = {row[0] for row in hook.get_records("SELECT auth_method FROM pg_hba_file_rules")}
+    import psycopg2
+
+    # pg_hba_file_rules is the superuser's to read: the pipeline's role may not.
+    admin = psycopg2.connect(os.environ["AERIS_ADMIN_DATABASE_URL"])
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT auth_method FROM pg_hba_file_rules")
+            methods = {row[0] for row in cur.fetchall()}
+            cur.execute("SHOW unix_socket_permissions")
+            assert cur.fetchone() == ("0700",)
+    finally:
+        admin.close()
     assert methods and "trust" not in methods, methods
-    assert hook.get_first("SHOW unix_socket_permissions") == ("0700",)
 
 
 def test_local_airflow_ui_binds_to_localhost_only():

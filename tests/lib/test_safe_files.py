@@ -81,7 +81,7 @@ def test_gdal_makes_no_request_inside_the_sandbox(tmp_path):
 )  # fmt: skip
 def test_hdf5_reaching_outside_the_file_is_refused_before_any_pixel(tmp_path, secret, build, message):
     target = tmp_path / "other.nc"
-    hostile_files._granule(target, BBOX)
+    hostile_files.small_granule(target, BBOX)
     path = build(tmp_path / "granule_1", secret, target)
     with pytest.raises(RasterError, match=message):
         check_hdf5(str(path))
@@ -128,7 +128,7 @@ def test_a_window_larger_than_one_read_may_hold_is_refused(tmp_path, monkeypatch
     from aeris_lib import tempo_l3
 
     path = tmp_path / "g.nc"
-    hostile_files._granule(path, BBOX)
+    hostile_files.small_granule(path, BBOX)
     monkeypatch.setattr(tempo_l3, "MAX_WINDOW_BYTES", 10_000)
     with pytest.raises(RasterError, match=r"a window of 10,000 cells needs ~.* over the 10,000-byte limit"):
         read_window(str(path), hostile_files.VARIABLE, BBOX, pixel=0.02)

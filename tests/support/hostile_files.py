@@ -22,8 +22,9 @@ import h5py
 import netCDF4
 import numpy as np
 
-PIXEL = 0.02
-VARIABLE = "product/vertical_column_troposphere"
+from tests.support.granules import PIXEL, VARIABLE, small_granule
+
+__all__ = ["PIXEL", "VARIABLE", "small_granule"]  # re-exported: the hostile files' own layout
 
 
 def _vrt(dest: Path, bbox: tuple[float, float, float, float], band: str) -> Path:
@@ -64,28 +65,6 @@ def vsicurl_vrt(dest: Path, bbox: tuple[float, float, float, float], url: str) -
     return _vrt(dest, bbox, band)
 
 
-def _granule(dest: Path, bbox: tuple[float, float, float, float], *, data: bool = True) -> tuple[int, int]:
-    """A small TEMPO L3 granule over `bbox` (root coordinates, `product/…`); (rows, cols)."""
-    west, south, east, north = bbox
-    lat = np.arange(south + PIXEL / 2, north, PIXEL, dtype=np.float32)
-    lon = np.arange(west + PIXEL / 2, east, PIXEL, dtype=np.float32)
-    with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
-        ds.createDimension("time", 1)
-        ds.createDimension("latitude", lat.size)
-        ds.createDimension("longitude", lon.size)
-        ds.createVariable("latitude", "f4", ("latitude",))[:] = lat
-        ds.createVariable("longitude", "f4", ("longitude",))[:] = lon
-        if data:
-            science = ds.createGroup("product").createVariable(
-                "vertical_column_troposphere",
-                "f4",
-                ("time", "latitude", "longitude"),
-                fill_value=np.float32(-1e30),
-            )
-            science[:] = np.full((1, lat.size, lon.size), 2e15, dtype=np.float32)
-    return lat.size, lon.size
-
-
 def _replace_science(dest: Path, make) -> Path:
     """Swap the granule's science variable for what `make(group, name, shape)` creates, keeping its
     dimension scales, so netCDF4 still sees (time, latitude, longitude)."""
@@ -101,7 +80,7 @@ def _replace_science(dest: Path, make) -> Path:
 
 
 def external_storage_granule(dest: Path, bbox: tuple[float, float, float, float], source: str) -> Path:
-    _granule(dest, bbox)
+    small_granule(dest, bbox)
     return _replace_science(
         dest,
         lambda group, name, shape: group.create_dataset(
@@ -111,7 +90,7 @@ def external_storage_granule(dest: Path, bbox: tuple[float, float, float, float]
 
 
 def external_link_granule(dest: Path, bbox: tuple[float, float, float, float], target: Path) -> Path:
-    _granule(dest, bbox)
+    small_granule(dest, bbox)
 
     def link(group, name, shape):
         group[name] = h5py.ExternalLink(str(target), f"/product/{name}")
@@ -120,7 +99,7 @@ def external_link_granule(dest: Path, bbox: tuple[float, float, float, float], t
 
 
 def virtual_dataset_granule(dest: Path, bbox: tuple[float, float, float, float], target: Path) -> Path:
-    _granule(dest, bbox)
+    small_granule(dest, bbox)
 
     def virtual(group, name, shape):
         layout = h5py.VirtualLayout(shape=shape, dtype="f4")

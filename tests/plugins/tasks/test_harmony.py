@@ -6,34 +6,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import netCDF4
-import numpy as np
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from tasks.harmony import _as_geotiff
 
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG
+from tests.support.granules import small_granule
 
 HOUR = datetime(2026, 4, 2, 16, tzinfo=UTC)
 BBOX = (-100.0, 35.0, -98.0, 37.0)
 
 
-def _o3tot(path, lat_step: float, lon_step: float = 0.02):
+def _o3tot(path, lat_step: float):
     """A TEMPO O3TOT L3 granule's layout over the bbox: root coordinates, `product/column_amount_o3`."""
-    lat = np.arange(BBOX[1] + lat_step / 2, BBOX[3], lat_step, dtype=np.float32)
-    lon = np.arange(BBOX[0] + lon_step / 2, BBOX[2], lon_step, dtype=np.float32)
-    with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
-        ds.createDimension("time", 1)
-        ds.createDimension("latitude", lat.size)
-        ds.createDimension("longitude", lon.size)
-        ds.createVariable("latitude", "f4", ("latitude",))[:] = lat
-        ds.createVariable("longitude", "f4", ("longitude",))[:] = lon
-        ozone = ds.createGroup("product").createVariable(
-            "column_amount_o3", "f4", ("time", "latitude", "longitude"), fill_value=np.float32(-1e30)
-        )
-        ozone[:] = np.full((1, lat.size, lon.size), 300.0, dtype=np.float32)
-    return path
+    return small_granule(path, BBOX, variable="product/column_amount_o3", value=300.0, lat_step=lat_step)
 
 
 def _o3(version: str = "V04") -> GasHour:

@@ -15,17 +15,23 @@ from ui.app import app
 HOUR = datetime(2031, 6, 2, 17, tzinfo=UTC)  # a window no other test writes
 
 
-def _logged_in(role: str | None) -> TestClient:
-    """The app as a user of `role` sees it (login itself: e2e); Airflow's auth manager decides access."""
-    create_auth_manager()
-    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username=f"a-{role}", role=role)
-    return TestClient(app)
+@pytest.fixture
+def login():
+    """`login(role)`: the app as a user of `role` sees it (login itself: e2e); Airflow's auth manager
+    decides access."""
+
+    def as_user(role: str | None) -> TestClient:
+        create_auth_manager()
+        app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username=f"a-{role}", role=role)
+        return TestClient(app)
+
+    yield as_user
+    app.dependency_overrides.clear()
 
 
 @pytest.fixture
-def client():
-    yield _logged_in("viewer")
-    app.dependency_overrides.clear()
+def client(login):
+    return login("viewer")
 
 
 @pytest.fixture
@@ -48,38 +54,25 @@ def ledger(db):
         cur.execute("DELETE FROM ingest_log WHERE obs_time >= '2031-01-01'")
 
 
+PAGES = ("/", "/maps/NO2.png?hour=2031-06-02T17:00:00Z", "/audit/audit/geotiff/2031-06-02/NO2_17.png")
+
+
 def test_without_a_login_nothing_is_served():
     anonymous = TestClient(app)
-    for path in (
-        "/",
-        "/maps/NO2.png?hour=2031-06-02T17:00:00Z",
-        "/audit/audit/geotiff/2031-06-02/NO2_17.png",
-    ):
+    for path in PAGES:
         assert anonymous.get(path).status_code == 401, path
 
 
-def test_the_docs_routes_answer_nothing():
+def test_the_docs_routes_answer_nothing(login):
     for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
         assert TestClient(app).get(path).status_code in (401, 404), path
-    try:
-        logged_in = _logged_in("viewer")
-        for path in ("/docs", "/redoc", "/openapi.json"):
-            assert logged_in.get(path).status_code == 404, path
-    finally:
-        app.dependency_overrides.clear()
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert login("viewer").get(path).status_code == 404, path
 
 
-def test_a_user_without_dag_access_gets_403():
-    try:
-        no_role = _logged_in(None)
-        for path in (
-            "/",
-            "/maps/NO2.png?hour=2031-06-02T17:00:00Z",
-            "/audit/audit/geotiff/2031-06-02/NO2_17.png",
-        ):
-            assert no_role.get(path).status_code == 403, path
-    finally:
-        app.dependency_overrides.clear()
+def test_a_user_without_dag_access_gets_403(login):
+    for path in PAGES:
+        assert login(None).get(path).status_code == 403, path
 
 
 def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):

@@ -19,8 +19,8 @@ import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from aeris_lib.publication import hour_angle, solar_terms
 from harmony_emulator.scans import FAMILY, Scan, is_nrt
+from harmony_emulator.sun import cos_zenith as sun_cos_zenith
 
 TEMPO_WEST, TEMPO_NORTH = -168.0, 73.0
 TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
@@ -38,7 +38,7 @@ VALUE_MODELS = {
 }
 # Share of each scan's pixels under cloud (fill in every product of that scan, as in TEMPO's files).
 CLOUD_FRACTION = 0.28
-QUALITY_FLAG_FILL = -32767
+QUALITY_FLAG_FILL = -9999  # main_data_quality_flag's _FillValue in TEMPO's files
 
 # The variables of each TEMPO L3 product family (reference table); NRT products carry their standard
 # product's. Every collection of scans.PRODUCTS, by concept id.
@@ -209,13 +209,7 @@ def scan_fields(window: Window, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
     scan_key = scan.start.strftime("%Y-%m-%dT%H%M%S")
     clouds = _blob_field(np.random.default_rng(_seed(scan_key, "clouds")), lon, lat, 120, 1.2)
     cloudy = clouds > np.float32(_cloud_threshold(scan_key, CLOUD_FRACTION))
-    # Separable in latitude and longitude, in float32: a full-disk grid in a fraction of a second.
-    hours, eqtime, decl = solar_terms(scan.mid)
-    phi = np.radians(lat)
-    by_row_sin = (np.sin(phi) * math.sin(decl)).astype(np.float32)[:, np.newaxis]
-    by_row_cos = (np.cos(phi) * math.cos(decl)).astype(np.float32)[:, np.newaxis]
-    cos_zenith = by_row_sin + by_row_cos * np.cos(hour_angle(lon, hours, eqtime)).astype(np.float32)
-    zenith = np.degrees(np.arccos(np.clip(cos_zenith, -1, 1)))
+    zenith = np.degrees(np.arccos(np.clip(sun_cos_zenith(lon, lat, scan.mid), -1, 1)))
     return cloudy, zenith.astype(np.float32)
 
 

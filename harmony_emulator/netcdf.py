@@ -1,10 +1,12 @@
 """TEMPO Level-3 granules as NetCDF-4, built to the structure of TEMPO's own files.
 
-As in the L3 V03 products (TEMPO L3 user guide; ASDC's TEMPO data recipes): dimensions `time` (1),
-`latitude` and `longitude`; 1-D `latitude` (south to north) and `longitude` (west to east)
-coordinates at pixel centres on the 0.02° grid; science data in the `product` group as
-(time, latitude, longitude) float32 with `_FillValue` -1e30; `support_data`, `qa_statistics` and
-`geolocation` groups beside it; the scan's times and number in global attributes.
+As in the L3 products (TEMPO L3 user guide; ASDC's TEMPO data recipes; the reference's "File
+layout"): dimensions `time` (1), `latitude` and `longitude`; root `time` in GPS seconds, 1-D
+`latitude` (south to north) and `longitude` (west to east) at pixel centres on the 0.02° grid,
+contiguous, and `weight`; science data in the `product` group as (time, latitude, longitude), vertical
+columns float64 chunked (1, 738, 1938), other fields float32/int16 chunked (1, 984, 2584), shuffle +
+zlib level 1, `_FillValue` -1e30 (the quality flag: int16, -9999; O3TOT has none); `support_data`,
+`qa_statistics` and `geolocation` groups beside it; the scan's times and number in global attributes.
 
 A native granule covers the whole field of regard (7750 x 2950) and holds every variable of its
 collection; a Harmony subset holds the requested variables over the requested window only. Values
@@ -13,14 +15,13 @@ are the same cells as the emulator's GeoTIFF subsets (granules.render_values).
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import netCDF4
 import numpy as np
 
-# The emulator serves requests on threads; HDF5 is not thread-safe: one lock per process.
-from aeris_lib.tempo_l3 import HDF5_LOCK
 from harmony_emulator.granules import (
     CLOUD_FRACTION,
     COLLECTIONS,
@@ -36,6 +37,8 @@ from harmony_emulator.granules import (
 )
 from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
 
+# The emulator serves requests on threads, and netCDF4's HDF5 is not thread-safe: one lock per process.
+HDF5_LOCK = threading.Lock()
 FULL_DISK = Window(0, 0, 7750, 2950)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 # TEMPO's `time` counts GPS seconds, which ran 18 s ahead of UTC's since 2017 (leap seconds).
@@ -46,7 +49,11 @@ UNITS = {
     "product/column_amount_o3": ("DU", "total column ozone"),
     "product/uv_aerosol_index": ("1", "UV aerosol index"),
 }
-CHUNK = 512
+# TEMPO's own storage (reference "File layout"): vertical columns float64, other fields float32 or
+# int16, chunked per dtype as below, shuffle + zlib level 1; 1-D coordinates contiguous.
+COLUMN_VARIABLES = frozenset({"product/vertical_column_troposphere", "product/vertical_column",
+                              "product/column_amount_o3"})  # fmt: skip
+CHUNKS = {"f8": (1, 738, 1938), "f4": (1, 984, 2584), "i2": (1, 984, 2584)}
 
 
 def native_variables(collection_id: str) -> tuple[str, ...]:
@@ -89,6 +96,8 @@ def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables
         lon_var = ds.createVariable("longitude", "f4", ("longitude",))
         lon_var.setncatts({"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"})
         lon_var[:] = (lon + (10.0 if fault == "out_of_bbox" else 0.0)).astype(np.float32)
+        if native:
+            _weight(ds, window)
         science = {}
         for name in wanted:
             if name == QUALITY_FLAG:
@@ -98,7 +107,8 @@ def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables
                 values = np.full_like(values, np.float32(FILL))
             science[name] = values
             units, long_name = UNITS[name]
-            _grid_variable(ds, name, "f4", FILL, {"units": units, "long_name": long_name})[0] = values[::-1]
+            dtype = "f8" if name in COLUMN_VARIABLES else "f4"
+            _grid_variable(ds, name, dtype, FILL, {"units": units, "long_name": long_name})[0] = values[::-1]
         if QUALITY_FLAG in wanted:
             reference = next(iter(science.values()), None)
             if reference is None:
@@ -135,12 +145,25 @@ def _grid_variable(ds: netCDF4.Dataset, path: str, dtype: str, fill: float, attr
     group_name, name = path.split("/", 1)
     group = ds.groups.get(group_name) or ds.createGroup(group_name)
     height, width = len(ds.dimensions["latitude"]), len(ds.dimensions["longitude"])
+    _, rows, cols = CHUNKS[dtype]
     variable = group.createVariable(
         name, dtype, ("time", "latitude", "longitude"), zlib=True, complevel=1, shuffle=True,
-        chunksizes=(1, min(CHUNK, height), min(CHUNK, width)), fill_value=fill,
+        chunksizes=(1, min(rows, height), min(cols, width)), fill_value=fill,
     )  # fmt: skip
     variable.setncatts(attrs)
     return variable
+
+
+def _weight(ds: netCDF4.Dataset, window: Window) -> None:
+    """The root `weight` (latitude, longitude) of a native granule: each cell's share of the L2 pixels
+    gridded into it (a smooth field here; the pipeline does not read it)."""
+    _, rows, cols = CHUNKS["f4"]
+    weight = ds.createVariable(
+        "weight", "f4", ("latitude", "longitude"), zlib=True, complevel=1, shuffle=True,
+        chunksizes=(min(rows, window.height), min(cols, window.width)), fill_value=np.float32(FILL),
+    )  # fmt: skip
+    weight.setncatts({"units": "1", "long_name": "gridding weight"})
+    weight[:] = np.full((window.height, window.width), np.float32(1.0))
 
 
 def _support_groups(ds: netCDF4.Dataset, fields: tuple[np.ndarray, np.ndarray], science: dict) -> None:

@@ -35,8 +35,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-import numpy as np
-
+from harmony_emulator import objects
 from harmony_emulator.granules import (
     COLLECTIONS,
     TEMPO_EAST,
@@ -57,7 +56,6 @@ from harmony_emulator.services import capabilities_document, select_service
 from harmony_emulator.state import (
     EMULATOR_PASSWORD,
     EMULATOR_USER,
-    GEOTIFF,
     MAX_TOKENS,
     NATIVE,
     EmulatorState,
@@ -669,9 +667,12 @@ class HarmonyHandler(_Base):
 
 
 class FilesHandler(_Base):
-    """A stand-in for S3 behind pre-signed URLs."""
+    """A stand-in for S3 behind pre-signed URLs: whole objects or one byte range (206, 416), HEAD."""
 
-    def do_GET(self) -> None:
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
         url = urlsplit(self.path)
         params = dict(parse_qsl(url.query))
         key = url.path.lstrip("/")
@@ -693,26 +694,30 @@ class FilesHandler(_Base):
             return self.send_json(
                 403, {"Code": "AccessDenied", "Message": "Request has expired or signature mismatch"}
             )
-        self.state.stats["file_downloads"] += 1
-        data = result.body()
-        if result.file_fault == "corrupt":
-            magic = b"II*\x00" if result.kind == GEOTIFF else b"\x89HDF\r\n\x1a\n"
-            noise = (np.arange(len(data) - len(magic), dtype=np.int64) * 7919 % 251).astype(np.uint8)
-            data = magic + noise.tobytes()
-        self.send_response(200)
-        self.send_header("Content-Type", result.media_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if result.file_fault == "truncated":
+        body = result.object()
+        if result.file_fault == "truncated" and not head:
+            self.state.stats["file_downloads"] += 1
+            data = body.data
+            self.send_response(200)
+            self.send_header("Content-Type", result.media_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             return self.reset_connection()
-        self.wfile.write(data)
+        status, sent = objects.send(self, body, result.media_type, head=head)
+        if not head:
+            self.state.stats["file_downloads" if status == 200 else "range_requests"] += 1
+            self.state.stats["bytes_served"] += sent
 
 
 class DaacHandler(_Base):
-    """A stand-in for the DAAC's protected distribution (ASDC's TEA): native granules for a valid
-    Earthdata bearer token (307 to a pre-signed S3 URL); without one, 303 to Earthdata Login."""
+    """A stand-in for the DAAC's protected distribution (ASDC's Thin Egress App): for a valid Earthdata
+    bearer token, 303 to a pre-signed S3 URL (which honours Range); without one, 302 to Earthdata
+    Login. HEAD answers the same."""
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -729,13 +734,13 @@ class DaacHandler(_Base):
                     "redirect_uri": f"{self.emulator.daac_url}/login",
                 }
             )
-            return self.redirect(303, f"{self.emulator.base_url}/oauth/authorize?{login}")
+            return self.redirect(302, f"{self.emulator.base_url}/oauth/authorize?{login}")
         self.state.stats["auth_header_on_daac"] += 1
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         if not self.state.token_valid(token):
             return self.send_json(401, {"error": "invalid or expired Earthdata token"})
         self.state.stats["daac_downloads"] += 1
-        return self.redirect(307, self.presigned(key))
+        return self.redirect(303, self.presigned(key))
 
 
 def _form_fields(headers, body: bytes) -> list[tuple[str, str]]:

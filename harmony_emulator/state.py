@@ -18,8 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from harmony_emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
 from harmony_emulator.netcdf import granule_bytes, native_variables, write_granule
+from harmony_emulator.objects import Body
 from harmony_emulator.scans import (
     SHORT_NAMES,
     Scan,
@@ -56,7 +59,7 @@ CAPABILITY_MODES = ("native", "netcdf", "tiff")
 GEOTIFF, NETCDF, NATIVE = "geotiff", "netcdf", "native"
 # Native granules (full field of regard, ~20-30 MB, a few seconds to build) are kept on disk between
 # runs: the same granule is byte-identical every time. Bump when the files' content changes.
-GRANULE_CACHE_VERSION = "2"
+GRANULE_CACHE_VERSION = "3"  # 3: TEMPO's dtypes and chunking, root weight
 
 
 @dataclass
@@ -137,6 +140,18 @@ class Result:
     @property
     def render_fault(self) -> str | None:
         return self.file_fault if self.file_fault in RENDER_FAULTS else None
+
+    def object(self) -> Body:
+        """What the files host (S3) serves: native granules from their file (they are large), and
+        subsets from memory; a corrupt file fault as its altered bytes."""
+        if self.kind == NATIVE and self.file_fault not in ("corrupt", "truncated"):
+            return Body(path=native_granule(self.collection, self.scan, self.render_fault))
+        data = self.body()
+        if self.file_fault == "corrupt":
+            magic = b"II*\x00" if self.kind == GEOTIFF else b"\x89HDF\r\n\x1a\n"
+            noise = (np.arange(len(data) - len(magic), dtype=np.int64) * 7919 % 251).astype(np.uint8)
+            data = magic + noise.tobytes()
+        return Body(data=data)
 
     def body(self) -> bytes:
         fault = self.render_fault
@@ -310,6 +325,8 @@ class EmulatorState:
                 "transient_faults": 0,
                 "daac_downloads": 0,
                 "auth_header_on_daac": 0,
+                "range_requests": 0,
+                "bytes_served": 0,
             }
 
     # ---------------------------------------------------------------- faults

@@ -30,6 +30,17 @@ def test_the_pipeline_never_imports_the_emulator():
     assert offenders == []
 
 
+def test_the_emulator_never_imports_the_pipeline():
+    """The emulator models NASA from the public record; code shared with the pipeline would make a
+    test pass because both sides are wrong the same way."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "harmony_emulator").rglob("*.py")
+        if _imports(path) & {"aeris_lib", "dags", "plugins", "tasks", "hooks", "sensors", "triggers", "ui"}
+    ]
+    assert offenders == []
+
+
 def _imports(path: Path) -> set[str]:
     """Top-level package names a module imports."""
     import ast

@@ -210,3 +210,33 @@ def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(
     assert "Earthdata Login page" in str(error.value)
     assert stats(emulator)["auth_header_on_daac"] == 0
     assert not (tmp_path / "granule.nc").exists()
+
+
+def test_the_daac_behaves_like_asdcs_thin_egress_app(client, emulator):
+    """303 to a pre-signed URL with the token, 302 to Earthdata Login without; the pre-signed URL
+    honours one byte range (206 + Content-Range), answers 416 past the end, and HEAD."""
+    import requests
+
+    link = _native_job(client, emulator)[0]
+    plain = requests.Session()
+    anonymous = plain.get(link, allow_redirects=False)
+    assert anonymous.status_code == 302 and "/oauth/authorize?" in anonymous.headers["Location"]
+    with_token = plain.get(
+        link, allow_redirects=False, headers={"Authorization": f"Bearer {client.tokens.get()}"}
+    )
+    assert with_token.status_code == 303
+    signed = with_token.headers["Location"]
+    assert signed.startswith(emulator.files_url) and "X-Amz-Signature=" in signed
+    head = plain.head(signed)
+    size = int(head.headers["Content-Length"])
+    assert head.status_code == 200 and head.headers["Accept-Ranges"] == "bytes" and size > 1_000_000
+    first = plain.get(signed, headers={"Range": "bytes=0-7"})
+    assert (first.status_code, first.content) == (206, b"\x89HDF\r\n\x1a\n")
+    assert first.headers["Content-Range"] == f"bytes 0-7/{size}"
+    last = plain.get(signed, headers={"Range": "bytes=-10"})
+    assert last.status_code == 206 and len(last.content) == 10
+    assert last.headers["Content-Range"] == f"bytes {size - 10}-{size - 1}/{size}"
+    beyond = plain.get(signed, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
+    counts = stats(emulator)
+    assert counts["range_requests"] == 3 and counts["bytes_served"] == 18  # two 206s and the 416

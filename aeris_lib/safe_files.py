@@ -77,34 +77,45 @@ def open_geotiff(path: str):
 
 
 def check_hdf5(path: str) -> None:
-    """Every object of an HDF5 file, by metadata only: `RasterError` naming the first that reaches
-    outside the file (external storage, external link, virtual dataset) or whose chunks are too big
-    to decompress safely. Nothing is read from any dataset."""
+    """`check_layout` of the file at `path`, after its signature."""
     import h5py
 
     if signature(path) != "hdf5":
         raise RasterError(f"{path}: not a NetCDF-4 file (no HDF5 signature)")
+    try:
+        file = h5py.File(path, "r")
+    except (OSError, ValueError) as error:
+        raise RasterError(f"{path}: unreadable HDF5 file ({error})") from None
+    with file:
+        check_layout(file, path)
+
+
+def check_layout(file, name: str) -> None:
+    """Every object of an open HDF5 file, by metadata only: `RasterError` naming the first that
+    reaches outside the file (external storage, external link, virtual dataset) or whose chunks are
+    too big to decompress safely. Nothing is read from any dataset."""
+    import h5py
+
     problems: list[str] = []
     seen = 0
 
-    def visit(name: str, link) -> bool | None:
+    def visit(path: str, link) -> bool | None:
         nonlocal seen
         seen += 1
         if seen > MAX_HDF5_OBJECTS:
             problems.append(f"more than {MAX_HDF5_OBJECTS:,} objects")
         elif isinstance(link, h5py.ExternalLink):
-            problems.append(f"'{name}' is an external link to {link.filename!r}")
-        elif isinstance(link, h5py.HardLink) and isinstance(node := file.get(name), h5py.Dataset):
-            problems.extend(_dataset_problems(name, node))
+            problems.append(f"'{path}' is an external link to {link.filename!r}")
+        elif isinstance(link, h5py.HardLink) and isinstance(node := file.get(path), h5py.Dataset):
+            problems.extend(_dataset_problems(path, node))
         return True if problems else None  # a true value stops the walk
 
     try:
-        with h5py.File(path, "r") as file:
-            file.visititems_links(visit)
+        file.visititems_links(visit)
     except (OSError, RuntimeError, ValueError) as error:
-        raise RasterError(f"{path}: unreadable HDF5 file ({error})") from None
+        raise RasterError(f"{name}: unreadable HDF5 file ({error})") from None
     if problems:
-        raise RasterError(f"{path}: refused before reading: {problems[0]}")
+        raise RasterError(f"{name}: refused before reading: {problems[0]}")
 
 
 def _dataset_problems(name: str, dataset) -> list[str]:

@@ -3,8 +3,9 @@
 A TEMPO L3 file (TEMPO L3 user guide; ASDC's TEMPO data recipes) has 1-D `latitude` (ascending)
 and `longitude` coordinates at pixel centres, science variables in groups (`product/...`) shaped
 (time, latitude, longitude) with `_FillValue` -1e30, and covers the whole field of regard unless a
-Harmony service subset it. This module reads the bbox's window of one variable (only the HDF5
-chunks it touches: a full-disk file is never read whole), turns the coordinates into pixel edges
+Harmony service subset it. This module reads the bbox's window of one variable with h5py (only the
+HDF5 chunks it touches: a full-disk file is never read whole, and a remote one is read by byte range
+through a file object), turns the coordinates into pixel edges
 (centres ± half a step), sets fill, NaN and ±inf to the fill value, and writes a north-up GeoTIFF
 on the same lattice as Harmony's GeoTIFF subsets, so every request shape loads the same cells.
 """
@@ -12,16 +13,18 @@ on the same lattice as Harmony's GeoTIFF subsets, so every request shape loads t
 from __future__ import annotations
 
 import math
-import threading
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+import h5py
 import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
 from aeris_lib.raster import FILL_VALUE, RasterError
-from aeris_lib.safe_files import check_hdf5
+from aeris_lib.safe_files import check_layout, signature
 
 # Coordinates are float32 in TEMPO's files (~1e-5° at 168°W): edges within this fraction of a pixel
 # of the global lattice (multiples of the step from -180 / 90) are snapped onto it.
@@ -34,9 +37,6 @@ FINEST_PIXEL = 0.01
 # What one window read may allocate (values, mask, flags; a CONUS hour is ~80 MB). Reads are
 # bounded before they start, not stopped by the kernel in the middle.
 MAX_WINDOW_BYTES = 512 * 1024**2
-# HDF5 (under netCDF4) is not thread-safe: every read and write of a NetCDF-4 file in this process
-# (the loader's reads, the emulator's writes) takes this one lock, or the library can crash it.
-HDF5_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,46 +57,85 @@ class GridWindow:
         return self.values.shape
 
 
-def _open(path: str):
-    import netCDF4
-
-    check_hdf5(path)  # nothing outside the file, no oversized chunk: before netCDF4 follows any of it
+def _open(source: str | os.PathLike | BinaryIO, name: str) -> h5py.File:
+    """The file, once its signature and layout are checked (nothing outside it, no oversized chunk)."""
+    if isinstance(source, (str, os.PathLike)) and signature(str(source)) != "hdf5":
+        raise RasterError(f"{name}: not a NetCDF-4 file (no HDF5 signature)")
     try:
-        return netCDF4.Dataset(path, "r")
-    except OSError as error:
-        raise RasterError(f"{path}: unreadable NetCDF-4 file ({error})") from None
+        file = h5py.File(source, "r")
+    except (OSError, ValueError) as error:
+        raise RasterError(f"{name}: unreadable NetCDF-4 file ({error})") from None
+    try:
+        check_layout(file, name)
+    except BaseException:
+        file.close()
+        raise
+    return file
 
 
-def _variable(ds, path: str, variable: str):
+def _is_variable(node) -> bool:
+    """An HDF5 dataset that is a netCDF variable (a bare dimension scale is not)."""
+    label = node.attrs.get("NAME", b"") if isinstance(node, h5py.Dataset) else b""
+    return isinstance(node, h5py.Dataset) and not (
+        isinstance(label, bytes) and label.startswith(b"This is a netCDF dimension but not a netCDF variable")
+    )
+
+
+def _variable(file: h5py.File, path: str, variable: str):
     group, _, name = variable.rpartition("/")
-    node = ds
+    node = file
     for part in filter(None, group.split("/")):
-        if part not in node.groups:
+        child = node.get(part)
+        if not isinstance(child, h5py.Group):
+            groups = [key for key, value in node.items() if isinstance(value, h5py.Group)]
             raise RasterError(
-                f"{path}: no group '{part}' for variable '{variable}' (groups here: "
-                f"{', '.join(node.groups) or 'none'})"
+                f"{path}: no group '{part}' for variable '{variable}' (groups here: {', '.join(groups) or 'none'})"
             )
-        node = node.groups[part]
-    if name not in node.variables:
+        node = child
+    found = node.get(name)
+    if found is None or not _is_variable(found):
+        names = [key for key, value in node.items() if _is_variable(value)]
         raise RasterError(
-            f"{path}: no variable '{variable}' (group '{group or '/'}' has: "
-            f"{', '.join(node.variables) or 'no variables'})"
+            f"{path}: no variable '{variable}' (group '{group or '/'}' has: {', '.join(names) or 'no variables'})"
         )
-    return node.variables[name]
+    return found
 
 
-def _coordinate(ds, path: str, name: str, span: float, pixel: float | None) -> np.ndarray:
-    if name not in ds.variables:
+def _dimensions(data) -> tuple[str, ...]:
+    """A variable's netCDF dimension names, from its attached dimension scales."""
+    return tuple(scales[0].name.rsplit("/", 1)[-1] if len(scales) else "?" for scales in data.dims)
+
+
+def _attr(data, name: str):
+    """A netCDF attribute as a scalar (HDF5 keeps `_FillValue`, `valid_min`… as 1-element arrays)."""
+    value = data.attrs.get(name)
+    if value is None:
+        return None
+    value = np.asarray(value).reshape(-1)
+    return value[0] if value.size else None
+
+
+def _text(file: h5py.File, name: str) -> str:
+    value = file.attrs.get(name, "")
+    if isinstance(value, np.ndarray):
+        value = value.reshape(-1)[0] if value.size else ""
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _coordinate(file: h5py.File, path: str, name: str, span: float, pixel: float | None) -> np.ndarray:
+    node = file.get(name)
+    if node is None or not _is_variable(node):
+        root = [key for key, value in file.items() if _is_variable(value)]
         raise RasterError(
-            f"{path}: no 1-D '{name}' coordinate at the root (root variables: {', '.join(ds.variables) or 'none'})"
+            f"{path}: no 1-D '{name}' coordinate at the root (root variables: {', '.join(root) or 'none'})"
         )
     longest = math.ceil(span / (pixel or FINEST_PIXEL)) + 1
-    if (size := math.prod(ds.variables[name].shape)) > longest:
+    if (size := math.prod(node.shape or (1,))) > longest:
         raise RasterError(
             f"{path}: '{name}' declares {size:,} values; {span:g}° at {pixel or FINEST_PIXEL:g}° holds at most "
             f"{longest:,} (refused before reading it)"
         )
-    values = np.asarray(ds.variables[name][:], dtype=np.float64)
+    values = np.asarray(node[()], dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise RasterError(f"{path}: '{name}' must be a non-empty 1-D coordinate, got shape {values.shape}")
     if not np.all(np.isfinite(values)):
@@ -137,21 +176,35 @@ def _index_window(first_edge: float, step: float, size: int, low: float, high: f
 
 
 def read_window(
-    path: str,
+    source: str | os.PathLike | BinaryIO,
     variable: str,
     bbox: tuple[float, float, float, float] | None = None,
     *,
     quality_variable: str | None = None,
     pixel: float | None = None,
+    name: str | None = None,
 ) -> GridWindow:
-    """The cells of `variable` that intersect `bbox` (None: the whole file); `RasterError` naming
-    what is missing or wrong when the file is not a TEMPO L3 granule, or when its grid is not the
-    product's `pixel` size (checked from the coordinates, before any value is read)."""
-    with HDF5_LOCK, _open(path) as ds:
+    """The cells of `variable` that intersect `bbox` (None: the whole file) from a path or a file
+    object (e.g. a remote granule read by range); `RasterError` naming what is missing or wrong when
+    it is not a TEMPO L3 granule, or when its grid is not the product's `pixel` size (checked from the
+    coordinates, before any value is read). `name`: how messages call it (default: the path)."""
+    path = name or str(getattr(source, "name", source))
+    try:
+        return _read_window(source, path, variable, bbox, quality_variable, pixel)
+    except (OSError, SystemError, RuntimeError, KeyError) as error:
+        # A file object's own failure (a remote read that broke or hit its byte limit) comes back
+        # through HDF5's C code as one of these: raise the original, which says what happened.
+        if (failure := getattr(source, "failure", None)) is not None:
+            raise failure from None
+        raise RasterError(f"{path}: unreadable NetCDF-4 file ({type(error).__name__}: {error})") from None
+
+
+def _read_window(source, path: str, variable: str, bbox, quality_variable: str | None, pixel: float | None):
+    with _open(source, path) as ds:
         data = _variable(ds, path, variable)
         lat = _coordinate(ds, path, "latitude", 180.0, pixel)
         lon = _coordinate(ds, path, "longitude", 360.0, pixel)
-        dims = data.dimensions
+        dims = _dimensions(data)
         if dims[-2:] != ("latitude", "longitude"):
             raise RasterError(
                 f"{path}: '{variable}' has dimensions {dims}; expected (time, latitude, longitude)"
@@ -197,7 +250,6 @@ def read_window(
             if flag_var is not None:
                 if flag_var.shape[-2:] != data.shape[-2:]:
                     raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
-                flag_var.set_auto_maskandscale(False)
                 flags = np.asarray(flag_var[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
         except MemoryError:
             raise RasterError(
@@ -206,7 +258,7 @@ def read_window(
         if ascending:
             values = values[::-1]
             flags = flags[::-1] if flags is not None else None
-        coverage = (str(getattr(ds, "time_coverage_start", "")), str(getattr(ds, "time_coverage_end", "")))
+        coverage = (_text(ds, "time_coverage_start"), _text(ds, "time_coverage_end"))
         return GridWindow(
             values=np.ascontiguousarray(values),
             flags=None if flags is None else np.ascontiguousarray(flags),
@@ -233,18 +285,17 @@ def _check_window_memory(path: str, cells: int, data, flag_var) -> None:
 def _read(data, f0: int, f1: int, c0: int, c1: int) -> np.ndarray:
     """Rows f0:f1, columns c0:c1 as float32 with fill, NaN, ±inf and out-of-range values set to
     FILL_VALUE; scale and offset applied when the variable declares them."""
-    data.set_auto_maskandscale(False)
     raw = np.asarray(data[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
     valid = np.isfinite(raw) if np.issubdtype(raw.dtype, np.floating) else np.ones(raw.shape, bool)
-    fill = getattr(data, "_FillValue", None)
+    fill = _attr(data, "_FillValue")
     if fill is not None:
         valid &= raw != raw.dtype.type(fill)
     for name, keep in (("valid_min", np.greater_equal), ("valid_max", np.less_equal)):
-        limit = getattr(data, name, None)
+        limit = _attr(data, name)
         if limit is not None:
             valid &= keep(raw, raw.dtype.type(limit))
     values = raw.astype(np.float32, copy=False)
-    scale, offset = getattr(data, "scale_factor", None), getattr(data, "add_offset", None)
+    scale, offset = _attr(data, "scale_factor"), _attr(data, "add_offset")
     if scale is not None or offset is not None:
         values = values * np.float32(scale if scale is not None else 1) + np.float32(offset or 0)
     return np.where(valid, values, np.float32(FILL_VALUE)).astype(np.float32)

@@ -104,7 +104,9 @@ class HarmonyClient:
         return f"HarmonyClient(base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ HTTP with the bearer token
-    def _get(self, url: str, *, stream: bool = False, method: str = "GET") -> requests.Response:
+    def _get(
+        self, url: str, *, stream: bool = False, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> requests.Response:
         """One authorised request to Harmony itself (or a trusted data origin); on 401 the token is
         refreshed once and retried once. Any other origin is refused before a byte is sent."""
         if not self.routes.takes_token(url):
@@ -115,7 +117,7 @@ class HarmonyClient:
                 response = self.session.request(
                     method,
                     url,
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers={**(headers or {}), "Authorization": f"Bearer {token}"},
                     allow_redirects=False,
                     stream=stream,
                     timeout=self.timeout,
@@ -232,14 +234,21 @@ class HarmonyClient:
     def download(self, url: str, dest: Path) -> Download:
         """Stream `url` to `dest`, following redirects. Authorization goes to Harmony's origin and the
         configured data origins only, never to where they redirect (pre-signed S3 URLs)."""
+        response, _ = self.follow(url)
+        return save_response(response, dest, self.max_download_bytes)
+
+    def follow(self, url: str, headers: dict[str, str] | None = None) -> tuple[requests.Response, str]:
+        """GET `url` (with `headers`, e.g. a Range) through its redirects: (the final streamed answer,
+        the URL that gave it). The token goes to trusted origins only, on every hop; a redirect to the
+        Earthdata login page or an HTTP error is a `DownloadError` that says what to configure."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if self.routes.takes_token(current):
-                response = self._get(current, stream=True)
+                response = self._get(current, stream=True, headers=headers)
             else:
                 try:
                     response = self.session.get(
-                        current, allow_redirects=False, stream=True, timeout=self.timeout
+                        current, headers=headers, allow_redirects=False, stream=True, timeout=self.timeout
                     )
                 except requests.RequestException as error:
                     raise DownloadError(
@@ -258,12 +267,13 @@ class HarmonyClient:
                 current = target
                 continue
             if response.status_code >= 400:
+                description = error_description(response)
+                response.close()
                 raise DownloadError(
-                    f"download from {safe_url(current)} failed: HTTP {response.status_code} "
-                    f"{error_description(response)}",
+                    f"download from {safe_url(current)} failed: HTTP {response.status_code} {description}",
                     status=response.status_code,
                 )
-            return save_response(response, dest, self.max_download_bytes)
+            return response, current
         raise DownloadError(f"download from {safe_url(url)}: more than {MAX_REDIRECTS} redirects")
 
     def fetch(self, request: RangesetRequest, dest: Path, *, poll_initial: float = 2.0) -> Download | NoData:

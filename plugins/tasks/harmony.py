@@ -32,6 +32,7 @@ from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.http import safe_url
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
+from aeris_lib.harmony.ranges import RangeNotHonoured, RemoteGranule
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from aeris_lib.merge import merge_granules
 from aeris_lib.raster import RasterError, RequestGrid, check_request
@@ -162,32 +163,34 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             "%s: %d data link(s) for %d granule(s) listed in CMR", gas, len(data_links), len(job["granules"])
         )
     client = HarmonyHook().client
+    native = job.get("shape") == NATIVE  # native granules are read by range; outputs are downloaded
     # Every file here came from outside: GDAL reads them with raw VRT bands and network off.
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp, gdal_sandbox():
-        downloads, rasters = [], []
+        identities, moved, rasters = [], [], []
         for number, link in enumerate(data_links, start=1):
             started = time.monotonic()
-            download = client.download(link, Path(tmp) / f"granule_{number}")
+            raster = Path(tmp) / f"granule_{number}.tif"
+            got = _read_by_range(gas_hour, client, link, raster) if native else None
+            if got is None:
+                got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster)
+            identity, size, how = got
             log.info(
-                "%s: granule %d/%d, %s bytes from %s in %.1f s (sha256 %s)",
-                gas, number, len(data_links), f"{download.size_bytes:,}", safe_url(link),
-                time.monotonic() - started, download.sha256[:16],
+                "%s: granule %d/%d from %s: %s in %.1f s (identity %s)",
+                gas, number, len(data_links), safe_url(link), how, time.monotonic() - started, identity[:16],
             )  # fmt: skip
-            Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", download.size_bytes)
-            downloads.append(download)
-            raster = _as_geotiff(gas_hour, download.path, Path(tmp) / f"granule_{number}.tif")
+            Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", size)
+            identities.append(identity)
+            moved.append(size)
             _check_request(gas_hour, raster)  # before merge reads a pixel of it
             rasters.append(raster)
         if len(rasters) == 1:
-            source, sha256 = rasters[0], downloads[0].sha256
+            source, sha256 = rasters[0], identities[0]
         else:
             source = merge_granules([str(r) for r in rasters], Path(tmp) / "merged.tif")
-            # The hour's identity: its granules' bytes, in order (an unchanged rerun has the same).
-            sha256 = hashlib.sha256("\n".join(d.sha256 for d in downloads).encode()).hexdigest()
+            # The hour's identity: its granules' identities, in order (an unchanged rerun has the same).
+            sha256 = hashlib.sha256("\n".join(identities).encode()).hexdigest()
             log.info(
-                "%s: merged %d granules into one raster (mean where both observed a cell)",
-                gas,
-                len(downloads),
+                "%s: merged %d granules into one raster (mean where both observed a cell)", gas, len(rasters)
             )
         cog = archive.to_cog(source, Path(tmp) / "cog.tif")
         cog_bytes = cog.stat().st_size
@@ -196,12 +199,46 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
     return {
         **asdict(staged),
         "sha256": sha256,
-        "bytes": sum(d.size_bytes for d in downloads),
+        "bytes": sum(moved),
         "job_url": job["job_url"],
         "granules": job["granules"],
         "granule_revisions": job.get("granule_revisions"),
         "shape": job.get("shape"),
     }
+
+
+def _download(gas_hour: GasHour, client, link: str, path: Path, raster: Path) -> tuple[str, int, str]:
+    """The whole file, then its bbox window as a GeoTIFF: (the file's sha256, bytes moved, what)."""
+    download = client.download(link, path)
+    if (made := _as_geotiff(gas_hour, download.path, raster)) != raster:  # a GeoTIFF output, as it is
+        made.rename(raster)
+    return download.sha256, download.size_bytes, f"downloaded {download.size_bytes:,} bytes"
+
+
+def _read_by_range(gas_hour: GasHour, client, link: str, raster: Path) -> tuple[str, int, str] | None:
+    """A native granule's bbox window read remotely, by byte range, into a GeoTIFF: (the window's
+    sha256, bytes moved, what); None when the server does not honour ranges (then it is downloaded)."""
+    entry = gas_hour.entry
+    try:
+        with RemoteGranule(client, link, max_bytes=client.max_download_bytes) as remote:
+            window = tempo_l3.read_window(
+                remote, entry.variable, gas_hour.bbox, pixel=entry.pixel_degrees or TEMPO_PIXEL_DEGREES,
+                quality_variable=entry.quality_variable or None, name=safe_url(link),
+            )  # fmt: skip
+            summary, moved = remote.summary(), remote.bytes_moved
+    except RangeNotHonoured as error:
+        log.warning("%s: %s; downloading the whole granule instead", gas_hour.gas, error)
+        return None
+    except RasterError as error:  # names the product: a regridded version is told apart by its name
+        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
+    tempo_l3.write_geotiff(window, raster)
+    digest = hashlib.sha256(window.values.tobytes())
+    if window.flags is not None:
+        digest.update(window.flags.tobytes())
+    rows, cols = window.granule_shape
+    cells = f"{window.shape[1]} x {window.shape[0]} cells"
+    what = f"{summary}; {entry.variable} over the bbox of a {cols} x {rows} granule: {cells}"
+    return digest.hexdigest(), moved, what
 
 
 def _check_request(gas_hour: GasHour, path: Path) -> None:

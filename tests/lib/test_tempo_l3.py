@@ -117,7 +117,7 @@ def _rebuild(path: Path, *, lat=True, lon=True, product=True, lat_values=None, t
          "'latitude' is not evenly spaced"),
         (lambda p: _rebuild(p, times=2), r"holds \(2,\) time steps"),
         (lambda p: p.write_bytes(b"II*\x00" + bytes(100)), "not a NetCDF-4 file"),
-        (lambda p: p.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(200)), "unreadable HDF5 file"),
+        (lambda p: p.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(200)), "unreadable NetCDF-4 file"),
     ],
 )  # fmt: skip
 def test_a_malformed_file_names_what_is_wrong(tmp_path, change, message):

@@ -7,6 +7,7 @@ import logging
 import time
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from aeris_lib.gases import DEFAULT_CATALOG
@@ -240,3 +241,42 @@ def test_the_daac_behaves_like_asdcs_thin_egress_app(client, emulator):
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
     counts = stats(emulator)
     assert counts["range_requests"] == 3 and counts["bytes_served"] == 18  # two 206s and the 416
+
+
+def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(client, emulator, tmp_path):
+    """The bbox's window read through byte ranges equals the window of the downloaded file, moving a
+    fraction of it; the token goes to the DAAC (its redirect), never to the pre-signed host."""
+    from aeris_lib.harmony.ranges import RemoteGranule
+    from aeris_lib.tempo_l3 import read_window
+
+    link = _native_job(client, emulator)[0]
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    bbox, variable = (-105.0, 35.0, -95.0, 40.0), "product/vertical_column_troposphere"
+    with RemoteGranule(trusted, link, max_bytes=500_000_000) as remote:
+        window = read_window(
+            remote, variable, bbox, pixel=0.02, quality_variable="product/main_data_quality_flag"
+        )
+        moved, size, requests_made = remote.bytes_moved, remote.size, remote.requests
+    local = read_window(str(trusted.download(link, tmp_path / "g.nc").path), variable, bbox, pixel=0.02,
+                        quality_variable="product/main_data_quality_flag")  # fmt: skip
+    assert window.shape == local.shape == (250, 500)
+    assert np.array_equal(window.values, local.values) and np.array_equal(window.flags, local.flags)
+    assert moved < size * 0.35, (moved, size)
+    counts = stats(emulator)
+    assert counts["auth_header_on_files_host"] == 0 and counts["range_requests"] == requests_made
+    assert counts["auth_header_on_daac"] >= 1
+
+
+def test_a_range_read_stops_at_the_byte_limit(client, emulator):
+    from aeris_lib.harmony.ranges import RemoteGranule
+    from aeris_lib.tempo_l3 import read_window
+
+    link = _native_job(client, emulator)[0]
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    remote = RemoteGranule(trusted, link, max_bytes=3_000_000)
+    with pytest.raises(DownloadError, match="would move more than AERIS_MAX_DOWNLOAD_BYTES"):
+        read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0), pixel=0.02)

@@ -1,7 +1,7 @@
 """Harmony + Earthdata Login emulator over real HTTP, for tests and the offline demo.
 
     python -m harmony_emulator.server --port 58080 --files-port 58081 --daac-port 58082 \
-        [--capabilities native|netcdf|tiff] [--fault job_failed ...]
+        [--capabilities native|netcdf|hoss|tiff] [--fault job_failed ...]
 
 Main port: the OGC rangeset endpoint (sync and async), `/capabilities` per collection (what the
 chosen --capabilities mode offers; services.py picks the service per request as Harmony does),
@@ -54,6 +54,7 @@ from harmony_emulator.scans import (
 )
 from harmony_emulator.services import capabilities_document, select_service
 from harmony_emulator.state import (
+    CAPABILITY_MODES,
     EMULATOR_PASSWORD,
     EMULATOR_USER,
     MAX_TOKENS,
@@ -874,9 +875,10 @@ def main() -> None:
     parser.add_argument("--files-port", type=int, default=58081)
     parser.add_argument("--daac-port", type=int, default=58082, help="the DAAC's protected distribution")
     parser.add_argument(
-        "--capabilities", choices=("native", "netcdf", "tiff"), default="native",
+        "--capabilities", choices=CAPABILITY_MODES, default="native",
         help="what Harmony can do for every TEMPO collection: no service (native granules only, the "
-        "default, as public records suggest), a NetCDF-4 subsetter, or a subsetter with GeoTIFF output",
+        "default, as public records suggest), a NetCDF-4 subsetter, HOSS as TEMPO would get it "
+        "(application/netcdf only), or a subsetter with GeoTIFF output",
     )  # fmt: skip
     parser.add_argument("--job-seconds", type=float, default=1.5, help="how long an async job runs")
     parser.add_argument("--slow-job-seconds", type=float, default=30.0, help="how long a slow_job fault runs")

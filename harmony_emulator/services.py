@@ -42,10 +42,15 @@ class Service:
 DOWNLOAD = Service("harmony/download", "native", False, False, False, ("application/netcdf",), listed=False)
 HOSS = Service("sds/HOSS", "netcdf", True, True, True, (NETCDF4,))
 HOSS_GEOTIFF = Service("sds/HOSS-geotiff", "geotiff", True, True, True, ("image/tiff",))
+# HOSS as the public record describes it for TEMPO L3 (reference, "Harmony for TEMPO L3"): bbox,
+# variable and temporal subsetting, output `application/netcdf` only, in `…_subsetted.nc4` files that
+# keep the group layout and the 1-D coordinates. No GeoTIFF.
+HOSS_NETCDF_ONLY = Service("sds/HOSS", "hoss", True, True, True, ("application/netcdf",))
 SERVICES_BY_MODE = {
     # HOSS first: a request that names no format gets its NetCDF-4, as Harmony's default format.
     "tiff": (HOSS, HOSS_GEOTIFF, DOWNLOAD),
     "netcdf": (HOSS, DOWNLOAD),
+    "hoss": (HOSS_NETCDF_ONLY, DOWNLOAD),
     "native": (DOWNLOAD,),
 }
 

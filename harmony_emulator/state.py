@@ -54,9 +54,12 @@ ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS
 # What Harmony offers per collection (GET /capabilities), as the emulator can be told to model it:
 # `tiff`: a subsetter that writes GeoTIFF or NetCDF-4; `netcdf`: a NetCDF-4 subsetter only;
 # `native`: no transformation service at all, which public routing records suggest for TEMPO L3.
-CAPABILITY_MODES = ("native", "netcdf", "tiff")
+CAPABILITY_MODES = ("native", "netcdf", "hoss", "tiff")
 # Output kinds: a GeoTIFF subset, a NetCDF-4 subset, or the native granule on the DAAC.
-GEOTIFF, NETCDF, NATIVE = "geotiff", "netcdf", "native"
+GEOTIFF, NETCDF, HOSS, NATIVE = "geotiff", "netcdf", "hoss", "native"  # output kinds
+# What each kind of output is served as: HOSS answers `application/netcdf`, the older subsetter x-netcdf4.
+MEDIA_TYPES = {GEOTIFF: "image/tiff", NETCDF: "application/x-netcdf4", HOSS: "application/netcdf",
+               NATIVE: "application/x-netcdf4"}  # fmt: skip
 # Native granules (full field of regard, ~20-30 MB, a few seconds to build) are kept on disk between
 # runs: the same granule is byte-identical every time. Bump when the files' content changes.
 GRANULE_CACHE_VERSION = "3"  # 3: TEMPO's dtypes and chunking, root weight
@@ -135,7 +138,7 @@ class Result:
 
     @property
     def media_type(self) -> str:
-        return "image/tiff" if self.kind == GEOTIFF else "application/x-netcdf4"
+        return MEDIA_TYPES[self.kind]
 
     @property
     def render_fault(self) -> str | None:
@@ -157,7 +160,7 @@ class Result:
         fault = self.render_fault
         if self.kind == NATIVE:
             return native_granule(self.collection, self.scan, fault).read_bytes()
-        if self.kind == NETCDF:
+        if self.kind in (NETCDF, HOSS):
             return _render_netcdf(self.collection, self.variables, self.bbox, self.scan, fault)
         return _render(self.collection, self.variables, self.bbox, self.scan, fault)
 

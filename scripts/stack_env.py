@@ -135,9 +135,10 @@ def resolve(env: dict[str, str]) -> dict[str, str]:
     for name in ("AERIS_PUBLICATION_POLL_SECONDS", "AERIS_PUBLICATION_DEADLINE_MINUTES"):
         if env.get(name):
             _float(env, name, 0.001, 10**7)
-    if env["AERIS_EMULATOR_CAPABILITIES"] not in ("native", "netcdf", "tiff"):
+    if env["AERIS_EMULATOR_CAPABILITIES"] not in ("native", "netcdf", "hoss", "tiff"):
         raise ConfigError(
-            f"AERIS_EMULATOR_CAPABILITIES must be native, netcdf or tiff, got {env['AERIS_EMULATOR_CAPABILITIES']!r}"
+            "AERIS_EMULATOR_CAPABILITIES must be native, netcdf, hoss or tiff, got "
+            f"{env['AERIS_EMULATOR_CAPABILITIES']!r}"
         )
     _float(env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", 0, 10**5)
     _float(env, "TEMPO_BBOX_WEST", -180, 180)

@@ -1,6 +1,7 @@
 """`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job → wait →
-stage → load → archive. The steps themselves: tasks.publication (wait for CMR), tasks.harmony (job,
-download), tasks.grid (load, archive), tasks.routes (the app's "now"); tasks.breaker (failures)."""
+stage → load → archive. The steps themselves: tasks.publication (wait for CMR), tasks.harmony (job),
+tasks.stage (read the outputs into the hour's raster), tasks.grid (load, archive), tasks.routes (the
+app's "now"); tasks.breaker (failures)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from airflow.sdk import task
 from airflow.sdk.bases.operator import BaseOperator
 from sensors.harmony import HarmonyJobSensor
-from tasks import breaker, catalog, grid, harmony, settings
+from tasks import breaker, catalog, grid, harmony, settings, stage
 from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def harmony_to_slice(product: Any, publication: Any = None) -> BaseOperator:
         on_failure_callback=breaker.record_gas_failure,
         on_retry_callback=breaker.record_gas_retry,
     )
-    staged = harmony.stage_geotiff(product, links.output, job)
+    staged = stage.stage_geotiff(product, links.output, job)
     loaded = grid.load_gas_hour(product, staged)
     loaded >> grid.archive_gas_hour(product, staged)
     return loaded

@@ -1,5 +1,6 @@
 """Whatever Harmony can do for TEMPO L3, the same hour loads the same cells: a GeoTIFF subset, a
-NetCDF-4 subset, and the native full-disk granules windowed locally, each end to end through
+NetCDF-4 subset (x-netcdf4, or HOSS's `application/netcdf`-only `…_subsetted.nc4` as TEMPO would get
+it), and the native full-disk granules read over the bbox by byte range, each end to end through
 dag.test() against the emulator in that capability mode."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from tests.support.db import forget_capabilities, forget_hours
 HOUR = datetime(2024, 9, 4, 16, tzinfo=UTC)  # two scans overlap this hour
 # NO2 has its own collection; AI shares O3TOT's granules with O3 (the native file holds both).
 GASES = ["NO2", "AI"]
-EXPECTED_SHAPE = {"tiff": "geotiff", "netcdf": "netcdf_subset", "native": "native"}
+EXPECTED_SHAPE = {"tiff": "geotiff", "netcdf": "netcdf_subset", "hoss": "netcdf_subset", "native": "native"}
 
 
 def _cells(db) -> dict[str, list[tuple]]:
@@ -30,8 +31,8 @@ def _cells(db) -> dict[str, list[tuple]]:
 
 
 def test_every_capability_mode_loads_identical_cells(emulator, db):
-    loaded, shapes, daac = {}, {}, {}
-    for mode in ("tiff", "netcdf", "native"):
+    loaded, shapes, daac, files = {}, {}, {}, {}
+    for mode in ("tiff", "netcdf", "hoss", "native"):
         emulator.capabilities(mode)
         forget_hours(db, [HOUR])
         forget_capabilities(db)
@@ -46,14 +47,18 @@ def test_every_capability_mode_loads_identical_cells(emulator, db):
             if "request shape " in line
         }
         daac[mode] = emulator.stats()["daac_downloads"] - before
+        files[mode] = {line.split(" bytes from ", 1)[1].split(" ", 1)[0].rsplit("_", 1)[-1]
+                       for line in result["log"] if " bytes from " in line}  # fmt: skip
 
     for mode, expected in EXPECTED_SHAPE.items():
         assert shapes[mode] == {expected}, (mode, shapes[mode])
     # Only the native shape downloads from the DAAC: 2 scans x 2 collections.
-    assert daac == {"tiff": 0, "netcdf": 0, "native": 4}
+    assert daac == {"tiff": 0, "netcdf": 0, "hoss": 0, "native": 4}
+    assert files["hoss"] == {"subsetted.nc4"} and files["tiff"] == {"subsetted.tif"}
     assert set(loaded["tiff"]) == set(GASES)
     assert all(len(rows) > 1000 for rows in loaded["tiff"].values())
     assert loaded["netcdf"] == loaded["tiff"]
+    assert loaded["hoss"] == loaded["tiff"]
     assert loaded["native"] == loaded["tiff"]
     # TEMPO's own quality flag arrived with NO2 in every shape (quality_flag bits 1-2); O3TOT has none.
     assert {flag >> 1 for *_, flag in loaded["tiff"]["NO2"]} == {0, 1, 2}

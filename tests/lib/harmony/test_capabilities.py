@@ -53,6 +53,7 @@ HARMONY_HOSS = {
     [
         ("tiff", GEOTIFF, "image/tiff"),
         ("netcdf", NETCDF_SUBSET, "application/x-netcdf4"),
+        ("hoss", NETCDF_SUBSET, "application/netcdf"),  # HOSS for TEMPO L3: application/netcdf only
         ("native", NATIVE, None),
     ],
 )

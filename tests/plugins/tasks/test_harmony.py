@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
-from tasks.harmony import _as_geotiff
+from tasks.stage import _as_geotiff
 
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG

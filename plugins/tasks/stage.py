@@ -1,0 +1,169 @@
+"""The hour's raster from a Harmony job's outputs: native granules read over the bbox by byte range
+on the DAAC (a whole download when it does not honour ranges), subsets downloaded; each opened by its
+signature and checked against the request before a pixel is read; merged (mean where two scans
+observed a cell) and kept as the audit copy (COG) in S3, which the load reads."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow.sdk import task
+from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.observability.stats import Stats
+from hooks.harmony import HarmonyHook
+from tasks import staging
+from tasks.gas_task import GAS_TASK, gas_context
+from tasks.settings import queue_from
+
+from aeris_lib import archive, tempo_l3
+from aeris_lib.gas_hour import GasHour
+from aeris_lib.gases import TEMPO_PIXEL_DEGREES
+from aeris_lib.harmony.capabilities import NATIVE
+from aeris_lib.harmony.http import safe_url
+from aeris_lib.harmony.ranges import RangeNotHonoured, RemoteGranule
+from aeris_lib.merge import merge_granules
+from aeris_lib.raster import RasterError, RequestGrid, check_request
+from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
+
+log = logging.getLogger(__name__)
+
+
+@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
+def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
+    """Download every granule's output of the job, read NetCDF-4 outputs (subsets or native granules)
+    over the bbox onto TEMPO's grid, merge them into the hour's raster (mean where two scans observed
+    a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
+    gas_hour, _ = gas_context(product)
+    gas = gas_hour.gas
+    key = staging.audit_key(gas, gas_hour.hour)
+    if len(data_links) != len(job["granules"]):
+        log.warning(
+            "%s: %d data link(s) for %d granule(s) listed in CMR", gas, len(data_links), len(job["granules"])
+        )
+    client = HarmonyHook().client
+    native = job.get("shape") == NATIVE  # native granules are read by range; outputs are downloaded
+    # Every file here came from outside: GDAL reads them with raw VRT bands and network off.
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp, gdal_sandbox():
+        identities, moved, rasters = [], [], []
+        for number, link in enumerate(data_links, start=1):
+            started = time.monotonic()
+            raster = Path(tmp) / f"granule_{number}.tif"
+            got = _read_by_range(gas_hour, client, link, raster) if native else None
+            if got is None:
+                got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster)
+            identity, size, how = got
+            log.info(
+                "%s: granule %d/%d, %s bytes from %s in %.1f s: %s (identity %s)",
+                gas, number, len(data_links), f"{size:,}", safe_url(link), time.monotonic() - started, how,
+                identity[:16],
+            )  # fmt: skip
+            Stats.incr(f"aeris.harmony.bytes_downloaded.{gas}", size)
+            identities.append(identity)
+            moved.append(size)
+            _check_request(gas_hour, raster)  # before merge reads a pixel of it
+            rasters.append(raster)
+        if len(rasters) == 1:
+            source, sha256 = rasters[0], identities[0]
+        else:
+            source = merge_granules([str(r) for r in rasters], Path(tmp) / "merged.tif")
+            # The hour's identity: its granules' identities, in order (an unchanged rerun has the same).
+            sha256 = hashlib.sha256("\n".join(identities).encode()).hexdigest()
+            log.info(
+                "%s: merged %d granules into one raster (mean where both observed a cell)", gas, len(rasters)
+            )
+        cog = archive.to_cog(source, Path(tmp) / "cog.tif")
+        cog_bytes = cog.stat().st_size
+        staged = staging.put(cog, key)
+    log.info("%s: audit copy (COG, %s bytes) at %s", gas, f"{cog_bytes:,}", staged.uri)
+    return {
+        **asdict(staged),
+        "sha256": sha256,
+        "bytes": sum(moved),
+        "job_url": job["job_url"],
+        "granules": job["granules"],
+        "granule_revisions": job.get("granule_revisions"),
+        "shape": job.get("shape"),
+    }
+
+
+def _download(gas_hour: GasHour, client, link: str, path: Path, raster: Path) -> tuple[str, int, str]:
+    """The whole file, then its bbox window as a GeoTIFF: (the file's sha256, bytes moved, what)."""
+    download = client.download(link, path)
+    if (made := _as_geotiff(gas_hour, download.path, raster)) != raster:  # a GeoTIFF output, as it is
+        made.rename(raster)
+    return download.sha256, download.size_bytes, "downloaded whole"
+
+
+def _read_by_range(gas_hour: GasHour, client, link: str, raster: Path) -> tuple[str, int, str] | None:
+    """A native granule's bbox window read remotely, by byte range, into a GeoTIFF: (the window's
+    sha256, bytes moved, what); None when the server does not honour ranges (then it is downloaded)."""
+    entry = gas_hour.entry
+    try:
+        with RemoteGranule(client, link, max_bytes=client.max_download_bytes) as remote:
+            window = tempo_l3.read_window(
+                remote, entry.variable, gas_hour.bbox, pixel=entry.pixel_degrees or TEMPO_PIXEL_DEGREES,
+                quality_variable=entry.quality_variable or None, name=safe_url(link),
+            )  # fmt: skip
+            summary, moved = remote.summary(), remote.bytes_moved
+    except RangeNotHonoured as error:
+        log.warning("%s: %s; downloading the whole granule instead", gas_hour.gas, error)
+        return None
+    except RasterError as error:  # names the product: a regridded version is told apart by its name
+        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
+    tempo_l3.write_geotiff(window, raster)
+    # The hour's identity: which granule (its path names product and version) and what was read.
+    digest = hashlib.sha256(urlsplit(link).path.encode() + b"\n" + window.values.tobytes())
+    if window.flags is not None:
+        digest.update(window.flags.tobytes())
+    rows, cols = window.granule_shape
+    cells = f"{window.shape[1]} x {window.shape[0]} cells"
+    what = f"{summary}; {entry.variable} over the bbox of a {cols} x {rows} NetCDF-4 granule: {cells}"
+    return digest.hexdigest(), moved, what
+
+
+def _check_request(gas_hour: GasHour, path: Path) -> None:
+    """A raster that is not what was asked (pixel size, extent, size) fails the gas, unread."""
+    request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
+    try:
+        with open_geotiff(str(path)) as src:
+            check_request(str(path), src, request)
+    except RasterError as error:
+        raise AirflowFailException(
+            f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
+        ) from None
+
+
+def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
+    """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
+    NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
+    own signature, not by what was asked: a service may answer in its default format. Anything
+    else (a VRT, HTML, an archive) fails the gas unopened."""
+    try:
+        kind = signature(str(path))
+    except RasterError as error:
+        raise AirflowFailException(f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {error}") from None
+    if kind == "tiff":
+        return Path(path)
+    started = time.monotonic()
+    entry = gas_hour.entry
+    pixel = entry.pixel_degrees or TEMPO_PIXEL_DEGREES
+    try:
+        window = tempo_l3.granule_to_geotiff(
+            path, entry.variable, gas_hour.bbox, dest, pixel, entry.quality_variable or None
+        )
+    except RasterError as error:  # names the product: a regridded version is told apart by its name
+        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
+    rows, cols = window.granule_shape
+    log.info(
+        "%s: read %s over the bbox from a %d x %d NetCDF-4 granule (%s to %s): %d x %d cells in %.1f s",
+        gas_hour.gas, entry.variable, cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
+        time.monotonic() - started,
+    )  # fmt: skip
+    return dest

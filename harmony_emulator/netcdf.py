@@ -15,10 +15,13 @@ are the same cells as the emulator's GeoTIFF subsets (granules.render_values).
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import h5py
 import netCDF4
 import numpy as np
 
@@ -35,11 +38,12 @@ from harmony_emulator.granules import (
     scan_fields,
     window_axes,
 )
-from harmony_emulator.scans import SHORT_NAMES, Scan, granule_name, version_of
+from harmony_emulator.scans import FAMILY, SHORT_NAMES, Scan, granule_name, version_of
 
 # The emulator serves requests on threads, and netCDF4's HDF5 is not thread-safe: one lock per process.
 HDF5_LOCK = threading.Lock()
 FULL_DISK = Window(0, 0, 7750, 2950)
+FULL_DISK_SHAPE = (1, 2950, 7750)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 # TEMPO's `time` counts GPS seconds, which ran 18 s ahead of UTC's since 2017 (leap seconds).
 GPS_MINUS_UTC_S = 18
@@ -60,6 +64,39 @@ def native_variables(collection_id: str) -> tuple[str, ...]:
     """Every product variable a native granule of the collection holds."""
     flags = (QUALITY_FLAG,) if collection_id in FLAGGED_COLLECTIONS else ()
     return COLLECTIONS[collection_id] + flags
+
+
+# NASA's sizes of one full-disk granule (reference "Sizes"): a full NO2 L3 scan ~0.9 GB, HCHO ~0.36 GB,
+# O3TOT ~0.18 GB. With AERIS_EMULATOR_GRANULE_SIZES=real the native granules are padded to them with
+# more support_data fields, allocated but never written (a sparse file: ~0 bytes on disk, zeros read).
+REAL_SIZES = {"TEMPO_NO2_L3": 900_000_000, "TEMPO_HCHO_L3": 360_000_000, "TEMPO_O3TOT_L3": 180_000_000}
+PADDING_FIELDS = ("amf_total", "amf_troposphere", "amf_stratosphere", "fitted_slant_column",
+                  "fitted_slant_column_uncertainty", "surface_pressure", "terrain_height", "snow_ice_fraction",
+                  "eff_cloud_pressure", "albedo")  # fmt: skip
+
+
+def real_sizes() -> bool:
+    return os.environ.get("AERIS_EMULATOR_GRANULE_SIZES", "compact").strip().lower() == "real"
+
+
+def pad_to_real_size(path: Path, collection_id: str) -> int:
+    """Add float32 full-disk fields to a native granule until it is the size NASA ships; returns how
+    many were added. They are attached to the file's dimensions, so netCDF sees ordinary variables."""
+    target = REAL_SIZES[FAMILY[collection_id]]
+    field_bytes = 4 * math.prod(FULL_DISK_SHAPE)
+    count = max(math.ceil((target - path.stat().st_size) / field_bytes), 0)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+    with h5py.File(path, "r+") as file:
+        group = file.require_group("support_data")
+        for number in range(count):
+            name = PADDING_FIELDS[number] if number < len(PADDING_FIELDS) else f"field_{number}"
+            space = h5py.h5s.create_simple(FULL_DISK_SHAPE)
+            h5py.h5d.create(group.id, name.encode(), h5py.h5t.NATIVE_FLOAT, space, dcpl=dcpl)
+            for axis, scale in enumerate(("time", "latitude", "longitude")):
+                group[name].dims[axis].attach_scale(file[scale])
+    return count
 
 
 def write_granule(

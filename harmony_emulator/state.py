@@ -21,7 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from harmony_emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
-from harmony_emulator.netcdf import granule_bytes, native_variables, write_granule
+from harmony_emulator.netcdf import (
+    granule_bytes,
+    native_variables,
+    pad_to_real_size,
+    real_sizes,
+    write_granule,
+)
 from harmony_emulator.objects import Body
 from harmony_emulator.scans import (
     SHORT_NAMES,
@@ -214,6 +220,7 @@ def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Pat
     """The native granule's file, built once (concurrent requests for it wait for the one build)."""
     name = granule_name(collection, scan).removesuffix(".nc")
     name += f".r{scan.revision}" if scan.revision > 1 else ""
+    name += ".real" if real_sizes() else ""
     path = granule_cache_dir() / f"v{GRANULE_CACHE_VERSION}" / f"{name}{'.' + fault if fault else ''}.nc"
     with _building_lock:
         lock = _building.setdefault(path, threading.Lock())
@@ -222,6 +229,8 @@ def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Pat
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.partial")
             write_granule(partial, collection, scan, fault=fault)
+            if real_sizes():
+                pad_to_real_size(partial, collection)
             partial.replace(path)
     return path
 

@@ -32,6 +32,7 @@ DEFAULTS = {
     "AERIS_HARMONY_FILES_PORT": "58081",
     "AERIS_HARMONY_DAAC_PORT": "58082",
     "AERIS_EMULATOR_CAPABILITIES": "native",
+    "AERIS_EMULATOR_GRANULE_SIZES": "compact",
     "AERIS_HARMONY_CAPABILITIES_TTL_HOURS": "24",
     "AIRFLOW_API_PORT": "8080",
     "AERIS_S3_BUCKET": "aeris-audit",
@@ -139,6 +140,10 @@ def resolve(env: dict[str, str]) -> dict[str, str]:
         raise ConfigError(
             "AERIS_EMULATOR_CAPABILITIES must be native, netcdf, hoss or tiff, got "
             f"{env['AERIS_EMULATOR_CAPABILITIES']!r}"
+        )
+    if env["AERIS_EMULATOR_GRANULE_SIZES"] not in ("compact", "real"):
+        raise ConfigError(
+            f"AERIS_EMULATOR_GRANULE_SIZES must be compact or real, got {env['AERIS_EMULATOR_GRANULE_SIZES']!r}"
         )
     _float(env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", 0, 10**5)
     _float(env, "TEMPO_BBOX_WEST", -180, 180)

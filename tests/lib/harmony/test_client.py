@@ -280,3 +280,22 @@ def test_a_range_read_stops_at_the_byte_limit(client, emulator):
     remote = RemoteGranule(trusted, link, max_bytes=3_000_000)
     with pytest.raises(DownloadError, match="would move more than AERIS_MAX_DOWNLOAD_BYTES"):
         read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0), pixel=0.02)
+
+
+def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(client, emulator, monkeypatch):
+    """AERIS_EMULATOR_GRANULE_SIZES=real: the NO2 granule is ~0.9 GB, as NASA's; the CONUS window of
+    the column and its quality flag moves a few percent of it."""
+    from aeris_lib.harmony.ranges import RemoteGranule
+    from aeris_lib.tempo_l3 import read_window
+
+    monkeypatch.setenv("AERIS_EMULATOR_GRANULE_SIZES", "real")
+    link = _native_job(client, emulator)[0]
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
+        window = read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0),
+                             pixel=0.02, quality_variable="product/main_data_quality_flag")  # fmt: skip
+        moved, size = remote.bytes_moved, remote.size
+    assert window.shape == (1300, 2950)
+    assert size >= 900_000_000 and moved < 0.05 * size, (moved, size)

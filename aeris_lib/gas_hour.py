@@ -22,6 +22,8 @@ class GasHour:
     :param upgraded_from: what this load replaces (reprocess DAG): `nrt`, or an older standard version
         ("TEMPO_O3TOT_L3 V03").
     :param publication: CMR's listing when already known (`{"granules": [...], "complete": bool}`).
+    :param companions: the other gases of the run read from the same collection, as (gas, variable,
+        quality variable): one read of a native granule serves them all (O3 and AI from O3TOT).
     """
 
     entry: GasProduct
@@ -33,6 +35,7 @@ class GasHour:
     version: str = ""
     upgraded_from: str | None = None
     publication: dict[str, Any] | None = field(default=None, compare=False)
+    companions: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.hour.tzinfo is None:
@@ -66,6 +69,7 @@ class GasHour:
             "version": self.version,
             "upgraded_from": self.upgraded_from,
             "publication": self.publication,
+            "companions": [list(c) for c in self.companions],
             "entry": asdict(self.entry),
         }
 
@@ -82,4 +86,5 @@ class GasHour:
             version=value.get("version") or "",
             upgraded_from=value.get("upgraded_from"),
             publication=value.get("publication"),
+            companions=tuple(tuple(c) for c in value.get("companions") or ()),  # type: ignore[misc]
         )

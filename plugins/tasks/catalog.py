@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -62,7 +63,22 @@ def resolve(
         log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, gas_hour.product_name or concept_id,
                  concept_id, source)  # fmt: skip
         products.append(gas_hour)
-    return products
+    return with_companions(products)
+
+
+def with_companions(products: list[GasHour]) -> list[GasHour]:
+    """Each product with the other gases read from its collection this run (O3 and AI share O3TOT)."""
+    return [
+        replace(
+            product,
+            companions=tuple(
+                (other.gas, other.entry.variable, other.entry.quality_variable or "")
+                for other in products
+                if other.collection_id == product.collection_id and other.gas != product.gas
+            ),
+        )
+        for product in products
+    ]
 
 
 def upgraded_gases(conn: Any, hour: datetime, entries: list[GasProduct]) -> dict[str, str]:

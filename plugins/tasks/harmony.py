@@ -18,8 +18,9 @@ from tasks.gas_task import GAS_TASK, gas_context
 
 from aeris_lib import defaults
 from aeris_lib.db.capabilities import forget_capabilities
-from aeris_lib.db.jobs import find_job, remember_job, request_key
-from aeris_lib.harmony.capabilities import NATIVE
+from aeris_lib.db.jobs import find_job, remember_job, request_key, request_lock
+from aeris_lib.gas_hour import GasHour
+from aeris_lib.harmony.capabilities import NATIVE, ShapeChoice
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
@@ -52,7 +53,7 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     publication = publication or gas_hour.publication
     if not publication:
         raise AirflowFailException(f"{gas_hour.gas}: no CMR listing for {gas_hour.hour.isoformat()}")
-    gas, hour, entry = gas_hour.gas, gas_hour.hour, gas_hour.entry
+    hour, entry = gas_hour.hour, gas_hour.entry
     granules = [g["name"] for g in publication["granules"]]
     # CMR's revision of each granule: the reprocess DAG compares them to find republished files.
     revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
@@ -60,15 +61,40 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     choice, offered = capabilities.choose(hook, gas_hour)
     # In the task's XCom (UI): what Harmony offers, the shape taken and why.
     shape = {"shape": choice.shape, "format": choice.format, "why": choice.reason, "harmony_offers": offered}
-    # The product's quality flag rides in the same request (a native granule holds every variable).
-    wanted = (entry.variable, *((entry.quality_variable,) if entry.quality_variable else ()))
+    native = choice.shape == NATIVE
+    # The product's quality flag rides in the same request. Native granules hold every variable: the
+    # request names none, and the gases read from one collection (O3 and AI) share one job.
+    wanted = (
+        ("all",)
+        if native
+        else (entry.variable, *((entry.quality_variable,) if entry.quality_variable else ()))
+    )
     # A republished granule keeps its name: its revision is part of the request, so its old job is not reused.
     versions_of_granules = [f"{name}@{revisions[name]}" if revisions[name] else name for name in granules]
     key = request_key(
         list(gas_hour.bbox), gas_hour.collection_id, "+".join(wanted), versions_of_granules, choice.shape
     )
+    with aeris_db() as lock_conn, request_lock(lock_conn, hour, key):
+        return _submit_or_reuse(hook, gas_hour, publication, wanted, key, shape, choice)
+
+
+def _submit_or_reuse(
+    hook: HarmonyHook,
+    gas_hour: GasHour,
+    publication: dict[str, Any],
+    wanted: tuple[str, ...],
+    key: str,
+    shape: dict[str, Any],
+    choice: ShapeChoice,
+) -> dict[str, Any]:
+    """The job of the request `key`: one already submitted (by this gas, or another sharing it) while
+    Harmony still holds its results, else a new one, remembered. Runs under the request's lock."""
+    gas, hour = gas_hour.gas, gas_hour.hour
+    granules = [g["name"] for g in publication["granules"]]
+    revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
+    native = choice.shape == NATIVE
     with aeris_db() as conn:
-        earlier = find_job(conn, gas, hour, key)
+        earlier = find_job(conn, gas, hour, key, any_gas=native)
     if earlier:
         job_id, job_url, submitted = earlier
         why_not = _reusable(hook, job_id)
@@ -80,12 +106,11 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
                 **shape,
             }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
-    native = choice.shape == NATIVE
     try:
         request = RangesetRequest(
             collection_id=gas_hour.collection_id,
             # Native granules: no variable subset (a service would be needed), no format.
-            variables=("all",) if native else wanted,
+            variables=wanted,
             bbox=BBox(*gas_hour.bbox),
             start=hour,
             end=hour + timedelta(hours=1),

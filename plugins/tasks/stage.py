@@ -18,7 +18,7 @@ from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
-from tasks import staging
+from tasks import shared_reads, staging
 from tasks.gas_task import GAS_TASK, gas_context
 from tasks.settings import queue_from
 
@@ -55,7 +55,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         for number, link in enumerate(data_links, start=1):
             started = time.monotonic()
             raster = Path(tmp) / f"granule_{number}.tif"
-            got = _read_by_range(gas_hour, client, link, raster) if native else None
+            got = _read_by_range(gas_hour, client, link, raster, job["job_id"]) if native else None
             if got is None:
                 got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster)
             identity, size, how = got
@@ -101,22 +101,40 @@ def _download(gas_hour: GasHour, client, link: str, path: Path, raster: Path) ->
     return download.sha256, download.size_bytes, "downloaded whole"
 
 
-def _read_by_range(gas_hour: GasHour, client, link: str, raster: Path) -> tuple[str, int, str] | None:
+def _read_by_range(
+    gas_hour: GasHour, client, link: str, raster: Path, job_id: str
+) -> tuple[str, int, str] | None:
     """A native granule's bbox window read remotely, by byte range, into a GeoTIFF: (the window's
-    sha256, bytes moved, what); None when the server does not honour ranges (then it is downloaded)."""
+    identity, bytes moved, what); None when the server does not honour ranges (then it is downloaded).
+    With companions (the run's other gases read from this granule), one read serves them all."""
     entry = gas_hour.entry
-    try:
-        with RemoteGranule(client, link, max_bytes=client.max_download_bytes) as remote:
-            window = tempo_l3.read_window(
-                remote, entry.variable, gas_hour.bbox, pixel=entry.pixel_degrees or TEMPO_PIXEL_DEGREES,
-                quality_variable=entry.quality_variable or None, name=safe_url(link),
-            )  # fmt: skip
-            summary, moved = remote.summary(), remote.bytes_moved
-    except RangeNotHonoured as error:
-        log.warning("%s: %s; downloading the whole granule instead", gas_hour.gas, error)
-        return None
-    except RasterError as error:  # names the product: a regridded version is told apart by its name
-        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
+    if not gas_hour.companions:
+        windows, summary, moved = _read_windows(
+            gas_hour, client, link, [(entry.variable, entry.quality_variable)]
+        )
+        if windows is None:
+            return None
+        window, how = windows[entry.variable], summary
+    else:
+        with shared_reads.granule_lock(gas_hour.hour, link):
+            key = shared_reads.window_key(gas_hour.hour, job_id, link, entry.variable)
+            window, moved = shared_reads.take(key), 0
+            if window is not None:
+                how = f"shared: read with {', '.join(g for g, _, _ in gas_hour.companions)} in one range read"
+            else:
+                wanted = [(entry.variable, entry.quality_variable)] + [
+                    (v, q) for _, v, q in gas_hour.companions
+                ]
+                windows, summary, moved = _read_windows(gas_hour, client, link, wanted)
+                if windows is None:
+                    return None
+                window = windows[entry.variable]
+                for _, variable, _ in gas_hour.companions:
+                    shared_reads.put(
+                        shared_reads.window_key(gas_hour.hour, job_id, link, variable), windows[variable]
+                    )
+                others = ", ".join(g for g, _, _ in gas_hour.companions)
+                how = f"{summary}; {others}'s window read in the same pass and left for it"
     tempo_l3.write_geotiff(window, raster)
     # The hour's identity: which granule (its path names product and version) and what was read.
     digest = hashlib.sha256(urlsplit(link).path.encode() + b"\n" + window.values.tobytes())
@@ -124,8 +142,38 @@ def _read_by_range(gas_hour: GasHour, client, link: str, raster: Path) -> tuple[
         digest.update(window.flags.tobytes())
     rows, cols = window.granule_shape
     cells = f"{window.shape[1]} x {window.shape[0]} cells"
-    what = f"{summary}; {entry.variable} over the bbox of a {cols} x {rows} NetCDF-4 granule: {cells}"
-    return digest.hexdigest(), moved, what
+    return (
+        digest.hexdigest(),
+        moved,
+        f"{how}; {entry.variable} over the bbox of a {cols} x {rows} NetCDF-4 granule: {cells}",
+    )
+
+
+def _read_windows(
+    gas_hour: GasHour, client, link: str, wanted: list[tuple[str, str | None]]
+) -> tuple[dict[str, tempo_l3.GridWindow] | None, str, int]:
+    """{variable: window} of each (variable, quality variable) over the bbox, in one range-read
+    session of the granule (coordinates and metadata are read once); (None, …) without ranges."""
+    pixel = gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES
+    try:
+        with RemoteGranule(client, link, max_bytes=client.max_download_bytes) as remote:
+            windows = {
+                variable: tempo_l3.read_window(
+                    remote,
+                    variable,
+                    gas_hour.bbox,
+                    pixel=pixel,
+                    quality_variable=quality or None,
+                    name=safe_url(link),
+                )
+                for variable, quality in wanted
+            }
+            return windows, remote.summary(), remote.bytes_moved
+    except RangeNotHonoured as error:
+        log.warning("%s: %s; downloading the whole granule instead", gas_hour.gas, error)
+        return None, "", 0
+    except RasterError as error:  # names the product: a regridded version is told apart by its name
+        raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
 
 
 def _check_request(gas_hour: GasHour, path: Path) -> None:

@@ -104,3 +104,22 @@ def test_catalog_forces_a_shape(emulator, db, tmp_path):
         "request shape native: forced by the catalog's request_shape" in line for line in result["log"]
     )
     assert any("NetCDF-4 granule" in line for line in result["log"])
+
+
+def test_o3_and_ai_come_from_one_request_and_one_read(emulator, db):
+    """Both gases come from the O3TOT granule: one Harmony job lists it for both, and each granule is
+    read once, by whichever stage task gets it first; the other takes its window from staging."""
+    emulator.capabilities("native")
+    forget_hours(db, [HOUR])
+    forget_capabilities(db)
+    before = emulator.stats()
+    result = run_dag("2024-09-04T17:00:00+00:00", {"bbox": SMALL_BBOX, "gases": ["O3", "AI"]})
+    assert result["state"] == "success", result["tis"]
+    after = emulator.stats()
+    assert after["rangeset_requests"] - before["rangeset_requests"] == 1  # one job for both gases
+    assert after["daac_downloads"] - before["daac_downloads"] == 2  # 2 scans, each opened once
+    shared = [line for line in result["log"] if "shared: read with" in line]
+    read_for_both = [line for line in result["log"] if "read in the same pass and left for it" in line]
+    assert len(shared) == 2 and len(read_for_both) == 2  # per granule: one read, one take
+    cells = _cells(db)
+    assert len(cells["O3"]) > 1000 and len(cells["AI"]) > 1000

@@ -66,12 +66,16 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def send(handler, body: Body, media_type: str, *, head: bool = False) -> tuple[int, int]:
-    """Answer `handler`'s request with `body` (the Range it asked for); (status, bytes sent)."""
+def send(handler, body: Body, media_type: str, *, head: bool = False, count=None) -> tuple[int, int]:
+    """Answer `handler`'s request with `body` (the Range it asked for); (status, bytes sent).
+    `count(status, length)` is called before the answer goes out, so a client that has its answer
+    always finds it counted."""
     size = body.size
     try:
         wanted = byte_range(handler.headers.get("Range"), size)
     except RangeNotSatisfiable:
+        if count:
+            count(416, 0)
         handler.send_response(416)
         handler.send_header("Content-Range", f"bytes */{size}")
         handler.send_header("Content-Length", "0")
@@ -79,6 +83,8 @@ def send(handler, body: Body, media_type: str, *, head: bool = False) -> tuple[i
         return 416, 0
     start, end = wanted if wanted else (0, size - 1)
     status = 206 if wanted else 200
+    if count:
+        count(status, 0 if head or not size else end - start + 1)
     handler.send_response(status)
     handler.send_header("Content-Type", media_type)
     handler.send_header("Accept-Ranges", "bytes")

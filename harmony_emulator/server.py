@@ -706,10 +706,13 @@ class FilesHandler(_Base):
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             return self.reset_connection()
-        status, sent = objects.send(self, body, result.media_type, head=head)
-        if not head:
-            self.state.stats["file_downloads" if status == 200 else "range_requests"] += 1
-            self.state.stats["bytes_served"] += sent
+
+        def count(status: int, length: int) -> None:
+            if not head:
+                self.state.stats["file_downloads" if status == 200 else "range_requests"] += 1
+                self.state.stats["bytes_served"] += length
+
+        objects.send(self, body, result.media_type, head=head, count=count)
 
 
 class DaacHandler(_Base):

@@ -24,6 +24,11 @@ DEFAULT_AUDIT_RETENTION_DAYS = 30
 DEFAULT_LEDGER_RETENTION_DAYS = 90
 # audit/geotiff/2024-09-01/NO2_16.tif and its companions (.png map, .json STAC item) beside it.
 AUDIT_KEY = re.compile(r"^audit/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})\.[a-z.]+$")
+# What waits in the staging area beside the archive: a COG no load promoted (its slice was rejected),
+# and a window left for a companion gas that never took it. Both go at the audit copies' age.
+STAGED_KEY = re.compile(r"^staging/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})_[0-9a-f]{12}\.tif$")
+SHARED_KEY = re.compile(r"^shared/(\d{4}-\d{2}-\d{2})/([0-9a-f-]+)/[^/]+/[^/]+\.npz$")
+PREFIXES = ("audit/", "staging/", "shared/")
 
 
 @dataclass
@@ -123,11 +128,13 @@ def expired_audit_objects(
     cutoff = now - timedelta(days=days)
     expired = []
     for key, size in objects:
-        match = AUDIT_KEY.match(key)
-        if not match:
+        match = AUDIT_KEY.match(key) or STAGED_KEY.match(key)
+        shared = SHARED_KEY.match(key)
+        if not (match or shared):
             continue
         try:
-            hour = datetime.strptime(f"{match[1]} {match[3]}", "%Y-%m-%d %H").replace(tzinfo=UTC)
+            stamp = f"{match[1]} {match[3]}" if match else f"{shared[1]} 23"  # a day's last hour
+            hour = datetime.strptime(stamp, "%Y-%m-%d %H").replace(tzinfo=UTC)
         except ValueError:
             log.warning("audit retention: skipping %s: its date or hour is not a real one", key)
             continue

@@ -61,6 +61,9 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                 raise
     for check in result.checks:
         log.info("%s %s: ok — %s", gas, check.name, check.detail)
+    if result.status != "kept_standard" and staged.get("audit_key"):
+        audit = staging.promote(staged["key"], staged["audit_key"])
+        log.info("%s %s: audit copy %s", gas, hour.isoformat(), audit.uri)
     Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
     granules = ", ".join(staged.get("granules") or []) or "?"
     if result.status == "kept_standard":
@@ -96,7 +99,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
         "rows": result.rows_in_slice,
         "status": result.status,
         "line": gas_hour.line,
-        "key": staged["key"],
+        "key": staged.get("audit_key") or staged["key"],
     }
 
 
@@ -105,8 +108,13 @@ def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[st
     """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
     gas_hour, _ = gas_context(product)
     gas, hour = gas_hour.gas, gas_hour.hour
-    cog = staging.StagedObject.from_xcom(staged)
-    stem = staged["key"].rsplit(".", 1)[0]
+    key = staged.get("audit_key") or staged["key"]  # the load promoted the staged COG to it
+    cog = staging.StagedObject(staged["store"], staged["bucket"], key)
+    if not staging.exists(key):
+        log.info("%s %s: no audit copy at %s (nothing was published from this file): no map", gas,
+                 hour.isoformat(), cog.uri)  # fmt: skip
+        return {}
+    stem = key.rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         local = staging.fetch(cog, Path(tmp))
         png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")

@@ -56,9 +56,8 @@ def purge_audit_objects(**context: Any) -> dict[str, Any]:
     """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention, in
     the bucket or, with AERIS_STAGING=local, the local staging directory."""
     params = context["params"]
-    expired = retention.expired_audit_objects(
-        staging.list_objects("audit/"), _now(context), params["audit_retention_days"]
-    )
+    listed = [item for prefix in retention.PREFIXES for item in staging.list_objects(prefix)]
+    expired = retention.expired_audit_objects(listed, _now(context), params["audit_retention_days"])
     report = retention.PurgeReport(f"audit objects in {staging.location()}", params["dry_run"])
     report.items = len(expired)
     report.bytes = sum(size for _, size in expired)

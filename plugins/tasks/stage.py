@@ -6,6 +6,7 @@ observed a cell) and kept as the audit copy (COG) in S3, which the load reads.""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
 import time
@@ -70,20 +71,27 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             _check_request(gas_hour, raster)  # before merge reads a pixel of it
             rasters.append(raster)
         if len(rasters) == 1:
-            source, sha256 = rasters[0], identities[0]
+            source = rasters[0]
         else:
             source = merge_granules([str(r) for r in rasters], Path(tmp) / "merged.tif")
-            # The hour's identity: its granules' identities, in order (an unchanged rerun has the same).
-            sha256 = hashlib.sha256("\n".join(identities).encode()).hexdigest()
             log.info(
                 "%s: merged %d granules into one raster (mean where both observed a cell)", gas, len(rasters)
             )
+        # The hour's identity, which decides "unchanged": what was asked (bbox, variables, shape) and
+        # its granules' identities, in order. Another bbox or variable is another source.
+        sha256 = hashlib.sha256(
+            "\n".join([_request_identity(gas_hour, job), *identities]).encode()
+        ).hexdigest()
         cog = archive.to_cog(source, Path(tmp) / "cog.tif")
         cog_bytes = cog.stat().st_size
-        staged = staging.put(cog, key)
-    log.info("%s: audit copy (COG, %s bytes) at %s", gas, f"{cog_bytes:,}", staged.uri)
+        # Staged apart from the audit copy: the load promotes it only once the slice is published, so
+        # a file the quality checks reject never replaces the published slice's audit copy.
+        staged = staging.put(cog, staging.staged_key(gas, gas_hour.hour, sha256))
+    log.info("%s: staged COG (%s bytes) at %s; the audit copy %s once published", gas, f"{cog_bytes:,}",
+             staged.uri, key)  # fmt: skip
     return {
         **asdict(staged),
+        "audit_key": key,
         "sha256": sha256,
         "bytes": sum(moved),
         "job_url": job["job_url"],
@@ -91,6 +99,13 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         "granule_revisions": job.get("granule_revisions"),
         "shape": job.get("shape"),
     }
+
+
+def _request_identity(gas_hour: GasHour, job: dict[str, Any]) -> str:
+    entry = gas_hour.entry
+    request = {"bbox": [round(float(v), 6) for v in gas_hour.bbox], "variable": entry.variable,
+               "quality": entry.quality_variable or None, "shape": job.get("shape")}  # fmt: skip
+    return json.dumps(request, sort_keys=True)
 
 
 def _download(gas_hour: GasHour, client, link: str, path: Path, raster: Path) -> tuple[str, int, str]:

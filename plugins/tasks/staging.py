@@ -35,6 +35,11 @@ def audit_key(gas: str, hour: datetime, suffix: str = ".tif") -> str:
     return f"audit/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}{suffix}"
 
 
+def staged_key(gas: str, hour: datetime, sha256: str) -> str:
+    """Where a gas-hour's COG waits for its load: promoted to `audit_key` only once it is published."""
+    return f"staging/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}_{sha256[:12]}.tif"
+
+
 def staging_mode() -> str:
     mode = os.environ.get("AERIS_STAGING", "s3").strip().lower() or "s3"
     if mode not in ("s3", "local"):
@@ -90,6 +95,22 @@ def fetch(staged: StagedObject, directory: Path) -> Path:
             key=staged.key, bucket_name=staged.bucket, local_path=str(directory), preserve_file_name=True
         )
     )
+
+
+def promote(key: str, audit: str) -> StagedObject:
+    """Make the staged object `key` the audit copy `audit` (replacing it), then drop `key`."""
+    if staging_mode() == "local":
+        root = _local_root()
+        if (root / key).is_file():
+            (root / audit).parent.mkdir(parents=True, exist_ok=True)
+            (root / key).replace(root / audit)
+        return StagedObject("local", str(root), audit)
+    bucket = audit_bucket()
+    hook = _s3()
+    if hook.check_for_key(key, bucket_name=bucket):
+        hook.copy_object(key, audit, source_bucket_name=bucket, dest_bucket_name=bucket)
+        hook.delete_objects(bucket, [key])
+    return StagedObject("s3", bucket, audit)
 
 
 def exists(key: str) -> bool:

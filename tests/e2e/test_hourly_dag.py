@@ -250,6 +250,8 @@ def test_bad_file_after_a_good_one_keeps_the_good_slice(
     assert run_dag("2024-09-03T18:00:00+00:00", conf)["state"] == "success"
     good = slice_snapshot(db, hour)
     assert good["NO2"][0] > 0
+    audit_key = f"audit/geotiff/{hour:%Y-%m-%d}/NO2_{hour:%H}.tif"
+    good_copy = _s3().get_object(Bucket=os.environ["AERIS_S3_BUCKET"], Key=audit_key)["Body"].read()
 
     forget_jobs(db, [hour])  # a new Harmony job, whose files are bad
     emulator.faults([{"fault": fault}])
@@ -257,6 +259,8 @@ def test_bad_file_after_a_good_one_keeps_the_good_slice(
     assert ti_states(bad, failing_task) == {"NO2": "failed"}
     assert bad["tis"][f"{failing_task}[NO2]"]["try_number"] == 1  # the same file fails again: no retry
     assert slice_snapshot(db, hour) == good
+    # The audit copy is still the published slice's: the rejected file was staged apart, never promoted.
+    assert _s3().get_object(Bucket=os.environ["AERIS_S3_BUCKET"], Key=audit_key)["Body"].read() == good_copy
     last_status, last_reason = ledger_rows(db, hour)[-1][1:3]
     assert last_status == status and reason in last_reason, (last_status, last_reason)
     if status == "quality_failed":
@@ -266,6 +270,21 @@ def test_bad_file_after_a_good_one_keeps_the_good_slice(
             [(table, failed)] = cur.fetchall()
             cur.execute(f"SELECT count(*) FROM {table}")  # kept for inspection
             assert reason in failed and cur.fetchone()[0] >= 0
+
+
+def test_another_bbox_is_another_source_and_reloads(emulator, db):
+    """The unchanged check knows what was asked: the same granules read over another bbox reload."""
+    hour = datetime(2024, 9, 3, 21, tzinfo=UTC)
+    emulator.capabilities("native")
+    forget_hours(db, [hour])
+    first = run_dag("2024-09-03T22:00:00+00:00", {**CONF, "gases": ["NO2"]})
+    assert first["state"] == "success"
+    before = slice_snapshot(db, hour)["NO2"]
+    east = [SMALL_BBOX[0] + 1, SMALL_BBOX[1], SMALL_BBOX[2] + 1, SMALL_BBOX[3]]
+    second = run_dag("2024-09-03T22:00:00+00:00", {"bbox": east, "gases": ["NO2"]})
+    assert second["state"] == "success"
+    assert [row[1] for row in ledger_rows(db, hour)] == ["success", "success"]  # not "unchanged"
+    assert slice_snapshot(db, hour)["NO2"] != before
 
 
 def test_older_hour_adds_history_but_does_not_move_now_back(emulator, db, test_route):

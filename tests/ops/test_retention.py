@@ -249,3 +249,18 @@ def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn,
                     "DELETE FROM ingest_log WHERE gas_type = %s AND obs_time = %s", (gas, loaded.hour)
                 )
         conn.commit()
+
+
+def test_leftovers_of_the_staging_area_go_at_the_audit_age():
+    """A COG no load promoted (its slice was rejected) and a window a companion never took."""
+    objects = [
+        ("staging/geotiff/2019-05-01/NO2_16_0123456789ab.tif", 10),
+        ("staging/geotiff/2099-05-01/NO2_16_0123456789ab.tif", 10),
+        (
+            "shared/2019-05-01/7a436a8a-6389-4162-84bd-271558e8f77a/TEMPO_O3TOT_L3_V04_x.nc/product.uv_aerosol_index.npz",
+            5,
+        ),
+        ("staging/other/file.txt", 1),
+    ]
+    expired = [key for key, _ in retention.expired_audit_objects(objects, NOW, days=30)]
+    assert expired == [objects[0][0], objects[2][0]]

@@ -75,8 +75,19 @@ PADDING_FIELDS = ("amf_total", "amf_troposphere", "amf_stratosphere", "fitted_sl
                   "eff_cloud_pressure", "albedo")  # fmt: skip
 
 
+_SIZES: dict[str, str | None] = {"mode": None}  # set at run time by POST /_emulator/granule_sizes
+
+
+def set_granule_sizes(mode: str | None) -> None:
+    """`real`, `compact`, or None for AERIS_EMULATOR_GRANULE_SIZES (the default)."""
+    if mode not in (None, "real", "compact"):
+        raise ValueError(f"granule sizes must be real or compact, got {mode!r}")
+    _SIZES["mode"] = mode
+
+
 def real_sizes() -> bool:
-    return os.environ.get("AERIS_EMULATOR_GRANULE_SIZES", "compact").strip().lower() == "real"
+    mode = _SIZES["mode"] or os.environ.get("AERIS_EMULATOR_GRANULE_SIZES", "compact").strip().lower()
+    return mode == "real"
 
 
 def pad_to_real_size(path: Path, collection_id: str) -> int:

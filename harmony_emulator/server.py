@@ -46,6 +46,7 @@ from harmony_emulator.granules import (
     check_product,
     grid_window,
 )
+from harmony_emulator.netcdf import real_sizes, set_granule_sizes
 from harmony_emulator.scans import (
     PRODUCTS,
     Scan,
@@ -661,7 +662,14 @@ class HarmonyHandler(_Base):
             except (ValueError, TypeError, AttributeError) as error:
                 return self.send_json(400, {"error": str(error)})
             return self.send_json(200, {"default": self.state.default_capabilities})
+        if path == "/_emulator/granule_sizes" and method == "POST":
+            try:
+                set_granule_sizes(json.loads(body or b"{}").get("sizes"))
+            except (ValueError, AttributeError) as error:
+                return self.send_json(400, {"error": str(error)})
+            return self.send_json(200, {"real": real_sizes()})
         if path == "/_emulator/reset" and method == "POST":
+            set_granule_sizes(None)
             self.state.reset()
             return self.send_json(200, {"reset": True})
         return self.send_json(404, {"error": "unknown emulator control path"})

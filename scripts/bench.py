@@ -389,6 +389,9 @@ def main() -> int:
     from bench_reads import read_benchmark  # beside this script; imported late: it is (f) only
 
     print(read_benchmark(url, HOUR, args.read_hours, say))
+    from bench_native import native_range_benchmark  # (g): the emulator's NASA-size granules
+
+    print(native_range_benchmark(say))
     return 0
 
 

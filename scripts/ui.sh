@@ -19,9 +19,10 @@ start() {
     setsid nohup airflow "$component" >"$AERIS_DATA_DIR/logs/airflow-$component.log" 2>&1 </dev/null &
     echo $! >"$(component_pid "$component")"
   done
-  local deadline=$((SECONDS + 180))
+  local tries=180  # counted in tries, not by a wall clock that may jump
   until curl -fsS "http://127.0.0.1:$AIRFLOW_API_PORT/api/v2/monitor/health" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "api-server did not answer in 180 s (log: $AERIS_DATA_DIR/logs/airflow-api-server.log)"
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || die "api-server did not answer in 180 s (log: $AERIS_DATA_DIR/logs/airflow-api-server.log)"
     sleep 1
   done
   cat <<MSG

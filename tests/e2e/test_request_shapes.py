@@ -123,3 +123,20 @@ def test_o3_and_ai_come_from_one_request_and_one_read(emulator, db):
     assert len(shared) == 2 and len(read_for_both) == 2  # per granule: one read, one take
     cells = _cells(db)
     assert len(cells["O3"]) > 1000 and len(cells["AI"]) > 1000
+
+
+def test_a_real_size_granule_loads_with_the_default_settings(emulator, db):
+    """NO2 granules of NASA's size (~0.9 GB each, emulator padding), AERIS_MAX_DOWNLOAD_BYTES at its
+    default: each granule's 2° window is read by range, moving a small part of it (CONUS: 1.7 %,
+    tests/lib/harmony/test_client.py)."""
+    emulator.capabilities("native")
+    emulator.granule_sizes("real")
+    forget_hours(db, [HOUR])
+    result = run_dag("2024-09-04T17:00:00+00:00", {"bbox": SMALL_BBOX, "gases": ["NO2"]})
+    assert result["state"] == "success", result["tis"]
+    reads = [line.split("read ", 1)[1] for line in result["log"] if " range request(s)" in line]
+    assert len(reads) == 2, reads
+    for read in reads:
+        moved, size = (int(n.replace(",", "")) for n in read.split(" bytes", 1)[0].split(" of "))
+        assert size >= 600_000_000 and moved <= 0.15 * size, read
+    assert len(_cells(db)["NO2"]) > 1000

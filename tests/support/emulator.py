@@ -31,10 +31,15 @@ class Emulator:
         self._post("/_emulator/faults", [])
         self._post("/_emulator/publication", {"holds": []})
         self._post("/_emulator/republished", [])
+        self._post("/_emulator/granule_sizes", {"sizes": None})
         self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")
 
+    def granule_sizes(self, sizes: str) -> None:
+        """`real`: native granules padded to NASA's sizes (NO2 ~0.9 GB); `compact`: the emulator's."""
+        self._post("/_emulator/granule_sizes", {"sizes": sizes})
+
     def capabilities(self, mode: str) -> None:
-        """What the emulated Harmony offers for every TEMPO collection: native, netcdf or tiff."""
+        """What the emulated Harmony offers for every TEMPO collection: native, netcdf, hoss or tiff."""
         self._post("/_emulator/capabilities", {"mode": mode})
 
     def hold(self, hour: datetime, available_in_s: float | None, collection: str | None = None) -> None:

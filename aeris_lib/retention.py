@@ -24,8 +24,10 @@ DEFAULT_AUDIT_RETENTION_DAYS = 30
 DEFAULT_LEDGER_RETENTION_DAYS = 90
 # audit/geotiff/2024-09-01/NO2_16.tif and its companions (.png map, .json STAC item) beside it.
 AUDIT_KEY = re.compile(r"^audit/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})\.[a-z.]+$")
-# What waits in the staging area beside the archive: a COG no load promoted (its slice was rejected),
-# and a window left for a companion gas that never took it. Both go at the audit copies' age.
+# What waits in the staging area beside the archive: staged COGs (kept after promotion, so a cleared
+# load can read its file again; never promoted when their slice was rejected) and windows left for a
+# companion gas that never took them. They go after STAGED_DAYS, or at the audit age if that is sooner.
+STAGED_DAYS = 2
 STAGED_KEY = re.compile(r"^staging/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})_[0-9a-f]{12}\.tif$")
 SHARED_KEY = re.compile(r"^shared/(\d{4}-\d{2}-\d{2})/([0-9a-f-]+)/[^/]+/[^/]+\.npz$")
 PREFIXES = ("audit/", "staging/", "shared/")
@@ -126,9 +128,11 @@ def expired_audit_objects(
 ) -> list[tuple[str, int]]:
     """(key, size) of audit objects whose hour is older than `days`; keys of other shapes are kept."""
     cutoff = now - timedelta(days=days)
+    staged_cutoff = now - timedelta(days=min(days, STAGED_DAYS))
     expired = []
     for key, size in objects:
-        match = AUDIT_KEY.match(key) or STAGED_KEY.match(key)
+        audit = AUDIT_KEY.match(key)
+        match = audit or STAGED_KEY.match(key)
         shared = SHARED_KEY.match(key)
         if not (match or shared):
             continue
@@ -138,6 +142,6 @@ def expired_audit_objects(
         except ValueError:
             log.warning("audit retention: skipping %s: its date or hour is not a real one", key)
             continue
-        if hour < cutoff:
+        if hour < (cutoff if audit else staged_cutoff):
             expired.append((key, size))
     return expired

@@ -98,18 +98,17 @@ def fetch(staged: StagedObject, directory: Path) -> Path:
 
 
 def promote(key: str, audit: str) -> StagedObject:
-    """Make the staged object `key` the audit copy `audit` (replacing it), then drop `key`."""
+    """Copy the staged object `key` over the audit copy `audit`. The staged one stays: a cleared or
+    retried load reads it again (retention drops it after STAGED_DAYS)."""
     if staging_mode() == "local":
         root = _local_root()
-        if (root / key).is_file():
-            (root / audit).parent.mkdir(parents=True, exist_ok=True)
-            (root / key).replace(root / audit)
+        (root / audit).parent.mkdir(parents=True, exist_ok=True)
+        partial = root / (audit + ".partial")
+        shutil.copyfile(root / key, partial)
+        partial.replace(root / audit)
         return StagedObject("local", str(root), audit)
     bucket = audit_bucket()
-    hook = _s3()
-    if hook.check_for_key(key, bucket_name=bucket):
-        hook.copy_object(key, audit, source_bucket_name=bucket, dest_bucket_name=bucket)
-        hook.delete_objects(bucket, [key])
+    _s3().copy_object(key, audit, source_bucket_name=bucket, dest_bucket_name=bucket)
     return StagedObject("s3", bucket, audit)
 
 

@@ -251,15 +251,17 @@ def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn,
         conn.commit()
 
 
-def test_leftovers_of_the_staging_area_go_at_the_audit_age():
-    """A COG no load promoted (its slice was rejected) and a window a companion never took."""
+def test_the_staging_area_empties_after_two_days():
+    """Staged COGs (kept after promotion, for a cleared load) and windows a companion never took go
+    after STAGED_DAYS; audit copies at their own age. NOW is 2019-06-10 00:00."""
     objects = [
-        ("staging/geotiff/2019-05-01/NO2_16_0123456789ab.tif", 10),
-        ("staging/geotiff/2099-05-01/NO2_16_0123456789ab.tif", 10),
+        ("staging/geotiff/2019-06-07/NO2_16_0123456789ab.tif", 10),  # 3 days old
+        ("staging/geotiff/2019-06-09/NO2_16_0123456789ab.tif", 10),  # 8 hours old
         (
-            "shared/2019-05-01/7a436a8a-6389-4162-84bd-271558e8f77a/TEMPO_O3TOT_L3_V04_x.nc/product.uv_aerosol_index.npz",
+            "shared/2019-06-06/7a436a8a-6389-4162-84bd-271558e8f77a/TEMPO_O3TOT_L3_V04_x.nc/product.uv_aerosol_index.npz",
             5,
         ),
+        ("audit/geotiff/2019-06-06/NO2_16.tif", 10),  # 4 days: kept (30-day audit retention)
         ("staging/other/file.txt", 1),
     ]
     expired = [key for key, _ in retention.expired_audit_objects(objects, NOW, days=30)]

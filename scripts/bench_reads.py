@@ -8,6 +8,7 @@ would see it: the median of 9 runs after 2 warm-up runs, each run at another pla
 
 from __future__ import annotations
 
+import secrets
 import statistics
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 import psycopg2
 
 from aeris_lib.db.load import _slice_literals
-from aeris_lib.db.sql import load_sql
+from aeris_lib.db.sql import load_sql, slice_table
 
 WARM, RUNS = 2, 9
 # Places inside the synthetic CONUS field: cities, so a box is a "city box".
@@ -83,12 +84,12 @@ def _once_ms(cur, sql: str) -> float:
 
 def _copy_slice(cur, source: str, hour: datetime, rows: int) -> str:
     """Another NO2 hour holding the source slice's cells, stored the way the loader stores a slice."""
-    table = f"pobs_no2_{hour:%Y%m%d%H}_bench"
-    literals = _slice_literals(table, "NO2", hour)
+    table = f"pobs_no2_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"  # a name the loader would make
+    literals = _slice_literals(cur, table, "NO2", hour)
     cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
-    cur.execute(f"INSERT INTO {table} (cell_id, value, severity, quality_flag)"
-                f" SELECT cell_id, value, severity, quality_flag FROM {source}")  # fmt: skip
-    cur.execute(load_sql("grid/index_slice_table.sql").format(table=table))
+    cur.execute(f"INSERT INTO {literals['table']} (cell_id, value, severity, quality_flag)"
+                f" SELECT cell_id, value, severity, quality_flag FROM {slice_table(cur, source)}")  # fmt: skip
+    cur.execute(load_sql("grid/index_slice_table.sql").format(**literals))
     cur.execute(
         load_sql("grid/register_slice_partition.sql"),
         {
@@ -102,7 +103,7 @@ def _copy_slice(cur, source: str, hour: datetime, rows: int) -> str:
         },
     )
     cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
-    cur.execute(f"ANALYZE {table}")
+    cur.execute(f"ANALYZE {literals['table']}")
     return table
 
 

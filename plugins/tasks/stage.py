@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 @task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
-    """Download every granule's output of the job, read NetCDF-4 outputs (subsets or native granules)
-    over the bbox onto TEMPO's grid, merge them into the hour's raster (mean where two scans observed
-    a cell) and keep it as the audit copy (COG) in S3; the load reads it from there."""
+    """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
+    byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
+    cell) and staged as a COG in S3; the load reads it from there and promotes it to the audit copy."""
     gas_hour, _ = gas_context(product)
     gas = gas_hour.gas
     key = staging.audit_key(gas, gas_hour.hour)
@@ -50,7 +50,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         )
     client = HarmonyHook().client
     native = job.get("shape") == NATIVE  # native granules are read by range; outputs are downloaded
-    # Every file here came from outside: GDAL reads them with raw VRT bands and network off.
+    # Every file here came from outside: GDAL reads them with its network off, and only as GeoTIFFs.
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp, gdal_sandbox():
         identities, moved, rasters = [], [], []
         for number, link in enumerate(data_links, start=1):

@@ -200,6 +200,7 @@ def parse_granules(body: object) -> list[Granule]:
                     _time(extent["EndingDateTime"]),
                     meta.get("concept-id", ""),
                     int(meta.get("revision-id") or 0),
+                    _size_bytes(umm),
                 )
             )
         except (KeyError, TypeError, ValueError) as error:
@@ -207,6 +208,22 @@ def parse_granules(body: object) -> list[Granule]:
                 f"CMR granule without name or temporal extent ({error!r}): {str(item)[:200]}"
             ) from None
     return sorted(granules, key=lambda g: g.start)
+
+
+_UNIT_BYTES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+
+
+def _size_bytes(umm: dict) -> int:
+    """The granule file's size from UMM-G (`SizeInBytes`, else `Size` in `SizeUnit`); 0 when not listed."""
+    for info in (umm.get("DataGranule") or {}).get("ArchiveAndDistributionInformation") or []:
+        if not isinstance(info, dict):
+            continue
+        if isinstance(info.get("SizeInBytes"), int) and info["SizeInBytes"] > 0:
+            return info["SizeInBytes"]
+        unit = _UNIT_BYTES.get(str(info.get("SizeUnit", "")).upper())
+        if unit and isinstance(info.get("Size"), (int, float)) and info["Size"] > 0:
+            return int(info["Size"] * unit)
+    return 0
 
 
 def search_granules(session: requests.Session, url: str, *, timeout: float = 60.0) -> list[Granule]:

@@ -50,13 +50,15 @@ _SCAN_NUMBER = re.compile(r"_S(\d{3})(?:_[^.]*)?\.nc4?$")
 @dataclass(frozen=True)
 class Granule:
     """One granule as CMR lists it: its name (GranuleUR), scan start and end, concept id, and the
-    revision of its record (`meta.revision-id`: a republished file gets a new one; 0 = not known)."""
+    revision of its record (`meta.revision-id`: a republished file gets a new one; 0 = not known), and
+    the file's size (`DataGranule.ArchiveAndDistributionInformation`; 0 = not listed)."""
 
     name: str
     start: datetime
     end: datetime
     concept_id: str = ""
     revision: int = 0
+    size_bytes: int = 0  # the file's size as CMR lists it (0 = not listed)
 
     @property
     def scan_number(self) -> int | None:
@@ -75,6 +77,7 @@ class Granule:
             datetime.fromisoformat(raw["end"]),
             raw.get("concept_id", ""),
             int(raw.get("revision") or 0),
+            int(raw.get("size_bytes") or 0),
         )
 
 

@@ -231,11 +231,19 @@ class HarmonyClient:
             time.sleep(schedule.next_wait(job_id, f"{job.progress}%"))
 
     # ------------------------------------------------------------------ download
-    def download(self, url: str, dest: Path) -> Download:
+    def download(self, url: str, dest: Path, expected_bytes: int = 0) -> Download:
         """Stream `url` to `dest`, following redirects. Authorization goes to Harmony's origin and the
-        configured data origins only, never to where they redirect (pre-signed S3 URLs)."""
+        configured data origins only, never to where they redirect (pre-signed S3 URLs). With
+        `expected_bytes` (CMR's size of the granule), a file of another size is an error, left nowhere."""
         response, _ = self.follow(url)
-        return save_response(response, dest, self.max_download_bytes)
+        download = save_response(response, dest, self.max_download_bytes)
+        if expected_bytes and download.size_bytes != expected_bytes:
+            Path(download.path).unlink(missing_ok=True)
+            raise DownloadError(
+                f"download from {safe_url(url)}: {download.size_bytes:,} bytes, but CMR lists the granule at "
+                f"{expected_bytes:,} bytes"
+            )
+        return download
 
     def follow(self, url: str, headers: dict[str, str] | None = None) -> tuple[requests.Response, str]:
         """GET `url` (with `headers`, e.g. a Range) through its redirects: (the final streamed answer,

@@ -92,6 +92,8 @@ def _submit_or_reuse(
     gas, hour = gas_hour.gas, gas_hour.hour
     granules = [g["name"] for g in publication["granules"]]
     revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
+    # CMR's size of each file: a native granule downloaded whole (no byte ranges) must be that size.
+    sizes = {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]}
     native = choice.shape == NATIVE
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key, any_gas=native)
@@ -102,7 +104,8 @@ def _submit_or_reuse(
             log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
             return {
                 "gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules,
-                "granule_revisions": revisions, "product": asdict(breaker.product_of(gas_hour)), "reused": True,
+                "granule_revisions": revisions, "granule_sizes": sizes, "product": asdict(breaker.product_of(gas_hour)),
+                "reused": True,
                 **shape,
             }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
@@ -155,6 +158,7 @@ def _submit_or_reuse(
         "job_url": outcome.job_url,
         "granules": granules,
         "granule_revisions": revisions,
+        "granule_sizes": sizes,
         "product": asdict(breaker.product_of(gas_hour)),
         "reused": False,
         **shape,

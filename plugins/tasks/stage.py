@@ -58,7 +58,10 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             raster = Path(tmp) / f"granule_{number}.tif"
             got = _read_by_range(gas_hour, client, link, raster, job["job_id"]) if native else None
             if got is None:
-                got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster)
+                # A native granule downloaded whole must be the size CMR lists (when it lists one).
+                expected = (job.get("granule_sizes") or {}).get(urlsplit(link).path.rsplit("/", 1)[-1], 0)
+                got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster,
+                                expected if native else 0)  # fmt: skip
             identity, size, how = got
             log.info(
                 "%s: granule %d/%d, %s bytes from %s in %.1f s: %s (identity %s)",
@@ -108,9 +111,11 @@ def _request_identity(gas_hour: GasHour, job: dict[str, Any]) -> str:
     return json.dumps(request, sort_keys=True)
 
 
-def _download(gas_hour: GasHour, client, link: str, path: Path, raster: Path) -> tuple[str, int, str]:
+def _download(
+    gas_hour: GasHour, client, link: str, path: Path, raster: Path, expected_bytes: int = 0
+) -> tuple[str, int, str]:
     """The whole file, then its bbox window as a GeoTIFF: (the file's sha256, bytes moved, what)."""
-    download = client.download(link, path)
+    download = client.download(link, path, expected_bytes)
     if (made := _as_geotiff(gas_hour, download.path, raster)) != raster:  # a GeoTIFF output, as it is
         made.rename(raster)
     return download.sha256, download.size_bytes, "downloaded whole"

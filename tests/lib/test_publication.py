@@ -266,3 +266,19 @@ def test_cmr_errors_are_typed():
 def _post(emulator, path: str, body: dict) -> None:
     request = urllib.request.Request(emulator.base_url + path, data=json.dumps(body).encode(), method="POST")
     urllib.request.urlopen(request).read()
+
+
+def test_cmr_lists_each_granules_file_size():
+    def item(name, info):
+        return {"meta": {"concept-id": "G1-LARC_CLOUD", "revision-id": 3},
+                "umm": {"GranuleUR": name, "DataGranule": {"ArchiveAndDistributionInformation": info},
+                        "TemporalExtent": {"RangeDateTime": {"BeginningDateTime": "2024-09-02T16:00:00Z",
+                                                             "EndingDateTime": "2024-09-02T16:40:00Z"}}}}  # fmt: skip
+
+    granules = parse_granules({"items": [
+        item("a.nc", [{"Name": "a.nc", "SizeInBytes": 534_112_345}]),
+        item("b.nc", [{"Name": "b.nc", "Size": 180.5, "SizeUnit": "MB"}]),
+        item("c.nc", []),
+    ]})  # fmt: skip
+    assert [g.size_bytes for g in granules] == [534_112_345, int(180.5 * 1024**2), 0]
+    assert granules[0].revision == 3 and Granule.from_dict(granules[0].to_dict()) == granules[0]

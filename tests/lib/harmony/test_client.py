@@ -299,3 +299,15 @@ def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(client, emu
         moved, size = remote.bytes_moved, remote.size
     assert window.shape == (1300, 2950)
     assert size >= 900_000_000 and moved < 0.05 * size, (moved, size)
+
+
+def test_a_whole_download_of_another_size_than_cmr_lists_fails_and_leaves_no_file(client, emulator, tmp_path):
+    link = _native_job(client, emulator)[0]
+    trusted = HarmonyClient(
+        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+    )
+    size = trusted.download(link, tmp_path / "whole.nc").size_bytes
+    assert trusted.download(link, tmp_path / "same.nc", expected_bytes=size).size_bytes == size
+    with pytest.raises(DownloadError, match=f"but CMR lists the granule at {size + 1:,} bytes"):
+        trusted.download(link, tmp_path / "other.nc", expected_bytes=size + 1)
+    assert not (tmp_path / "other.nc").exists()

@@ -48,6 +48,7 @@ def test_execute_complete_for_each_event_shape(sensor):
         "end": (H + timedelta(hours=1)).isoformat(),
         "concept_id": "",
         "revision": 3,
+        "size_bytes": 534_112_345,
     }
     ready = {"status": "ready", "reason": "r", "granules": [granule], "complete": True}
     assert sensor.execute_complete({}, ready) == {"granules": [granule], "complete": True}

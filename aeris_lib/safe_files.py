@@ -7,8 +7,9 @@ fetch `/vsicurl/` URLs from inside the network. HDF5, asked to read a dataset, f
 storage, external links and virtual datasets to other files. So:
 - GeoTIFF: the TIFF signature, then rasterio with `driver="GTiff"` only, under `gdal_sandbox()`
   (GDAL's HTTP through a closed port, no sidecar files looked up, raw VRT bands off from GDAL 3.12);
-- NetCDF-4/HDF5: the HDF5 signature, then `check_hdf5` walks every object with h5py before netCDF4
-  opens the file: no external storage, no external link, no virtual dataset, no oversized chunk.
+- NetCDF-4/HDF5: the HDF5 signature (for a local file), then `check_layout` walks every object's
+  metadata before the reader (aeris_lib.tempo_l3) reads any data: no external storage, no external
+  link, no virtual dataset, no oversized chunk.
 """
 
 from __future__ import annotations
@@ -74,20 +75,6 @@ def open_geotiff(path: str):
         return rasterio.open(path, driver="GTiff")
     except RasterioIOError as error:
         raise RasterError(f"{path}: not a readable GeoTIFF ({error})") from None
-
-
-def check_hdf5(path: str) -> None:
-    """`check_layout` of the file at `path`, after its signature."""
-    import h5py
-
-    if signature(path) != "hdf5":
-        raise RasterError(f"{path}: not a NetCDF-4 file (no HDF5 signature)")
-    try:
-        file = h5py.File(path, "r")
-    except (OSError, ValueError) as error:
-        raise RasterError(f"{path}: unreadable HDF5 file ({error})") from None
-    with file:
-        check_layout(file, path)
 
 
 def check_layout(file, name: str) -> None:

@@ -11,11 +11,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import h5py
 import pytest
 import rasterio
 
 from aeris_lib.raster import RasterError, inspect
-from aeris_lib.safe_files import check_hdf5, gdal_sandbox, open_geotiff, signature
+from aeris_lib.safe_files import check_layout, gdal_sandbox, open_geotiff, signature
 from aeris_lib.tempo_l3 import read_window
 from tests.support import hostile_files
 
@@ -83,8 +84,8 @@ def test_hdf5_reaching_outside_the_file_is_refused_before_any_pixel(tmp_path, se
     target = tmp_path / "other.nc"
     hostile_files.small_granule(target, BBOX)
     path = build(tmp_path / "granule_1", secret, target)
-    with pytest.raises(RasterError, match=message):
-        check_hdf5(str(path))
+    with h5py.File(path) as file, pytest.raises(RasterError, match=message):
+        check_layout(file, str(path))
     with pytest.raises(RasterError, match=message):
         read_window(str(path), hostile_files.VARIABLE, BBOX, pixel=0.02)
 

@@ -55,8 +55,14 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         raise AirflowFailException(f"{gas_hour.gas}: no CMR listing for {gas_hour.hour.isoformat()}")
     hour, entry = gas_hour.hour, gas_hour.entry
     granules = [g["name"] for g in publication["granules"]]
-    # CMR's revision of each granule: the reprocess DAG compares them to find republished files.
-    revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
+    # What the job's XCom says of them: CMR's revision of each granule (the reprocess DAG compares them
+    # to find republished files) and its size (a native granule downloaded whole must be that size).
+    listed = {
+        "granules": granules,
+        "granule_revisions": {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]},
+        "granule_sizes": {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]},
+    }
+    revisions = listed["granule_revisions"]
     hook = HarmonyHook()
     choice, offered = capabilities.choose(hook, gas_hour)
     # In the task's XCom (UI): what Harmony offers, the shape taken and why.
@@ -75,13 +81,13 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         list(gas_hour.bbox), gas_hour.collection_id, "+".join(wanted), versions_of_granules, choice.shape
     )
     with aeris_db() as lock_conn, request_lock(lock_conn, hour, key):
-        return _submit_or_reuse(hook, gas_hour, publication, wanted, key, shape, choice)
+        return _submit_or_reuse(hook, gas_hour, listed, wanted, key, shape, choice)
 
 
 def _submit_or_reuse(
     hook: HarmonyHook,
     gas_hour: GasHour,
-    publication: dict[str, Any],
+    listed: dict[str, Any],
     wanted: tuple[str, ...],
     key: str,
     shape: dict[str, Any],
@@ -89,11 +95,7 @@ def _submit_or_reuse(
 ) -> dict[str, Any]:
     """The job of the request `key`: one already submitted (by this gas, or another sharing it) while
     Harmony still holds its results, else a new one, remembered. Runs under the request's lock."""
-    gas, hour = gas_hour.gas, gas_hour.hour
-    granules = [g["name"] for g in publication["granules"]]
-    revisions = {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]}
-    # CMR's size of each file: a native granule downloaded whole (no byte ranges) must be that size.
-    sizes = {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]}
+    gas, hour, granules = gas_hour.gas, gas_hour.hour, listed["granules"]
     native = choice.shape == NATIVE
     with aeris_db() as conn:
         earlier = find_job(conn, gas, hour, key, any_gas=native)
@@ -103,10 +105,8 @@ def _submit_or_reuse(
         if why_not is None:
             log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
             return {
-                "gas": gas, "job_id": job_id, "job_url": job_url, "granules": granules,
-                "granule_revisions": revisions, "granule_sizes": sizes, "product": asdict(breaker.product_of(gas_hour)),
-                "reused": True,
-                **shape,
+                "gas": gas, "job_id": job_id, "job_url": job_url, **listed,
+                "product": asdict(breaker.product_of(gas_hour)), "reused": True, **shape,
             }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
     try:
@@ -156,9 +156,7 @@ def _submit_or_reuse(
         "gas": gas,
         "job_id": outcome.job_id,
         "job_url": outcome.job_url,
-        "granules": granules,
-        "granule_revisions": revisions,
-        "granule_sizes": sizes,
+        **listed,
         "product": asdict(breaker.product_of(gas_hour)),
         "reused": False,
         **shape,

@@ -5,6 +5,7 @@ observed a cell) and kept as the audit copy (COG) in S3, which the load reads.""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -127,34 +128,26 @@ def _read_by_range(
     """A native granule's bbox window read remotely, by byte range, into a GeoTIFF: (the window's
     identity, bytes moved, what); None when the server does not honour ranges (then it is downloaded).
     With companions (the run's other gases read from this granule), one read serves them all."""
-    entry = gas_hour.entry
-    if not gas_hour.companions:
-        windows, summary, moved = _read_windows(
-            gas_hour, client, link, [(entry.variable, entry.quality_variable)]
-        )
-        if windows is None:
-            return None
-        window, how = windows[entry.variable], summary
-    else:
-        with shared_reads.granule_lock(gas_hour.hour, link):
-            key = shared_reads.window_key(gas_hour.hour, job_id, link, entry.variable)
-            window, moved = shared_reads.take(key), 0
-            if window is not None:
-                how = f"shared: read with {', '.join(g for g, _, _ in gas_hour.companions)} in one range read"
-            else:
-                wanted = [(entry.variable, entry.quality_variable)] + [
-                    (v, q) for _, v, q in gas_hour.companions
-                ]
-                windows, summary, moved = _read_windows(gas_hour, client, link, wanted)
-                if windows is None:
-                    return None
-                window = windows[entry.variable]
-                for _, variable, _ in gas_hour.companions:
-                    shared_reads.put(
-                        shared_reads.window_key(gas_hour.hour, job_id, link, variable), windows[variable]
-                    )
-                others = ", ".join(g for g, _, _ in gas_hour.companions)
-                how = f"{summary}; {others}'s window read in the same pass and left for it"
+    entry, companions = gas_hour.entry, gas_hour.companions
+    others = ", ".join(gas for gas, _, _ in companions)
+    # Alone, the read needs no lock; with companions, the first task through reads for all of them.
+    with shared_reads.granule_lock(gas_hour.hour, link) if companions else contextlib.nullcontext():
+        key = shared_reads.window_key(gas_hour.hour, job_id, link, entry.variable)
+        window, moved = (shared_reads.take(key) if companions else None), 0
+        if window is not None:
+            how = f"shared: read with {others} in one range read"
+        else:
+            wanted = [(entry.variable, entry.quality_variable), *((v, q) for _, v, q in companions)]
+            windows, how, moved = _read_windows(gas_hour, client, link, wanted)
+            if windows is None:
+                return None
+            window = windows[entry.variable]
+            for _, variable, _ in companions:
+                shared_reads.put(
+                    shared_reads.window_key(gas_hour.hour, job_id, link, variable), windows[variable]
+                )
+            if companions:
+                how += f"; {others}'s window read in the same pass and left for it"
     tempo_l3.write_geotiff(window, raster)
     # The hour's identity: which granule (its path names product and version) and what was read.
     digest = hashlib.sha256(urlsplit(link).path.encode() + b"\n" + window.values.tobytes())

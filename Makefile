@@ -15,7 +15,7 @@ ui-stop:
 	@bash scripts/ui.sh stop
 
 bench:          ## load and recompute benchmark on the real PostGIS; last line starts with BENCH
-	@bash -c 'source scripts/lib.sh && bootstrap && ensure_schema && python scripts/bench.py'
+	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python scripts/bench.py'
 
 setup:          ## system packages + .venv only
 	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'

@@ -12,23 +12,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from rasterio.errors import RasterioIOError
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from aeris_lib.raster import FILL_VALUE, RasterError, valid_mask
-from aeris_lib.safe_files import open_geotiff
+from aeris_lib.memory_raster import ArrayRaster
+from aeris_lib.raster import FILL_VALUE, RasterError, open_raster, valid_mask
 
 # Pixel sizes and origins equal within this fraction of a pixel count as the same lattice.
 ALIGN_TOLERANCE = 1e-6
 
 
 def merge_granules(paths: Sequence[str], dest: Path) -> Path:
-    """Write the mean-of-valid-values union of `paths` (same CRS and lattice) to `dest`."""
-    if not paths:
-        raise ValueError("merge_granules needs at least one raster")
-    sources = [open_geotiff(p) for p in paths]
+    """Write the mean-of-valid-values union of the GeoTIFFs `paths` (same CRS and lattice) to `dest`."""
+    return merge_rasters(paths).write_geotiff(dest)
+
+
+def merge_rasters(rasters: Sequence[str | ArrayRaster]) -> ArrayRaster:
+    """The mean-of-valid-values union of GeoTIFF paths or in-memory rasters (same CRS and lattice)."""
+    if not rasters:
+        raise ValueError("merge needs at least one raster")
+    sources = [open_raster(r) for r in rasters]
     try:
         first = sources[0]
         dx, dy = first.transform.a, -first.transform.e
@@ -75,14 +79,9 @@ def merge_granules(paths: Sequence[str], dest: Path) -> Path:
         bands = [merged]
         if worst is not None:
             bands.append(np.where(worst >= 0, worst.astype(np.float32), np.float32(FILL_VALUE)))
-        profile = {
-            "driver": "GTiff", "width": width, "height": height, "count": len(bands), "dtype": "float32",
-            "crs": first.crs, "transform": from_origin(west, north, dx, dy), "nodata": FILL_VALUE,
-            "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
-        }  # fmt: skip
+        names = " + ".join(src.name for src in sources)
+        return ArrayRaster(np.stack(bands), from_origin(west, north, dx, dy), names, FILL_VALUE, first.crs)
     finally:
         for src in sources:
-            src.close()
-    with rasterio.open(dest, "w", **profile) as out:
-        out.write(np.stack(bands))
-    return dest
+            if not isinstance(src, ArrayRaster):
+                src.close()

@@ -17,12 +17,12 @@ import numpy as np
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from aeris_lib.memory_raster import FILL_VALUE, ArrayRaster
 from aeris_lib.safe_files import MAX_CHUNK_BYTES, RasterError, open_geotiff
 from aeris_lib.thresholds import classify_array, implausible_mask
 
 __all__ = ["RasterError", "RequestGrid", "check_request", "inspect", "iter_cells"]
 
-FILL_VALUE = -1e30
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
 BLOCK_ROWS = 512
@@ -96,7 +96,7 @@ class GridSpec:
 
 @dataclass(frozen=True)
 class RasterInfo:
-    path: str
+    path: str  # the file, or how an in-memory raster is called in messages
     width: int
     height: int
     spec: GridSpec  # of the cells produced (aggregated when factor > 1)
@@ -107,6 +107,7 @@ class RasterInfo:
     factor: int
     nodata: float | None
     flag_band: bool = False  # band 2 holds the product's quality flag
+    in_memory: ArrayRaster | None = None  # the raster itself, when it was never a file
 
     @property
     def pixels(self) -> int:
@@ -135,10 +136,18 @@ def _phase(distance: float, step: float) -> float:
     return round(frac * step, 12)
 
 
-def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None = None) -> RasterInfo:
-    """Open and validate `path` (against `request` when given); raises `RasterError` naming the
-    problem before any pixel is read or anything is written."""
-    with open_geotiff(path) as src:
+def open_raster(source: str | ArrayRaster):
+    """`with open_raster(source) as src:` a GeoTIFF file (opened by its signature) or an in-memory raster."""
+    return source if isinstance(source, ArrayRaster) else open_geotiff(source)
+
+
+def inspect(
+    source: str | ArrayRaster, max_cells: int | None = None, request: RequestGrid | None = None
+) -> RasterInfo:
+    """Open and validate a GeoTIFF path or an in-memory raster (against `request` when given); raises
+    `RasterError` naming the problem before any pixel is read or anything is written."""
+    path = source.name if isinstance(source, ArrayRaster) else source
+    with open_raster(source) as src:
         if src.width == 0 or src.height == 0:
             raise RasterError(f"{path}: raster has zero size ({src.width} x {src.height})")
         check_blocks(path, src)
@@ -195,6 +204,7 @@ def inspect(path: str, max_cells: int | None = None, request: RequestGrid | None
             factor=factor,
             nodata=src.nodata,
             flag_band=src.count == 2,
+            in_memory=source if isinstance(source, ArrayRaster) else None,
         )
 
 
@@ -226,7 +236,7 @@ def _block_mean(values: np.ndarray, valid: np.ndarray, factor: int) -> tuple[np.
 def iter_cells(info: RasterInfo, gas: str, block_rows: int = BLOCK_ROWS) -> Iterator[CellBlock]:
     """Valid cells of the raster in blocks of about `block_rows` source rows."""
     step = max(block_rows // info.factor, 1) * info.factor
-    with open_geotiff(info.path) as src:
+    with open_raster(info.in_memory or info.path) as src:
         for top in range(0, info.height, step):
             height = min(step, info.height - top)
             try:

@@ -11,7 +11,10 @@ All figures come from one run on one machine, so their ratios hold even when the
   (e) a native TEMPO L3 granule (NetCDF-4, whole field of regard, 7750 x 2950) read over CONUS and
       loaded, in a child process: time and peak RSS (target: at most 1 GB);
   (f) the app's reads (scripts/bench_reads.py) after 1 and after 24 stored native-CONUS gas-hours,
-      and the bytes a stored cell costs; last line READ.
+      and the bytes a stored cell costs; line READ;
+  (g) a CONUS gas-hour read by byte range from NASA-size granules (scripts/bench_native.py); line NATIVE;
+  (h) a backfill of 6 hours x 4 gases through the real scheduler against its ceiling
+      (scripts/bench_backfill.py, bench_ceiling.py); line BACKFILL.
 Runs in a scratch database `aeris_bench` on the same server (dropped and recreated each run).
 """
 
@@ -334,6 +337,7 @@ def main() -> int:
     parser.add_argument("--routes", type=int, default=10_000)
     parser.add_argument("--loop-routes", type=int, default=300)
     parser.add_argument("--read-hours", type=int, default=24, help="stored gas-hours for the READ line")
+    parser.add_argument("--backfill-hours", type=int, default=6, help="hours x 4 gases for the BACKFILL line")
     parser.add_argument("--workdir", default=str(ROOT / ".aeris" / "bench"))
     args = parser.parse_args()
     if args.child_load:
@@ -392,6 +396,9 @@ def main() -> int:
     from bench_native import native_range_benchmark  # (g): the emulator's NASA-size granules
 
     print(native_range_benchmark(say))
+    from bench_backfill import backfill_benchmark  # (h): a backfill through the real scheduler
+
+    print(backfill_benchmark(os.environ["AERIS_DATABASE_URL"], workdir, say, args.backfill_hours))
     return 0
 
 

@@ -61,9 +61,6 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                 raise
     for check in result.checks:
         log.info("%s %s: ok — %s", gas, check.name, check.detail)
-    if result.status != "kept_standard" and staged.get("audit_key"):
-        audit = staging.promote(staged["key"], staged["audit_key"])
-        log.info("%s %s: audit copy %s", gas, hour.isoformat(), audit.uri)
     Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
     granules = ", ".join(staged.get("granules") or []) or "?"
     if result.status == "kept_standard":
@@ -104,19 +101,26 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
 
 
 @task(**GAS_TASK)
-def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, str]:
-    """A PNG map and a STAC Item beside the audit COG, so the archive is browsable with standard tools."""
+def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]) -> dict[str, str]:
+    """The audit copy of what the load published, as a Cloud-Optimized GeoTIFF, with a PNG map and a
+    STAC Item beside it, so the archive is browsable with standard tools. Made here, after the slice
+    is published, not on the load's way to it; nothing when the load published nothing."""
     gas_hour, _ = gas_context(product)
     gas, hour = gas_hour.gas, gas_hour.hour
-    key = staged.get("audit_key") or staged["key"]  # the load promoted the staged COG to it
-    cog = staging.StagedObject(staged["store"], staged["bucket"], key)
-    if not staging.exists(key):
-        log.info("%s %s: no audit copy at %s (nothing was published from this file): no map", gas,
-                 hour.isoformat(), cog.uri)  # fmt: skip
+    key = staged.get("audit_key") or staging.audit_key(gas, hour)
+    audit = staging.StagedObject(staged["store"], staged["bucket"], key)
+    if loaded.get("status") == "kept_standard":
+        log.info("%s %s: the standard slice stays published; its audit copy %s is unchanged", gas,
+                 hour.isoformat(), audit.uri)  # fmt: skip
         return {}
+    if loaded.get("status") == "unchanged" and staging.exists(key):
+        log.info("%s %s: same source as the published slice; audit copy %s kept", gas, hour.isoformat(),
+                 audit.uri)  # fmt: skip
+        return {"cog": audit.uri}
     stem = key.rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        local = staging.fetch(cog, Path(tmp))
+        local = staging.fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
+        cog = staging.put(archive.to_cog(local, Path(tmp) / "cog.tif"), key)
         png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
         item = archive.stac_item(
             gas=gas, hour=hour, bbox=gas_hour.bbox, cog_href=cog.uri, png_href=png.uri,
@@ -125,5 +129,5 @@ def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[st
         item_path = Path(tmp) / "item.json"
         item_path.write_text(json.dumps(item, indent=2))
         stac = staging.put(item_path, f"{stem}.json")
-    log.info("%s %s: map %s, STAC item %s (data %s)", gas, hour.isoformat(), png.uri, stac.uri, cog.uri)
+    log.info("%s %s: audit COG %s, map %s, STAC item %s", gas, hour.isoformat(), cog.uri, png.uri, stac.uri)
     return {"png": png.uri, "stac": stac.uri, "cog": cog.uri}

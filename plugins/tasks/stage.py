@@ -1,7 +1,8 @@
 """The hour's raster from a Harmony job's outputs: native granules read over the bbox by byte range
 on the DAAC (a whole download when it does not honour ranges), subsets downloaded; each opened by its
 signature and checked against the request before a pixel is read; merged (mean where two scans
-observed a cell) and kept as the audit copy (COG) in S3, which the load reads."""
+observed a cell) in memory, and staged as one GeoTIFF in S3, which the load reads (archive_gas_hour
+makes the audit COG from it once the slice is published)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,19 @@ from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from hooks.harmony import HarmonyHook
+from rasterio.errors import RasterioIOError
 from tasks import shared_reads, staging
 from tasks.gas_task import GAS_TASK, gas_context
 from tasks.settings import queue_from
 
-from aeris_lib import archive, tempo_l3
+from aeris_lib import tempo_l3
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import TEMPO_PIXEL_DEGREES
 from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.http import safe_url
 from aeris_lib.harmony.ranges import RangeNotHonoured, RemoteGranule
-from aeris_lib.merge import merge_granules
+from aeris_lib.memory_raster import ArrayRaster
+from aeris_lib.merge import merge_rasters
 from aeris_lib.raster import RasterError, RequestGrid, check_request
 from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
 
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
-    cell) and staged as a COG in S3; the load reads it from there and promotes it to the audit copy."""
+    cell) and staged in S3; the load reads it from there, the archive makes the audit COG of it."""
     gas_hour, _ = gas_context(product)
     gas = gas_hour.gas
     key = staging.audit_key(gas, gas_hour.hour)
@@ -52,18 +55,19 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
     client = HarmonyHook().client
     native = job.get("shape") == NATIVE  # native granules are read by range; outputs are downloaded
     # Every file here came from outside: GDAL reads them with its network off, and only as GeoTIFFs.
+    # Each granule's window stays in memory (checked, merged); one file is written: the staged raster.
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp, gdal_sandbox():
         identities, moved, rasters = [], [], []
         for number, link in enumerate(data_links, start=1):
             started = time.monotonic()
-            raster = Path(tmp) / f"granule_{number}.tif"
-            got = _read_by_range(gas_hour, client, link, raster, job["job_id"]) if native else None
+            got = _read_by_range(gas_hour, client, link, job["job_id"]) if native else None
             if got is None:
                 # A native granule downloaded whole must be the size CMR lists (when it lists one).
                 expected = (job.get("granule_sizes") or {}).get(urlsplit(link).path.rsplit("/", 1)[-1], 0)
-                got = _download(gas_hour, client, link, Path(tmp) / f"granule_{number}", raster,
-                                expected if native else 0)  # fmt: skip
-            identity, size, how = got
+                got = _download(
+                    gas_hour, client, link, Path(tmp) / f"granule_{number}", expected if native else 0
+                )
+            raster, identity, size, how = got
             log.info(
                 "%s: granule %d/%d, %s bytes from %s in %.1f s: %s (identity %s)",
                 gas, number, len(data_links), f"{size:,}", safe_url(link), time.monotonic() - started, how,
@@ -74,10 +78,8 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
             moved.append(size)
             _check_request(gas_hour, raster)  # before merge reads a pixel of it
             rasters.append(raster)
-        if len(rasters) == 1:
-            source = rasters[0]
-        else:
-            source = merge_granules([str(r) for r in rasters], Path(tmp) / "merged.tif")
+        merged = rasters[0] if len(rasters) == 1 else merge_rasters(rasters)
+        if len(rasters) > 1:
             log.info(
                 "%s: merged %d granules into one raster (mean where both observed a cell)", gas, len(rasters)
             )
@@ -86,13 +88,13 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         sha256 = hashlib.sha256(
             "\n".join([_request_identity(gas_hour, job), *identities]).encode()
         ).hexdigest()
-        cog = archive.to_cog(source, Path(tmp) / "cog.tif")
-        cog_bytes = cog.stat().st_size
-        # Staged apart from the audit copy: the load promotes it only once the slice is published, so
-        # a file the quality checks reject never replaces the published slice's audit copy.
-        staged = staging.put(cog, staging.staged_key(gas, gas_hour.hour, sha256))
-    log.info("%s: staged COG (%s bytes) at %s; the audit copy %s once published", gas, f"{cog_bytes:,}",
-             staged.uri, key)  # fmt: skip
+        path = merged.write_geotiff(Path(tmp) / "staged.tif")
+        staged_bytes = path.stat().st_size
+        # Staged apart from the audit copy: archive_gas_hour makes the audit COG from it only once the
+        # slice is published, so a file the quality checks reject never replaces the published one's.
+        staged = staging.put(path, staging.staged_key(gas, gas_hour.hour, sha256))
+    log.info("%s: staged %d x %d raster (%s bytes) at %s; the audit COG %s once published", gas,
+             merged.width, merged.height, f"{staged_bytes:,}", staged.uri, key)  # fmt: skip
     return {
         **asdict(staged),
         "audit_key": key,
@@ -113,19 +115,17 @@ def _request_identity(gas_hour: GasHour, job: dict[str, Any]) -> str:
 
 
 def _download(
-    gas_hour: GasHour, client, link: str, path: Path, raster: Path, expected_bytes: int = 0
-) -> tuple[str, int, str]:
-    """The whole file, then its bbox window as a GeoTIFF: (the file's sha256, bytes moved, what)."""
+    gas_hour: GasHour, client, link: str, path: Path, expected_bytes: int = 0
+) -> tuple[ArrayRaster, str, int, str]:
+    """The whole file, then its bbox window in memory: (raster, the file's sha256, bytes moved, what)."""
     download = client.download(link, path, expected_bytes)
-    if (made := _as_geotiff(gas_hour, download.path, raster)) != raster:  # a GeoTIFF output, as it is
-        made.rename(raster)
-    return download.sha256, download.size_bytes, "downloaded whole"
+    return _as_raster(gas_hour, download.path), download.sha256, download.size_bytes, "downloaded whole"
 
 
 def _read_by_range(
-    gas_hour: GasHour, client, link: str, raster: Path, job_id: str
-) -> tuple[str, int, str] | None:
-    """A native granule's bbox window read remotely, by byte range, into a GeoTIFF: (the window's
+    gas_hour: GasHour, client, link: str, job_id: str
+) -> tuple[ArrayRaster, str, int, str] | None:
+    """A native granule's bbox window read remotely, by byte range, into memory: (raster, the window's
     identity, bytes moved, what); None when the server does not honour ranges (then it is downloaded).
     With companions (the run's other gases read from this granule), one read serves them all."""
     entry, companions = gas_hour.entry, gas_hour.companions
@@ -148,7 +148,6 @@ def _read_by_range(
                 )
             if companions:
                 how += f"; {others}'s window read in the same pass and left for it"
-    tempo_l3.write_geotiff(window, raster)
     # The hour's identity: which granule (its path names product and version) and what was read.
     digest = hashlib.sha256(urlsplit(link).path.encode() + b"\n" + window.values.tobytes())
     if window.flags is not None:
@@ -156,9 +155,16 @@ def _read_by_range(
     rows, cols = window.granule_shape
     cells = f"{window.shape[1]} x {window.shape[0]} cells"
     return (
+        _window_raster(window, safe_url(link)),
         digest.hexdigest(),
         moved,
         f"{how}; {entry.variable} over the bbox of a {cols} x {rows} NetCDF-4 granule: {cells}",
+    )
+
+
+def _window_raster(window: tempo_l3.GridWindow, name: str) -> ArrayRaster:
+    return ArrayRaster.from_arrays(
+        window.values, window.flags, window.west, window.north, window.step_x, window.step_y, name
     )
 
 
@@ -189,35 +195,48 @@ def _read_windows(
         raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
 
 
-def _check_request(gas_hour: GasHour, path: Path) -> None:
-    """A raster that is not what was asked (pixel size, extent, size) fails the gas, unread."""
+def _check_request(gas_hour: GasHour, raster: ArrayRaster) -> None:
+    """A raster that is not what was asked (pixel size, extent, size) fails the gas before merging."""
     request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
     try:
-        with open_geotiff(str(path)) as src:
-            check_request(str(path), src, request)
+        check_request(raster.name, raster, request)
     except RasterError as error:
         raise AirflowFailException(
             f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
         ) from None
 
 
-def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
-    """The downloaded output as a GeoTIFF on TEMPO's grid: as is when Harmony made a GeoTIFF; a
-    NetCDF-4 output (subset or native granule) is read over the bbox only. Decided by the file's
-    own signature, not by what was asked: a service may answer in its default format. Anything
-    else (a VRT, HTML, an archive) fails the gas unopened."""
+def _as_raster(gas_hour: GasHour, path: str) -> ArrayRaster:
+    """The downloaded output in memory on TEMPO's grid: a GeoTIFF as Harmony made it (checked against
+    the request from its header before its pixels are read); a NetCDF-4 output (subset or native
+    granule) read over the bbox only. Decided by the file's own signature, not by what was asked: a
+    service may answer in its default format. Anything else (a VRT, HTML, an archive) fails the gas
+    unopened."""
     try:
         kind = signature(str(path))
     except RasterError as error:
         raise AirflowFailException(f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {error}") from None
+    name = Path(path).name
     if kind == "tiff":
-        return Path(path)
+        request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
+        try:
+            with open_geotiff(str(path)) as src:
+                check_request(name, src, request)  # from the header: an oversized file is never read
+                return ArrayRaster.from_dataset(src)
+        except RasterError as error:
+            raise AirflowFailException(
+                f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
+            ) from None
+        except RasterioIOError as error:
+            raise AirflowFailException(
+                f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {name}: corrupt or truncated data ({error})"
+            ) from None
     started = time.monotonic()
     entry = gas_hour.entry
     pixel = entry.pixel_degrees or TEMPO_PIXEL_DEGREES
     try:
-        window = tempo_l3.granule_to_geotiff(
-            path, entry.variable, gas_hour.bbox, dest, pixel, entry.quality_variable or None
+        window = tempo_l3.read_window(
+            path, entry.variable, gas_hour.bbox, pixel=pixel, quality_variable=entry.quality_variable or None
         )
     except RasterError as error:  # names the product: a regridded version is told apart by its name
         raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
@@ -227,4 +246,4 @@ def _as_geotiff(gas_hour: GasHour, path: str, dest: Path) -> Path:
         gas_hour.gas, entry.variable, cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
         time.monotonic() - started,
     )  # fmt: skip
-    return dest
+    return _window_raster(window, name)

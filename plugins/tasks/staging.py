@@ -36,7 +36,8 @@ def audit_key(gas: str, hour: datetime, suffix: str = ".tif") -> str:
 
 
 def staged_key(gas: str, hour: datetime, sha256: str) -> str:
-    """Where a gas-hour's COG waits for its load: promoted to `audit_key` only once it is published."""
+    """Where a gas-hour's merged raster waits for its load; archive_gas_hour makes the audit COG
+    (`audit_key`) of it only once its slice is published."""
     return f"staging/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}_{sha256[:12]}.tif"
 
 
@@ -95,21 +96,6 @@ def fetch(staged: StagedObject, directory: Path) -> Path:
             key=staged.key, bucket_name=staged.bucket, local_path=str(directory), preserve_file_name=True
         )
     )
-
-
-def promote(key: str, audit: str) -> StagedObject:
-    """Copy the staged object `key` over the audit copy `audit`. The staged one stays: a cleared or
-    retried load reads it again (retention drops it after STAGED_DAYS)."""
-    if staging_mode() == "local":
-        root = _local_root()
-        (root / audit).parent.mkdir(parents=True, exist_ok=True)
-        partial = root / (audit + ".partial")
-        shutil.copyfile(root / key, partial)
-        partial.replace(root / audit)
-        return StagedObject("local", str(root), audit)
-    bucket = audit_bucket()
-    _s3().copy_object(key, audit, source_bucket_name=bucket, dest_bucket_name=bucket)
-    return StagedObject("s3", bucket, audit)
 
 
 def exists(key: str) -> bool:

@@ -51,5 +51,5 @@ def harmony_to_slice(product: Any, publication: Any = None) -> BaseOperator:
     )
     staged = stage.stage_geotiff(product, links.output, job)
     loaded = grid.load_gas_hour(product, staged)
-    loaded >> grid.archive_gas_hour(product, staged)
+    grid.archive_gas_hour(product, staged, loaded)
     return loaded

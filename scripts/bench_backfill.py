@@ -1,0 +1,232 @@
+"""(h) BACKFILL: a month of backfill, measured on a few hours of it.
+
+`airflow backfill create` over HOURS consecutive daytime hours x 4 gases (CONUS, native granules from the
+local stack's emulator), through a real api-server, scheduler, dag-processor and triggerer with the
+LocalExecutor, parallelism = the machine's cores. Measured in the same run:
+- wall time from `backfill create` until every run has finished, and the CPU of every process involved
+  (the Airflow components and their task processes, PostgreSQL, the S3 server, the CLI itself);
+- the ceiling: the smallest honest program for one gas-hour, serial, without Airflow: read both
+  granules' CONUS window from local files, merge, binary-COPY into a new slice table, run the quality
+  checks (scripts/bench_ceiling.py);
+- per task: instances and mean seconds, from the REST API.
+Last line: BACKFILL gas_hours=… vs_ceiling=… month_estimate_h=…
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aeris_lib.cmr import resolve_collection, resolve_latest  # noqa: E402
+from aeris_lib.gases import CONUS, DEFAULT_CATALOG, LATEST  # noqa: E402
+from harmony_emulator.scans import scans_overlapping  # noqa: E402
+from harmony_emulator.state import native_granule  # noqa: E402
+from tests.support.cluster import AirflowCluster  # noqa: E402
+from tests.support.db import forget_hours  # noqa: E402
+
+DAG_ID = "aeris_tempo_hourly"
+GASES = ["NO2", "CH2O", "O3", "AI"]  # PM: TEMPO publishes no PM product (skipped at its first look)
+FIRST_HOUR = datetime(2024, 10, 8, 15, tzinfo=UTC)
+MONTH_GAS_HOURS = 1560  # 30 days x ~13 daytime scans x 4 gases
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_table() -> dict[int, tuple[int, float]]:
+    """{pid: (parent pid, CPU seconds of it and its reaped children)} of every process."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based from pid.
+        ticks = sum(int(v) for v in fields[11:15])
+        table[int(entry.name)] = (int(fields[1]), ticks / CLOCK_TICKS)
+    return table
+
+
+def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process and all its descendants (live, or reaped by them)."""
+    table = _process_table()
+    children = defaultdict(list)
+    for pid, (parent, _) in table.items():
+        children[parent].append(pid)
+    out = {}
+    for name, root in roots.items():
+        total, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in table:
+                total += table[pid][1]
+                todo.extend(children[pid])
+        out[name] = total
+    return out
+
+
+def _stack_pids() -> dict[str, int]:
+    data = Path(os.environ["AERIS_DATA_DIR"])
+    pids = {"postgres": int((data / "pg" / "data" / "postmaster.pid").read_text().split()[0])}
+    for name in ("s3", "harmony"):
+        pidfile = data / "run" / f"{name}.pid"
+        if pidfile.exists():
+            pids[name] = int(pidfile.read_text())
+    return pids
+
+
+def _runs(cluster: AirflowCluster, hours: list[datetime]) -> list[dict]:
+    wanted = {h.isoformat() for h in hours}
+    runs = cluster.api("GET", f"/dags/{DAG_ID}/dagRuns?run_type=backfill&limit=100")["dag_runs"]
+    return [r for r in runs if r["data_interval_start"].replace("Z", "+00:00") in wanted]
+
+
+def _task_table(cluster: AirflowCluster, runs: list[dict]) -> dict[str, tuple[int, float]]:
+    """{task id: (instances that ran, mean seconds)} over the runs."""
+    durations = defaultdict(list)
+    for run in runs:
+        for ti in cluster.task_instances(DAG_ID, run["dag_run_id"]):
+            if ti["state"] in ("success", "failed") and ti.get("duration") is not None:
+                durations[ti["task_id"]].append(float(ti["duration"]))
+    return {task: (len(values), statistics.fmean(values)) for task, values in durations.items()}
+
+
+def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
+    """The backfill through the scheduler: wall seconds, CPU seconds per component, per-task table."""
+    cores = os.cpu_count() or 2
+    west, south, east, north = (str(v) for v in CONUS)
+    cluster = AirflowCluster(
+        workdir, executor="LocalExecutor",
+        extra_env={"TEMPO_BBOX_WEST": west, "TEMPO_BBOX_SOUTH": south, "TEMPO_BBOX_EAST": east,
+                   "TEMPO_BBOX_NORTH": north, "AIRFLOW__CORE__PARALLELISM": str(cores),
+                   "AERIS_PUBLICATION_POLL_SECONDS": "10"},
+    ).start()  # fmt: skip
+    try:
+        cluster.wait_for(lambda: _parsed(cluster), 180, "the dag-processor to parse the DAG")
+        cluster.delete_queued_runs(DAG_ID)
+        cluster.delete_runs(DAG_ID, [(h + timedelta(hours=1)).isoformat() for h in hours])
+        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
+        roots = {**{name: proc.pid for name, proc in cluster.processes.items()}, **_stack_pids()}
+        before = tree_cpu_seconds(roots)
+        cli_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        created = cluster.airflow_cli(
+            "backfill", "create", "--dag-id", DAG_ID,
+            "--from-date", hours[0].isoformat(), "--to-date", hours[-1].isoformat(),
+            "--dag-run-conf", json.dumps({"gases": GASES}), "--max-active-runs", str(len(hours)),
+        )  # fmt: skip
+        if created.returncode != 0:
+            raise RuntimeError(f"airflow backfill create failed: {created.stderr[-2000:]}")
+        cluster.wait_for(
+            lambda: len(runs := _runs(cluster, hours)) == len(hours)
+            and all(r["state"] in ("success", "failed") for r in runs),
+            3600, "the backfill runs to finish", interval=1.0,
+        )  # fmt: skip
+        wall = time.monotonic() - started
+        after = tree_cpu_seconds(roots)
+        cli_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs = _runs(cluster, hours)
+        tasks = _task_table(cluster, runs)
+        cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
+    finally:
+        cluster.stop()
+    cpu = {name: after[name] - before.get(name, 0.0) for name in after}
+    cpu["backfill CLI"] = (cli_after.ru_utime + cli_after.ru_stime) - (
+        cli_before.ru_utime + cli_before.ru_stime
+    )
+    failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
+    return {"wall": wall, "cpu": cpu, "tasks": tasks, "failed": failed}
+
+
+def _parsed(cluster: AirflowCluster) -> bool:
+    try:
+        return cluster.api("GET", f"/dags/{DAG_ID}")["dag_id"] == DAG_ID
+    except AssertionError:
+        return False
+
+
+def nasa_side_ready(hours: list[datetime], say) -> None:
+    """Every native granule the backfill will read, built by the emulator before the clock starts: at
+    NASA the files exist before anyone reads them (the emulator otherwise builds each on first read)."""
+    session, cmr = requests.Session(), os.environ["EARTHDATA_CMR_URL"]
+    started, built = time.monotonic(), set()
+    for gas in GASES:
+        entry = DEFAULT_CATALOG[gas]
+        short_name, version, collection = entry.product_name(entry.chosen_line())
+        if not collection:
+            collection = (
+                resolve_latest(session, cmr, short_name)[1]
+                if version == LATEST
+                else resolve_collection(session, cmr, short_name, version)
+            )
+        for hour in hours:
+            for scan in scans_overlapping(hour, hour + timedelta(hours=1)):
+                built.add(native_granule(collection, scan))
+    say(f"(h) {len(built)} native granules ready at the emulator's DAAC ({time.monotonic() - started:.0f} s)")
+
+
+def slices_loaded(url: str, hours: list[datetime]) -> int:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM obs_partition WHERE obs_time = ANY(%s) AND gas_type = ANY(%s)",
+            (hours, GASES),
+        )
+        return cur.fetchone()[0]
+
+
+def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceiling_gas_hours: int = 4) -> str:
+    from bench_ceiling import ceiling_gas_hours_per_min
+
+    hours = [FIRST_HOUR + timedelta(hours=n) for n in range(hour_count)]
+    db = psycopg2.connect(url)
+    db.autocommit = True
+    forget_hours(db, hours, keep_capabilities=True)
+    db.close()
+    nasa_side_ready(hours, say)
+    result = orchestrated(hours, workdir / "cluster", say)
+    loaded = slices_loaded(url, hours)
+    gas_hours = len(hours) * len(GASES)
+    if result["failed"] or loaded != gas_hours:
+        raise RuntimeError(
+            f"backfill incomplete: {loaded} of {gas_hours} slices, failed runs {result['failed']}"
+        )
+    say(
+        f"(h) backfill: {len(hours)} hours x {len(GASES)} gases = {gas_hours} gas-hours in {result['wall']:.0f} s"
+    )
+    for name, seconds in sorted(result["cpu"].items(), key=lambda item: -item[1]):
+        say(f"    CPU {name:<14} {seconds:7.1f} s")
+    say("    task                              instances  mean s")
+    for task, (count, mean) in sorted(result["tasks"].items(), key=lambda item: -item[1][0] * item[1][1]):
+        say(f"    {task:<36} {count:5d}  {mean:6.1f}")
+    ceiling = ceiling_gas_hours_per_min(url, hours[:1], GASES[:ceiling_gas_hours], say)
+    involved = sum(v for k, v in result["cpu"].items() if k != "harmony")  # the emulator stands for NASA
+    rate = gas_hours / (result["wall"] / 60)
+    return (
+        f"BACKFILL gas_hours={gas_hours} wall_s={result['wall']:.0f} gas_hours_per_min={rate:.2f}"
+        f" cpu_s_per_gas_hour={involved / gas_hours:.1f} ceiling_gas_hours_per_min={ceiling:.2f}"
+        f" vs_ceiling={rate / ceiling:.2f} month_estimate_h={MONTH_GAS_HOURS / rate / 60:.1f}"
+    )
+
+
+if __name__ == "__main__":  # (h) alone: python scripts/bench_backfill.py [HOURS], on the local stack
+    print(
+        backfill_benchmark(
+            os.environ["AERIS_DATABASE_URL"],
+            ROOT / ".aeris" / "bench",
+            lambda m: print(m, flush=True),
+            int(sys.argv[1]) if len(sys.argv) > 1 else 6,
+        )
+    )

@@ -286,6 +286,8 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
         "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        # Why: airflow.cfg.template, [workers] min_heartbeat_interval.
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
         "AIRFLOW__API__PORT": env["AIRFLOW_API_PORT"],

@@ -17,7 +17,7 @@ from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.support.cluster import AirflowCluster, listening_addresses
 from tests.support.cluster_policy.airflow_local_settings import CELERY_RUN_PREFIX
 from tests.support.dag_runs import DAG_ID
-from tests.support.db import forget_hours, slice_snapshot
+from tests.support.db import forget_hours, ledger_rows, slice_snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -158,15 +158,21 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     cleared = cluster.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.load_gas_hour/0")
     assert (cleared["state"], cleared["try_number"]) == ("success", 2)
     assert slice_snapshot(db, hour) == before
+    # One ledger row per attempt: the first load, and the cleared one (same file: nothing written).
+    assert [status for _, status, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged"]
 
-    # Backfill three hours from the CLI: three runs, each loading its own hour (one gas keeps it short).
-    hours = [datetime(2024, 9, 4, h, tzinfo=UTC) for h in (14, 15, 16)]
+    # Backfill two hours x two gases from the CLI (PM beside them: skipped, no product): two runs, each
+    # loading its own hour; one slice per gas-hour, one ledger row per attempt of each gas.
+    hours = [datetime(2024, 9, 4, h, tzinfo=UTC) for h in (14, 15)]
     cluster.delete_runs(DAG_ID, [h.isoformat() for h in hours])
     forget_hours(db, hours)
+    for backfill in cluster.api("GET", f"/backfills?dag_id={DAG_ID}&limit=100")["backfills"]:
+        if not backfill.get("completed_at"):  # one backfill per DAG: one left by an interrupted session
+            cluster.api("PUT", f"/backfills/{backfill['id']}/cancel")
     created = cluster.airflow_cli(
         "backfill", "create", "--dag-id", DAG_ID,
         "--from-date", hours[0].isoformat(), "--to-date", hours[-1].isoformat(),
-        "--dag-run-conf", '{"gases": ["NO2", "PM"]}', "--max-active-runs", "3",
+        "--dag-run-conf", json.dumps({"gases": [*GASES, "PM"]}), "--max-active-runs", "2",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr[-2000:]
 
@@ -179,21 +185,33 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
         ]
 
     cluster.wait_for(
-        lambda: len(runs := backfill_runs()) == 3 and all(r["state"] in ("success", "failed") for r in runs),
+        lambda: len(runs := backfill_runs()) == 2 and all(r["state"] in ("success", "failed") for r in runs),
         420,
-        "three backfill runs to finish",
+        "two backfill runs to finish",
         interval=1.0,
     )
     runs = backfill_runs()
-    assert sorted(r["state"] for r in runs) == ["success"] * 3, runs
+    assert sorted(r["state"] for r in runs) == ["success"] * 2, runs
     assert set().union(*(_executors(cluster, r["dag_run_id"]) for r in runs)) == {"LocalExecutor"}
-    for hour in hours:
-        assert set(slice_snapshot(db, hour)) == {"NO2"}, hour
+    for run in runs:
+        hour = datetime.fromisoformat(run["data_interval_start"].replace("Z", "+00:00"))
         with db.cursor() as cur:
             cur.execute(
-                "SELECT gas_type, status FROM ingest_log WHERE obs_time = %s ORDER BY gas_type", (hour,)
+                "SELECT gas_type, count(*) FROM obs_partition WHERE obs_time = %s GROUP BY gas_type", (hour,)
             )
-            assert cur.fetchall() == [("NO2", "success"), ("PM", "no_product")], hour
+            assert dict(cur.fetchall()) == dict.fromkeys(GASES, 1), hour  # one slice per gas-hour
+            cur.execute(
+                "SELECT gas_type, status FROM ingest_log WHERE obs_time = %s ORDER BY gas_type, id", (hour,)
+            )
+            ledger = cur.fetchall()
+        tries = {
+            ti["rendered_map_index"]: ti["try_number"]
+            for ti in cluster.task_instances(DAG_ID, run["dag_run_id"])
+            if ti["task_id"] == "gas.load_gas_hour" and ti["state"] == "success"
+        }
+        assert tries == dict.fromkeys(GASES, 1), tries
+        # One row per attempt: each gas's load ran once and wrote one row; PM's skip wrote one.
+        assert ledger == sorted([*((gas, "success") for gas in GASES), ("PM", "no_product")]), hour
     # PM (no verified product) was skipped at its publication wait: its later tasks never ran, and the
     # scheduler's listener still labelled each of them with the gas (not "1").
     labels = {
@@ -202,7 +220,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
         if ti["task_id"].startswith("gas.")
     }
     assert ("gas.load_gas_hour", "PM") in labels and ("gas.submit_harmony_job", "PM") in labels
-    assert {label for _, label in labels} == {"NO2", "PM"}
+    assert {label for _, label in labels} == {*GASES, "PM"}
 
 
 def test_celery_executor_two_workers_full_run(cluster, emulator, db):

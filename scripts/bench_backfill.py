@@ -19,6 +19,7 @@ import os
 import resource
 import statistics
 import sys
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,33 @@ def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
     return out
 
 
+class TaskMemory(threading.Thread):
+    """Peak RSS (VmHWM) of any task process: the scheduler's grandchildren (LocalExecutor worker ->
+    task), sampled every 0.2 s while the backfill runs."""
+
+    def __init__(self, scheduler_pid: int):
+        super().__init__(daemon=True)
+        self.scheduler_pid, self.peak_mb, self.stopped = scheduler_pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            table = _process_table()
+            workers = {pid for pid, (parent, _) in table.items() if parent == self.scheduler_pid}
+            for pid, (parent, _) in table.items():
+                if parent in workers:
+                    self.peak_mb = max(self.peak_mb, _peak_rss_mb(pid))
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _stack_pids() -> dict[str, int]:
     data = Path(os.environ["AERIS_DATA_DIR"])
     pids = {"postgres": int((data / "pg" / "data" / "postmaster.pid").read_text().split()[0])}
@@ -123,6 +151,8 @@ def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
         roots = {**{name: proc.pid for name, proc in cluster.processes.items()}, **_stack_pids()}
         before = tree_cpu_seconds(roots)
         cli_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        memory = TaskMemory(cluster.processes["scheduler"].pid)
+        memory.start()
         started = time.monotonic()
         created = cluster.airflow_cli(
             "backfill", "create", "--dag-id", DAG_ID,
@@ -137,6 +167,7 @@ def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
             3600, "the backfill runs to finish", interval=1.0,
         )  # fmt: skip
         wall = time.monotonic() - started
+        memory.stopped.set()
         after = tree_cpu_seconds(roots)
         cli_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         runs = _runs(cluster, hours)
@@ -149,7 +180,7 @@ def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
         cli_before.ru_utime + cli_before.ru_stime
     )
     failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
-    return {"wall": wall, "cpu": cpu, "tasks": tasks, "failed": failed}
+    return {"wall": wall, "cpu": cpu, "tasks": tasks, "failed": failed, "task_peak_rss_mb": memory.peak_mb}
 
 
 def cancel_backfills(cluster: AirflowCluster) -> None:
@@ -226,6 +257,7 @@ def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceilin
         f"BACKFILL gas_hours={gas_hours} wall_s={result['wall']:.0f} gas_hours_per_min={rate:.2f}"
         f" cpu_s_per_gas_hour={involved / gas_hours:.1f} ceiling_gas_hours_per_min={ceiling:.2f}"
         f" vs_ceiling={rate / ceiling:.2f} month_estimate_h={MONTH_GAS_HOURS / rate / 60:.1f}"
+        f" task_peak_rss_mb={result['task_peak_rss_mb']:.0f}"
     )
 
 

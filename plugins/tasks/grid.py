@@ -101,7 +101,9 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
 
 
 @task(**GAS_TASK)
-def archive_gas_hour(product: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]) -> dict[str, str]:
+def archive_gas_hour(
+    product: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]
+) -> dict[str, str]:
     """The audit copy of what the load published, as a Cloud-Optimized GeoTIFF, with a PNG map and a
     STAC Item beside it, so the archive is browsable with standard tools. Made here, after the slice
     is published, not on the load's way to it; nothing when the load published nothing."""

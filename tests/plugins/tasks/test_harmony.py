@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
-from tasks.stage import _as_geotiff
+from tasks.stage import _as_raster
 
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG
@@ -31,16 +31,17 @@ def _o3(version: str = "V04") -> GasHour:
 def test_the_old_coarser_grid_is_refused_naming_product_version_and_pixel_size(tmp_path):
     coarse = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.04)
     with pytest.raises(AirflowFailException) as refused:
-        _as_geotiff(_o3(), str(coarse), tmp_path / "out.tif")
+        _as_raster(_o3(), str(coarse))
     message = str(refused.value)
     assert "TEMPO_O3TOT_L3 V04" in message and "0.04" in message and "0.02°" in message
-    assert not (tmp_path / "out.tif").exists()  # nothing was written from it
+    assert [p.name for p in tmp_path.iterdir()] == [coarse.name]  # nothing was written from it
 
 
 def test_the_reprocessed_file_on_the_catalogs_grid_is_read(tmp_path):
     regridded = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.02)
-    out = _as_geotiff(_o3(), str(regridded), tmp_path / "out.tif")
-    assert out.exists() and out.stat().st_size > 0
+    raster = _as_raster(_o3(), str(regridded))
+    assert (raster.width, raster.height) == (100, 100)  # the 2° bbox at 0.02°
+    assert (raster.read(1) == 300.0).all()
 
 
 def _no2() -> GasHour:
@@ -60,8 +61,9 @@ def test_a_hostile_output_fails_the_gas_before_anything_is_written(tmp_path, kin
         hostile_files.raw_band_vrt(path, BBOX, str(secret))
     else:
         hostile_files.external_storage_granule(path, BBOX, str(secret))
+    before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(AirflowFailException) as refused:
-        _as_geotiff(_no2(), str(path), tmp_path / "granule_1.tif")
+        _as_raster(_no2(), str(path))
     assert "neither signature" in str(refused.value) or "external file" in str(refused.value)
     assert "NO2" in str(refused.value) and "eyJsecret" not in str(refused.value)
-    assert not (tmp_path / "granule_1.tif").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written

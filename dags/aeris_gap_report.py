@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aeris.tasks import gaps as steps
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Param, dag
-from tasks import gaps as steps
 
 from aeris_lib.gases import GAS_NAMES
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
+from aeris.tasks import retention as steps
 from airflow.sdk import Param, dag
-from tasks import retention as steps
 
 from aeris_lib.retention import (
     DEFAULT_AUDIT_RETENTION_DAYS,

@@ -24,12 +24,12 @@ import math
 import os
 from datetime import UTC, datetime, timedelta
 
+from aeris.tasks import breaker, routes, schema, settings, tempo
+from aeris.tasks.gas_task import GAS_TASK
+from aeris.tasks.publication import GasPublicationSensor
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
-from tasks import breaker, routes, schema, settings, tempo
-from tasks.gas_task import GAS_TASK
-from tasks.publication import GasPublicationSensor
 
 from aeris_lib.gases import GAS_NAMES
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aeris.tasks import reprocess, routes, schema, settings, tempo
 from airflow.sdk import Param, dag, task_group
-from tasks import reprocess, routes, schema, settings, tempo
 
 from aeris_lib.gases import GAS_NAMES
 

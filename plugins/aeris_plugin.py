@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
+from aeris.listeners.map_index import map_index_labels
+from aeris.ui.app import app
+from aeris.ui.links import AuditLink, AuditMapLink, AuditStacLink
 from airflow.plugins_manager import AirflowPlugin
-from listeners.map_index import map_index_labels
-from ui.app import app
-from ui.links import AuditLink, AuditMapLink, AuditStacLink
 
 
 class AerisPlugin(AirflowPlugin):

@@ -304,7 +304,7 @@ def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> No
 def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str, hour: datetime) -> None:
     """The per-gas tasks' extra links open the hour's COG, PNG map and STAC item (through the
     api-server, behind the login; no credential in the link)."""
-    from tasks import staging
+    from aeris.tasks import staging
 
     links = cluster.api(
         "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.archive_gas_hour/links?map_index=0"

@@ -90,7 +90,7 @@ def test_per_gas_retention_overrides():
 def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch, mode):
     """In the bucket, or in the staging directory when AERIS_STAGING=local: the retention task lists
     and deletes through tasks.staging either way."""
-    from tasks import staging
+    from aeris.tasks import staging
 
     monkeypatch.setenv("AERIS_STAGING", mode)
     monkeypatch.setenv("AERIS_STAGING_DIR", str(tmp_path / "staging"))

@@ -153,7 +153,7 @@ def test_urllib3_wording_of_a_signed_url_is_cut():
 
 @pytest.mark.parametrize("mode", ["html", "not_json", "unknown_status", "redirect_elsewhere"])
 def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypatch):
-    from triggers.harmony import HarmonyJobTrigger
+    from aeris.triggers.harmony import HarmonyJobTrigger
 
     hostile.mode = mode
     conn = f'{{"conn_type": "harmony", "host": "{hostile.base_url}", "extra": {{"token": "{TOKEN}"}}}}'
@@ -173,7 +173,7 @@ def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypa
 
 
 def test_a_failed_jobs_message_reaches_the_task_without_its_secrets(hostile, monkeypatch):
-    from sensors.harmony import HarmonyJobSensor
+    from aeris.sensors.harmony import HarmonyJobSensor
 
     hostile.mode = "failed_with_secrets"
     conn = f'{{"conn_type": "harmony", "host": "{hostile.base_url}", "extra": {{"token": "{TOKEN}"}}}}'

@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from hooks.harmony import DEFAULT_DATA_ORIGINS, HarmonyHook, HarmonySettings, max_download_bytes
+from aeris.hooks.harmony import DEFAULT_DATA_ORIGINS, HarmonyHook, HarmonySettings, max_download_bytes
 
 from aeris_lib.harmony.aio import AsyncHarmonyClient
 

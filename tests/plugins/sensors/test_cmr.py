@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from aeris.sensors.cmr import CmrPublicationSensor
+from aeris.triggers.cmr import CmrPublicationTrigger
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskDeferred
-from sensors.cmr import CmrPublicationSensor
-from triggers.cmr import CmrPublicationTrigger
 
 from tests.support.cmr import BBOX, HOUR_GRANULES, NO2, H, hold
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from aeris.sensors.harmony import HarmonyJobSensor
+from aeris.triggers.harmony import HarmonyJobTrigger
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
-from sensors.harmony import HarmonyJobSensor
-from triggers.harmony import HarmonyJobTrigger
 
 from tests.plugins.conftest import CONN_ID
 from tests.support.emulator import set_faults

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+from aeris.tasks import alerts
 from airflow.sdk.log import mask_secret
-from tasks import alerts
 
 HOUR = "2024-09-01T15:00:00+00:00"
 SIGNED = "https://s3.example/audit/NO2_15.tif?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from aeris.tasks.stage import _as_raster
 from airflow.sdk.exceptions import AirflowFailException
-from tasks.stage import _as_raster
 
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from aeris.tasks import breaker
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.log import mask_secret
-from tasks import breaker
 
 from aeris_lib.db import ledger
 from tests.support.db import ledger as ledger_rows

@@ -7,7 +7,7 @@ import logging
 
 
 def test_redis_down_is_a_warning_not_a_failure(monkeypatch, caplog, capfd):
-    from tasks.routes import publish_last_update
+    from aeris.tasks.routes import publish_last_update
 
     monkeypatch.setenv("AIRFLOW_CONN_AERIS_REDIS", "redis://127.0.0.1:9/0")  # nothing listens on port 9
     hour = "2024-09-01T15:00:00+00:00"

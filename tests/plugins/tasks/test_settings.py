@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from aeris.tasks import settings
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
-from tasks import settings
 
 from aeris_lib.gases import CONUS, GAS_NAMES
 

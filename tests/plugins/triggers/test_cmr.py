@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from triggers.cmr import CmrPublicationTrigger
+from aeris.triggers.cmr import CmrPublicationTrigger
 
 from tests.support.cmr import BBOX, HOUR_GRANULES, NO2, H, hold
 
@@ -31,7 +31,7 @@ def test_serialize_round_trip_matches_the_constructor():
         "cmr_url": "https://cmr.earthdata.nasa.gov", "collection_id": NO2, "hour": H.isoformat(), "bbox": BBOX,
         "deadline": (H + timedelta(hours=4)).isoformat(), "no_scan_reason": None, "poll_interval": 300.0,
     }  # fmt: skip
-    assert CmrPublicationTrigger(**kwargs).serialize() == ("triggers.cmr.CmrPublicationTrigger", kwargs)
+    assert CmrPublicationTrigger(**kwargs).serialize() == ("aeris.triggers.cmr.CmrPublicationTrigger", kwargs)
 
 
 def test_trigger_waits_until_the_hour_is_published(emulator):

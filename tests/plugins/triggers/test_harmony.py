@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from triggers.harmony import HarmonyJobTrigger
+from aeris.triggers.harmony import HarmonyJobTrigger
 
 from tests.plugins.conftest import CONN_ID
 from tests.support.emulator import set_faults, stats
@@ -32,7 +32,7 @@ def test_serialize_round_trip():
         skip_preview=False, resume_paused=True,
     )  # fmt: skip
     path, kwargs = trigger.serialize()
-    assert path == "triggers.harmony.HarmonyJobTrigger"
+    assert path == "aeris.triggers.harmony.HarmonyJobTrigger"
     # Written out by hand: a field the trigger forgets to serialize is lost when the triggerer rebuilds it.
     assert kwargs == {
         "job_id": "abc", "harmony_conn_id": "h", "poll_interval": 3, "max_poll_interval": 9, "timeout": 60,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from aeris.tasks import staging
+from aeris.ui.app import app
 from airflow.api_fastapi.app import create_auth_manager
 from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 from airflow.api_fastapi.core_api.security import get_user
 from fastapi.testclient import TestClient
-from tasks import staging
-from ui.app import app
 
 HOUR = datetime(2031, 6, 2, 17, tzinfo=UTC)  # a window no other test writes
 

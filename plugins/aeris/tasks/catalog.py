@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from aeris.hooks.cmr import CmrHook
 from airflow.sdk.exceptions import AirflowFailException
-from hooks.cmr import CmrHook
 
 from aeris_lib.cmr import UnknownCollection
 from aeris_lib.db.collections import resolve_cached

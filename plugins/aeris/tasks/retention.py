@@ -7,9 +7,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from aeris.tasks import staging
+from aeris.tasks.connections import aeris_db
 from airflow.sdk import Variable, task
-from tasks import staging
-from tasks.connections import aeris_db
 
 from aeris_lib import retention
 

@@ -6,10 +6,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from aeris.tasks.connections import aeris_db
+from aeris.tasks.settings import default_bbox, load_catalog
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
-from tasks.connections import aeris_db
-from tasks.settings import default_bbox, load_catalog
 
 from aeris_lib.gaps import find_gaps
 from aeris_lib.gases import GAS_NAMES

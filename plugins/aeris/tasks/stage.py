@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aeris.hooks.harmony import HarmonyHook
+from aeris.tasks import shared_reads, staging
+from aeris.tasks.gas_task import GAS_TASK, gas_context
+from aeris.tasks.settings import queue_from
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
-from hooks.harmony import HarmonyHook
 from rasterio.errors import RasterioIOError
-from tasks import shared_reads, staging
-from tasks.gas_task import GAS_TASK, gas_context
-from tasks.settings import queue_from
 
 from aeris_lib import tempo_l3
 from aeris_lib.gas_hour import GasHour

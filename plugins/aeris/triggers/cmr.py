@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from aeris.hooks.cmr import CmrHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from hooks.cmr import CmrHook
 
 from aeris_lib.cmr import CmrError, CmrUnavailable
 from aeris_lib.publication import assess, search_window

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.masking import masked
+from aeris.tasks.masking import masked
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import os
 
+from aeris.hooks.harmony import HarmonyHook
+from aeris.tasks.connections import aeris_db
 from airflow.sdk.exceptions import AirflowFailException
-from hooks.harmony import HarmonyHook
-from tasks.connections import aeris_db
 
 from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities
 from aeris_lib.gas_hour import GasHour

@@ -9,11 +9,11 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
+from aeris.tasks import settings, staging
+from aeris.ui import data, page
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from tasks import settings, staging
-from ui import data, page
 
 # The DAGs whose ledger rows, maps and audit objects the view shows.
 SHOWN_DAGS = ("aeris_tempo_hourly", "aeris_tempo_reprocess")

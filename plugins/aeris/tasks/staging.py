@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tasks.connections import S3_CONN_ID, audit_bucket
+from aeris.tasks.connections import S3_CONN_ID, audit_bucket
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from aeris.tasks.connections import aeris_db
 from airflow.sdk import task
-from tasks.connections import aeris_db
 
 from aeris_lib.db.migrate import apply_migrations
 

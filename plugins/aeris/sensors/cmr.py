@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.hooks.cmr import CmrHook
+from aeris.triggers.cmr import CmrPublicationTrigger
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
-from hooks.cmr import CmrHook
-from triggers.cmr import CmrPublicationTrigger
 
 from aeris_lib.cmr import CmrError
 from aeris_lib.publication import (

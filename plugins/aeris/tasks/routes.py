@@ -11,9 +11,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from aeris.tasks.connections import REDIS_CONN_ID, aeris_db
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
-from tasks.connections import REDIS_CONN_ID, aeris_db
 
 from aeris_lib.db.routes import latest_loaded_hour, recompute_route_exposure
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from tasks import staging
-from tasks.connections import aeris_db
+from aeris.tasks import staging
+from aeris.tasks.connections import aeris_db
 
 from aeris_lib.db.jobs import request_lock
 from aeris_lib.tempo_l3 import GridWindow

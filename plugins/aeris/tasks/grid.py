@@ -10,13 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from aeris.tasks import breaker, staging
+from aeris.tasks.connections import aeris_db
+from aeris.tasks.gas_task import GAS_TASK, gas_context
+from aeris.tasks.settings import queue_from
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
-from tasks import breaker, staging
-from tasks.connections import aeris_db
-from tasks.gas_task import GAS_TASK, gas_context
-from tasks.settings import queue_from
 
 from aeris_lib import archive
 from aeris_lib.db.load import SliceRejected, load_slice

@@ -6,8 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from tasks import staging
-from tasks.connections import view_db
+from aeris.tasks import staging
+from aeris.tasks.connections import view_db
 
 from aeris_lib import circuit
 from aeris_lib.gases import DEFAULT_CATALOG, build_catalog

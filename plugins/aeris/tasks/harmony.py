@@ -9,12 +9,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.hooks.harmony import HarmonyHook
+from aeris.tasks import breaker, capabilities
+from aeris.tasks.connections import aeris_db
+from aeris.tasks.gas_task import GAS_TASK, gas_context
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
-from hooks.harmony import HarmonyHook
-from tasks import breaker, capabilities
-from tasks.connections import aeris_db
-from tasks.gas_task import GAS_TASK, gas_context
 
 from aeris_lib import defaults
 from aeris_lib.db.capabilities import forget_capabilities

@@ -10,12 +10,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from aeris.tasks import alerts, settings
+from aeris.tasks.connections import aeris_db
+from aeris.tasks.masking import masked
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
-from tasks import alerts, settings
-from tasks.connections import aeris_db
-from tasks.masking import masked
 
 from aeris_lib import circuit
 from aeris_lib.db import ledger

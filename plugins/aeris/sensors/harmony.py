@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from aeris.hooks.harmony import HarmonyHook
+from aeris.tasks.masking import masked
+from aeris.triggers.harmony import HarmonyJobTrigger
 from airflow.sdk import BaseOperatorLink, BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.observability.stats import Stats
-from hooks.harmony import HarmonyHook
-from tasks.masking import masked
-from triggers.harmony import HarmonyJobTrigger
 
 from aeris_lib.harmony.jobs import Act, Done, Failed, next_step
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aeris.ui.run_plan import gas_labels, planned_items
 from airflow.listeners import hookimpl
 from sqlalchemy import case, update
 from sqlalchemy.orm import object_session
-from ui.run_plan import gas_labels, planned_items
 
 log = logging.getLogger(__name__)
 

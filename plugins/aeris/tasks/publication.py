@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from aeris.hooks.cmr import CmrHook
+from aeris.sensors.cmr import CmrPublicationSensor
+from aeris.tasks import alerts, breaker
+from aeris.tasks.connections import aeris_db
+from aeris.tasks.gas_task import gas_context
 from airflow.sdk.exceptions import AirflowSkipException
-from hooks.cmr import CmrHook
-from sensors.cmr import CmrPublicationSensor
-from tasks import alerts, breaker
-from tasks.connections import aeris_db
-from tasks.gas_task import gas_context
 
 from aeris_lib.cmr import CmrError, version_key
 from aeris_lib.db import ledger

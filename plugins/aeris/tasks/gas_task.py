@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aeris.tasks import breaker
 from airflow.sdk import get_current_context
-from tasks import breaker
 
 from aeris_lib.gas_hour import GasHour
 

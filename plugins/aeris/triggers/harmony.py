@@ -6,8 +6,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from aeris.hooks.harmony import HarmonyHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from hooks.harmony import HarmonyHook
 
 from aeris_lib.harmony.errors import (
     EarthdataLoginError,

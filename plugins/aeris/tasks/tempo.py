@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aeris.sensors.harmony import HarmonyJobSensor
+from aeris.tasks import breaker, catalog, grid, harmony, settings, stage
+from aeris.tasks.connections import aeris_db
 from airflow.sdk import task
 from airflow.sdk.bases.operator import BaseOperator
-from sensors.harmony import HarmonyJobSensor
-from tasks import breaker, catalog, grid, harmony, settings, stage
-from tasks.connections import aeris_db
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import os
 from datetime import datetime
 from typing import Any
 
+from aeris.tasks import staging
+from aeris.ui.run_plan import planned_items
 from airflow.sdk import BaseOperatorLink
-from tasks import staging
-from ui.run_plan import planned_items
 
 # The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).
 PER_GAS_TASKS = ("stage_geotiff", "load_gas_hour", "archive_gas_hour")

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.hooks.cmr import CmrHook
+from aeris.tasks import catalog, settings
+from aeris.tasks.connections import aeris_db
 from airflow.sdk import task
-from hooks.cmr import CmrHook
-from tasks import catalog, settings
-from tasks.connections import aeris_db
 
 from aeris_lib.cmr import version_key
 from aeris_lib.db.sql import load_sql

@@ -1,0 +1,3 @@
+"""AERIS's Airflow plugin code, in one namespace (Airflow puts plugins/ on sys.path; a generic top-level
+name such as `tasks` could collide with another package and is stored in trigger classpaths):
+hooks, sensors, triggers, notifications, tasks (the DAGs' steps), ui (the AERIS view) and listeners."""

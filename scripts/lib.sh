@@ -73,16 +73,18 @@ ensure_compose_cli() {
   rm -rf "$tmp"
 }
 
-# Project-local virtualenv with the pinned requirements; reinstalls only when requirements.txt changes.
+# Project-local virtualenv with the pinned requirements: the runtime pins (requirements.txt, what the
+# image ships) plus the tests' and tools' (requirements-dev.txt includes both). Reinstalls only when
+# either file changes.
 ensure_venv() {
   local venv="$AERIS_ROOT/.venv" stamp="$AERIS_ROOT/.venv/.requirements.sha256" want
-  want="$(sha256sum "$AERIS_ROOT/requirements.txt" | cut -d' ' -f1)"
+  want="$(cat "$AERIS_ROOT/requirements.txt" "$AERIS_ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   command -v uv >/dev/null || python3 -m pip install -q --disable-pip-version-check uv==0.13.8
   local uv; uv="$(command -v uv || echo "python3 -m uv")"
-  log "installing Python dependencies into .venv (pinned, requirements.txt)"
+  log "installing Python dependencies into .venv (pinned: requirements-dev.txt, the runtime's pins included)"
   [ -x "$venv/bin/python" ] || $uv venv -q --python 3.11 "$venv"
-  VIRTUAL_ENV="$venv" $uv pip sync -q "$AERIS_ROOT/requirements.txt"  # exactly the pins, nothing else
+  VIRTUAL_ENV="$venv" $uv pip sync -q "$AERIS_ROOT/requirements-dev.txt"  # exactly the pins, nothing else
   echo "$want" > "$stamp"
 }
 

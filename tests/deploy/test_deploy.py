@@ -201,3 +201,42 @@ def test_minio_init_gives_airflow_a_user_scoped_to_the_audit_bucket(tmp_path):
     calls = (tmp_path / "calls").read_text()
     assert "admin user add local aeris-audit-writer audit-secret" in calls
     assert "admin policy attach local aeris-audit --user aeris-audit-writer" in calls
+
+
+DEV_ONLY = ("pytest", "pytest-xdist", "pytest-timeout", "moto", "playwright", "ruff", "aiosmtpd", "harmony-py",
+            "geoalchemy2", "netcdf4")  # fmt: skip
+
+
+def _pins(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        if "==" in line and not line.startswith(("#", " ")):
+            package, version = line.split("==", 1)
+            pins[package.split("[")[0].strip().lower()] = version.split(";")[0].strip()
+    return pins
+
+
+def test_the_image_ships_the_runtime_pins_and_the_code_not_the_test_tools():
+    dockerfile = "\n".join(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")
+    )  # the instructions
+    runtime, dev = _pins("requirements.txt"), _pins("requirements-dev.txt")
+    # Installs the runtime pins only, and copies the code the components run.
+    assert "-r /requirements.txt" in dockerfile and "requirements-dev" not in dockerfile
+    for folder in ("dags", "plugins", "include", "aeris_lib"):
+        assert f"COPY --chown=airflow:root {folder}/ /opt/airflow/{folder}/" in dockerfile, folder
+    # The Airflow version is named once (an ARG used by FROM and pip), and it is the pinned one.
+    versions = [
+        line.split("=", 1)[1] for line in dockerfile.splitlines() if line.startswith("ARG AIRFLOW_VERSION=")
+    ]
+    assert versions == [runtime["apache-airflow"]] and dockerfile.count("3.3.") == 1
+    # No test tool, emulator dependency or linter among the runtime pins; the dev file adds them, and
+    # pins every runtime package at the same version (the tests run what the image ships).
+    assert [p for p in DEV_ONLY if p in runtime] == []
+    assert all(p in dev for p in DEV_ONLY)
+    assert {p: v for p, v in runtime.items() if dev.get(p) != v} == {}
+    # The build context holds only what the image copies: no tests, emulator, scripts or dev pins.
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ignored[ignored.index("*") + 1 :][:5] == ["!requirements.txt", "!dags/", "!plugins/", "!include/",
+                                                     "!aeris_lib/"]  # fmt: skip
+    assert not any(line.startswith("!") and "test" in line for line in ignored)

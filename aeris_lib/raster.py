@@ -26,7 +26,7 @@ __all__ = ["RasterError", "RequestGrid", "check_request", "inspect", "iter_cells
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
 BLOCK_ROWS = 512
-MAX_INDEX = 1 << 20  # rows and columns per lattice, see aeris_lib.db.load.cell_ids
+MAX_INDEX = 1 << 20  # rows and columns per lattice, see aeris_lib.db.pgcopy.cell_ids
 IMPLAUSIBLE = 1  # quality_flag bit 0: the project's outlier flag
 PRODUCT_FLAG_SHIFT = 1  # quality_flag bits 1-2: the product's own flag (0 good, 1 suspect, 2 bad)
 

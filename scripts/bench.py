@@ -39,8 +39,9 @@ from rasterio.transform import from_origin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aeris_lib.db.load import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows, load_slice  # noqa: E402
+from aeris_lib.db.load import load_slice  # noqa: E402
 from aeris_lib.db.migrate import apply_migrations  # noqa: E402
+from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows  # noqa: E402
 from aeris_lib.db.roles import fresh_database  # noqa: E402
 from aeris_lib.db.routes import recompute_route_exposure  # noqa: E402
 from aeris_lib.gases import CONUS  # noqa: E402

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import psycopg2
 
-from aeris_lib.db.load import PGCOPY_HEADER, PGCOPY_TRAILER, _slice_literals, encode_rows
+from aeris_lib.db.load import slice_literals
+from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows
 from aeris_lib.db.sql import load_sql, slice_table
 from aeris_lib.gases import CONUS, DEFAULT_CATALOG
 from aeris_lib.quality import check_table
@@ -88,7 +89,7 @@ def copy_and_check(conn, block: CellBlock, gas: str, hour: datetime) -> None:
         cur.execute(load_sql("grid/upsert_grid_spec.sql"), lattice)
         grid_id = cur.fetchone()[0]
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
-        literals = _slice_literals(cur, table, gas, hour)
+        literals = slice_literals(cur, table, gas, hour)
         cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
         with cur.copy(
             f"COPY {literals['table']} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)"

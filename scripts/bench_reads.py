@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 
-from aeris_lib.db.load import _slice_literals
+from aeris_lib.db.load import slice_literals
 from aeris_lib.db.sql import load_sql, slice_table
 
 WARM, RUNS = 2, 9
@@ -85,7 +85,7 @@ def _once_ms(cur, sql: str) -> float:
 def _copy_slice(cur, source: str, hour: datetime, rows: int) -> str:
     """Another NO2 hour holding the source slice's cells, stored the way the loader stores a slice."""
     table = f"pobs_no2_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"  # a name the loader would make
-    literals = _slice_literals(cur, table, "NO2", hour)
+    literals = slice_literals(cur, table, "NO2", hour)
     cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
     cur.execute(f"INSERT INTO {literals['table']} (cell_id, value, severity, quality_flag)"
                 f" SELECT cell_id, value, severity, quality_flag FROM {slice_table(cur, source)}")  # fmt: skip

@@ -1,11 +1,13 @@
 """The ingestion ledger (`ingest_log`): one row per attempt at a (gas, hour), whatever its outcome.
 
-Loads write their own rows (aeris_lib.db.load: running -> success | unchanged | failed | quality_failed).
+Loads write their own rows (aeris_lib.db.load, through start_load / finish_load below: running ->
+success | unchanged | failed | quality_failed).
 Outcomes that write no slice are recorded here in one statement each.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +15,8 @@ from typing import Any
 
 from aeris_lib.db.sql import load_sql
 from aeris_lib.redaction import redact
+
+log = logging.getLogger(__name__)
 
 # Outcomes without a load, and what the gap report makes of them.
 NOT_PUBLISHED = "not_published"  # a gap: TEMPO scanned, nothing was published by the deadline
@@ -68,3 +72,40 @@ def record_outcome(
         row_id = cur.fetchone()[0]
     conn.commit()
     return row_id
+
+
+# ------------------------------------------------------------- a load's own row
+def start_load(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
+    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from, short_name, version,
+    granule_revisions (JSON text)."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("ingest/insert_ingest_log.sql"), {"gas": gas, "hour": hour, **fields})
+        log_id = cur.fetchone()[0]
+    conn.commit()
+    return log_id
+
+
+def finish_load(cur: Any, log_id: int, status: str, **counts: Any) -> None:
+    params = {
+        "cells_read": None,
+        "cells_skipped": None,
+        "cells_flagged": None,
+        "rows_written": None,
+        "error": None,
+        **counts,
+        "id": log_id,
+        "status": status,
+    }
+    if params["error"]:
+        params["error"] = redact(params["error"])
+    cur.execute(load_sql("ingest/finish_ingest_log.sql"), params)
+
+
+def record_load_failure(conn: Any, log_id: int, error: BaseException, counts: dict[str, int]) -> None:
+    try:
+        conn.rollback()
+        with conn.cursor() as cur:
+            finish_load(cur, log_id, "failed", error=f"{type(error).__name__}: {error}"[:2000], **counts)
+        conn.commit()
+    except Exception:  # the connection itself may be gone; the original error matters more
+        log.warning("could not record the failed load in ingest_log (connection lost)")

@@ -11,23 +11,24 @@ slice stays intact; the attempt is recorded in `ingest_log` either way.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from aeris_lib.db.sql import identifier, load_sql, slice_table, statements
+from aeris_lib.db.grid import ensure_grid
+from aeris_lib.db.ledger import finish_load, record_load_failure, start_load
+from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, copy_binary, encode_rows
+from aeris_lib.db.sql import identifier, load_sql, slice_table
 from aeris_lib.gases import GAS_NAMES, NRT, STANDARD
 from aeris_lib.quality import CheckResult, check_table
-from aeris_lib.raster import IMPLAUSIBLE, CellBlock, RasterInfo, RequestGrid, inspect, iter_cells
-from aeris_lib.redaction import redact
+from aeris_lib.raster import IMPLAUSIBLE, RequestGrid, inspect, iter_cells
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +37,6 @@ GRID_LOCK_NAMESPACE = 7_341_003
 COPY_READ_BYTES = 1 << 20
 # Below this many new cells, registering in place is quick enough (and never blocks readers).
 BULK_REGISTER_MIN_CELLS = 200_000
-PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
-# One binary COPY row: field count, then (length, value) for cell_id, value, severity, quality_flag.
-_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l1", ">i4"), ("cell", ">i8"),
-        ("l2", ">i4"), ("value", ">f4"),
-        ("l3", ">i4"), ("severity", ">i2"),
-        ("l4", ">i4"), ("flag", ">i2"),
-    ]
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,68 +73,7 @@ class SliceRejected(ValueError):
         )
 
 
-def cell_ids(grid_id: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """cell_id = grid_id * 2^40 + row * 2^20 + col, the formula the schema documents."""
-    return (np.int64(grid_id) << 40) | (rows.astype(np.int64) << 20) | cols.astype(np.int64)
-
-
-def encode_rows(block: CellBlock, grid_id: int) -> bytes:
-    rows = np.empty(len(block), dtype=_ROW)
-    rows["n"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 4, 2, 2
-    rows["cell"] = cell_ids(grid_id, block.rows, block.cols)
-    rows["value"] = block.values
-    rows["severity"] = block.severity
-    rows["flag"] = block.flags
-    return rows.tobytes()
-
-
-class _ChunkReader(io.RawIOBase):
-    """A file-like view of an iterator of byte chunks, for `cursor.copy_expert` (no re-copying)."""
-
-    def __init__(self, chunks: Iterable[bytes]):
-        self._chunks: Iterator[bytes] = iter(chunks)
-        self._current = memoryview(b"")
-        self._pos = 0
-        self.error: BaseException | None = None  # what the producer raised, if anything
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while self._pos >= len(self._current):
-            try:
-                chunk = next(self._chunks, None)
-            except BaseException as error:
-                self.error = error
-                raise
-            if chunk is None:
-                return b""
-            self._current, self._pos = memoryview(chunk), 0
-        end = len(self._current) if size < 0 else self._pos + size
-        out = self._current[self._pos : end]
-        self._pos += len(out)
-        return bytes(out)
-
-
-def _copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
-    """Binary COPY through psycopg 3 (`cursor.copy`, PostgresHook's default) or psycopg2."""
-    if hasattr(cur, "copy"):
-        with cur.copy(statement) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
-    else:
-        reader = _ChunkReader(chunks)
-        try:
-            cur.copy_expert(statement, reader, size=COPY_READ_BYTES)
-        except Exception:
-            # psycopg2 wraps an error raised while reading (e.g. a corrupt raster) in QueryCanceled;
-            # the caller should see the original, which names the real problem.
-            if reader.error is not None:
-                raise reader.error from None
-            raise
-
-
-def _slice_literals(cur: Any, table: str, gas: str, hour: datetime) -> dict[str, str]:
+def slice_literals(cur: Any, table: str, gas: str, hour: datetime) -> dict[str, str]:
     """SQL for slice DDL, which cannot take bind parameters: identifiers quoted by the driver (the
     table's name checked against SLICE_TABLE, the parent's gas against GAS_NAMES), and the times as
     literals of formatted datetimes."""
@@ -176,74 +104,6 @@ def lock_slice(cur: Any, gas: str, hour: datetime) -> None:
     cur.execute(
         "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}")
     )
-
-
-def ensure_grid(conn: Any, info: RasterInfo) -> int:
-    """Grid id for the raster's lattice, with every cell of its extent present (own transaction)."""
-    spec = info.spec
-    with conn.cursor() as cur:
-        row = None
-        while row is None:  # None when a concurrent loader registered the same lattice meanwhile
-            cur.execute(load_sql("grid/upsert_grid_spec.sql"), spec.__dict__)
-            row = cur.fetchone()
-        grid_id = row[0]
-        extent = {
-            "grid_id": grid_id,
-            "row_min": info.row_offset,
-            "row_max": info.row_offset + info.out_rows - 1,
-            "col_min": info.col_offset,
-            "col_max": info.col_offset + info.out_cols - 1,
-        }
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (GRID_LOCK_NAMESPACE, grid_id))
-        cur.execute(load_sql("grid/find_covering_extent.sql"), extent)
-        if cur.fetchone() is None:
-            _register_cells(cur, extent, spec.__dict__)
-            cur.execute(load_sql("grid/insert_grid_extent.sql"), extent)
-    conn.commit()
-    return grid_id
-
-
-def _register_cells(cur: Any, extent: dict[str, int], spec: dict[str, Any]) -> None:
-    """Write the polygons of the extent's cells. A rectangle larger than every cell registered so far
-    (a lattice's first sight: CONUS is 3.8 M cells) is written with the indexes dropped and rebuilt,
-    ~4x faster than maintaining the GiST index row by row; smaller ones are added in place."""
-    cells = (extent["row_max"] - extent["row_min"] + 1) * (extent["col_max"] - extent["col_min"] + 1)
-    cur.execute(load_sql("grid/grid_cell_estimate.sql"))
-    registered = cur.fetchone()[0]
-    bulk = cells >= BULK_REGISTER_MIN_CELLS and registered < cells
-    started = time.monotonic()
-    params = {**extent, **spec}
-    for statement in statements("grid/bulk_insert_grid_cells.sql" if bulk else "grid/insert_grid_cells.sql"):
-        cur.execute(statement, params if "%(" in statement else None)
-    elapsed = time.monotonic() - started
-    log.info("Registered %s grid cells in %.1f s (%s cells/s%s)", f"{cells:,}", elapsed,
-             f"{cells / max(elapsed, 1e-6):,.0f}", ", indexes rebuilt" if bulk else "")  # fmt: skip
-
-
-def _start_log(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
-    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from, short_name, version,
-    granule_revisions (JSON text)."""
-    with conn.cursor() as cur:
-        cur.execute(load_sql("ingest/insert_ingest_log.sql"), {"gas": gas, "hour": hour, **fields})
-        log_id = cur.fetchone()[0]
-    conn.commit()
-    return log_id
-
-
-def _finish_log(cur: Any, log_id: int, status: str, **counts: Any) -> None:
-    params = {
-        "cells_read": None,
-        "cells_skipped": None,
-        "cells_flagged": None,
-        "rows_written": None,
-        "error": None,
-        **counts,
-        "id": log_id,
-        "status": status,
-    }
-    if params["error"]:
-        params["error"] = redact(params["error"])
-    cur.execute(load_sql("ingest/finish_ingest_log.sql"), params)
 
 
 def load_slice(
@@ -292,7 +152,7 @@ def load_slice(
     started = time.monotonic()
     if product_line not in (NRT, STANDARD):
         raise ValueError(f"product_line must be {NRT} or {STANDARD}, got {product_line!r}")
-    log_id = _start_log(
+    log_id = start_load(
         conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
         product_line=product_line, upgraded_from=upgraded_from, short_name=short_name, version=version,
         granule_revisions=json.dumps(granule_revisions) if granule_revisions else None,
@@ -316,7 +176,7 @@ def load_slice(
             cur.execute(
                 load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id}
             )
-            literals = _slice_literals(cur, table, gas, hour)
+            literals = slice_literals(cur, table, gas, hour)
             cur.execute(load_sql("grid/create_slice_table.sql").format(**literals))
 
             def chunks() -> Iterator[bytes]:
@@ -328,7 +188,7 @@ def load_slice(
                     yield encode_rows(block, grid_id)
                 yield PGCOPY_TRAILER
 
-            _copy_binary(
+            copy_binary(
                 cur,
                 f"COPY {literals['table']} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
                 chunks(),
@@ -369,12 +229,12 @@ def load_slice(
             cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
             cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
             cur.execute(f"ANALYZE {literals['table']}")
-            _finish_log(cur, log_id, "success", rows_written=rows, **counts)
+            finish_load(cur, log_id, "success", rows_written=rows, **counts)
         conn.commit()
     except SliceRejected:
         raise
     except BaseException as error:
-        _record_failure(conn, log_id, error, counts)
+        record_load_failure(conn, log_id, error, counts)
         raise
     result = LoadResult(
         gas,
@@ -405,7 +265,7 @@ def _reject(
         {"table": table, "gas": gas, "hour": hour, "log_id": log_id, "failed": failed},
     )
     rows = counts["cells_read"] - counts["cells_skipped"]
-    _finish_log(cur, log_id, "quality_failed", rows_written=0, error=f"slice {table} not published: {failed}"[:2000],
+    finish_load(cur, log_id, "quality_failed", rows_written=0, error=f"slice {table} not published: {failed}"[:2000],
                 **counts)  # fmt: skip
     log.warning(
         "%s %s: rejected by the data-quality checks, %s rows kept unpublished in %s", gas, hour, rows, table
@@ -421,7 +281,7 @@ def _standard_kept(conn: Any, log_id: int, gas: str, hour: datetime, started: fl
             conn.rollback()
             return None
         table, rows, _ = row
-        _finish_log(cur, log_id, "kept_standard", rows_written=0)
+        finish_load(cur, log_id, "kept_standard", rows_written=0)
     conn.commit()
     log.info(
         "%s %s: the standard product's slice is published (%s rows in %s); a near-real-time load never"
@@ -444,7 +304,7 @@ def _unchanged(
         if row is None:
             return None
         table, rows, cells_read, cells_skipped, cells_flagged = row
-        _finish_log(
+        finish_load(
             cur, log_id, "unchanged", rows_written=0, cells_read=cells_read,
             cells_skipped=cells_skipped, cells_flagged=cells_flagged,
         )  # fmt: skip
@@ -465,13 +325,3 @@ def _unchanged(
         table,
         rows_in_slice=rows,
     )
-
-
-def _record_failure(conn: Any, log_id: int, error: BaseException, counts: dict[str, int]) -> None:
-    try:
-        conn.rollback()
-        with conn.cursor() as cur:
-            _finish_log(cur, log_id, "failed", error=f"{type(error).__name__}: {error}"[:2000], **counts)
-        conn.commit()
-    except Exception:  # the connection itself may be gone; the original error matters more
-        log.warning("could not record the failed load in ingest_log (connection lost)")

@@ -7,7 +7,7 @@ import psycopg
 import psycopg2
 import pytest
 
-from aeris_lib.db import load
+from aeris_lib.db import grid
 from aeris_lib.db.migrate import apply_migrations
 
 SPEC = {"dx": 0.02, "dy": 0.02, "x_origin": -180.0, "y_origin": 90.0}
@@ -43,11 +43,11 @@ def test_a_large_first_rectangle_is_bulk_registered_and_small_ones_in_place(scra
         )
         grid_id = cur.fetchone()[0]
         # A small earlier extent inside the big one (a test bbox): kept in place, then overlapped.
-        load._register_cells(cur, _extent(grid_id, (2010, 2019), (3010, 3019)), SPEC)
+        grid.register_cells(cur, _extent(grid_id, (2010, 2019), (3010, 3019)), SPEC)
         assert _state(cur) == ((100, 100), ["grid_cell_geom_gist", "grid_cell_pkey"])
         cur.execute("ANALYZE grid_cell")
         with caplog.at_level("INFO"):
-            load._register_cells(cur, _extent(grid_id, (2000, 2499), (3000, 3499)), SPEC)  # 250,000 cells
+            grid.register_cells(cur, _extent(grid_id, (2000, 2499), (3000, 3499)), SPEC)  # 250,000 cells
         assert "indexes rebuilt" in caplog.text
         assert _state(cur) == ((250_000, 250_000), ["grid_cell_geom_gist", "grid_cell_pkey"])
         # The polygon of a cell is its lattice square, whichever path wrote it.
@@ -63,9 +63,7 @@ def test_a_large_first_rectangle_is_bulk_registered_and_small_ones_in_place(scra
         )
         caplog.clear()
         with caplog.at_level("INFO"):
-            load._register_cells(
-                cur, _extent(grid_id, (2500, 2509), (3000, 3009)), SPEC
-            )  # 100 more, in place
+            grid.register_cells(cur, _extent(grid_id, (2500, 2509), (3000, 3009)), SPEC)  # 100 more, in place
         assert "indexes rebuilt" not in caplog.text
         assert _state(cur)[0] == (250_100, 250_100)
         cur.execute("EXPLAIN SELECT cell_id FROM grid_cell WHERE geom && ST_MakeEnvelope(0, 0, 1, 1, 4326)")

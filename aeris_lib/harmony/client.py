@@ -104,7 +104,7 @@ class HarmonyClient:
         return f"HarmonyClient(base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ HTTP with the bearer token
-    def _get(
+    def _request(
         self, url: str, *, stream: bool = False, method: str = "GET", headers: dict[str, str] | None = None
     ) -> requests.Response:
         """One authorised request to Harmony itself (or a trusted data origin); on 401 the token is
@@ -152,7 +152,7 @@ class HarmonyClient:
     def submit(self, request: RangesetRequest) -> JobRef | DataLink | InlineData | NoData:
         """Send a rangeset request. Returns a job reference, a finished result, or `NoData`."""
         url = request.url(self.base_url)
-        response = self._get(url, stream=True)
+        response = self._request(url, stream=True)
         status = response.status_code
         if status == 400 and NO_MATCHING_GRANULES in (description := error_description(response)):
             return NoData(description.removeprefix("Error: "))
@@ -179,7 +179,7 @@ class HarmonyClient:
     def capabilities(self, collection_id: str) -> dict:
         """Harmony's capabilities document for the collection (`GET /capabilities?collectionId=`)."""
         url = f"{self.base_url}/capabilities?{urlencode({'collectionId': collection_id})}"
-        response = self._get(url)
+        response = self._request(url)
         self._raise_for_error(response, f"Harmony capabilities of {collection_id}")
         return _json(response, f"Harmony capabilities of {collection_id}")
 
@@ -193,7 +193,7 @@ class HarmonyClient:
         url: str | None = jobs.first_page_url(self.job_url(job_id))
         while url:
             pages.visit(url)
-            response = self._get(url)  # refuses a `next` page on another origin: the token stays home
+            response = self._request(url)  # refuses a `next` page on another origin: the token stays home
             self._raise_for_error(response, f"Harmony job {job_id} status")
             url = pages.add(url, _json(response, f"Harmony job {job_id} status"))
         return pages.job()
@@ -202,7 +202,7 @@ class HarmonyClient:
         """`cancel`, `pause`, `resume` or `skip-preview`; Harmony answers 409 to an illegal transition."""
         if action not in JOB_ACTIONS:
             raise ValueError(f"unknown job action {action!r}")
-        response = self._get(f"{self.job_url(job_id)}/{action}", method="POST")
+        response = self._request(f"{self.job_url(job_id)}/{action}", method="POST")
         self._raise_for_error(response, f"Harmony job {job_id} {action}")
         response.close()
         return self.get_job(job_id)
@@ -252,7 +252,7 @@ class HarmonyClient:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if self.routes.takes_token(current):
-                response = self._get(current, stream=True, headers=headers)
+                response = self._request(current, stream=True, headers=headers)
             else:
                 try:
                     response = self.session.get(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aeris.ui.run_plan import gas_labels, planned_items
+from aeris.run_plan import gas_labels, planned_items
 from airflow.listeners import hookimpl
 from sqlalchemy import case, update
 from sqlalchemy.orm import object_session

@@ -10,14 +10,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from aeris.tasks import alerts, settings
+from aeris.notifications import alerts
+from aeris.tasks import settings
 from aeris.tasks.connections import aeris_db
 from aeris.tasks.masking import masked
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 
-from aeris_lib import circuit
+from aeris_lib import breaker as breaker_state
 from aeris_lib.db import ledger
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import GAS_NAMES
@@ -96,16 +97,16 @@ def record_gas_failure(context: dict[str, Any]) -> None:
     if gas not in GAS_NAMES:
         return
     reason = _record_attempt(context, gas, hour)
-    alerts.send(alerts.Alert(alerts.FAILED, gas, hour, reason), context)
-    key = circuit.variable_key(gas)
-    before = circuit.BreakerState.parse(Variable.get(key, default=None))
+    alerts.send(alerts.Alert(alerts.ALERT_FAILED, gas, hour, reason), context)
+    key = breaker_state.variable_key(gas)
+    before = breaker_state.BreakerState.parse(Variable.get(key, default=None))
     state = before.record_failure(hour)
     Variable.set(key, state.dumps())
     threshold = settings.breaker_threshold()
     log.warning("%s: circuit breaker now at %s (opens at %d)", gas, state.describe(), threshold)
     if state.is_open(threshold) and not before.is_open(threshold):
         why = f"{state.describe()}; hourly runs skip {gas} until a good hour or `airflow variables delete {key}`"
-        alerts.send(alerts.Alert(alerts.CIRCUIT_OPEN, gas, hour, why), context)
+        alerts.send(alerts.Alert(alerts.ALERT_CIRCUIT_OPEN, gas, hour, why), context)
 
 
 def warn_circuit_open(context: dict[str, Any]) -> None:
@@ -122,8 +123,8 @@ def warn_circuit_open(context: dict[str, Any]) -> None:
 
 def check_breaker(gas: str, context: dict[str, Any]) -> str | None:
     """None when the gas may run; else the reason it is skipped (the breaker is open)."""
-    key = circuit.variable_key(gas)
-    state = circuit.BreakerState.parse(Variable.get(key, default=None))
+    key = breaker_state.variable_key(gas)
+    state = breaker_state.BreakerState.parse(Variable.get(key, default=None))
     if not state.is_open(settings.breaker_threshold()):
         return None
     asked = (context["dag_run"].conf or {}).get("gases") or []
@@ -141,6 +142,6 @@ def check_breaker(gas: str, context: dict[str, Any]) -> str | None:
 
 def close_breaker(gas: str) -> None:
     """A good hour ends the gas's failure streak."""
-    if Variable.get(circuit.variable_key(gas), default=None):
-        Variable.delete(circuit.variable_key(gas))
+    if Variable.get(breaker_state.variable_key(gas), default=None):
+        Variable.delete(breaker_state.variable_key(gas))
         log.info("%s: a good hour: circuit breaker reset", gas)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aeris.hooks.cmr import CmrHook
+from aeris.notifications import alerts
 from aeris.sensors.cmr import CmrPublicationSensor
-from aeris.tasks import alerts, breaker
+from aeris.tasks import breaker
 from aeris.tasks.connections import aeris_db
 from aeris.tasks.gas_task import gas_context
 from airflow.sdk.exceptions import AirflowSkipException
@@ -126,5 +127,7 @@ class GasPublicationSensor(CmrPublicationSensor):
             )
         self.log.info("%s %s: %s (ledger: %s)", self.subject, self.hour, reason, status)
         if status == ledger.NOT_PUBLISHED:  # a gap: nothing will fill this hour unless someone acts
-            alerts.send(alerts.Alert(alerts.NOT_PUBLISHED, self.subject, self.hour, reason), context or {})
+            alerts.send(
+                alerts.Alert(alerts.ALERT_NOT_PUBLISHED, self.subject, self.hour, reason), context or {}
+            )
         raise AirflowSkipException(f"{self.subject} {hour:%Y-%m-%d %H}:00 UTC: {reason}")

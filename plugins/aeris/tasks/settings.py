@@ -12,7 +12,8 @@ from pathlib import Path
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from aeris_lib import circuit, run_params
+from aeris_lib import breaker as breaker_state
+from aeris_lib import run_params
 from aeris_lib.gases import CONUS, GAS_NAMES, GasProduct, build_catalog
 
 
@@ -64,7 +65,7 @@ def load_catalog() -> dict[str, GasProduct]:
 
 def breaker_threshold() -> int:
     """AERIS_CIRCUIT_BREAKER_FAILURES: failed hours in a row that open a gas's breaker (default 5)."""
-    return int(os.environ.get("AERIS_CIRCUIT_BREAKER_FAILURES") or circuit.DEFAULT_THRESHOLD)
+    return int(os.environ.get("AERIS_CIRCUIT_BREAKER_FAILURES") or breaker_state.DEFAULT_THRESHOLD)
 
 
 def queue_from(variable: str) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job → wait →
 stage → load → archive. The steps themselves: tasks.publication (wait for CMR), tasks.harmony (job),
-tasks.stage (read the outputs into the hour's raster), tasks.grid (load, archive), tasks.routes (the
+tasks.stage (read the outputs into the hour's raster), tasks.slices (load, archive), tasks.routes (the
 app's "now"); tasks.breaker (failures)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from aeris.sensors.harmony import HarmonyJobSensor
-from aeris.tasks import breaker, catalog, grid, harmony, settings, stage
+from aeris.tasks import breaker, catalog, harmony, settings, slices, stage
 from aeris.tasks.connections import aeris_db
 from airflow.sdk import task
 from airflow.sdk.bases.operator import BaseOperator
@@ -50,6 +50,6 @@ def harmony_to_slice(product: Any, publication: Any = None) -> BaseOperator:
         on_retry_callback=breaker.record_gas_retry,
     )
     staged = stage.stage_geotiff(product, links.output, job)
-    loaded = grid.load_gas_hour(product, staged)
-    grid.archive_gas_hour(product, staged, loaded)
+    loaded = slices.load_gas_hour(product, staged)
+    slices.archive_gas_hour(product, staged, loaded)
     return loaded

@@ -9,7 +9,7 @@ from typing import Any
 from aeris.tasks import staging
 from aeris.tasks.connections import view_db
 
-from aeris_lib import circuit
+from aeris_lib import breaker as breaker_state
 from aeris_lib.gases import DEFAULT_CATALOG, build_catalog
 from aeris_lib.overview import Overview, load_overview, window_end
 
@@ -43,10 +43,10 @@ def verified_gases() -> list[str]:
 def open_breakers(threshold: int) -> dict[str, str]:
     """{gas: state} of every circuit breaker at or past `threshold` failed hours."""
     opened = {}
-    for key, raw in _variables(circuit.VARIABLE_PREFIX).items():
-        state = circuit.BreakerState.parse(raw)
+    for key, raw in _variables(breaker_state.VARIABLE_PREFIX).items():
+        state = breaker_state.BreakerState.parse(raw)
         if state.is_open(threshold):
-            opened[key.removeprefix(circuit.VARIABLE_PREFIX)] = state.describe()
+            opened[key.removeprefix(breaker_state.VARIABLE_PREFIX)] = state.describe()
     return opened
 
 

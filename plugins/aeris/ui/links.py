@@ -11,8 +11,8 @@ import os
 from datetime import datetime
 from typing import Any
 
+from aeris.run_plan import planned_items
 from aeris.tasks import staging
-from aeris.ui.run_plan import planned_items
 from airflow.sdk import BaseOperatorLink
 
 # The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aeris.ui.run_plan import PLAN_TASKS, gas_labels
+from aeris.run_plan import PLAN_TASKS, gas_labels
 
 
 def test_each_map_index_is_labelled_with_its_planned_gas():

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from aeris_lib.circuit import BreakerState
+from aeris_lib.breaker import BreakerState
 from tests.support.cluster import AIRFLOW
 from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
 

@@ -20,12 +20,15 @@ from aeris.tasks.masking import masked
 log = logging.getLogger(__name__)
 
 DEFAULT_SMTP_CONN_ID = "aeris_smtp"
-FAILED, CIRCUIT_OPEN, NOT_PUBLISHED = "failed", "circuit breaker opened", "not published by its deadline"
+# What happened, as the alert's subject says it (not the ledger's statuses, which are aeris_lib.db.ledger's).
+ALERT_FAILED = "failed"
+ALERT_CIRCUIT_OPEN = "circuit breaker opened"
+ALERT_NOT_PUBLISHED = "not published by its deadline"
 
 
 @dataclass(frozen=True)
 class Alert:
-    """:param what: FAILED, CIRCUIT_OPEN or NOT_PUBLISHED. :param hour: ISO hour. :param reason: why."""
+    """:param what: ALERT_FAILED, ALERT_CIRCUIT_OPEN or ALERT_NOT_PUBLISHED. :param hour: ISO hour. :param reason: why."""
 
     what: str
     gas: str

@@ -1,6 +1,9 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: run test ui ui-stop bench setup stack status stop airflow-cfg emulator lint
+.PHONY: help run test ui ui-stop bench setup stack status stop airflow-cfg lint
+
+help:           ## this list of targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 16
 
 run:            ## command 1: the hourly DAG once, end to end, on the local stack
 	@bash scripts/run_hourly.sh
@@ -11,10 +14,10 @@ test:           ## command 2: the whole test suite against real PostGIS, Redis, 
 ui:             ## the Airflow UI with this project's DAGs, plugins and connections
 	@bash scripts/ui.sh start
 
-ui-stop:
+ui-stop:        ## stop the Airflow UI processes
 	@bash scripts/ui.sh stop
 
-bench:          ## load and recompute benchmark on the real PostGIS; last line starts with BENCH
+bench:          ## benchmarks on the local stack (docs/measurements.md); lines BENCH, READ, NATIVE, BACKFILL
 	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python scripts/bench.py'
 
 setup:          ## system packages + .venv only
@@ -23,7 +26,7 @@ setup:          ## system packages + .venv only
 stack:          ## start PostGIS, Redis, S3 (moto) and the Harmony emulator
 	@bash -c 'source scripts/lib.sh && bootstrap'
 
-status:
+status:         ## what runs: the local services and the UI
 	@bash scripts/stack.sh status; bash scripts/ui.sh status
 
 stop:           ## stop the Airflow UI processes and the local services
@@ -32,5 +35,5 @@ stop:           ## stop the Airflow UI processes and the local services
 airflow-cfg:    ## render airflow.cfg.template into airflow.cfg for a deployment (see README)
 	@python3 scripts/render_airflow_cfg.py --output airflow.cfg
 
-lint:
+lint:           ## ruff check and format check
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 AERIS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server)
+# Where Debian/Ubuntu install PostgreSQL server majors (overridable for the scripts' own tests).
+PG_LIB_ROOT="${AERIS_PG_LIB_ROOT:-/usr/lib/postgresql}"
 
 log() { printf '[aeris] %s\n' "$*" >&2; }
 die() { printf '[aeris] error: %s\n' "$*" >&2; exit 1; }
@@ -21,15 +22,36 @@ load_env() {
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    die "need root for: $* (install the packages by hand: ${APT_PACKAGES[*]})"
+    die "need root for: $* (install the packages by hand: $(apt_packages))"
   fi
 }
 
-# Debian/Ubuntu packages for the local stack; skipped when present or when the user points .env at
+# The PostgreSQL major the local stack runs: the newest one installed with its server and PostGIS 3,
+# else the distribution's own (what its `postgresql` package depends on: 15 on Debian 12, 16 on
+# Ubuntu 24.04, 17 on Debian 13).
+pg_major() {
+  local dir major
+  for dir in $(ls -d "$PG_LIB_ROOT"/*/ 2>/dev/null | sort -V -r); do
+    major="$(basename "$dir")"
+    if [ -x "$dir/bin/initdb" ] && [ -e "$dir/lib/postgis-3.so" ]; then echo "$major"; return 0; fi
+  done
+  major="$(apt-cache depends postgresql 2>/dev/null | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n 1 || true)"
+  [ -n "$major" ] || die "no PostgreSQL server with PostGIS 3 under $PG_LIB_ROOT, and apt knows no 'postgresql' package to pick a version from"
+  echo "$major"
+}
+
+# Debian/Ubuntu packages for the local stack: the distribution's PostgreSQL with PostGIS 3, and Redis.
+apt_packages() {
+  local major; major="$(pg_major)"
+  echo "postgresql-$major postgresql-$major-postgis-3 redis-server"
+}
+
+# Install packages (default: apt_packages); skipped when present or when the user points .env at
 # their own services.
 ensure_apt_packages() {
   local missing=() wanted=("$@")
-  [ ${#wanted[@]} -eq 0 ] && wanted=("${APT_PACKAGES[@]}")
+  # shellcheck disable=SC2207
+  [ ${#wanted[@]} -eq 0 ] && wanted=($(apt_packages))
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done

@@ -27,12 +27,11 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # ---------------------------------------------------------------- PostgreSQL + PostGIS
 pg_bindir() {
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    local major; major="$(basename "$(dirname "$dir")")"
-    if [ "${major%%.*}" -ge 15 ] && [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
-  done
-  die "PostgreSQL 15+ server binaries not found (apt-get install postgresql-15 postgresql-15-postgis-3)"
+  # A cluster made earlier runs on the major that made it, even once a newer one is installed.
+  local major
+  if [ -f "$PG_DIR/data/PG_VERSION" ]; then major="$(cat "$PG_DIR/data/PG_VERSION")"; else major="$(pg_major)"; fi
+  [ -x "$PG_LIB_ROOT/$major/bin/initdb" ] || die "PostgreSQL $major server not found (apt-get install $(apt_packages))"
+  echo "$PG_LIB_ROOT/$major/bin"
 }
 
 # PostgreSQL refuses to run as root; as root we run it as the `postgres` system user, which must be

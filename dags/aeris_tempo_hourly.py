@@ -24,9 +24,10 @@ import math
 import os
 from datetime import UTC, datetime, timedelta
 
-from aeris.tasks import breaker, routes, schema, settings, tempo
+from aeris.config import settings
+from aeris.sensors.publication import GasPublicationSensor
+from aeris.tasks import breaker, routes, schema, tempo
 from aeris.tasks.gas_task import GAS_TASK
-from aeris.tasks.publication import GasPublicationSensor
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aeris.tasks import reprocess, routes, schema, settings, tempo
+from aeris.config import settings
+from aeris.tasks import reprocess, routes, schema, tempo
 from airflow.sdk import Param, dag, task_group
 
 from aeris_lib.gases import GAS_NAMES

@@ -114,3 +114,29 @@ def test_makefile_targets_are_real_and_described():
     targets = dict(re.findall(r"^([a-z][\w-]*):[^\n#=]*(?:## (.*))?$", makefile, re.M))
     assert phony == set(targets)
     assert {name for name, description in targets.items() if not description} == set()
+
+
+def test_ui_and_listeners_never_import_the_tasks():
+    """The AERIS view and the listener run in the api-server and the scheduler: they read configuration
+    and hooks, never a DAG's task code (which would load the task stack there)."""
+    offenders = {
+        str(path.relative_to(ROOT))
+        for folder in ("ui", "listeners")
+        for path in (ROOT / "plugins" / "aeris" / folder).glob("*.py")
+        if any(name == "aeris.tasks" or name.startswith("aeris.tasks.") for name in _modules(path))
+    }
+    assert offenders == set()
+
+
+def _modules(path: Path) -> set[str]:
+    """Full dotted names of the modules `path` imports from."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names

@@ -304,7 +304,7 @@ def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> No
 def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str, hour: datetime) -> None:
     """The per-gas tasks' extra links open the hour's COG, PNG map and STAC item (through the
     api-server, behind the login; no credential in the link)."""
-    from aeris.tasks import staging
+    from aeris.hooks import staging
 
     links = cluster.api(
         "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.archive_gas_hour/links?map_index=0"
@@ -318,7 +318,7 @@ def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str,
         assert "Signature" not in url and "token" not in url.lower()
         status, content_type, body = cluster.fetch(url)
         assert (status, content_type) == (200, media_type), (name, status, body[:200])
-        assert body == staging.read_bytes(key), name
+        assert body == staging.store().read_bytes(key), name
         assert cluster.fetch(url, auth=False)[0] == 401
     harmony = cluster.api(
         "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.wait_for_harmony_job/links?map_index=0"

@@ -90,7 +90,7 @@ def test_per_gas_retention_overrides():
 def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch, mode):
     """In the bucket, or in the staging directory when AERIS_STAGING=local: the retention task lists
     and deletes through tasks.staging either way."""
-    from aeris.tasks import staging
+    from aeris.hooks import staging
 
     monkeypatch.setenv("AERIS_STAGING", mode)
     monkeypatch.setenv("AERIS_STAGING_DIR", str(tmp_path / "staging"))
@@ -103,18 +103,19 @@ def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch,
     }
     (tmp_path / "x").write_bytes(b"x" * 10)
     for key in keys:
-        staging.put(tmp_path / "x", key)
-    assert set(keys) <= {key for key, _ in staging.list_objects("audit/")}
+        staging.store().put(tmp_path / "x", key)
+    assert set(keys) <= {key for key, _ in staging.store().list_objects("audit/")}
 
     expired = {
-        key for key, _ in retention.expired_audit_objects(staging.list_objects("audit/"), NOW, days=30)
+        key
+        for key, _ in retention.expired_audit_objects(staging.store().list_objects("audit/"), NOW, days=30)
     }
     assert expired & set(keys) == {k for k, old in keys.items() if old}  # (other tests' objects aside)
-    staging.delete(sorted(expired & set(keys)))
-    staging.delete(sorted(expired & set(keys)))  # a rerun: nothing more to delete, no error
-    left = {key for key, _ in staging.list_objects("audit/")}
+    staging.store().delete(sorted(expired & set(keys)))
+    staging.store().delete(sorted(expired & set(keys)))  # a rerun: nothing more to delete, no error
+    left = {key for key, _ in staging.store().list_objects("audit/")}
     assert {k for k in keys if k in left} == {k for k, old in keys.items() if not old}
-    staging.delete([k for k, old in keys.items() if not old])
+    staging.store().delete([k for k, old in keys.items() if not old])
 
 
 def test_ledger_rows_older_than_retention(conn):

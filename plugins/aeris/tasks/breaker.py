@@ -10,9 +10,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from aeris.config import settings
+from aeris.config.connections import aeris_db
 from aeris.notifications import alerts
-from aeris.tasks import settings
-from aeris.tasks.connections import aeris_db
 from aeris.tasks.masking import masked
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException

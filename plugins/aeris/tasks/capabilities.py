@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import os
 
+from aeris.config.connections import aeris_db
 from aeris.hooks.harmony import HarmonyHook
-from aeris.tasks.connections import aeris_db
 from airflow.sdk.exceptions import AirflowFailException
 
 from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities

@@ -6,8 +6,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from aeris.tasks.connections import aeris_db
-from aeris.tasks.settings import default_bbox, load_catalog
+from aeris.config.connections import aeris_db
+from aeris.config.settings import default_bbox, load_catalog
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
 

@@ -9,9 +9,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.config.connections import aeris_db
 from aeris.hooks.harmony import HarmonyHook
 from aeris.tasks import breaker, capabilities
-from aeris.tasks.connections import aeris_db
 from aeris.tasks.gas_task import GAS_TASK, gas_context
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException

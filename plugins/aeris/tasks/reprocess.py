@@ -17,9 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.config import settings
+from aeris.config.connections import aeris_db
 from aeris.hooks.cmr import CmrHook
-from aeris.tasks import catalog, settings
-from aeris.tasks.connections import aeris_db
+from aeris.tasks import catalog
 from airflow.sdk import task
 
 from aeris_lib.cmr import version_key

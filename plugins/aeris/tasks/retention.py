@@ -7,8 +7,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from aeris.tasks import staging
-from aeris.tasks.connections import aeris_db
+from aeris.config.connections import aeris_db
+from aeris.hooks import staging
 from airflow.sdk import Variable, task
 
 from aeris_lib import retention
@@ -56,14 +56,14 @@ def purge_audit_objects(**context: Any) -> dict[str, Any]:
     """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention, in
     the bucket or, with AERIS_STAGING=local, the local staging directory."""
     params = context["params"]
-    listed = [item for prefix in retention.PREFIXES for item in staging.list_objects(prefix)]
+    listed = [item for prefix in retention.PREFIXES for item in staging.store().list_objects(prefix)]
     expired = retention.expired_audit_objects(listed, _now(context), params["audit_retention_days"])
     report = retention.PurgeReport(f"audit objects in {staging.location()}", params["dry_run"])
     report.items = len(expired)
     report.bytes = sum(size for _, size in expired)
     report.names = [key for key, _ in expired]
     if not params["dry_run"]:
-        staging.delete(report.names)
+        staging.store().delete(report.names)
     return _log_report(report)
 
 

@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from aeris.tasks.connections import REDIS_CONN_ID, aeris_db
+from aeris.config.connections import REDIS_CONN_ID, aeris_db
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowSkipException
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aeris.tasks.connections import aeris_db
+from aeris.config.connections import aeris_db
 from airflow.sdk import task
 
 from aeris_lib.db.migrate import apply_migrations

@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from aeris.tasks import staging
-from aeris.tasks.connections import aeris_db
+from aeris.config.connections import aeris_db
+from aeris.hooks import staging
 
 from aeris_lib.db.jobs import request_lock
 from aeris_lib.tempo_l3 import GridWindow
@@ -53,12 +53,12 @@ def put(key: str, window: GridWindow) -> None:
     with tempfile.TemporaryDirectory(prefix="aeris-shared-") as tmp:
         path = Path(tmp) / "window.npz"
         np.savez(path, **arrays)
-        staging.put(path, key)
+        staging.store().put(path, key)
 
 
 def take(key: str) -> GridWindow | None:
     """The window left under `key`, removed from the staging area; None when there is none."""
-    body = staging.read_bytes(key)
+    body = staging.store().read_bytes(key)
     if body is None:
         return None
     with np.load(io.BytesIO(body), allow_pickle=False) as stored:
@@ -68,5 +68,5 @@ def take(key: str) -> GridWindow | None:
             step_x=where["step_x"], step_y=where["step_y"], granule_shape=tuple(where["granule_shape"]),
             time_coverage=tuple(where["time_coverage"]),
         )  # fmt: skip
-    staging.delete([key])
+    staging.store().delete([key])
     return window

@@ -10,10 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aeris.tasks import breaker, staging
-from aeris.tasks.connections import aeris_db
+from aeris.config.connections import aeris_db
+from aeris.config.settings import queue_from
+from aeris.hooks import staging
+from aeris.tasks import breaker
 from aeris.tasks.gas_task import GAS_TASK, gas_context
-from aeris.tasks.settings import queue_from
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
@@ -36,7 +37,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
     source = staging.StagedObject.from_xcom(staged)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        path = staging.fetch(source, Path(tmp))
+        path = staging.store().fetch(source, Path(tmp))
         with aeris_db() as conn:
             try:
                 result = load_slice(
@@ -115,21 +116,21 @@ def archive_gas_hour(
         log.info("%s %s: the standard slice stays published; its audit copy %s is unchanged", gas,
                  hour.isoformat(), audit.uri)  # fmt: skip
         return {}
-    if loaded.get("status") == "unchanged" and staging.exists(key):
+    if loaded.get("status") == "unchanged" and staging.store().exists(key):
         log.info("%s %s: same source as the published slice; audit copy %s kept", gas, hour.isoformat(),
                  audit.uri)  # fmt: skip
         return {"cog": audit.uri}
     stem = key.rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        local = staging.fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
-        cog = staging.put(archive.to_cog(local, Path(tmp) / "cog.tif"), key)
-        png = staging.put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
+        local = staging.store().fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
+        cog = staging.store().put(archive.to_cog(local, Path(tmp) / "cog.tif"), key)
+        png = staging.store().put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
         item = archive.stac_item(
             gas=gas, hour=hour, bbox=gas_hour.bbox, cog_href=cog.uri, png_href=png.uri,
             collection_id=gas_hour.collection_id, variable=gas_hour.entry.variable, source_sha256=staged["sha256"],
         )  # fmt: skip
         item_path = Path(tmp) / "item.json"
         item_path.write_text(json.dumps(item, indent=2))
-        stac = staging.put(item_path, f"{stem}.json")
+        stac = staging.store().put(item_path, f"{stem}.json")
     log.info("%s %s: audit COG %s, map %s, STAC item %s", gas, hour.isoformat(), cog.uri, png.uri, stac.uri)
     return {"png": png.uri, "stac": stac.uri, "cog": cog.uri}

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aeris.config.settings import queue_from
+from aeris.hooks import staging
 from aeris.hooks.harmony import HarmonyHook
-from aeris.tasks import shared_reads, staging
+from aeris.tasks import shared_reads
 from aeris.tasks.gas_task import GAS_TASK, gas_context
-from aeris.tasks.settings import queue_from
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
@@ -92,7 +93,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         staged_bytes = path.stat().st_size
         # Staged apart from the audit copy: archive_gas_hour makes the audit COG from it only once the
         # slice is published, so a file the quality checks reject never replaces the published one's.
-        staged = staging.put(path, staging.staged_key(gas, gas_hour.hour, sha256))
+        staged = staging.store().put(path, staging.staged_key(gas, gas_hour.hour, sha256))
     log.info("%s: staged %d x %d raster (%s bytes) at %s; the audit COG %s once published", gas,
              merged.width, merged.height, f"{staged_bytes:,}", staged.uri, key)  # fmt: skip
     return {

@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aeris.config import settings
+from aeris.config.connections import aeris_db
 from aeris.sensors.harmony import HarmonyJobSensor
-from aeris.tasks import breaker, catalog, harmony, settings, slices, stage
-from aeris.tasks.connections import aeris_db
+from aeris.tasks import breaker, catalog, harmony, slices, stage
 from airflow.sdk import task
 from airflow.sdk.bases.operator import BaseOperator
 

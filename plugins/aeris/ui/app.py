@@ -9,7 +9,8 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from aeris.tasks import settings, staging
+from aeris.config import settings
+from aeris.hooks import staging
 from aeris.ui import data, page
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user, requires_access_dag
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -59,7 +60,7 @@ def overview_page(
 @app.get("/maps/{gas}.png")
 def gas_map(gas: str, hour: Annotated[datetime, Query()]) -> Response:
     """The PNG map of one gas-hour from the audit archive."""
-    body = staging.read_bytes(data.map_key(gas.upper(), _utc(hour)))
+    body = staging.store().read_bytes(data.map_key(gas.upper(), _utc(hour)))
     if body is None:
         raise HTTPException(404, f"no map for {gas} at {hour.isoformat()}")
     return Response(body, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
@@ -72,7 +73,7 @@ def audit_object(key: str) -> Response:
     match = AUDIT_KEY.match(key)
     if not match:
         raise HTTPException(404, "not an AERIS audit object")
-    body = staging.read_bytes(key)
+    body = staging.store().read_bytes(key)
     if body is None:
         raise HTTPException(404, f"{key} is not in the audit archive")
     name = key.rsplit("/", 1)[-1]

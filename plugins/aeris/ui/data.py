@@ -6,8 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from aeris.tasks import staging
-from aeris.tasks.connections import view_db
+from aeris.config.connections import view_db
+from aeris.hooks import staging
 
 from aeris_lib import breaker as breaker_state
 from aeris_lib.gases import DEFAULT_CATALOG, build_catalog

@@ -11,8 +11,8 @@ import os
 from datetime import datetime
 from typing import Any
 
+from aeris.hooks import staging
 from aeris.run_plan import planned_items
-from aeris.tasks import staging
 from airflow.sdk import BaseOperatorLink
 
 # The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).
@@ -52,7 +52,7 @@ class AuditLink(BaseOperatorLink):
         if operator.task_id.rsplit(".", 1)[-1] not in PER_GAS_TASKS or ti_key.map_index < 0:
             return ""
         key = audit_key_of(ti_key.dag_id, ti_key.run_id, ti_key.map_index, self.suffix)
-        if key is None or not staging.exists(key):
+        if key is None or not staging.store().exists(key):
             return ""
         return link_for(key)
 

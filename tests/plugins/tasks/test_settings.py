@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from aeris.tasks import settings
+from aeris.config import settings
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from aeris_lib.gases import CONUS, GAS_NAMES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from aeris.tasks import staging
+from aeris.hooks import staging
 from aeris.ui.app import app
 from airflow.api_fastapi.app import create_auth_manager
 from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
@@ -97,7 +97,7 @@ def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):
 def test_audit_objects_are_served_and_nothing_else(client, tmp_path):
     key = "audit/geotiff/2031-06-02/NO2_17.png"
     (tmp_path / "map.png").write_bytes(b"\x89PNG\r\n\x1a\n fake map")
-    staging.put(tmp_path / "map.png", key)
+    staging.store().put(tmp_path / "map.png", key)
     try:
         response = client.get(f"/audit/{key}")
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
@@ -106,7 +106,7 @@ def test_audit_objects_are_served_and_nothing_else(client, tmp_path):
             client.get("/maps/NO2.png", params={"hour": "2031-06-02T17:00:00Z"}).content == response.content
         )
     finally:
-        staging.delete([key])
+        staging.store().delete([key])
     for outside in ("audit/../secrets.txt", "other/NO2_17.png", "audit/geotiff/2031-06-02/NO2_17.png.bak"):
         assert client.get(f"/audit/{outside}").status_code == 404, outside
     assert client.get("/audit/audit/geotiff/2031-06-02/O3_03.tif").status_code == 404

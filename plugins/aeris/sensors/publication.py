@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from aeris.config.connections import aeris_db
 from aeris.hooks.cmr import CmrHook
 from aeris.notifications import alerts
 from aeris.sensors.cmr import CmrPublicationSensor
 from aeris.tasks import breaker
-from aeris.tasks.connections import aeris_db
 from aeris.tasks.gas_task import gas_context
 from airflow.sdk.exceptions import AirflowSkipException
 

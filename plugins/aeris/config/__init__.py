@@ -1,0 +1,1 @@
+"""AERIS configuration read by tasks, hooks and the UI: connection ids and run settings."""

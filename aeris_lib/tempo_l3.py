@@ -20,9 +20,8 @@ from typing import BinaryIO
 
 import h5py
 import numpy as np
-import rasterio
-from rasterio.transform import from_origin
 
+from aeris_lib.memory_raster import ArrayRaster
 from aeris_lib.raster import FILL_VALUE, RasterError
 from aeris_lib.safe_files import check_layout, signature
 
@@ -37,6 +36,7 @@ FINEST_PIXEL = 0.01
 # What one window read may allocate (values, mask, flags; a CONUS hour is ~80 MB). Reads are
 # bounded before they start, not stopped by the kernel in the middle.
 MAX_WINDOW_BYTES = 512 * 1024**2
+DEFLATE_PROFILE = {"compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ class GridWindow:
     @property
     def shape(self) -> tuple[int, int]:
         return self.values.shape
+
+    def to_raster(self, name: str) -> ArrayRaster:
+        """The window as an in-memory raster (values and flag bands), called `name` in messages."""
+        return ArrayRaster.from_arrays(
+            self.values, self.flags, self.west, self.north, self.step_x, self.step_y, name
+        )
 
 
 def _open(source: str | os.PathLike | BinaryIO, name: str) -> h5py.File:
@@ -302,26 +308,9 @@ def _read(data, f0: int, f1: int, c0: int, c1: int) -> np.ndarray:
 
 
 def write_geotiff(window: GridWindow, dest: Path) -> Path:
-    """The window as a north-up EPSG:4326 GeoTIFF (nodata = FILL_VALUE), for merge, audit and load:
-    band 1 the values, band 2 (when read) the quality flag as 0/1/2, fill where it has none."""
-    rows, cols = window.shape
-    bands = [window.values]
-    if window.flags is not None:
-        flags = window.flags.astype(np.float32)
-        bands.append(
-            np.where(
-                (window.flags < 0) | (window.values == np.float32(FILL_VALUE)), np.float32(FILL_VALUE), flags
-            )
-        )
-    profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": len(bands), "dtype": "float32",
-        "crs": "EPSG:4326", "transform": from_origin(window.west, window.north, window.step_x, window.step_y),
-        "nodata": FILL_VALUE, "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
-    }  # fmt: skip
-    with rasterio.open(dest, "w", **profile) as out:
-        out.write(np.stack(bands))
-        out.descriptions = ("value", "quality_flag")[: len(bands)]
-    return dest
+    """The window as a north-up EPSG:4326 GeoTIFF (nodata = FILL_VALUE, DEFLATE): band 1 the values,
+    band 2 (when read) the quality flag as 0/1/2, fill where it has none."""
+    return window.to_raster(str(dest)).write_geotiff(dest, **DEFLATE_PROFILE)
 
 
 def granule_to_geotiff(

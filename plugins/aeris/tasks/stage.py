@@ -156,16 +156,10 @@ def _read_by_range(
     rows, cols = window.granule_shape
     cells = f"{window.shape[1]} x {window.shape[0]} cells"
     return (
-        _window_raster(window, safe_url(link)),
+        window.to_raster(safe_url(link)),
         digest.hexdigest(),
         moved,
         f"{how}; {entry.variable} over the bbox of a {cols} x {rows} NetCDF-4 granule: {cells}",
-    )
-
-
-def _window_raster(window: tempo_l3.GridWindow, name: str) -> ArrayRaster:
-    return ArrayRaster.from_arrays(
-        window.values, window.flags, window.west, window.north, window.step_x, window.step_y, name
     )
 
 
@@ -247,4 +241,4 @@ def _as_raster(gas_hour: GasHour, path: str) -> ArrayRaster:
         gas_hour.gas, entry.variable, cols, rows, *window.time_coverage, window.shape[1], window.shape[0],
         time.monotonic() - started,
     )  # fmt: skip
-    return _window_raster(window, name)
+    return window.to_raster(name)

@@ -39,8 +39,6 @@ LOOKBEHIND = timedelta(hours=2)
 LOOKAHEAD = timedelta(hours=3)
 # Consecutive scans closer than this belong to one observing sequence (one TEMPO day).
 SEQUENCE_GAP = timedelta(minutes=90)
-DEFAULT_POLL_SECONDS = 300
-DEFAULT_DEADLINE_MINUTES = 180
 
 
 # TEMPO's file names end in the scan number of the observing day: `…_20240806T103126Z_S001.nc`.

@@ -19,9 +19,6 @@ from aeris_lib.gases import GAS_NAMES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETENTION_HOURS = 168
-DEFAULT_AUDIT_RETENTION_DAYS = 30
-DEFAULT_LEDGER_RETENTION_DAYS = 90
 # audit/geotiff/2024-09-01/NO2_16.tif and its companions (.png map, .json STAC item) beside it.
 AUDIT_KEY = re.compile(r"^audit/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})\.[a-z.]+$")
 # What waits in the staging area beside the archive: staged COGs (kept after promotion, so a cleared

@@ -17,17 +17,15 @@ second run in a row removes nothing more.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 from aeris.tasks import retention as steps
 from airflow.sdk import Param, dag
 
-from aeris_lib.retention import (
-    DEFAULT_AUDIT_RETENTION_DAYS,
-    DEFAULT_LEDGER_RETENTION_DAYS,
-    DEFAULT_RETENTION_HOURS,
-)
+from aeris_lib import config
+
+# Defaults of the trigger form (AERIS_RETENTION_HOURS, AERIS_AUDIT_RETENTION_DAYS, AERIS_LEDGER_RETENTION_DAYS).
+RETENTION = config.Retention.from_env()
 
 
 @dag(
@@ -47,15 +45,15 @@ from aeris_lib.retention import (
     params={
         "dry_run": Param(False, type="boolean", title="Dry run: list what would be removed"),
         "retention_hours": Param(
-            int(os.environ.get("AERIS_RETENTION_HOURS") or DEFAULT_RETENTION_HOURS),
+            RETENTION.grid_hours,
             type="integer", minimum=1, title="Keep grid slices for (hours)",
         ),
         "audit_retention_days": Param(
-            int(os.environ.get("AERIS_AUDIT_RETENTION_DAYS") or DEFAULT_AUDIT_RETENTION_DAYS),
+            RETENTION.audit_days,
             type="integer", minimum=1, title="Keep audit objects for (days)",
         ),
         "ledger_retention_days": Param(
-            DEFAULT_LEDGER_RETENTION_DAYS, type="integer", minimum=1, title="Keep ingest_log rows for (days)",
+            RETENTION.ledger_days, type="integer", minimum=1, title="Keep ingest_log rows for (days)",
         ),
     },
 )  # fmt: skip

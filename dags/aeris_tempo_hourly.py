@@ -21,7 +21,6 @@ history but never moves the app's "now" back. Timing and settings: README, "Timi
 from __future__ import annotations
 
 import math
-import os
 from datetime import UTC, datetime, timedelta
 
 from aeris.config import settings
@@ -32,22 +31,21 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from aeris_lib import config
 from aeris_lib.gases import GAS_NAMES
 
 DEFAULT_ARGS = {
     "owner": "aeris-data",
     "retries": 2,
     # AERIS_RETRY_DELAY_SECONDS shortens the first retry delay (tests, demos); it doubles per try.
-    "retry_delay": timedelta(seconds=int(os.environ.get("AERIS_RETRY_DELAY_SECONDS") or 120)),
+    "retry_delay": timedelta(seconds=config.Scheduling.from_env().retry_delay_seconds),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=30),
 }
 # A run waits up to the publication deadline after its hour (AERIS_PUBLICATION_DEADLINE_MINUTES), so
 # that many hours' runs are in flight at once; a waiting hour must never hold back the next ones.
-MAX_ACTIVE_RUNS = min(
-    math.ceil(float(os.environ.get("AERIS_PUBLICATION_DEADLINE_MINUTES") or 180) / 60) + 2, 12
-)
+MAX_ACTIVE_RUNS = min(math.ceil(config.Publication.from_env().deadline_minutes / 60) + 2, 12)
 
 
 @dag(

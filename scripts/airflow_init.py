@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aeris_lib import config
 from aeris_lib.defaults import HARMONY_POOL, libpq_url
 
 NEEDS_MIGRATION = 3
@@ -27,7 +27,7 @@ POOL_DESCRIPTION = "Caps concurrent NASA Harmony requests"
 
 
 def pool_slots() -> int:
-    return int(os.environ.get("AERIS_HARMONY_POOL_SLOTS") or 3)
+    return config.Scheduling.from_env().harmony_pool_slots
 
 
 def requirements_digest() -> str:
@@ -38,7 +38,7 @@ def db_state() -> dict | None:
     """The metadata DB's revision and pool slots, or None when it cannot be read this way."""
     import psycopg2
 
-    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    url = config.Databases.from_env().airflow
     if not url.startswith("postgresql"):
         return None
     try:

@@ -24,7 +24,6 @@ import argparse
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from rasterio.transform import from_origin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aeris_lib import config  # noqa: E402
 from aeris_lib.db.load import load_slice  # noqa: E402
 from aeris_lib.db.migrate import apply_migrations  # noqa: E402
 from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows  # noqa: E402
@@ -79,7 +79,7 @@ def synthetic_conus(path: Path, seed: int = 7) -> tuple[int, int]:
 
 
 def bench_database(url: str) -> str:
-    bench_url = fresh_database(BENCH_DB, url, os.environ.get("AERIS_ADMIN_DATABASE_URL"))
+    bench_url = fresh_database(BENCH_DB, url, config.Databases.from_env().admin or None)
     conn = psycopg2.connect(bench_url)
     apply_migrations(conn)
     conn.close()
@@ -356,7 +356,7 @@ def main() -> int:
     say(f"input: {path.name} 2950 x 1300 float32, {fill / pixels:.0%} fill, "
         f"{path.stat().st_size / 1e6:.1f} MB, made in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
-    url = bench_database(os.environ["AERIS_DATABASE_URL"])
+    url = bench_database(config.Databases.from_env().aeris)
     say(f"scratch database {BENCH_DB} ready")
     first, _ = run_loader(url, path)
     say(f"first load (registers the 0.02° lattice's cells once): {first['seconds']:.1f} s")
@@ -399,7 +399,7 @@ def main() -> int:
     print(native_range_benchmark(say))
     from bench_backfill import backfill_benchmark  # (h): a backfill through the real scheduler
 
-    print(backfill_benchmark(os.environ["AERIS_DATABASE_URL"], workdir, say, args.backfill_hours))
+    print(backfill_benchmark(config.Databases.from_env().aeris, workdir, say, args.backfill_hours))
     return 0
 
 

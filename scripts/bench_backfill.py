@@ -31,6 +31,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aeris_lib import config  # noqa: E402
 from aeris_lib.cmr import resolve_collection, resolve_latest  # noqa: E402
 from aeris_lib.gases import CONUS, DEFAULT_CATALOG, LATEST  # noqa: E402
 from harmony_emulator.scans import scans_overlapping  # noqa: E402
@@ -107,7 +108,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def _stack_pids() -> dict[str, int]:
-    data = Path(os.environ["AERIS_DATA_DIR"])
+    data = config.LocalStack.from_env().data_dir
     pids = {"postgres": int((data / "pg" / "data" / "postmaster.pid").read_text().split()[0])}
     for name in ("s3", "harmony"):
         pidfile = data / "run" / f"{name}.pid"
@@ -200,7 +201,7 @@ def _parsed(cluster: AirflowCluster) -> bool:
 def nasa_side_ready(hours: list[datetime], say) -> None:
     """Every native granule the backfill will read, built by the emulator before the clock starts: at
     NASA the files exist before anyone reads them (the emulator otherwise builds each on first read)."""
-    session, cmr = requests.Session(), os.environ["EARTHDATA_CMR_URL"]
+    session, cmr = requests.Session(), config.Earthdata.from_env().cmr_url
     started, built = time.monotonic(), set()
     for gas in GASES:
         entry = DEFAULT_CATALOG[gas]
@@ -264,7 +265,7 @@ def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceilin
 if __name__ == "__main__":  # (h) alone: python scripts/bench_backfill.py [HOURS], on the local stack
     print(
         backfill_benchmark(
-            os.environ["AERIS_DATABASE_URL"],
+            config.Databases.from_env().aeris,
             ROOT / ".aeris" / "bench",
             lambda m: print(m, flush=True),
             int(sys.argv[1]) if len(sys.argv) > 1 else 6,

@@ -6,7 +6,6 @@ database (plain SQL: this module must not import Airflow)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aeris_lib import config
 from aeris_lib.defaults import libpq_url
 
 GAS_TASKS = (
@@ -26,7 +26,7 @@ GAS_TASKS = (
 
 
 def _airflow_dsn() -> str:
-    return libpq_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    return libpq_url(config.Databases.from_env().airflow)
 
 
 def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[str, tuple[str, str]]]:
@@ -85,7 +85,7 @@ def main() -> int:
     logical_date = datetime.fromisoformat(args.logical_date)
     hour = logical_date - timedelta(hours=1)
     state, tasks = run_states(args.dag_id, logical_date)
-    with psycopg2.connect(os.environ["AERIS_DATABASE_URL"]) as conn, conn.cursor() as cur:
+    with psycopg2.connect(config.Databases.from_env().aeris) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT ON (l.gas_type) l.gas_type, l.status, coalesce(p.row_count, 0),"
             "       coalesce(l.error_message, ''),"
@@ -117,12 +117,12 @@ def main() -> int:
     if not tasks and not ledger:
         print("  no gas ran (see the log)")
     print(f"  saved routes updated: {routes}")
-    if os.environ.get("AERIS_STAGING", "s3") == "local":
-        where = f"{os.environ.get('AERIS_STAGING_DIR')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
+    storage = config.Storage.from_env()
+    if storage.staging == "local":
+        where = f"{storage.staging_dir}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
     else:
         where = (
-            f"s3://{os.environ.get('AERIS_S3_BUCKET')}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif"
-            f" (endpoint {os.environ.get('AERIS_S3_ENDPOINT_URL')})"
+            f"s3://{storage.bucket}/audit/geotiff/{hour:%Y-%m-%d}/<gas>_{hour:%H}.tif (connection aeris_s3)"
         )
     print(f"  audit files: {where} (COG), with .png map and .json STAC item beside each")
     durations = task_durations(args.dag_id, logical_date)

@@ -19,42 +19,33 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from aeris_lib import defaults
+from aeris_lib import config, defaults
+from aeris_lib.config import SettingError as ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+_STACK, _EARTHDATA, _STORAGE, _BBOX = (
+    config.LocalStack(),
+    config.Earthdata(),
+    config.Storage(),
+    defaults.CONUS,
+)
+# What the scripts export when neither the shell nor `.env` sets it: aeris_lib.config's defaults, and
+# the local stack's own (its AWS keys are moto's, which accepts any).
 DEFAULTS = {
-    "AERIS_DATA_DIR": ".aeris",
-    "AERIS_PG_PORT": "55432",
-    "AERIS_REDIS_PORT": "56379",
-    "AERIS_S3_PORT": "59000",
-    "AERIS_HARMONY_PORT": "58080",
-    "AERIS_HARMONY_FILES_PORT": "58081",
-    "AERIS_HARMONY_DAAC_PORT": "58082",
-    "AERIS_EMULATOR_CAPABILITIES": "native",
-    "AERIS_EMULATOR_GRANULE_SIZES": "compact",
-    "AERIS_HARMONY_CAPABILITIES_TTL_HOURS": "24",
-    "AIRFLOW_API_PORT": "8080",
-    "AERIS_S3_BUCKET": "aeris-audit",
-    "AERIS_STAGING": "s3",
+    **{name: str(port) for name, port in config.LocalStack.PORTS.items()},
+    "AERIS_DATA_DIR": str(_STACK.data_dir),
+    "AERIS_EMULATOR_CAPABILITIES": _STACK.emulator_capabilities,
+    "AERIS_EMULATOR_GRANULE_SIZES": _STACK.emulator_granule_sizes,
+    "AERIS_HARMONY_CAPABILITIES_TTL_HOURS": f"{_EARTHDATA.capabilities_ttl_hours:g}",
+    "AERIS_S3_BUCKET": _STORAGE.bucket,
+    "AERIS_STAGING": _STORAGE.staging,
     "AWS_ACCESS_KEY_ID": "aeris-local",
     "AWS_SECRET_ACCESS_KEY": "aeris-local-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AIRFLOW_ADMIN_PASSWORD": "admin",
-    "TEMPO_BBOX_WEST": "-125.0",
-    "TEMPO_BBOX_SOUTH": "24.0",
-    "TEMPO_BBOX_EAST": "-66.0",
-    "TEMPO_BBOX_NORTH": "50.0",
+    **{name: str(value) for name, value in zip(config.BBOX_NAMES, _BBOX, strict=True)},
 }
-PORT_VARS = (
-    "AERIS_PG_PORT",
-    "AERIS_REDIS_PORT",
-    "AERIS_S3_PORT",
-    "AERIS_HARMONY_PORT",
-    "AERIS_HARMONY_FILES_PORT",
-    "AERIS_HARMONY_DAAC_PORT",
-    "AIRFLOW_API_PORT",
-)
 PRODUCTION_HARMONY_URL = defaults.HARMONY_URL
 PRODUCTION_URS_URL = defaults.EARTHDATA_LOGIN_URL
 PRODUCTION_CMR_URL = defaults.CMR_URL
@@ -72,10 +63,6 @@ LOCAL_ROLES = {
     "airflow": ("aeris_airflow", "local-meta-83d0"),
     "view": ("aeris_view", "local-view-c47e"),
 }
-
-
-class ConfigError(ValueError):
-    """A configuration variable is missing or malformed; the message names it."""
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -100,82 +87,29 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _port(env: dict[str, str], name: str) -> int:
-    value = env[name]
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
-        raise ConfigError(f"{name} must be a TCP port number (1-65535), got {value!r}")
-    return int(value)
-
-
-def _float(env: dict[str, str], name: str, low: float, high: float) -> float:
-    try:
-        number = float(env[name])
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {env[name]!r}") from None
-    if not low <= number <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {number}")
-    return number
-
-
-def _url(env: dict[str, str], name: str, schemes: tuple[str, ...]) -> str:
-    value = env[name]
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.hostname:
-        raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
-    try:
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        raise ConfigError(f"{name} has a malformed port") from None
-    return value
-
-
 def resolve(env: dict[str, str]) -> dict[str, str]:
-    """Validate `env` (defaults already merged) and return every variable the scripts export."""
-    for name in PORT_VARS:
-        _port(env, name)
-    for name in ("AERIS_PUBLICATION_POLL_SECONDS", "AERIS_PUBLICATION_DEADLINE_MINUTES"):
-        if env.get(name):
-            _float(env, name, 0.001, 10**7)
-    if env["AERIS_EMULATOR_CAPABILITIES"] not in ("native", "netcdf", "hoss", "tiff"):
-        raise ConfigError(
-            "AERIS_EMULATOR_CAPABILITIES must be native, netcdf, hoss or tiff, got "
-            f"{env['AERIS_EMULATOR_CAPABILITIES']!r}"
-        )
-    if env["AERIS_EMULATOR_GRANULE_SIZES"] not in ("compact", "real"):
-        raise ConfigError(
-            f"AERIS_EMULATOR_GRANULE_SIZES must be compact or real, got {env['AERIS_EMULATOR_GRANULE_SIZES']!r}"
-        )
-    _float(env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", 0, 10**5)
-    _float(env, "TEMPO_BBOX_WEST", -180, 180)
-    south = _float(env, "TEMPO_BBOX_SOUTH", -90, 90)
-    _float(env, "TEMPO_BBOX_EAST", -180, 180)
-    north = _float(env, "TEMPO_BBOX_NORTH", -90, 90)
-    if south > north:
-        raise ConfigError(f"TEMPO_BBOX_SOUTH ({south}) must not exceed TEMPO_BBOX_NORTH ({north})")
-
-    data_dir = Path(env["AERIS_DATA_DIR"])
-    if not data_dir.is_absolute():
-        data_dir = PROJECT_ROOT / data_dir
+    """Check `env` (defaults already merged) with aeris_lib.config and return every variable the
+    scripts export."""
+    config.Settings.from_env(env)  # every product setting, checked before anything starts
+    stack = config.LocalStack.from_env(env, root=PROJECT_ROOT)
     out = {key: env[key] for key in DEFAULTS}
     out["AERIS_PROJECT_ROOT"] = str(PROJECT_ROOT)
-    out["AERIS_DATA_DIR"] = str(data_dir)
-    if env["AERIS_STAGING"] not in ("s3", "local"):
-        raise ConfigError(f"AERIS_STAGING must be 's3' or 'local', got {env['AERIS_STAGING']!r}")
-    out["AERIS_STAGING_DIR"] = env.get("AERIS_STAGING_DIR") or str(data_dir / "staging")
+    out["AERIS_DATA_DIR"] = str(stack.data_dir)
+    out["AERIS_STAGING_DIR"] = env.get("AERIS_STAGING_DIR") or str(stack.data_dir / "staging")
 
     out.update(_service_urls(env))
     out.update(_harmony(env))
-    out.update(_airflow(env, data_dir, out))
+    out.update(_airflow(env, stack.data_dir, out))
     return out
 
 
 def _service_urls(env: dict[str, str]) -> dict[str, str]:
     out = {}
     if env.get("AERIS_DATABASE_URL"):
-        out["AERIS_DATABASE_URL"] = _url(env, "AERIS_DATABASE_URL", ("postgresql", "postgres"))
+        out["AERIS_DATABASE_URL"] = config.url(env, "AERIS_DATABASE_URL", ("postgresql", "postgres"))
         # A database the user runs: the view's read-only login is theirs to give (README "Security").
         out["AERIS_VIEW_DATABASE_URL"] = (
-            _url(env, "AERIS_VIEW_DATABASE_URL", ("postgresql", "postgres"))
+            config.url(env, "AERIS_VIEW_DATABASE_URL", ("postgresql", "postgres"))
             if env.get("AERIS_VIEW_DATABASE_URL")
             else out["AERIS_DATABASE_URL"]
         )
@@ -192,13 +126,13 @@ def _service_urls(env: dict[str, str]) -> dict[str, str]:
         out["AERIS_LOCAL_PG_PASSWORD"] = LOCAL_PG_PASSWORD
         out["AERIS_OLD_LOCAL_PG_PASSWORD"] = OLD_LOCAL_PG_PASSWORD
     if env.get("REDIS_URL"):
-        out["REDIS_URL"] = _url(env, "REDIS_URL", ("redis", "rediss"))
+        out["REDIS_URL"] = config.url(env, "REDIS_URL", ("redis", "rediss"))
         out["AERIS_LOCAL_REDIS"] = "0"
     else:
         out["REDIS_URL"] = f"redis://127.0.0.1:{env['AERIS_REDIS_PORT']}/0"
         out["AERIS_LOCAL_REDIS"] = "1"
     if env.get("AERIS_S3_ENDPOINT_URL"):
-        out["AERIS_S3_ENDPOINT_URL"] = _url(env, "AERIS_S3_ENDPOINT_URL", ("http", "https"))
+        out["AERIS_S3_ENDPOINT_URL"] = config.url(env, "AERIS_S3_ENDPOINT_URL", ("http", "https"))
         out["AERIS_LOCAL_S3"] = "0"
     else:
         out["AERIS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{env['AERIS_S3_PORT']}"
@@ -229,11 +163,10 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         "HARMONY_BASE_URL": env.get("HARMONY_BASE_URL") or PRODUCTION_HARMONY_URL,
         "EARTHDATA_URS_URL": env.get("EARTHDATA_URS_URL") or PRODUCTION_URS_URL,
         "EARTHDATA_CMR_URL": env.get("EARTHDATA_CMR_URL") or PRODUCTION_CMR_URL,
-        "AERIS_EARTHDATA_DATA_ORIGINS": env.get("AERIS_EARTHDATA_DATA_ORIGINS")
-        or "https://data.asdc.earthdata.nasa.gov",
+        "AERIS_EARTHDATA_DATA_ORIGINS": ",".join(config.Earthdata.from_env(env).data_origins),
     }
     for name in ("HARMONY_BASE_URL", "EARTHDATA_URS_URL", "EARTHDATA_CMR_URL"):
-        _url(out, name, ("http", "https"))
+        config.url(out, name, ("http", "https"))
     return out
 
 

@@ -140,3 +140,30 @@ def _modules(path: Path) -> set[str]:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+# Modules that may read the process environment: the configuration itself; stack_env, which composes
+# `.env` and the shell into the environment everything else reads; render_airflow_cfg, which hands the
+# whole environment to the template's ${VAR} expansion. The emulator stands in for NASA, with its own.
+ENVIRONMENT_READERS = {"aeris_lib/config.py", "scripts/stack_env.py", "scripts/render_airflow_cfg.py"}
+
+
+def test_only_the_configuration_reads_the_environment():
+    """Every setting is read and checked once, in aeris_lib.config: an `os.environ`/`os.getenv` anywhere
+    else in the product or its scripts would be a second, unchecked reading."""
+    import ast
+
+    offenders = []
+    for folder in ("aeris_lib", "plugins", "dags", "scripts"):
+        for path in (ROOT / folder).rglob("*.py"):
+            name = str(path.relative_to(ROOT))
+            if name in ENVIRONMENT_READERS:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+                    offenders.append(f"{name}:{node.lineno}")
+                elif isinstance(node, ast.ImportFrom) and node.module == "os":
+                    offenders += [
+                        f"{name}:{node.lineno}" for a in node.names if a.name.startswith(("env", "get"))
+                    ]
+    assert offenders == []

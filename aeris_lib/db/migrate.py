@@ -9,13 +9,13 @@ runs starting together cannot apply the same file twice. Run as a CLI:
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aeris_lib import config
 from aeris_lib.defaults import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,13 @@ def main() -> int:
     import psycopg2
 
     logging.basicConfig(level=logging.INFO, format="[aeris] %(message)s")
-    url = os.environ.get("AERIS_DATABASE_URL")
-    if not url:
-        print("[aeris] error: AERIS_DATABASE_URL is not set", file=sys.stderr)
+    try:
+        databases = config.Databases.from_env()
+        databases.require("aeris")
+    except config.SettingError as error:
+        print(f"[aeris] error: {error}", file=sys.stderr)
         return 2
-    with psycopg2.connect(url) as conn:
+    with psycopg2.connect(databases.aeris) as conn:
         applied = apply_migrations(conn)
     conn.close()
     log.info("schema: %s", f"applied {', '.join(applied)}" if applied else "up to date")

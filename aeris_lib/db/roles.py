@@ -17,12 +17,12 @@ superuser) beside the URLs above; `scripts/stack.sh` and compose's `airflow-init
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from aeris_lib import config
 from aeris_lib.db.sql import load_sql
 from aeris_lib.defaults import libpq_url
 
@@ -170,20 +170,16 @@ def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="[aeris] %(message)s")
-    names = ("AERIS_ADMIN_DATABASE_URL", "AERIS_DATABASE_URL", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-             "AERIS_VIEW_DATABASE_URL")  # fmt: skip
-    missing = [name for name in names if not os.environ.get(name)]
-    if missing:
-        print(f"[aeris] error: {', '.join(missing)} not set", file=sys.stderr)
-        return 2
     try:
+        databases = config.Databases.from_env()
+        databases.require("admin", "aeris", "airflow", "view")
         set_up(
-            os.environ["AERIS_ADMIN_DATABASE_URL"],
-            Login.from_url(os.environ["AERIS_DATABASE_URL"]),
-            Login.from_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
-            Login.from_url(os.environ["AERIS_VIEW_DATABASE_URL"], owns_database=False),
+            databases.admin,
+            Login.from_url(databases.aeris),
+            Login.from_url(databases.airflow),
+            Login.from_url(databases.view, owns_database=False),
         )
-    except ValueError as error:
+    except ValueError as error:  # config.SettingError included
         print(f"[aeris] error: {error}", file=sys.stderr)
         return 2
     return 0

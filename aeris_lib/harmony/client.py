@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
+from aeris_lib import config
 from aeris_lib.harmony import jobs
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import (
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 1 << 20
 MAX_REDIRECTS = 5
 # The largest file downloaded: a native full-disk TEMPO float32 variable is ~91 MB uncompressed.
-DEFAULT_MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_DOWNLOAD_BYTES = config.Earthdata.max_download_bytes
 
 
 def error_description(response: requests.Response) -> str:

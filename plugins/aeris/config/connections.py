@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import closing
 from typing import Any
+
+from aeris_lib import config
 
 POSTGRES_CONN_ID = "aeris_postgres"
 # The AERIS view's login: it may read the ledger and nothing else (aeris_lib.db.roles).
@@ -28,4 +29,7 @@ def view_db() -> closing[Any]:
 
 
 def audit_bucket() -> str:
-    return os.environ.get("AERIS_S3_BUCKET") or "aeris-audit"
+    """AERIS_S3_BUCKET: the audit bucket, in which staged rasters wait for their load too."""
+    from aeris.config.settings import checked
+
+    return checked(config.Storage.from_env).bucket

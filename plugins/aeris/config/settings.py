@@ -1,40 +1,41 @@
-"""What a run's tasks read from the environment and Variables: gases, bbox, hour, catalog, queues.
+"""What a run's tasks take from the environment (through aeris_lib.config) and from Variables and
+Params: gases, bbox, hour, catalog, queues. A malformed setting fails the task without retries, naming
+the variable: retrying cannot mend configuration.
 
 Read at run time only (never at DAG parse time, except the gases' default shown in the trigger form).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TypeVar
 
 from airflow.sdk import Variable
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 
-from aeris_lib import breaker as breaker_state
-from aeris_lib import run_params
-from aeris_lib.gases import CONUS, GAS_NAMES, GasProduct, build_catalog
+from aeris_lib import config, run_params
+from aeris_lib.gases import GasProduct, build_catalog
+
+T = TypeVar("T")
+
+
+def checked(read: Callable[[], T]) -> T:
+    """`read()` (one of aeris_lib.config's `from_env`), a malformed setting failing the task."""
+    try:
+        return read()
+    except config.SettingError as error:
+        raise AirflowFailException(str(error)) from None
 
 
 def default_gases() -> list[str]:
     """The gases an hourly run asks for: AERIS_GASES (comma-separated, e.g. to leave out PM), else all."""
-    configured = [g.strip().upper() for g in os.environ.get("AERIS_GASES", "").split(",") if g.strip()]
-    unknown = [g for g in configured if g not in GAS_NAMES]
-    if unknown:
-        raise AirflowException(f"AERIS_GASES: unknown gas(es) {unknown}; choose from {list(GAS_NAMES)}")
-    return configured or list(GAS_NAMES)
+    return list(checked(config.Region.from_env).gases)
 
 
 def default_bbox() -> tuple[float, ...]:
     """TEMPO_BBOX_WEST/SOUTH/EAST/NORTH when all four are set, else CONUS."""
-    names = ("TEMPO_BBOX_WEST", "TEMPO_BBOX_SOUTH", "TEMPO_BBOX_EAST", "TEMPO_BBOX_NORTH")
-    if all(os.environ.get(n) for n in names):
-        try:
-            return tuple(float(os.environ[n]) for n in names)
-        except ValueError:
-            raise AirflowException(f"{'/'.join(names)} must be numbers") from None
-    return CONUS
+    return checked(config.Region.from_env).bbox
 
 
 def resolve_hour(params: dict, context: dict) -> datetime:
@@ -57,19 +58,20 @@ def run_gases_and_bbox(params: dict) -> tuple[list[str], tuple[float, ...]]:
 
 def load_catalog() -> dict[str, GasProduct]:
     """The gas catalog: defaults with the Variable `aeris_gas_catalog` or AERIS_GAS_CATALOG_FILE applied."""
-    path = os.environ.get("AERIS_GAS_CATALOG_FILE")
+    path = checked(config.Storage.from_env).gas_catalog_file
     return build_catalog(
-        Variable.get("aeris_gas_catalog", default=None) or (Path(path).read_text() if path else None)
+        Variable.get("aeris_gas_catalog", default=None) or (path.read_text() if path else None)
     )
 
 
 def breaker_threshold() -> int:
     """AERIS_CIRCUIT_BREAKER_FAILURES: failed hours in a row that open a gas's breaker (default 5)."""
-    return int(os.environ.get("AERIS_CIRCUIT_BREAKER_FAILURES") or breaker_state.DEFAULT_THRESHOLD)
+    return checked(config.Scheduling.from_env).breaker_failures
 
 
 def queue_from(variable: str) -> dict[str, str]:
     """{"queue": …} when the environment names a Celery queue for a step (AERIS_STAGE_QUEUE,
     AERIS_LOAD_QUEUE: e.g. downloads on workers near the network, loads near the database)."""
-    name = os.environ.get(variable, "").strip()
+    scheduling = checked(config.Scheduling.from_env)
+    name = {"AERIS_STAGE_QUEUE": scheduling.stage_queue, "AERIS_LOAD_QUEUE": scheduling.load_queue}[variable]
     return {"queue": name} if name else {}

@@ -6,7 +6,6 @@ CMR's granule search is public: no connection and no token. The base URL is `EAR
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
@@ -15,8 +14,8 @@ from typing import Any
 import requests
 from airflow.sdk import BaseHook
 
+from aeris_lib import config
 from aeris_lib.cmr import (
-    DEFAULT_CMR_URL,
     collection_versions,
     granule_search_url,
     search_granules,
@@ -28,7 +27,8 @@ from aeris_lib.publication import Granule
 
 
 def cmr_base_url() -> str:
-    return (os.environ.get("EARTHDATA_CMR_URL") or DEFAULT_CMR_URL).rstrip("/")
+    """EARTHDATA_CMR_URL, else NASA's CMR."""
+    return config.Earthdata.from_env().cmr_url
 
 
 class CmrHook(BaseHook):

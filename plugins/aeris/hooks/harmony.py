@@ -9,7 +9,6 @@ Missing values fall back to BEARER_TOKEN / EARTHDATA_USERNAME / EARTHDATA_PASSWO
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,16 +16,15 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from aeris_lib import defaults
+from aeris_lib import config, defaults
 from aeris_lib.harmony.aio import AsyncHarmonyClient
 from aeris_lib.harmony.auth import TokenProvider
-from aeris_lib.harmony.client import DEFAULT_MAX_DOWNLOAD_BYTES, HarmonyClient
+from aeris_lib.harmony.client import HarmonyClient
 from aeris_lib.harmony.jobs import job_url
 
 DEFAULT_HARMONY_URL = defaults.HARMONY_URL
 DEFAULT_URS_URL = defaults.EARTHDATA_LOGIN_URL
-# Where TEMPO's native granules are served (ASDC's protected distribution, behind Earthdata Login).
-DEFAULT_DATA_ORIGINS = "https://data.asdc.earthdata.nasa.gov"
+DEFAULT_DATA_ORIGINS = config.ASDC_DATA_ORIGIN
 
 
 @dataclass(frozen=True)
@@ -46,17 +44,14 @@ class HarmonySettings:
             host = f"https://{host}"
         if conn and conn.port and f":{conn.port}" not in host:
             host = f"{host}:{conn.port}"
+        earthdata = config.Earthdata.from_env()
         settings = cls(
             base_url=host.rstrip("/"),
             urs_url=(extra.get("urs_url") or DEFAULT_URS_URL).rstrip("/"),
-            username=(conn.login if conn else None) or os.environ.get("EARTHDATA_USERNAME") or None,
-            password=(conn.password if conn else None) or os.environ.get("EARTHDATA_PASSWORD") or None,
-            token=extra.get("token") or os.environ.get("BEARER_TOKEN") or None,
-            data_origins=_origins(
-                extra.get("data_origins")
-                or os.environ.get("AERIS_EARTHDATA_DATA_ORIGINS")
-                or DEFAULT_DATA_ORIGINS
-            ),
+            username=(conn.login if conn else None) or earthdata.username,
+            password=(conn.password if conn else None) or earthdata.password,
+            token=extra.get("token") or earthdata.token,
+            data_origins=_origins(extra.get("data_origins") or list(earthdata.data_origins)),
         )
         for secret in (settings.password, settings.token):
             if secret:
@@ -76,12 +71,7 @@ class HarmonySettings:
 
 def max_download_bytes() -> int:
     """AERIS_MAX_DOWNLOAD_BYTES (default 512 MiB): no single download may be larger."""
-    raw = os.environ.get("AERIS_MAX_DOWNLOAD_BYTES", "").strip()
-    if not raw:
-        return DEFAULT_MAX_DOWNLOAD_BYTES
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"AERIS_MAX_DOWNLOAD_BYTES must be a positive whole number of bytes, got {raw!r}")
-    return int(raw)
+    return config.Earthdata.from_env().max_download_bytes
 
 
 def _origins(value: str | list[str]) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ S3Hook and connection `aeris_s3`), or a local directory when no object storage i
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,8 @@ from pathlib import Path
 
 from aeris.config.connections import S3_CONN_ID, audit_bucket
 from airflow.sdk import BaseHook
+
+from aeris_lib import config
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,12 @@ def staged_key(gas: str, hour: datetime, sha256: str) -> str:
 
 
 def staging_mode() -> str:
-    mode = os.environ.get("AERIS_STAGING", "s3").strip().lower() or "s3"
-    if mode not in ("s3", "local"):
-        raise ValueError(f"AERIS_STAGING must be 's3' or 'local', got {mode!r}")
-    return mode
+    """AERIS_STAGING: "s3" (the audit bucket) or "local" (AERIS_STAGING_DIR)."""
+    return config.Storage.from_env().staging
 
 
 def _local_root() -> Path:
-    return Path(os.environ.get("AERIS_STAGING_DIR") or ".aeris/staging").resolve()
+    return config.Storage.from_env().staging_dir
 
 
 def location() -> str:

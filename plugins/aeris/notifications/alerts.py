@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from aeris.tasks.masking import masked
+
+from aeris_lib import config
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class Alert:
 
 
 def recipients() -> list[str]:
-    return [a.strip() for a in os.environ.get("AERIS_ALERT_EMAILS", "").split(",") if a.strip()]
+    """AERIS_ALERT_EMAILS: who gets alerts; nobody (alerts off) when empty."""
+    return list(config.Alerts.from_env().emails)
 
 
 def send(alert: Alert, context: dict[str, Any]) -> bool:
@@ -69,7 +71,7 @@ def send(alert: Alert, context: dict[str, Any]) -> bool:
         to=to,
         subject=shown.subject,
         html_content=shown.html(context),
-        smtp_conn_id=os.environ.get("AERIS_ALERT_SMTP_CONN_ID") or DEFAULT_SMTP_CONN_ID,
+        smtp_conn_id=config.Alerts.from_env().smtp_conn_id,
     )
     try:
         notifier.notify(context)  # subject and body are final: no template rendering of the reason

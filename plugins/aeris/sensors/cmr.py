@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aeris.config.settings import checked
 from aeris.hooks.cmr import CmrHook
 from aeris.triggers.cmr import CmrPublicationTrigger
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
+from aeris_lib import config
 from aeris_lib.cmr import CmrError
 from aeris_lib.publication import (
-    DEFAULT_DEADLINE_MINUTES,
-    DEFAULT_POLL_SECONDS,
     Granule,
     Publication,
     assess,
@@ -23,17 +22,6 @@ from aeris_lib.publication import (
     scan_expected,
     search_window,
 )
-
-
-def _setting(name: str, default: float) -> float:
-    raw = os.environ.get(name) or ""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        raise AirflowException(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise AirflowException(f"{name} must be positive, got {raw!r}")
-    return value
 
 
 class CmrPublicationSensor(BaseSensorOperator):
@@ -76,9 +64,7 @@ class CmrPublicationSensor(BaseSensorOperator):
         return datetime.fromisoformat(str(self.hour)).astimezone(UTC)
 
     def _deadline(self) -> datetime:
-        minutes = self.deadline_minutes or _setting(
-            "AERIS_PUBLICATION_DEADLINE_MINUTES", DEFAULT_DEADLINE_MINUTES
-        )
+        minutes = self.deadline_minutes or checked(config.Publication.from_env).deadline_minutes
         return deadline_for(self._hour(), minutes)
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -100,7 +86,7 @@ class CmrPublicationSensor(BaseSensorOperator):
         self.review(context, decision, listed)
         if decision.state != "wait":
             return self.finish(context, decision)
-        poll = self.poll_interval or _setting("AERIS_PUBLICATION_POLL_SECONDS", DEFAULT_POLL_SECONDS)
+        poll = self.poll_interval or checked(config.Publication.from_env).poll_seconds
         self.log.info(
             "%s: waiting in the triggerer, asking CMR every %.0f s until %s",
             self.subject,

@@ -4,12 +4,13 @@ AERIS_HARMONY_CAPABILITIES_TTL_HOURS), the catalog's override, and the choice, s
 from __future__ import annotations
 
 import logging
-import os
 
 from aeris.config.connections import aeris_db
+from aeris.config.settings import checked
 from aeris.hooks.harmony import HarmonyHook
 from airflow.sdk.exceptions import AirflowFailException
 
+from aeris_lib import config
 from aeris_lib.db.capabilities import cached_capabilities, remember_capabilities
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.harmony.capabilities import Capabilities, CapabilitiesError, ShapeChoice, choose_shape
@@ -17,18 +18,10 @@ from aeris_lib.harmony.errors import HarmonyError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL_HOURS = 24.0
-
 
 def ttl_seconds() -> float:
-    raw = os.environ.get("AERIS_HARMONY_CAPABILITIES_TTL_HOURS", "").strip()
-    try:
-        hours = float(raw) if raw else DEFAULT_TTL_HOURS
-    except ValueError:
-        raise AirflowFailException(
-            f"AERIS_HARMONY_CAPABILITIES_TTL_HOURS must be a number, got {raw!r}"
-        ) from None
-    return max(hours, 0.0) * 3600
+    """AERIS_HARMONY_CAPABILITIES_TTL_HOURS, in seconds."""
+    return checked(config.Earthdata.from_env).capabilities_ttl_hours * 3600
 
 
 def capabilities(hook: HarmonyHook, gas: str, collection_id: str) -> tuple[Capabilities | None, str]:

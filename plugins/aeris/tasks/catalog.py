@@ -8,15 +8,16 @@ explicit concept id in the catalog wins. An unknown name fails the run with a me
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from aeris.config.settings import checked
 from aeris.hooks.cmr import CmrHook
 from airflow.sdk.exceptions import AirflowFailException
 
+from aeris_lib import config
 from aeris_lib.cmr import UnknownCollection
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.sql import load_sql
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def _ttl_s() -> float:
-    return float(os.environ.get("AERIS_CMR_COLLECTION_TTL_HOURS") or 24) * 3600
+    return checked(config.Earthdata.from_env).collection_ttl_hours * 3600
 
 
 def resolve(

@@ -12,17 +12,18 @@ a reload writes anything."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aeris.config import settings
 from aeris.config.connections import aeris_db
+from aeris.config.settings import checked
 from aeris.hooks.cmr import CmrHook
 from aeris.tasks import catalog
 from airflow.sdk import task
 
+from aeris_lib import config
 from aeris_lib.cmr import version_key
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gas_hour import GasHour
@@ -46,11 +47,7 @@ class LoadedSlice:
 
 
 def newer_versions_default() -> bool:
-    return (os.environ.get("AERIS_REPROCESS_NEWER_VERSIONS") or "true").strip().lower() not in (
-        "0",
-        "false",
-        "no",
-    )
+    return checked(config.Publication.from_env).reprocess_newer_versions
 
 
 def why_reload(loaded: LoadedSlice, standard: GasHour, newer_versions: bool) -> str | None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aeris.config.connections import aeris_db
-from aeris.config.settings import queue_from
+from aeris.config.settings import checked, queue_from
 from aeris.hooks import staging
 from aeris.tasks import breaker
 from aeris.tasks.gas_task import GAS_TASK, gas_context
@@ -19,7 +18,7 @@ from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 
-from aeris_lib import archive
+from aeris_lib import archive, config
 from aeris_lib.db.load import SliceRejected, load_slice
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     for inspection)."""
     gas_hour, context = gas_context(product)
     gas, hour = gas_hour.gas, gas_hour.hour
-    max_cells = int(os.environ["AERIS_MAX_CELLS"]) if os.environ.get("AERIS_MAX_CELLS") else None
+    max_cells = checked(config.Region.from_env).max_cells
     source = staging.StagedObject.from_xcom(staged)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         path = staging.store().fetch(source, Path(tmp))

@@ -7,13 +7,14 @@ AERIS_AUDIT_PUBLIC_URL + key when the archive has a public or console address. I
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
 from aeris.hooks import staging
 from aeris.run_plan import planned_items
 from airflow.sdk import BaseOperatorLink
+
+from aeris_lib import config
 
 # The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).
 PER_GAS_TASKS = ("stage_geotiff", "load_gas_hour", "archive_gas_hour")
@@ -33,7 +34,7 @@ def audit_key_of(dag_id: str, run_id: str, map_index: int, suffix: str) -> str |
 
 
 def link_for(key: str) -> str:
-    public = os.environ.get("AERIS_AUDIT_PUBLIC_URL", "").strip().rstrip("/")
+    public = config.Storage.from_env().audit_public_url
     if public:
         return f"{public}/{key}"
     from airflow.configuration import conf

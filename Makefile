@@ -17,8 +17,8 @@ ui:             ## the Airflow UI with this project's DAGs, plugins and connecti
 ui-stop:        ## stop the Airflow UI processes
 	@bash scripts/ui.sh stop
 
-bench:          ## benchmarks on the local stack (docs/measurements.md); lines BENCH, READ, NATIVE, BACKFILL
-	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python scripts/bench.py'
+bench:          ## benchmarks on the local stack (docs/measurements.md); BENCH_ARGS=--smoke runs each one small
+	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python -m scripts.bench $(BENCH_ARGS)'
 
 setup:          ## system packages + .venv only
 	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'

@@ -21,6 +21,8 @@ pytest_plugins = ["tests.support.fixtures"]
 # the client tests that mostly wait; then the dag.test() files, longest first, on whichever worker is
 # free.
 CLUSTER_FILE = "tests/e2e/test_scheduler.py"
+# The README's commands on a stack of their own (~3 min, mostly waiting): beside the cluster file.
+README_COMMANDS_FILE = "tests/deploy/test_readme_commands.py"
 DAG_RUN_DIRS = ("e2e", "ops")  # the files here run DAGs with dag.test()
 DAG_RUN_FILES_LONGEST_FIRST = (
     "tests/e2e/test_hourly_dag.py",
@@ -34,6 +36,8 @@ DAG_RUN_FILES_LONGEST_FIRST = (
 def _run_order(path: str) -> tuple[int, int]:
     if path == CLUSTER_FILE:
         return (0, 0)
+    if path == README_COMMANDS_FILE:
+        return (0, 1)
     if path in DAG_RUN_FILES_LONGEST_FIRST:
         return (2, DAG_RUN_FILES_LONGEST_FIRST.index(path))
     if Path(path).parent.name in DAG_RUN_DIRS:

@@ -31,15 +31,19 @@ STEP = 0.02
 
 
 def _loaded_product(url: str, gas: str, hour: datetime) -> str:
-    """The emulator's concept id of the product the backfill loaded for (gas, hour)."""
+    """The emulator's concept id of the product the backfill loaded for (gas, hour); without a load
+    (the smoke run has no backfill), the gas's standard product current at that hour."""
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT short_name, version FROM ingest_log WHERE gas_type = %s AND obs_time = %s"
             " AND status = 'success' ORDER BY id DESC LIMIT 1",
             (gas, hour),
         )
-        short_name, version = cur.fetchone()
-    return next(cid for cid, p in PRODUCTS.items() if (p.short_name, p.version) == (short_name, version))
+        loaded = cur.fetchone()
+    if loaded is None:
+        short_name = DEFAULT_CATALOG[gas].short_name
+        return next(cid for cid, p in PRODUCTS.items() if p.short_name == short_name and p.holds(hour.date()))
+    return next(cid for cid, p in PRODUCTS.items() if (p.short_name, p.version) == tuple(loaded))
 
 
 def local_granules(collection: str, hour: datetime) -> list[Path]:
@@ -48,11 +52,11 @@ def local_granules(collection: str, hour: datetime) -> list[Path]:
     return [native_granule(collection, scan) for scan in scans_overlapping(hour, hour + timedelta(hours=1))]
 
 
-def merged_cells(paths: list[Path], gas: str) -> CellBlock:
-    """The cells of the mean of the granules' CONUS windows (all granules share TEMPO's lattice)."""
+def merged_cells(paths: list[Path], gas: str, bbox: tuple[float, ...]) -> CellBlock:
+    """The cells of the mean of the granules' windows (all granules share TEMPO's lattice)."""
     entry = DEFAULT_CATALOG[gas]
     windows = [
-        read_window(p, entry.variable, CONUS, pixel=STEP, quality_variable=entry.quality_variable or None)
+        read_window(p, entry.variable, bbox, pixel=STEP, quality_variable=entry.quality_variable or None)
         for p in paths
     ]
     west, north = min(w.west for w in windows), max(w.north for w in windows)
@@ -78,7 +82,7 @@ def merged_cells(paths: list[Path], gas: str) -> CellBlock:
     return block
 
 
-def copy_and_check(conn, block: CellBlock, gas: str, hour: datetime) -> None:
+def copy_and_check(conn, block: CellBlock, gas: str, hour: datetime, bbox: tuple[float, ...]) -> None:
     with conn.cursor() as cur:
         lattice = {
             "dx": STEP,
@@ -96,14 +100,16 @@ def copy_and_check(conn, block: CellBlock, gas: str, hour: datetime) -> None:
         ) as copy:
             copy.write(PGCOPY_HEADER + encode_rows(block, grid_id) + PGCOPY_TRAILER)
         cur.execute(load_sql("grid/index_slice_table.sql").format(**literals))
-        checks = check_table(cur, table, gas, CONUS, valid_in_source=len(block), published_rows=0)
+        checks = check_table(cur, table, gas, bbox, valid_in_source=len(block), published_rows=0)
         if not all(c.passed for c in checks):
             raise RuntimeError(f"ceiling {gas} {hour}: checks failed: {checks}")
         cur.execute(f"DROP TABLE {slice_table(cur, table)}")
     conn.commit()
 
 
-def ceiling_gas_hours_per_min(url: str, hours: list[datetime], gases: list[str], say) -> float:
+def ceiling_gas_hours_per_min(
+    url: str, hours: list[datetime], gases: list[str], say, bbox: tuple[float, ...] = CONUS
+) -> float:
     import psycopg
 
     inputs = {
@@ -112,8 +118,8 @@ def ceiling_gas_hours_per_min(url: str, hours: list[datetime], gases: list[str],
     started = time.monotonic()
     with psycopg.connect(url) as conn:
         for (gas, hour), paths in inputs.items():
-            block = merged_cells(paths, gas)
-            copy_and_check(conn, block, gas, hour)
+            block = merged_cells(paths, gas, bbox)
+            copy_and_check(conn, block, gas, hour, bbox)
     seconds = time.monotonic() - started
     say(f"    ceiling: {len(inputs)} gas-hours (read 2 granules, merge, COPY, index, check) in {seconds:.1f} s,"
         f" {seconds / len(inputs):.1f} s each")  # fmt: skip

@@ -7,7 +7,7 @@ LocalExecutor, parallelism = the machine's cores. Measured in the same run:
   (the Airflow components and their task processes, PostgreSQL, the S3 server, the CLI itself);
 - the ceiling: the smallest honest program for one gas-hour, serial, without Airflow: read both
   granules' CONUS window from local files, merge, binary-COPY into a new slice table, run the quality
-  checks (scripts/bench_ceiling.py);
+  checks (backfill_ceiling.py);
 - per task: instances and mean seconds, from the REST API.
 Last line: BACKFILL gas_hours=… vs_ceiling=… month_estimate_h=…
 """
@@ -28,16 +28,15 @@ from pathlib import Path
 import psycopg2
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from aeris_lib import config  # noqa: E402
-from aeris_lib.cmr import resolve_collection, resolve_latest  # noqa: E402
-from aeris_lib.gases import CONUS, DEFAULT_CATALOG, LATEST  # noqa: E402
-from harmony_emulator.scans import scans_overlapping  # noqa: E402
-from harmony_emulator.state import native_granule  # noqa: E402
-from tests.support.cluster import AirflowCluster  # noqa: E402
-from tests.support.db import forget_hours  # noqa: E402
+from aeris_lib import config
+from aeris_lib.cmr import resolve_collection, resolve_latest
+from aeris_lib.gases import CONUS, DEFAULT_CATALOG, LATEST
+from harmony_emulator.scans import scans_overlapping
+from harmony_emulator.state import native_granule
+from scripts.bench import ROOT, SMOKE
+from scripts.bench.backfill_ceiling import ceiling_gas_hours_per_min
+from tests.support.cluster import AirflowCluster
+from tests.support.db import forget_hours
 
 DAG_ID = "aeris_tempo_hourly"
 GASES = ["NO2", "CH2O", "O3", "AI"]  # PM: TEMPO publishes no PM product (skipped at its first look)
@@ -228,8 +227,10 @@ def slices_loaded(url: str, hours: list[datetime]) -> int:
 
 
 def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceiling_gas_hours: int = 4) -> str:
-    from bench_ceiling import ceiling_gas_hours_per_min
-
+    """The BACKFILL line; with `hour_count` 0 (the smoke run), the ceiling alone, on one small gas-hour."""
+    if hour_count == 0:
+        ceiling = ceiling_gas_hours_per_min(url, [FIRST_HOUR], GASES[:1], say, SMOKE.bbox)
+        return f"BACKFILL smoke ceiling_gas_hours_per_min={ceiling:.2f}"
     hours = [FIRST_HOUR + timedelta(hours=n) for n in range(hour_count)]
     db = psycopg2.connect(url)
     db.autocommit = True
@@ -262,7 +263,7 @@ def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceilin
     )
 
 
-if __name__ == "__main__":  # (h) alone: python scripts/bench_backfill.py [HOURS], on the local stack
+if __name__ == "__main__":  # (h) alone: python -m scripts.bench.backfill [HOURS], on the local stack
     print(
         backfill_benchmark(
             config.Databases.from_env().aeris,

@@ -1,6 +1,6 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: help run test ui ui-stop bench setup stack status stop airflow-cfg lint
+.PHONY: help run test unit ui ui-stop bench setup stack status stop airflow-cfg lint
 
 help:           ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 16
@@ -10,6 +10,9 @@ run:            ## command 1: the hourly DAG once, end to end, on the local stac
 
 test:           ## command 2: the whole test suite against real PostGIS, Redis, S3 and the Harmony emulator
 	@bash scripts/test.sh
+
+unit:           ## the tests that need no service (pytest -m unit), in under a minute
+	@bash scripts/unit.sh
 
 ui:             ## the Airflow UI with this project's DAGs, plugins and connections
 	@bash scripts/ui.sh start

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 ROOT = Path(__file__).resolve().parents[2]
 CONNECTIONS = ("AIRFLOW_CONN_AERIS_POSTGRES", "AIRFLOW_CONN_AERIS_S3", "AIRFLOW_CONN_AERIS_REDIS",
                "AIRFLOW_CONN_HARMONY_DEFAULT")  # fmt: skip

@@ -7,6 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

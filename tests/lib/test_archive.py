@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pystac
+import pytest
 
 from aeris_lib import archive
 from harmony_emulator.granules import render_geotiff
 from harmony_emulator.scans import scans_overlapping
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 HOUR = datetime(2024, 9, 1, 16, tzinfo=UTC)
 

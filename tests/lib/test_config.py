@@ -11,6 +11,8 @@ import pytest
 
 from aeris_lib import config, gases
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 ROOT = Path(__file__).resolve().parents[2]
 EVERY_CONCERN = (config.Settings, config.LocalStack, config.Databases)
 # Read by aeris_lib.config, but derived by scripts/stack_env.py, never set by hand in `.env`.

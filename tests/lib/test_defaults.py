@@ -11,6 +11,8 @@ import pytest
 from aeris_lib.defaults import CONUS, libpq_url
 from aeris_lib.gases import CONUS as CATALOG_CONUS
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

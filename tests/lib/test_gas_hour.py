@@ -11,6 +11,8 @@ import pytest
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 HOUR = datetime(2024, 9, 1, 15, tzinfo=UTC)
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from aeris_lib.gases import DEFAULT_CATALOG, CatalogError, build_catalog
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 @pytest.mark.parametrize(
     ("entry", "message"),

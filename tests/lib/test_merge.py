@@ -10,6 +10,8 @@ from aeris_lib.merge import merge_granules
 from aeris_lib.raster import RasterError
 from tests.support.geotiff import FILL, NORTH, STEP, WEST, write_geotiff
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 def test_union_and_mean_of_valid_values(tmp_path):
     first = np.array([[1.0, 2.0, FILL], [FILL, 4.0, 6.0]], dtype=np.float32)

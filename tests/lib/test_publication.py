@@ -27,6 +27,8 @@ from aeris_lib.publication import (
 from harmony_emulator.scans import granule_name, scans_of_day, scans_overlapping
 from tests.support.catalog_ids import concept_id
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)
 DEADLINE = H + timedelta(hours=4)
 BEFORE_DEADLINE, AFTER_DEADLINE = H + timedelta(hours=2), H + timedelta(hours=5)

@@ -9,6 +9,8 @@ import pytest
 from aeris_lib.gases import CONUS
 from aeris_lib.run_params import RunParamError, run_bbox, run_gases, run_hour
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 NOW = datetime(2024, 9, 2, 14, 7, tzinfo=UTC)  # 14:07: the last completed hour is 13:00
 
 

@@ -20,6 +20,8 @@ from aeris_lib.safe_files import check_layout, gdal_sandbox, open_geotiff, signa
 from aeris_lib.tempo_l3 import read_window
 from tests.support import hostile_files
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 BBOX = (-100.0, 35.0, -98.0, 37.0)
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,8 @@ from harmony_emulator.granules import FILL, Window, grid_window, render_values
 from harmony_emulator.netcdf import QUALITY_FLAG, write_granule
 from harmony_emulator.scans import scans_overlapping
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 NO2 = "C2930763263-LARC_CLOUD"
 VARIABLE = "product/vertical_column_troposphere"
 SCAN = scans_overlapping(datetime(2024, 9, 2, 17, tzinfo=UTC), datetime(2024, 9, 2, 18, tzinfo=UTC))[0]

@@ -19,6 +19,8 @@ from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.request import BBox, RangesetRequest
 from harmony_emulator.services import BEST_EFFORT, capabilities_document, select_service
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 NO2 = "C2930763263-LARC_CLOUD"
 HOUR = datetime(2024, 9, 2, 16, tzinfo=UTC)
 

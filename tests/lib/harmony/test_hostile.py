@@ -15,6 +15,8 @@ from aeris_lib.harmony.http import TokenRoutes, build_session, redact
 from aeris_lib.harmony.jobs import MAX_JOB_PAGES
 from tests.support.hostile import JOB_ID, HostileHarmony
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 TOKEN = "eyJhostile-test-token"
 
 

@@ -19,6 +19,8 @@ from aeris_lib.harmony.jobs import (
 )
 from aeris_lib.harmony.models import Job
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 def job(status: str, *, links: int = 0, errors: tuple[str, ...] = (), message: str = "msg") -> Job:
     return Job.from_json(

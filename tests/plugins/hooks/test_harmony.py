@@ -11,6 +11,8 @@ from aeris.hooks.harmony import DEFAULT_DATA_ORIGINS, HarmonyHook, HarmonySettin
 
 from aeris_lib.harmony.aio import AsyncHarmonyClient
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 def _conn(host=None, port=None, login=None, password=None, extra=None):
     return SimpleNamespace(host=host, port=port, login=login, password=password, extra_dejson=extra or {})

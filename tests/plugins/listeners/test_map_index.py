@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from aeris.run_plan import PLAN_TASKS, gas_labels
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 
 def test_each_map_index_is_labelled_with_its_planned_gas():

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from aeris.notifications import alerts
 from airflow.sdk.log import mask_secret
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 HOUR = "2024-09-01T15:00:00+00:00"
 SIGNED = "https://s3.example/audit/NO2_15.tif?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA"

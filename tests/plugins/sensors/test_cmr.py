@@ -11,6 +11,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskD
 
 from tests.support.cmr import BBOX, HOUR_GRANULES, NO2, H, hold
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 @pytest.fixture
 def sensor(emulator, monkeypatch):

@@ -13,6 +13,8 @@ from tests.plugins.conftest import CONN_ID
 from tests.support.emulator import set_faults
 from tests.support.harmony import request
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 class _TaskInstance:
     def __init__(self):

@@ -14,6 +14,8 @@ from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG
 from tests.support.granules import small_granule
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 HOUR = datetime(2026, 4, 2, 16, tzinfo=UTC)
 BBOX = (-100.0, 35.0, -98.0, 37.0)
 

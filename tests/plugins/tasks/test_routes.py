@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 def test_redis_down_is_a_warning_not_a_failure(monkeypatch, caplog, capfd):
     from aeris.tasks.routes import publish_last_update

@@ -10,6 +10,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from aeris_lib.gases import CONUS, GAS_NAMES
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):

@@ -7,9 +7,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aeris.triggers.cmr import CmrPublicationTrigger
 
 from tests.support.cmr import BBOX, HOUR_GRANULES, NO2, H, hold
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 
 def make_trigger(emulator, deadline: datetime, **kwargs) -> CmrPublicationTrigger:

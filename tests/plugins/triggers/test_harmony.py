@@ -12,6 +12,8 @@ from tests.plugins.conftest import CONN_ID
 from tests.support.emulator import set_faults, stats
 from tests.support.harmony import request
 
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
 
 def run_trigger(trigger: HarmonyJobTrigger) -> list[dict]:
     async def collect():

@@ -57,12 +57,14 @@ def ledger(db):
 PAGES = ("/", "/maps/NO2.png?hour=2031-06-02T17:00:00Z", "/audit/audit/geotiff/2031-06-02/NO2_17.png")
 
 
+@pytest.mark.unit
 def test_without_a_login_nothing_is_served():
     anonymous = TestClient(app)
     for path in PAGES:
         assert anonymous.get(path).status_code == 401, path
 
 
+@pytest.mark.unit
 def test_the_docs_routes_answer_nothing(login):
     for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
         assert TestClient(app).get(path).status_code in (401, 404), path

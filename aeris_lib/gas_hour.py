@@ -86,5 +86,5 @@ class GasHour:
             version=value.get("version") or "",
             upgraded_from=value.get("upgraded_from"),
             publication=value.get("publication"),
-            companions=tuple(tuple(c) for c in value.get("companions") or ()),  # type: ignore[misc]
+            companions=tuple(tuple(c) for c in value.get("companions") or ()),
         )

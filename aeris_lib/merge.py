@@ -70,7 +70,7 @@ def merge_rasters(rasters: Sequence[str | ArrayRaster]) -> ArrayRaster:
             target = (slice(row, row + src.height), slice(col, col + src.width))
             sums[target] += np.where(valid, values, 0.0)
             counts[target] += valid
-            if worst is not None:
+            if worst is not None and flags is not None:
                 flagged = valid & valid_mask(flags, src.nodata)
                 known = np.where(flagged, flags, -1).astype(np.int16)  # fill never cast to int16
                 worst[target] = np.maximum(worst[target], known)

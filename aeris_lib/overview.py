@@ -3,6 +3,7 @@ newest loaded hour per gas (its map), and the gaps. Plain data: the Airflow plug
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -93,6 +94,6 @@ def load_overview(
         cur.execute(load_sql("ui/newest_loaded.sql"), {"start": start, "end": end})
         overview.newest_loaded = {gas: hour for gas, hour in cur.fetchall() if gas in overview.gases}
     conn.rollback()
-    found = find_gaps(conn, overview.gases, end, hours / 24, bbox or CONUS)
+    found = find_gaps(conn, overview.gases, end, math.ceil(hours / 24), bbox or CONUS)
     overview.gaps = {hour: missing for hour, missing in found.items() if start <= hour < end}
     return overview

@@ -134,7 +134,9 @@ def expired_audit_objects(
         if not (match or shared):
             continue
         try:
-            stamp = f"{match[1]} {match[3]}" if match else f"{shared[1]} 23"  # a day's last hour
+            stamp = (
+                f"{match[1]} {match[3]}" if match else f"{shared[1] if shared else ''} 23"
+            )  # a day's last hour
             hour = datetime.strptime(stamp, "%Y-%m-%d %H").replace(tzinfo=UTC)
         except ValueError:
             log.warning("audit retention: skipping %s: its date or hour is not a real one", key)

@@ -12,6 +12,7 @@ on the same lattice as Harmony's GeoTIFF subsets, so every request shape loads t
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -182,7 +183,7 @@ def _index_window(first_edge: float, step: float, size: int, low: float, high: f
 
 
 def read_window(
-    source: str | os.PathLike | BinaryIO,
+    source: str | os.PathLike | BinaryIO | io.RawIOBase,
     variable: str,
     bbox: tuple[float, float, float, float] | None = None,
     *,

@@ -209,7 +209,10 @@ def load_slice(
             if previous and product_line == NRT and previous[2] == STANDARD:
                 # A standard slice was published while this one was written: it stays.
                 conn.rollback()
-                return _standard_kept(conn, log_id, gas, hour, started)
+                kept = _standard_kept(conn, log_id, gas, hour, started)
+                if kept is None:  # gone again between two reads (retention): a retry loads afresh
+                    raise RuntimeError(f"{gas} {hour}: the hour's standard slice changed during the load")
+                return kept
             checks = []
             if audit_bbox is not None:
                 checks = check_table(

@@ -150,7 +150,7 @@ def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None
                 ensure_role(cur, login.role, login.password)
             ensure_role(cur, READER_ROLE, None)
             for login in (pipeline, airflow):
-                if ensure_database(cur, login.database, login.role):
+                if login.database and ensure_database(cur, login.database, login.role):
                     log.info("database %s created, owned by %s", login.database, login.role)
     finally:
         admin.close()

@@ -108,7 +108,9 @@ class TokenProvider:
             )
         url = self.urs_url + FIND_OR_CREATE_PATH
         try:
-            response = self._session.post(url, auth=(self._username, self._password), timeout=self._timeout)
+            response = self._session.post(
+                url, auth=(self._username or "", self._password or ""), timeout=self._timeout
+            )
         except requests.RequestException as error:
             raise EarthdataLoginError(
                 f"Earthdata Login unreachable at {self.urs_url}: {type(error).__name__}"

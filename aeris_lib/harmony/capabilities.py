@@ -141,9 +141,10 @@ def _formats(raw: Any, key: str) -> tuple[str, ...]:
     if not isinstance(raw, list):
         raise CapabilitiesError(f"capabilities: '{key}' must be a list, got {type(raw).__name__}")
     formats = [f.get("mimeType") if isinstance(f, dict) else f for f in raw]
-    if not all(isinstance(f, str) for f in formats):
+    media_types = tuple(f for f in formats if isinstance(f, str))
+    if len(media_types) != len(formats):
         raise CapabilitiesError(f"capabilities: every entry of '{key}' must be a media type")
-    return tuple(formats)
+    return media_types
 
 
 def _service(raw: dict) -> Service:

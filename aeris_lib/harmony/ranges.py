@@ -90,7 +90,7 @@ class RemoteGranule(io.RawIOBase):
         first = first_block * self.block_bytes
         last = min((last_block + 1) * self.block_bytes, self.size) - 1
         try:
-            body, _, _ = self._ranged(self._signed, first, last)
+            body, _, _ = self._ranged(self._signed or self.url, first, last)
         except DownloadError as error:
             if error.status != 403:
                 raise

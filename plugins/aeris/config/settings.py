@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
@@ -69,7 +69,7 @@ def breaker_threshold() -> int:
     return checked(config.Scheduling.from_env).breaker_failures
 
 
-def queue_from(variable: str) -> dict[str, str]:
+def queue_from(variable: str) -> dict[str, Any]:
     """{"queue": …} when the environment names a Celery queue for a step (AERIS_STAGE_QUEUE,
     AERIS_LOAD_QUEUE: e.g. downloads on workers near the network, loads near the database)."""
     scheduling = checked(config.Scheduling.from_env)

@@ -12,11 +12,14 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aeris.tasks.masking import masked
 
 from aeris_lib import config
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,9 @@ def send(alert: Alert, context: dict[str, Any]) -> bool:
         smtp_conn_id=config.Alerts.from_env().smtp_conn_id,
     )
     try:
-        notifier.notify(context)  # subject and body are final: no template rendering of the reason
+        notifier.notify(
+            cast(Context, context)
+        )  # subject and body are final: no template rendering of the reason
     except Exception as error:  # the run's outcome matters more than its e-mail
         log.warning("could not send the alert %r to %s: %s: %s", shown.subject, ", ".join(to),
                     type(error).__name__, masked(error))  # fmt: skip

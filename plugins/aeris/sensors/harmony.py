@@ -72,7 +72,7 @@ class HarmonyJobSensor(BaseSensorOperator):
         done = self.poke(context)  # the first look is the same as every later one
         if done:
             Stats.timing(self._metric("wait"), timedelta(0))  # no wait needed
-            return done.xcom_value
+            return list(done.xcom_value or [])
         if not self.deferrable:
             return super().execute(context)
         self.defer(

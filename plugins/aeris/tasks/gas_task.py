@@ -11,7 +11,7 @@ from aeris_lib.gas_hour import GasHour
 
 # Every per-gas task: its gas in the grid (map index), each failed try in the ledger, and its last
 # failure in the breaker and the alerts.
-GAS_TASK = {
+GAS_TASK: dict[str, Any] = {
     "map_index_template": "{{ gas }}",
     "on_failure_callback": breaker.record_gas_failure,
     "on_retry_callback": breaker.record_gas_retry,
@@ -23,7 +23,7 @@ def gas_context(
 ) -> tuple[GasHour, dict]:
     """The gas-hour of a task's XCom argument, and the task context tagged with its gas and hour."""
     gas_hour = value if isinstance(value, GasHour) else GasHour.from_xcom(value)
-    context = context if context is not None else get_current_context()
-    context["gas"], context["gas_hour"] = gas_hour.gas, gas_hour.hour.isoformat()
-    context["aeris_product"] = breaker.product_of(gas_hour)
-    return gas_hour, context
+    tagged: Any = context if context is not None else get_current_context()
+    tagged["gas"], tagged["gas_hour"] = gas_hour.gas, gas_hour.hour.isoformat()
+    tagged["aeris_product"] = breaker.product_of(gas_hour)
+    return gas_hour, tagged

@@ -57,7 +57,7 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
     granules = [g["name"] for g in publication["granules"]]
     # What the job's XCom says of them: CMR's revision of each granule (the reprocess DAG compares them
     # to find republished files) and its size (a native granule downloaded whole must be that size).
-    listed = {
+    listed: dict[str, Any] = {
         "granules": granules,
         "granule_revisions": {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]},
         "granule_sizes": {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]},

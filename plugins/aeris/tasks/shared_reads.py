@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -47,7 +48,7 @@ def put(key: str, window: GridWindow) -> None:
         "step_y": float(window.step_y), "granule_shape": [int(n) for n in window.granule_shape],
         "time_coverage": [str(t) for t in window.time_coverage],
     }  # fmt: skip
-    arrays = {"values": window.values, "where": np.array(json.dumps(where))}
+    arrays: dict[str, Any] = {"values": window.values, "where": np.array(json.dumps(where))}
     if window.flags is not None:
         arrays["flags"] = window.flags
     with tempfile.TemporaryDirectory(prefix="aeris-shared-") as tmp:

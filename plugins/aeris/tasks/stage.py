@@ -138,7 +138,10 @@ def _read_by_range(
         if window is not None:
             how = f"shared: read with {others} in one range read"
         else:
-            wanted = [(entry.variable, entry.quality_variable), *((v, q) for _, v, q in companions)]
+            wanted: list[tuple[str, str | None]] = [
+                (entry.variable, entry.quality_variable),
+                *((v, q) for _, v, q in companions),
+            ]
             windows, how, moved = _read_windows(gas_hour, client, link, wanted)
             if windows is None:
                 return None

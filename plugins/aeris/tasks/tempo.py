@@ -12,8 +12,7 @@ from aeris.config import settings
 from aeris.config.connections import aeris_db
 from aeris.sensors.harmony import HarmonyJobSensor
 from aeris.tasks import breaker, catalog, harmony, slices, stage
-from airflow.sdk import task
-from airflow.sdk.bases.operator import BaseOperator
+from airflow.sdk import XComArg, task
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +31,12 @@ def plan(**context: Any) -> list[dict[str, Any]]:
     return [gas_hour.to_xcom() for gas_hour in planned]
 
 
-def harmony_to_slice(product: Any, publication: Any = None) -> BaseOperator:
+def harmony_to_slice(product: Any, publication: Any = None) -> XComArg:
     """Wire one gas-hour's Harmony job, its wait in the triggerer, staging, load and archive; returns
-    the load task (whose XCom says what was loaded). `publication`: the CMR sensor's output, when the
+    the load task's output (which says what was loaded). `publication`: the CMR sensor's output, when the
     DAG waited for it (else the product carries its own listing)."""
-    job = harmony.submit_harmony_job(product, publication)
+    # An XComArg: job["job_id"] is resolved when the sensor runs (stubs type XComArg as not indexable).
+    job: Any = harmony.submit_harmony_job(product, publication)
     links = HarmonyJobSensor(
         task_id="wait_for_harmony_job",
         job_id=job["job_id"],

@@ -93,7 +93,7 @@ class HarmonyJobTrigger(BaseTrigger):
                     resume_paused=self.resume_paused,
                     on_look=self._log_look,
                 )
-            payload = {
+            payload: dict[str, Any] = {
                 "status": "success",
                 "job_id": self.job_id,
                 "job_status": done.job.status.value,

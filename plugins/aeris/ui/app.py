@@ -39,9 +39,7 @@ AUDIT_KEY = re.compile(r"^audit/geotiff/\d{4}-\d{2}-\d{2}/[A-Z0-9]{1,8}_\d{2}\.(
 MEDIA_TYPES = {"tif": "image/tiff", "png": "image/png", "json": "application/geo+json"}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -51,7 +49,7 @@ def overview_page(
 ) -> str:
     """Per gas, the last 24 hours from the ledger; newest maps; open circuit breakers; gaps."""
     try:
-        view = data.overview(_utc(until), settings.default_bbox())
+        view = data.overview(_utc(until) if until else None, settings.default_bbox())
     except LookupError as empty:
         return f"<!DOCTYPE html><html><body><h1>AERIS</h1><p>{empty}</p></body></html>"
     return page.render(view, data.open_breakers(settings.breaker_threshold()))

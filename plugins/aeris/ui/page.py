@@ -77,12 +77,12 @@ def render(view: Overview, breakers: dict[str, str]) -> str:
         parts.append("".join(row) + "</tr>")
     parts.append("</table><h2>Newest maps</h2><div class='maps'>")
     for gas in view.gases:
-        hour = view.newest_loaded.get(gas)
-        if hour is None:
+        newest = view.newest_loaded.get(gas)
+        if newest is None:
             parts.append(f"<figure><figcaption>{escape(gas)}: no map yet</figcaption></figure>")
             continue
-        src = f"maps/{quote(gas)}.png?hour={quote(hour.isoformat())}"
+        src = f"maps/{quote(gas)}.png?hour={quote(newest.isoformat())}"
         parts.append(f"<figure><img alt='{escape(gas)} map' src='{src}'>"
-                     f"<figcaption>{escape(gas)} {hour:%Y-%m-%d %H}:00 UTC</figcaption></figure>")  # fmt: skip
+                     f"<figcaption>{escape(gas)} {newest:%Y-%m-%d %H}:00 UTC</figcaption></figure>")  # fmt: skip
     parts.append("</div></body></html>")
     return "".join(parts)

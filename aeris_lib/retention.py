@@ -84,7 +84,7 @@ def purge_slices(conn: Any, now: datetime, hours_by_gas: Mapping[str, int], dry_
                 slice_params = {"gas": gas_type, "hour": hour, "table": table}
                 cur.execute(load_sql("retention/forget_slice.sql"), slice_params)
                 if cur.rowcount:
-                    cur.execute(f"DROP TABLE IF EXISTS {slice_table(cur, table)}")
+                    cur.execute(load_sql("grid/drop_slice_table.sql").format(table=slice_table(cur, table)))
                     cur.execute(load_sql("retention/forget_route_exposure.sql"), slice_params)
             conn.commit()
         _purge_rejected(conn, gas, cutoff, dry_run, report)
@@ -102,7 +102,7 @@ def _purge_rejected(conn: Any, gas: str, cutoff: datetime, dry_run: bool, report
             report.names.append(f"{gas_type} {hour:%Y-%m-%d %H}:00 ({table}, rejected by the quality checks)")
             if not dry_run:
                 cur.execute(load_sql("retention/forget_rejected_slice.sql"), {"table": table})
-                cur.execute(f"DROP TABLE IF EXISTS {slice_table(cur, table)}")
+                cur.execute(load_sql("grid/drop_slice_table.sql").format(table=slice_table(cur, table)))
     conn.commit()
 
 

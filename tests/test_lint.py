@@ -169,3 +169,27 @@ def test_only_the_configuration_reads_the_environment():
                         f"{name}:{node.lineno}" for a in node.names if a.name.startswith(("env", "get"))
                     ]
     assert offenders == []
+
+
+def test_sql_lives_in_include_sql():
+    """aeris_lib/db/sql.py's promise: every statement the product runs is a file under include/sql. A
+    string or f-string handed to `execute` in aeris_lib or plugins is SQL written somewhere else."""
+    import ast
+
+    offenders = []
+    for folder in ("aeris_lib", "plugins"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute | ast.Name)
+                    and getattr(node.func, "attr", getattr(node.func, "id", ""))
+                    in ("execute", "executemany", "copy_expert", "copy", "copy_binary")
+                    and any(
+                        isinstance(arg, ast.JoinedStr)
+                        or (isinstance(arg, ast.Constant) and isinstance(arg.value, str))
+                        for arg in node.args
+                    )
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -33,7 +33,7 @@ def ensure_grid(conn: Any, info: RasterInfo) -> int:
             "col_min": info.col_offset,
             "col_max": info.col_offset + info.out_cols - 1,
         }
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (GRID_LOCK_NAMESPACE, grid_id))
+        cur.execute(load_sql("grid/lock_grid.sql"), {"namespace": GRID_LOCK_NAMESPACE, "grid_id": grid_id})
         cur.execute(load_sql("grid/find_covering_extent.sql"), extent)
         if cur.fetchone() is None:
             register_cells(cur, extent, spec.__dict__)

@@ -33,10 +33,6 @@ from aeris_lib.raster import IMPLAUSIBLE, RequestGrid, inspect, iter_cells
 log = logging.getLogger(__name__)
 
 SLICE_LOCK_NAMESPACE = 7_341_002
-GRID_LOCK_NAMESPACE = 7_341_003
-COPY_READ_BYTES = 1 << 20
-# Below this many new cells, registering in place is quick enough (and never blocks readers).
-BULK_REGISTER_MIN_CELLS = 200_000
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,8 @@ def _hour(value: datetime) -> datetime:
 def lock_slice(cur: Any, gas: str, hour: datetime) -> None:
     """Transaction-scoped lock of one (gas, hour) slice: its loaders and retention take turns."""
     cur.execute(
-        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SLICE_LOCK_NAMESPACE, f"{gas}|{hour.isoformat()}")
+        load_sql("grid/lock_slice.sql"),
+        {"namespace": SLICE_LOCK_NAMESPACE, "slice": f"{gas}|{hour.isoformat()}"},
     )
 
 
@@ -188,11 +185,7 @@ def load_slice(
                     yield encode_rows(block, grid_id)
                 yield PGCOPY_TRAILER
 
-            copy_binary(
-                cur,
-                f"COPY {literals['table']} (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
-                chunks(),
-            )
+            copy_binary(cur, load_sql("grid/copy_slice_rows.sql").format(**literals), chunks())
             rows = counts["cells_read"] - counts["cells_skipped"]
             cur.execute(load_sql("grid/index_slice_table.sql").format(**literals))
             slice_params = {
@@ -228,10 +221,10 @@ def load_slice(
                     conn.commit()
                     raise SliceRejected(gas, hour, table, checks)
             if previous:
-                cur.execute(f"DROP TABLE {slice_table(cur, previous[0])}")
+                cur.execute(load_sql("grid/drop_slice_table.sql").format(table=slice_table(cur, previous[0])))
             cur.execute(load_sql("grid/register_slice_partition.sql"), slice_params)
             cur.execute(load_sql("grid/attach_slice_partition.sql").format(**literals))
-            cur.execute(f"ANALYZE {literals['table']}")
+            cur.execute(load_sql("grid/analyze_slice_table.sql").format(**literals))
             finish_load(cur, log_id, "success", rows_written=rows, **counts)
         conn.commit()
     except SliceRejected:

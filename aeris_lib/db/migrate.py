@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aeris_lib import config
+from aeris_lib.db.sql import load_sql
 from aeris_lib.defaults import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -52,20 +53,16 @@ def apply_migrations(conn: Any, migrations: list[Migration] | None = None) -> li
     migrations = discover() if migrations is None else migrations
     applied: list[str] = []
     with conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS aeris_schema_version ("
-            " version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        cur.execute("SELECT version FROM aeris_schema_version")
+        cur.execute(load_sql("schema/lock_migrations.sql"), {"lock_key": MIGRATION_LOCK_KEY})
+        cur.execute(load_sql("schema/create_version_table.sql"))
+        cur.execute(load_sql("schema/applied_versions.sql"))
         done = {row[0] for row in cur.fetchall()}
         for migration in migrations:
             if migration.version in done:
                 continue
             cur.execute(migration.sql)
             cur.execute(
-                "INSERT INTO aeris_schema_version (version, name) VALUES (%s, %s)",
-                (migration.version, migration.name),
+                load_sql("schema/record_version.sql"), {"version": migration.version, "name": migration.name}
             )
             applied.append(migration.name)
     conn.commit()

@@ -63,12 +63,12 @@ def ensure_role(cur: Any, role: str, password: str | None) -> None:
     """The role exists, without superuser, role or database creation, with this password (None: NOLOGIN).
     Its password is set every time, so changing it in the configuration is enough."""
     sql = _sql(cur)
-    cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    cur.execute(load_sql("roles/role_exists.sql"), {"role": role})
     verb = "ALTER" if cur.fetchone() else "CREATE"
     login = sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("NOLOGIN")
     cur.execute(
-        sql.SQL("{} ROLE {} WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS {}").format(
-            sql.SQL(verb), sql.Identifier(role), login
+        sql.SQL(load_sql("roles/ensure_role.sql")).format(
+            verb=sql.SQL(verb), role=sql.Identifier(role), login=login
         )
     )
 
@@ -76,16 +76,19 @@ def ensure_role(cur: Any, role: str, password: str | None) -> None:
 def ensure_database(cur: Any, name: str, owner: str, template: str | None = None) -> bool:
     """The database exists and belongs to `owner` (an autocommit admin cursor); True when created."""
     sql = _sql(cur)
-    cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    names = {"name": sql.Identifier(name), "owner": sql.Identifier(owner)}
+    cur.execute(load_sql("roles/database_exists.sql"), {"name": name})
     if cur.fetchone():
-        cur.execute(
-            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner))
-        )
+        cur.execute(sql.SQL(load_sql("roles/give_database.sql")).format(**names))
         return False
-    statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))
     if template:
-        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
-    cur.execute(statement)
+        cur.execute(
+            sql.SQL(load_sql("roles/create_database_from.sql")).format(
+                **names, template=sql.Identifier(template)
+            )
+        )
+    else:
+        cur.execute(sql.SQL(load_sql("roles/create_database.sql")).format(**names))
     return True
 
 
@@ -94,10 +97,10 @@ def hand_over(conn: Any, owner: str, *, postgis: bool = False) -> int:
     schema and every object in it that no extension owns belong to `owner`; returns how many moved."""
     with conn.cursor() as cur:
         if postgis:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        cur.execute("SELECT set_config('aeris.new_owner', %s, true)", (owner,))
+            cur.execute(load_sql("roles/create_postgis.sql"))
+        cur.execute(load_sql("roles/set_new_owner.sql"), {"owner": owner})
         cur.execute(load_sql("roles/hand_over.sql"))
-        cur.execute("SELECT current_setting('aeris.moved')::int")
+        cur.execute(load_sql("roles/moved_count.sql"))
         moved = cur.fetchone()[0]
     conn.commit()
     return moved
@@ -123,7 +126,7 @@ def fresh_database(
     try:
         with admin.cursor() as cur:
             sql = _sql(cur)
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(sql.SQL(load_sql("roles/drop_database.sql")).format(name=sql.Identifier(name)))
             ensure_database(cur, name, unquote(owner.username or ""), template)
     finally:
         admin.close()
@@ -131,7 +134,7 @@ def fresh_database(
         conn = psycopg2.connect(admin_parts._replace(path=f"/{name}").geturl())
         try:
             with conn.cursor() as cur:
-                cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                cur.execute(load_sql("roles/create_postgis.sql"))
             conn.commit()
         finally:
             conn.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aeris_lib.db.sql import load_sql
+from aeris_lib.db.sql import load_sql, statements
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +47,10 @@ def recompute_route_exposure(
         log.info("No loaded hour yet: no route exposure to compute")
         return RecomputeResult(None, 0, 0.0)
     with conn.cursor() as cur:
-        # Skip JIT, whose compile time (~0.9 s measured) exceeds what it saves here.
-        cur.execute("SET LOCAL jit = off")
         cur.execute(load_sql("routes/count_saved_routes.sql"), {"route_id": route_id})
-        if cur.fetchone()[0] >= ONE_PASS_MIN_ROUTES:
-            # One big hash aggregate over every route's cells: memory instead of temp files.
-            cur.execute("SET LOCAL work_mem = '256MB'")
-            cur.execute("SET LOCAL enable_indexscan = off")
-            cur.execute("SET LOCAL enable_bitmapscan = off")
-        else:
-            # The planner cannot count the cells a route crosses (generate_series) and would sort the
-            # hour's millions of rows for a merge join: few routes probe the index instead.
-            cur.execute("SET LOCAL enable_hashjoin = off")
-            cur.execute("SET LOCAL enable_mergejoin = off")
+        many = cur.fetchone()[0] >= ONE_PASS_MIN_ROUTES
+        for setting in statements("routes/plan_many_routes.sql" if many else "routes/plan_few_routes.sql"):
+            cur.execute(setting)
         cur.execute(load_sql("routes/recompute_route_exposure.sql"), {"hour": hour, "route_id": route_id})
         routes, scores = cur.fetchone()
     conn.commit()

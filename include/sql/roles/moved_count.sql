@@ -1,0 +1,1 @@
+SELECT current_setting('aeris.moved')::int

@@ -1,0 +1,1 @@
+SELECT set_config('aeris.new_owner', %(owner)s, true)

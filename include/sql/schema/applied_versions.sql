@@ -1,0 +1,1 @@
+SELECT version FROM aeris_schema_version

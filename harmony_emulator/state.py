@@ -3,11 +3,9 @@ when each TEMPO granule is published (CMR and Harmony see a granule only from th
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
-import queue
 import secrets
 import tempfile
 import threading
@@ -20,13 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from harmony_emulator.granule_store import build_soon, native_granule
 from harmony_emulator.granules import RENDER_FAULTS, grid_window, render_geotiff
 from harmony_emulator.netcdf import (
     granule_bytes,
     native_variables,
-    pad_to_real_size,
-    real_sizes,
-    write_granule,
 )
 from harmony_emulator.objects import Body
 from harmony_emulator.scans import (
@@ -66,9 +62,6 @@ GEOTIFF, NETCDF, HOSS, NATIVE = "geotiff", "netcdf", "hoss", "native"  # output 
 # What each kind of output is served as: HOSS answers `application/netcdf`, the older subsetter x-netcdf4.
 MEDIA_TYPES = {GEOTIFF: "image/tiff", NETCDF: "application/x-netcdf4", HOSS: "application/netcdf",
                NATIVE: "application/x-netcdf4"}  # fmt: skip
-# Native granules (full field of regard, ~20-30 MB, a few seconds to build) are kept on disk between
-# runs: the same granule is byte-identical every time. Bump when the files' content changes.
-GRANULE_CACHE_VERSION = "3"  # 3: TEMPO's dtypes and chunking, root weight
 
 
 @dataclass
@@ -182,57 +175,6 @@ def _render_netcdf(collection: str, variables: tuple, bbox: tuple, scan: Scan, f
     os.close(handle)  # netCDF4 opens the path itself
     scratch = Path(name)
     return granule_bytes(collection, scan, grid_window(*bbox), variables, fault, scratch)
-
-
-_building: dict[Path, threading.Lock] = {}
-_building_lock = threading.Lock()
-
-
-def granule_cache_dir() -> Path:
-    return Path(os.environ.get("AERIS_EMULATOR_CACHE_DIR") or Path(tempfile.gettempdir()) / "aeris-emulator")
-
-
-# The DAAC's native granules are files that exist before anyone asks for them; the emulator writes
-# each (~5 s for a full-disk granule) on one background thread as soon as a job lists it, so the
-# download finds it ready, or waits only for the rest of its build. A daemon thread: an exiting
-# emulator drops what is queued (a build cut short leaves only its .partial file).
-_queued_builds: queue.SimpleQueue = queue.SimpleQueue()
-_builder_started = threading.Event()
-
-
-def build_soon(collection: str, scan: Scan, fault: str | None) -> None:
-    if not _builder_started.is_set():
-        with _building_lock:
-            if not _builder_started.is_set():
-                threading.Thread(target=_build_queued, name="granule-build", daemon=True).start()
-                _builder_started.set()
-    _queued_builds.put((collection, scan, fault))
-
-
-def _build_queued() -> None:
-    while True:
-        collection, scan, fault = _queued_builds.get()
-        with contextlib.suppress(Exception):  # the download builds it again and reports the error
-            native_granule(collection, scan, fault)
-
-
-def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Path:
-    """The native granule's file, built once (concurrent requests for it wait for the one build)."""
-    name = granule_name(collection, scan).removesuffix(".nc")
-    name += f".r{scan.revision}" if scan.revision > 1 else ""
-    name += ".real" if real_sizes() else ""
-    path = granule_cache_dir() / f"v{GRANULE_CACHE_VERSION}" / f"{name}{'.' + fault if fault else ''}.nc"
-    with _building_lock:
-        lock = _building.setdefault(path, threading.Lock())
-    with lock:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.partial")
-            write_granule(partial, collection, scan, fault=fault)
-            if real_sizes():
-                pad_to_real_size(partial, collection)
-            partial.replace(path)
-    return path
 
 
 def covered_variables(collection: str, variables: tuple[str, ...]) -> tuple[str, ...]:

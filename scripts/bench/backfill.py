@@ -31,8 +31,8 @@ import requests
 from aeris_lib import config
 from aeris_lib.cmr import resolve_collection, resolve_latest
 from aeris_lib.gases import CONUS, DEFAULT_CATALOG, LATEST
+from harmony_emulator.granule_store import native_granule
 from harmony_emulator.scans import scans_overlapping
-from harmony_emulator.state import native_granule
 from scripts.bench import ROOT, SMOKE
 from scripts.bench.backfill_ceiling import ceiling_gas_hours_per_min
 from tests.support.cluster import AirflowCluster

@@ -24,8 +24,8 @@ from aeris_lib.quality import check_table
 from aeris_lib.raster import FILL_VALUE, IMPLAUSIBLE, PRODUCT_FLAG_SHIFT, CellBlock, valid_mask
 from aeris_lib.tempo_l3 import read_window
 from aeris_lib.thresholds import classify_array, implausible_mask
+from harmony_emulator.granule_store import native_granule
 from harmony_emulator.scans import PRODUCTS, scans_overlapping
-from harmony_emulator.state import native_granule
 
 STEP = 0.02
 

@@ -77,9 +77,8 @@ def send(alert: Alert, context: dict[str, Any]) -> bool:
         smtp_conn_id=config.Alerts.from_env().smtp_conn_id,
     )
     try:
-        notifier.notify(
-            cast(Context, context)
-        )  # subject and body are final: no template rendering of the reason
+        # Subject and body are final: no template rendering of the reason.
+        notifier.notify(cast("Context", context))
     except Exception as error:  # the run's outcome matters more than its e-mail
         log.warning("could not send the alert %r to %s: %s: %s", shown.subject, ", ".join(to),
                     type(error).__name__, masked(error))  # fmt: skip

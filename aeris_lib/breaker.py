@@ -25,7 +25,7 @@ class BreakerState:
         try:
             data = json.loads(text)
             return cls(failed_hours=[str(hour) for hour in data.get("failed_hours", [])])
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
             return cls()  # an unreadable state must not block ingestion: start counting afresh
 
     def dumps(self) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aeris_lib import defaults
+from aeris_lib import breaker, defaults
 
 Env = Mapping[str, str]
 
@@ -94,7 +94,9 @@ class Region:
 
     gases: tuple[str, ...] = GAS_NAMES
     bbox: tuple[float, float, float, float] = defaults.CONUS
-    max_cells: int | None = None  # AERIS_MAX_CELLS: block-mean cap per gas-hour; None = native grid
+    # AERIS_MAX_CELLS: block-mean cap per gas-hour; None = native grid. Any whole number passes here: the
+    # loader refuses a cap below 1 itself, and the run records that as the gas-hour's failure.
+    max_cells: int | None = None
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> Region:
@@ -103,7 +105,7 @@ class Region:
         unknown = [g for g in gases if g not in GAS_NAMES]
         if unknown:
             raise SettingError(f"AERIS_GASES: unknown gas(es) {unknown}; choose from {list(GAS_NAMES)}")
-        return cls(gases or GAS_NAMES, _bbox(env), _whole(env, "AERIS_MAX_CELLS", None))
+        return cls(gases or GAS_NAMES, _bbox(env), _whole(env, "AERIS_MAX_CELLS", None, low=0))
 
 
 def _bbox(env: Env) -> tuple[float, float, float, float]:
@@ -174,7 +176,7 @@ class Scheduling:
     """How Airflow runs the steps: retries, the breaker, Celery queues, the Harmony pool."""
 
     retry_delay_seconds: int = 120
-    breaker_failures: int = 5
+    breaker_failures: int = breaker.DEFAULT_THRESHOLD
     stage_queue: str = ""
     load_queue: str = ""
     harmony_pool_slots: int = 3
@@ -184,7 +186,7 @@ class Scheduling:
         env = _env(env)
         return cls(
             retry_delay_seconds=_whole(env, "AERIS_RETRY_DELAY_SECONDS", 120) or 0,
-            breaker_failures=_whole(env, "AERIS_CIRCUIT_BREAKER_FAILURES", 5) or 0,
+            breaker_failures=_whole(env, "AERIS_CIRCUIT_BREAKER_FAILURES", cls.breaker_failures) or 0,
             stage_queue=_text(env, "AERIS_STAGE_QUEUE"),
             load_queue=_text(env, "AERIS_LOAD_QUEUE"),
             harmony_pool_slots=_whole(env, "AERIS_HARMONY_POOL_SLOTS", 3) or 0,

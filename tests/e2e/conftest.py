@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.db import saved_route
+
 
 @pytest.fixture
 def test_route(db):
     """A saved route across the small bbox; removed afterwards with its exposure rows."""
-    with db.cursor() as cur:
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('e2e test route', -99.5, 35.5, -98.5, 36.5) RETURNING id"
-        )
-        route_id = cur.fetchone()[0]
+    route_id = saved_route(db, (-99.5, 35.5), (-98.5, 36.5), "e2e test route")
     yield route_id
     with db.cursor() as cur:
         cur.execute("DELETE FROM route_exposure WHERE route_id = %s", (route_id,))

@@ -26,6 +26,7 @@ from aeris_lib.publication import (
 )
 from harmony_emulator.scans import granule_name, scans_of_day, scans_overlapping
 from tests.support.catalog_ids import concept_id
+from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
@@ -180,9 +181,9 @@ def test_emulator_schedule_follows_the_seasons():
                for h in range(11, 23)) >= 10  # fmt: skip
 
 
-def test_emulator_cmr_lists_what_its_harmony_serves(emulator, client):
+def test_emulator_cmr_lists_what_its_harmony_serves(fresh_emulator, harmony_client):
     session = build_session(retries=0)
-    url = granule_search_url(emulator.base_url, NO2, *search_window(H), CONUS)
+    url = granule_search_url(fresh_emulator.base_url, NO2, *search_window(H), CONUS)
     listed = search_granules(session, url)
     expected = scans_overlapping(*search_window(H))
     assert [x.name for x in listed] == [granule_name(NO2, s) for s in expected]
@@ -196,44 +197,44 @@ def test_emulator_cmr_lists_what_its_harmony_serves(emulator, client):
     night = H.replace(hour=4)
     assert (
         search_granules(
-            session, granule_search_url(emulator.base_url, NO2, night, night + timedelta(hours=1))
+            session, granule_search_url(fresh_emulator.base_url, NO2, night, night + timedelta(hours=1))
         )
         == []
     )
     product = DEFAULT_CATALOG["NO2"]
     ask = RangesetRequest(NO2, (product.variable,), BBox(-100, 30, -98, 32), night,
                           night + timedelta(hours=1), force_async=True)  # fmt: skip
-    assert isinstance(client.submit(ask), NoData)
+    assert isinstance(harmony_client.submit(ask), NoData)
 
     # Held back (published late): neither CMR nor Harmony sees the hour until it is released.
     hold = {"start": H.isoformat(), "end": (H + timedelta(hours=1)).isoformat(), "available_in_s": None}
-    _post(emulator, "/_emulator/publication", {"holds": [hold]})
-    hour_url = granule_search_url(emulator.base_url, NO2, H, H + timedelta(hours=1))
+    Emulator(fresh_emulator.base_url).publication({"holds": [hold]})
+    hour_url = granule_search_url(fresh_emulator.base_url, NO2, H, H + timedelta(hours=1))
     assert search_granules(session, hour_url) == []
     day = RangesetRequest(NO2, (product.variable,), BBox(-100, 30, -98, 32), H,
                           H + timedelta(hours=1), force_async=True)  # fmt: skip
-    assert isinstance(client.submit(day), NoData)
-    _post(emulator, "/_emulator/publication", {"holds": []})
+    assert isinstance(harmony_client.submit(day), NoData)
+    Emulator(fresh_emulator.base_url).publication({"holds": []})
     assert len(search_granules(session, hour_url)) == 2
-    assert isinstance(client.submit(day), JobRef)
+    assert isinstance(harmony_client.submit(day), JobRef)
 
 
-def test_emulator_publication_delay_hides_recent_scans(emulator):
+def test_emulator_publication_delay_hides_recent_scans(fresh_emulator):
     """Granules appear only `delay` after their scan ended, as TEMPO's do (20-90 min)."""
-    _post(emulator, "/_emulator/publication", {"delay_s": 10 * 365 * 86400})  # nothing published yet
-    url = granule_search_url(emulator.base_url, NO2, H, H + timedelta(hours=1))
+    Emulator(fresh_emulator.base_url).publication({"delay_s": 10 * 365 * 86400})  # nothing published yet
+    url = granule_search_url(fresh_emulator.base_url, NO2, H, H + timedelta(hours=1))
     assert search_granules(build_session(retries=0), url) == []
 
 
-def test_emulator_publishes_v04_and_nrt_today_and_v03_only_until_it_stopped(emulator):
+def test_emulator_publishes_v04_and_nrt_today_and_v03_only_until_it_stopped(fresh_emulator):
     session, today = build_session(retries=0), datetime(2026, 6, 2, 16, tzinfo=UTC)
 
     def listed(collection, hour):
         return search_granules(
-            session, granule_search_url(emulator.base_url, collection, hour, hour + timedelta(hours=1))
+            session, granule_search_url(fresh_emulator.base_url, collection, hour, hour + timedelta(hours=1))
         )
 
-    _post(emulator, "/_emulator/publication", {"delay_s": 0})
+    Emulator(fresh_emulator.base_url).publication({"delay_s": 0})
     v03, v04, nrt = "C2930764281-LARC_CLOUD", "C3685896625-LARC_CLOUD", "C3685668637-LARC_CLOUD"
     assert listed(v03, today) == [] and len(listed(v04, today)) >= 2 and len(listed(nrt, today)) >= 2
     assert len(listed(v03, datetime(2025, 9, 16, 16, tzinfo=UTC))) >= 2  # V03's last observing day
@@ -241,19 +242,19 @@ def test_emulator_publishes_v04_and_nrt_today_and_v03_only_until_it_stopped(emul
     assert all("_V04_" in g.name for g in listed(v04, today))
 
 
-def test_emulator_faults_out_of_order_and_republished(emulator):
+def test_emulator_faults_out_of_order_and_republished(fresh_emulator):
     session, hour = build_session(retries=0), datetime(2026, 6, 2, 10, tzinfo=UTC)
-    url = granule_search_url(emulator.base_url, NO2, *search_window(hour))
+    url = granule_search_url(fresh_emulator.base_url, NO2, *search_window(hour))
     first_scan = {"start": hour.isoformat(), "end": (hour + timedelta(hours=3)).isoformat(), "scan": 1,
                   "available_in_s": 30}  # fmt: skip
-    _post(emulator, "/_emulator/publication", {"delay_s": 0, "holds": [first_scan]})
+    Emulator(fresh_emulator.base_url).publication({"delay_s": 0, "holds": [first_scan]})
     numbers = [g.scan_number for g in search_granules(session, url)]
     assert numbers and 1 not in numbers and numbers[0] == 2  # S002 is listed, S001 is not yet
-    _post(emulator, "/_emulator/publication", {"holds": []})
+    Emulator(fresh_emulator.base_url).publication({"holds": []})
     before = {g.name: g.revision for g in search_granules(session, url)}
     assert set(before.values()) == {1} and min(g for g in [min(before)]).endswith("_S001.nc")
     again = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(), "revision": 2}
-    _post(emulator, "/_emulator/republished", [again])
+    Emulator(fresh_emulator.base_url).republished([again])
     after = {g.name: g.revision for g in search_granules(session, url)}
     assert after.keys() == before.keys() and {n for n, r in after.items() if r == 2} == {min(before)}
 
@@ -263,11 +264,6 @@ def test_cmr_errors_are_typed():
         parse_granules({"feed": {}})
     with pytest.raises(CmrError, match="without name or temporal extent"):
         parse_granules({"items": [{"umm": {"GranuleUR": "x"}}]})
-
-
-def _post(emulator, path: str, body: dict) -> None:
-    request = urllib.request.Request(emulator.base_url + path, data=json.dumps(body).encode(), method="POST")
-    urllib.request.urlopen(request).read()
 
 
 def test_cmr_lists_each_granules_file_size():

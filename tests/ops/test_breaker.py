@@ -18,13 +18,6 @@ CONF = {"bbox": SMALL_BBOX}
 GASES = ["NO2", "O3"]
 
 
-def test_state_counts_distinct_failed_hours():
-    state = BreakerState.parse(None).record_failure("h1").record_failure("h1").record_failure("h2")
-    assert state.failed_hours == ["h1", "h2"] and state.is_open(2) and not state.is_open(3)
-    assert BreakerState.parse(state.dumps()) == state
-    assert BreakerState.parse("not json").failed_hours == []
-
-
 def _variable(key: str) -> str | None:
     out = subprocess.run([AIRFLOW, "variables", "get", key], capture_output=True, text=True, env=os.environ)
     return out.stdout.strip() if out.returncode == 0 else None

@@ -32,12 +32,6 @@ def _fill_ledger_except_hole(conn) -> None:
     conn.commit()
 
 
-def test_daytime_hours_are_tempo_scan_hours():
-    hours = daytime_hours(DAY, DAY + timedelta(days=1))
-    # 10:00 ... 23:00 and 00:00 UTC: a summer day's last scan ends near 00:52.
-    assert [h.hour for h in hours] == [0, *range(10, 24)]
-
-
 def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     _fill_ledger_except_hole(conn)
     assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}

@@ -14,7 +14,7 @@ import pytest
 from aeris_lib import retention
 from aeris_lib.db.load import load_slice
 from tests.support.dag_runs import run_dag
-from tests.support.db import slice_rows
+from tests.support.db import saved_route, slice_rows
 from tests.support.geotiff import write_geotiff
 
 pytestmark = pytest.mark.integration
@@ -44,12 +44,8 @@ def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_pa
     old = load_slice(conn, path, "O3", OLD)
     recent = load_slice(conn, path, "O3", RECENT)
     hours = {"O3": 168}  # one week: OLD is 8.5 days before NOW, RECENT half a day
-    with conn.cursor() as cur:  # a saved route's exposure computed from each slice
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('retention test route', -99.5, 35.5, -98.5, 36.5) RETURNING id"
-        )
-        route_id = cur.fetchone()[0]
+    route_id = saved_route(conn, (-99.5, 35.5), (-98.5, 36.5), "retention test route")
+    with conn.cursor() as cur:  # the saved route's exposure computed from each slice
         for hour in (OLD, RECENT):
             cur.execute(
                 'INSERT INTO route_exposure (route_id, gas_type, "timestamp", cell_count, avg_value,'
@@ -77,13 +73,6 @@ def test_grid_slices_older_than_retention_are_dropped_as_partitions(conn, tmp_pa
         with conn.cursor() as cur:
             cur.execute("DELETE FROM saved_routes WHERE id = %s", (route_id,))  # cascades to exposure
         conn.commit()
-
-
-def test_per_gas_retention_overrides():
-    hours = retention.retention_hours_by_gas(168, {"NO2": 336})
-    assert hours["NO2"] == 336 and hours["O3"] == 168
-    with pytest.raises(ValueError, match="unknown gas 'SO2'"):
-        retention.retention_hours_by_gas(168, {"SO2": 10})
 
 
 @pytest.mark.parametrize("mode", ["s3", "local"])
@@ -179,20 +168,6 @@ def test_retention_dag_dry_run_then_run(conn, tmp_path, audit_bucket):
         conn.commit()
 
 
-def test_retention_hours_refuse_booleans_and_fractions():
-    with pytest.raises(ValueError, match="NO2 must be a whole number of hours, got True"):
-        retention.retention_hours_by_gas(168, {"NO2": True})
-    with pytest.raises(ValueError, match="whole number"):
-        retention.retention_hours_by_gas(168, {"NO2": 1.5})
-
-
-def test_odd_audit_keys_are_skipped_with_a_warning(caplog):
-    objects = [("audit/geotiff/2024-13-45/NO2_99.tif", 10), ("audit/geotiff/2019-05-01/NO2_16.tif", 10)]
-    expired = retention.expired_audit_objects(objects, NOW, days=30)
-    assert expired == [("audit/geotiff/2019-05-01/NO2_16.tif", 10)]
-    assert "2024-13-45/NO2_99.tif" in caplog.text
-
-
 def test_a_run_dated_in_the_future_drops_only_what_the_clock_says_is_old(conn, tmp_path):
     """Retention judges age by the clock: a run dated 2100 leaves a slice from an hour ago alone."""
     recent = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
@@ -250,20 +225,3 @@ def test_retention_settings_reach_the_dag_per_gas_variable_and_env_default(conn,
                     "DELETE FROM ingest_log WHERE gas_type = %s AND obs_time = %s", (gas, loaded.hour)
                 )
         conn.commit()
-
-
-def test_the_staging_area_empties_after_two_days():
-    """Staged COGs (kept after promotion, for a cleared load) and windows a companion never took go
-    after STAGED_DAYS; audit copies at their own age. NOW is 2019-06-10 00:00."""
-    objects = [
-        ("staging/geotiff/2019-06-07/NO2_16_0123456789ab.tif", 10),  # 3 days old
-        ("staging/geotiff/2019-06-09/NO2_16_0123456789ab.tif", 10),  # 8 hours old
-        (
-            "shared/2019-06-06/7a436a8a-6389-4162-84bd-271558e8f77a/TEMPO_O3TOT_L3_V04_x.nc/product.uv_aerosol_index.npz",
-            5,
-        ),
-        ("audit/geotiff/2019-06-06/NO2_16.tif", 10),  # 4 days: kept (30-day audit retention)
-        ("staging/other/file.txt", 1),
-    ]
-    expired = [key for key, _ in retention.expired_audit_objects(objects, NOW, days=30)]
-    assert expired == [objects[0][0], objects[2][0]]

@@ -13,6 +13,7 @@ import pytest
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.migrate import apply_migrations
 from aeris_lib.db.routes import recompute_route_exposure
+from tests.support.db import saved_route
 from tests.support.geotiff import NORTH, STEP, WEST, write_geotiff
 
 HOURS = [datetime(2018, 5, 6, h, tzinfo=UTC) for h in (14, 15, 16)]
@@ -103,13 +104,9 @@ def test_a_point_on_a_cell_corner_returns_the_four_cells(loaded):
 
 
 def test_route_exposure_now_equals_the_stored_exposure_and_the_plain_query(loaded):
-    with loaded.cursor() as cur:
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('contract', %s, %s, %s, %s) RETURNING id",
-            (WEST + 0.005, NORTH - 0.005, WEST + 7 * STEP, NORTH - 5 * STEP),
-        )
-        route = cur.fetchone()[0]
+    route = saved_route(
+        loaded, (WEST + 0.005, NORTH - 0.005), (WEST + 7 * STEP, NORTH - 5 * STEP), "contract"
+    )
     loaded.commit()
     recompute_route_exposure(loaded, HOURS[-1], route_id=route)
     helper = _all(loaded, "SELECT * FROM route_exposure_now(%s) WHERE gas_type IN ('NO2', 'O3')", (route,))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from harmony_emulator.scans import granule_name, scans_overlapping
 from tests.support.catalog_ids import concept_id
+from tests.support.emulator import Emulator
 
 H = datetime(2024, 9, 2, 16, tzinfo=UTC)
 NO2 = concept_id("NO2")
@@ -16,16 +15,5 @@ HOUR_GRANULES = [granule_name(NO2, s) for s in scans_overlapping(H, H + timedelt
 
 
 def hold(emulator, available_in_s: float | None) -> None:
-    body = {
-        "holds": [
-            {
-                "start": H.isoformat(),
-                "end": (H + timedelta(hours=1)).isoformat(),
-                "available_in_s": available_in_s,
-            }
-        ]
-    }
-    request = urllib.request.Request(
-        f"{emulator.base_url}/_emulator/publication", data=json.dumps(body).encode(), method="POST"
-    )
-    urllib.request.urlopen(request).read()
+    """Keep H's granules out of `emulator`'s CMR for `available_in_s` seconds (None: for good)."""
+    Emulator(emulator.base_url).hold(H, available_in_s)

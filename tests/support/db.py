@@ -101,3 +101,16 @@ def slice_snapshot(db, hour: datetime) -> dict:
             (hour,),
         )
         return {gas: (rows, distinct, digest) for gas, rows, distinct, digest in cur.fetchall()}
+
+
+def saved_route(
+    conn, origin: tuple[float, float], dest: tuple[float, float], name: str = "test route"
+) -> int:
+    """A saved route from `origin` to `dest` ((lon, lat) each), inserted in `conn`'s transaction; its id."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (name, *(float(v) for v in (*origin, *dest))),
+        )
+        return cur.fetchone()[0]

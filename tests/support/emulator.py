@@ -1,4 +1,5 @@
-"""Driving the Harmony emulator's control API (faults, publication holds, capabilities, stats)."""
+"""Driving the Harmony emulator's control API (faults, publication holds, capabilities, stats): the one
+way tests talk to `/_emulator/...`, for the stack's emulator and a test's own (`fresh_emulator`) alike."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
+    def publication(self, settings: dict) -> None:
+        """Publication rules as they are: `{"delay_s": …, "holds": [...]}` (either key alone)."""
+        self._post("/_emulator/publication", settings)
+
+    def republished(self, entries: list[dict]) -> None:
+        """Granules republished under their names (each `{"start", "end", "revision", "collection"}`)."""
+        self._post("/_emulator/republished", entries)
+
     def faults(self, rules: list[dict]) -> None:
         self._post("/_emulator/faults", rules)
 
@@ -47,20 +56,20 @@ class Emulator:
         seconds (None: for good), as TEMPO publishing late does."""
         hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(),
                 "available_in_s": available_in_s, "collection": collection}  # fmt: skip
-        self._post("/_emulator/publication", {"holds": [hold]})
+        self.publication({"holds": [hold]})
 
     def hold_first_scan(self, hour: datetime, available_in_s: float) -> None:
         """Publish the observing day's first scan (S001) overlapping [hour, hour + 3 h) `available_in_s`
         seconds from now, after the scans that follow it: TEMPO's files reaching CMR out of order."""
         hold = {"start": hour.isoformat(), "end": (hour + timedelta(hours=3)).isoformat(),
                 "available_in_s": available_in_s, "scan": 1}  # fmt: skip
-        self._post("/_emulator/publication", {"holds": [hold]})
+        self.publication({"holds": [hold]})
 
     def republish(self, hour: datetime, revision: int = 2, collection: str | None = None) -> None:
         """Republish the granules overlapping [hour, hour + 1) under the same names, as `revision`."""
         entry = {"start": hour.isoformat(), "end": (hour + timedelta(hours=1)).isoformat(), "revision": revision,
                  "collection": collection}  # fmt: skip
-        self._post("/_emulator/republished", [entry])
+        self.republished([entry])
 
     def finish_jobs(self) -> int:
         """Every running Harmony job completes now (those a long slow_job fault holds)."""
@@ -68,7 +77,7 @@ class Emulator:
 
     def release(self) -> None:
         """Publish every held hour now."""
-        self._post("/_emulator/publication", {"holds": []})
+        self.publication({"holds": []})
 
     def stats(self) -> dict:
         with urllib.request.urlopen(self.base_url + "/_emulator/stats", timeout=10) as response:

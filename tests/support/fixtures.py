@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from urllib.parse import urlsplit
 
@@ -20,6 +21,8 @@ from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.support.cluster import free_port
 from tests.support.db import reset_circuit_breakers
 from tests.support.emulator import Emulator
+
+HARMONY_TEST_CONN_ID = "harmony_trigger_test"
 
 
 def _require_env(name: str) -> str:
@@ -104,6 +107,15 @@ def fresh_emulator():
     server = HarmonyEmulator(job_seconds=0.5, capabilities="tiff").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def harmony_conn(fresh_emulator, monkeypatch) -> str:
+    """The id of a `harmony` connection to `fresh_emulator`, from the environment as in production."""
+    conn = {"conn_type": "harmony", "host": fresh_emulator.base_url, "login": EMULATOR_USER,
+            "password": EMULATOR_PASSWORD, "extra": {"urs_url": fresh_emulator.base_url}}  # fmt: skip
+    monkeypatch.setenv(f"AIRFLOW_CONN_{HARMONY_TEST_CONN_ID.upper()}", json.dumps(conn))
+    return HARMONY_TEST_CONN_ID
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from aeris_lib.db.load import load_slice
 from aeris_lib.db.routes import recompute_route_exposure
 from aeris_lib.raster import RasterError
 from aeris_lib.thresholds import POLLUTION_THRESHOLDS, classify_array, classify_pollution_level
-from tests.support.db import ledger, slice_rows
+from tests.support.db import ledger, saved_route, slice_rows
 from tests.support.geotiff import FILL, NORTH, STEP, WEST, write_geotiff
 
 pytestmark = pytest.mark.integration
@@ -233,14 +233,10 @@ def test_route_exposure_matches_a_hand_computed_example(conn, tmp_path):
     o3 = np.array([[300.0, t_o3["unhealthy"], t_o3["hazardous"]], [500.0, 500.0, 500.0]], dtype=np.float32)
     load_slice(conn, str(write_geotiff(tmp_path / "no2.tif", no2)), "NO2", hour)
     load_slice(conn, str(write_geotiff(tmp_path / "o3.tif", o3)), "O3", hour)
-    with conn.cursor() as cur:
-        # West to east through the middle of the top row: crosses exactly its three cells.
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('hand example', %s, %s, %s, %s) RETURNING id",
-            (WEST + 0.005, NORTH - 0.01, WEST + 3 * STEP - 0.005, NORTH - 0.01),
-        )
-        route_id = cur.fetchone()[0]
+    # West to east through the middle of the top row: crosses exactly its three cells.
+    route_id = saved_route(
+        conn, (WEST + 0.005, NORTH - 0.01), (WEST + 3 * STEP - 0.005, NORTH - 0.01), "hand example"
+    )
     conn.commit()
     try:
         assert recompute_route_exposure(conn, hour, route_id).routes_updated == 1
@@ -290,21 +286,8 @@ def test_route_cells_equal_st_intersects_for_random_routes(conn, tmp_path, monke
     # on floating-point rounding; AERIS counts every closed cell it touches: the 20 cells it crosses,
     # the 2 side cells at each of the 21 corners and the cell beyond each end corner = 64.
     diagonal = (WEST + 0.1, NORTH - 0.1, WEST + 0.5, NORTH - 0.5)
-    with conn.cursor() as cur:
-        ids = []
-        for route in routes:
-            cur.execute(
-                "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-                " VALUES ('cross-check', %s, %s, %s, %s) RETURNING id",
-                tuple(float(v) for v in route),
-            )
-            ids.append(cur.fetchone()[0])
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('cross-check diagonal', %s, %s, %s, %s) RETURNING id",
-            diagonal,
-        )
-        diagonal_id = cur.fetchone()[0]
+    ids = [saved_route(conn, route[:2], route[2:], "cross-check") for route in routes]
+    diagonal_id = saved_route(conn, diagonal[:2], diagonal[2:], "cross-check diagonal")
     conn.commit()
     try:
         for route_id in [*ids, diagonal_id]:

@@ -11,6 +11,7 @@ import pytest
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.routes import recompute_route_exposure
 from aeris_lib.merge import merge_granules
+from tests.support.db import saved_route
 from tests.support.geotiff import FILL, NORTH, STEP, WEST, write_geotiff
 
 HOUR = datetime(2019, 2, 3, 16, tzinfo=UTC)
@@ -49,13 +50,10 @@ def test_route_exposure_leaves_out_bad_cells(conn, tmp_path):
     values = np.array([[1e15, 2e15, 3e15]], dtype=np.float32)
     flags = np.array([[0, 1, 2]], dtype=np.float32)
     load_slice(conn, str(write_geotiff(tmp_path / "no2.tif", np.stack([values, flags]))), "NO2", hour)
-    with conn.cursor() as cur:  # a route along the row's middle, across all three cells
-        cur.execute(
-            "INSERT INTO saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat)"
-            " VALUES ('flags', %s, %s, %s, %s) RETURNING id",
-            (WEST + 0.001, NORTH - STEP / 2, WEST + 3 * STEP - 0.001, NORTH - STEP / 2),
-        )
-        route_id = cur.fetchone()[0]
+    # A route along the row's middle, across all three cells.
+    route_id = saved_route(
+        conn, (WEST + 0.001, NORTH - STEP / 2), (WEST + 3 * STEP - 0.001, NORTH - STEP / 2), "flags"
+    )
     conn.commit()
     try:
         recompute_route_exposure(conn, hour, route_id)

@@ -166,21 +166,21 @@ def test_emulator_selects_services_as_harmony_does(mode, variable, fmt, expected
         assert choice == expected
 
 
-def test_client_reads_capabilities_and_unknown_collection(client, emulator):
-    document = client.capabilities(NO2)
+def test_client_reads_capabilities_and_unknown_collection(harmony_client, fresh_emulator):
+    document = harmony_client.capabilities(NO2)
     assert document["conceptId"] == NO2 and document["capabilitiesVersion"] == "2"
     with pytest.raises(HarmonyError) as error:
-        client.capabilities("C0000000000-NOWHERE")
+        harmony_client.capabilities("C0000000000-NOWHERE")
     assert error.value.status == 404
 
 
-def test_native_only_harmony_refuses_a_geotiff_request_with_422(client, emulator):
-    emulator.state.set_capabilities({"mode": "native"})
+def test_native_only_harmony_refuses_a_geotiff_request_with_422(harmony_client, fresh_emulator):
+    fresh_emulator.state.set_capabilities({"mode": "native"})
     request = RangesetRequest(
         collection_id=NO2, variables=("product/vertical_column_troposphere",), bbox=BBox(-100, 35, -98, 37),
         start=HOUR, end=HOUR + timedelta(hours=1), force_async=True,
     )  # fmt: skip
     with pytest.raises(HarmonyError) as error:
-        client.submit(request)
+        harmony_client.submit(request)
     assert error.value.status == 422 and error.value.code == "harmony.UnsupportedOperation"
     assert "reformatting to image/tiff" in str(error.value)

@@ -41,8 +41,10 @@ def test_request_reports_every_problem_at_once():
 
 @pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
 @pytest.mark.parametrize("force_async", [False, True], ids=["sync", "async"])
-def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_async):
-    outcome = client.fetch(request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2)
+def test_fetch_every_gas_sha256_matches_emulator(harmony_client, tmp_path, gas, force_async):
+    outcome = harmony_client.fetch(
+        request(gas, force_async=force_async), tmp_path / "out.tif", poll_initial=0.2
+    )
     product = DEFAULT_CATALOG[gas]
     first_scan = scans_overlapping(HOUR, HOUR + timedelta(hours=1))[0]  # fetch() takes the first granule
     expected = render_geotiff(concept_id(gas), product.variable, (-100.0, 30.0, -98.0, 32.0), first_scan)
@@ -50,23 +52,23 @@ def test_fetch_every_gas_sha256_matches_emulator(client, tmp_path, gas, force_as
     assert outcome.size_bytes == len(expected)
 
 
-def test_pm_unverified_collection_fails_on_its_own(client, tmp_path):
+def test_pm_unverified_collection_fails_on_its_own(harmony_client, tmp_path):
     with pytest.raises(HarmonyError, match="C2930763266-LARC_CLOUD") as info:
-        client.submit(request("PM"))
+        harmony_client.submit(request("PM"))
     assert info.value.status == 404
 
 
-def test_night_hour_is_no_data_not_an_error(client):
-    assert client.submit(request(hour=HOUR.replace(hour=4))) == NoData("No matching granules found.")
+def test_night_hour_is_no_data_not_an_error(harmony_client):
+    assert harmony_client.submit(request(hour=HOUR.replace(hour=4))) == NoData("No matching granules found.")
 
 
-def test_no_data_on_demand(client, emulator):
-    set_faults(emulator, {"fault": "no_data", "times": 1})
-    assert isinstance(client.submit(request()), NoData)
+def test_no_data_on_demand(harmony_client, fresh_emulator):
+    set_faults(fresh_emulator, {"fault": "no_data", "times": 1})
+    assert isinstance(harmony_client.submit(request()), NoData)
 
 
-def test_job_links_follow_every_page(client):
-    ref = client.submit(
+def test_job_links_follow_every_page(harmony_client):
+    ref = harmony_client.submit(
         RangesetRequest(
             concept_id("NO2"),
             (DEFAULT_CATALOG["NO2"].variable,),
@@ -76,13 +78,13 @@ def test_job_links_follow_every_page(client):
         )
     )
     assert isinstance(ref, JobRef)
-    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    job = harmony_client.wait_for_job(ref.job_id, poll_initial=0.2)
     import aeris_lib.harmony.jobs as module
 
     original = module.JOB_PAGE_LIMIT
     module.JOB_PAGE_LIMIT = 1
     try:
-        paged = client.get_job(ref.job_id)
+        paged = harmony_client.get_job(ref.job_id)
     finally:
         module.JOB_PAGE_LIMIT = original
     scans = scans_overlapping(HOUR, HOUR + timedelta(hours=3))  # one output per granule, as Harmony does
@@ -94,85 +96,85 @@ def test_job_links_follow_every_page(client):
 
 
 @pytest.mark.parametrize("fault", ["429", "503", "reset"])
-def test_transient_failures_are_retried_to_success(client, emulator, tmp_path, fault):
+def test_transient_failures_are_retried_to_success(harmony_client, fresh_emulator, tmp_path, fault):
     """Two failed answers, then success; a 429/503 says Retry-After: 1, which the client waits out
     (its own backoff here is only 0.1 s, then 0.2 s: a client ignoring Retry-After is done in 0.3 s)."""
-    set_faults(emulator, {"fault": fault, "times": 2})
+    set_faults(fresh_emulator, {"fault": fault, "times": 2})
     started = time.monotonic()
-    ref = client.submit(request(force_async=True))
+    ref = harmony_client.submit(request(force_async=True))
     waited = time.monotonic() - started
-    counts = stats(emulator)
+    counts = stats(fresh_emulator)
     assert counts["transient_faults"] == 2 and counts["rangeset_requests"] == 1
     if fault != "reset":
         assert waited >= 2.0, waited
     assert waited < 10
-    assert client.wait_for_job(ref.job_id, poll_initial=0.2).data_links
+    assert harmony_client.wait_for_job(ref.job_id, poll_initial=0.2).data_links
 
 
 @pytest.mark.parametrize(("fault", "status"), [("job_failed", "failed"), ("job_canceled", "canceled")])
-def test_failed_and_canceled_jobs_raise_typed_errors(client, emulator, fault, status):
-    set_faults(emulator, {"fault": fault})
-    ref = client.submit(request(force_async=True))
+def test_failed_and_canceled_jobs_raise_typed_errors(harmony_client, fresh_emulator, fault, status):
+    set_faults(fresh_emulator, {"fault": fault})
+    ref = harmony_client.submit(request(force_async=True))
     with pytest.raises(HarmonyJobFailed) as info:
-        client.wait_for_job(ref.job_id, poll_initial=0.2)
+        harmony_client.wait_for_job(ref.job_id, poll_initial=0.2)
     assert info.value.job_status == status and info.value.job_id == ref.job_id
 
 
-def test_paused_job_errors_unless_resumed(client, emulator):
-    set_faults(emulator, {"fault": "paused", "times": 2})
-    ref = client.submit(request(force_async=True))
+def test_paused_job_errors_unless_resumed(harmony_client, fresh_emulator):
+    set_faults(fresh_emulator, {"fault": "paused", "times": 2})
+    ref = harmony_client.submit(request(force_async=True))
     with pytest.raises(HarmonyJobFailed, match="paused"):
-        client.wait_for_job(ref.job_id, poll_initial=0.2)
-    ref = client.submit(request(force_async=True))
-    assert client.wait_for_job(ref.job_id, poll_initial=0.2, resume_paused=True).data_links
+        harmony_client.wait_for_job(ref.job_id, poll_initial=0.2)
+    ref = harmony_client.submit(request(force_async=True))
+    assert harmony_client.wait_for_job(ref.job_id, poll_initial=0.2, resume_paused=True).data_links
 
 
-def test_expired_token_is_refreshed_exactly_once(client, emulator, tmp_path):
-    client.tokens.get()
-    set_faults(emulator, {"fault": "expired_token", "times": 1})
-    assert client.fetch(request(), tmp_path / "x.tif").size_bytes > 0
-    assert client.tokens.refresh_count == 1
-    assert stats(emulator)["tokens_issued"] == 2
+def test_expired_token_is_refreshed_exactly_once(harmony_client, fresh_emulator, tmp_path):
+    harmony_client.tokens.get()
+    set_faults(fresh_emulator, {"fault": "expired_token", "times": 1})
+    assert harmony_client.fetch(request(), tmp_path / "x.tif").size_bytes > 0
+    assert harmony_client.tokens.refresh_count == 1
+    assert stats(fresh_emulator)["tokens_issued"] == 2
 
 
-def test_bearer_token_without_credentials_gives_a_clear_error(emulator):
-    tokens = TokenProvider(emulator.base_url, bearer_token="eyJexpired")
+def test_bearer_token_without_credentials_gives_a_clear_error(fresh_emulator):
+    tokens = TokenProvider(fresh_emulator.base_url, bearer_token="eyJexpired")
     with pytest.raises(EarthdataLoginError, match="BEARER_TOKEN"):
-        HarmonyClient(emulator.base_url, tokens).submit(request())
+        HarmonyClient(fresh_emulator.base_url, tokens).submit(request())
 
 
 @pytest.mark.parametrize("fault", ["truncated", "corrupt"])
-def test_bad_downloads(client, emulator, tmp_path, fault):
-    set_faults(emulator, {"fault": fault, "times": 1})
+def test_bad_downloads(harmony_client, fresh_emulator, tmp_path, fault):
+    set_faults(fresh_emulator, {"fault": fault, "times": 1})
     dest = tmp_path / "x.tif"
     if fault == "truncated":
         with pytest.raises(DownloadError, match=r"truncated|broke"):
-            client.fetch(request(), dest)
+            harmony_client.fetch(request(), dest)
         assert not dest.exists()
     else:
         from aeris_lib.raster import RasterError, inspect
 
-        client.fetch(request(), dest)
+        harmony_client.fetch(request(), dest)
         with pytest.raises(RasterError, match="not a readable GeoTIFF"):
             inspect(str(dest))
 
 
 def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged(
-    client, emulator, tmp_path, caplog
+    harmony_client, fresh_emulator, tmp_path, caplog
 ):
     caplog.set_level(logging.DEBUG)
-    client.fetch(request(), tmp_path / "x.tif")
-    client.fetch(request(force_async=True), tmp_path / "y.tif", poll_initial=0.2)
-    assert stats(emulator)["auth_header_on_files_host"] == 0
-    token = client.tokens.get()
+    harmony_client.fetch(request(), tmp_path / "x.tif")
+    harmony_client.fetch(request(force_async=True), tmp_path / "y.tif", poll_initial=0.2)
+    assert stats(fresh_emulator)["auth_header_on_files_host"] == 0
+    token = harmony_client.tokens.get()
     for record in caplog.records:
         text = record.getMessage()
         assert token not in text and "aeris-emulator-password" not in text and "X-Amz-Signature" not in text
 
 
-def _native_job(client, emulator) -> list[str]:
+def _native_job(harmony_client, fresh_emulator) -> list[str]:
     """The data links of a native-granule job (the emulator offering no service, as for TEMPO L3)."""
-    emulator.state.set_capabilities({"mode": "native"})
+    fresh_emulator.state.set_capabilities({"mode": "native"})
     native = RangesetRequest(
         "C2930763263-LARC_CLOUD",
         ("all",),
@@ -182,52 +184,59 @@ def _native_job(client, emulator) -> list[str]:
         format=None,
         force_async=True,
     )
-    outcome = client.submit(native)
-    job = client.wait_for_job(outcome.job_id, poll_initial=0.2)
+    outcome = harmony_client.submit(native)
+    job = harmony_client.wait_for_job(outcome.job_id, poll_initial=0.2)
     assert "may extend outside the spatial and temporal bounds" in job.message
     return [link.href for link in job.data_links]
 
 
 def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_reach_s3_with_it(
-    client, emulator, tmp_path
+    harmony_client, fresh_emulator, tmp_path
 ):
-    links = _native_job(client, emulator)
-    assert links and all(link.startswith(emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links)
+    links = _native_job(harmony_client, fresh_emulator)
+    assert links and all(
+        link.startswith(fresh_emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links
+    )
     trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+        fresh_emulator.base_url,
+        harmony_client.tokens,
+        session=harmony_client.session,
+        data_origins=[fresh_emulator.daac_url],
     )
     download = trusted.download(links[0], tmp_path / "granule.nc")
     with open(download.path, "rb") as head:
         assert head.read(8) == b"\x89HDF\r\n\x1a\n"
     assert download.size_bytes > 1_000_000  # the whole field of regard, not a subset
-    counts = stats(emulator)
+    counts = stats(fresh_emulator)
     assert counts["daac_downloads"] == 1 and counts["auth_header_on_files_host"] == 0
 
 
-def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(client, emulator, tmp_path):
-    links = _native_job(client, emulator)
+def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(
+    harmony_client, fresh_emulator, tmp_path
+):
+    links = _native_job(harmony_client, fresh_emulator)
     with pytest.raises(DownloadError, match="AERIS_EARTHDATA_DATA_ORIGINS") as error:
-        client.download(links[0], tmp_path / "granule.nc")  # no data origins configured
+        harmony_client.download(links[0], tmp_path / "granule.nc")  # no data origins configured
     assert "Earthdata Login page" in str(error.value)
-    assert stats(emulator)["auth_header_on_daac"] == 0
+    assert stats(fresh_emulator)["auth_header_on_daac"] == 0
     assert not (tmp_path / "granule.nc").exists()
 
 
-def test_the_daac_behaves_like_asdcs_thin_egress_app(client, emulator):
+def test_the_daac_behaves_like_asdcs_thin_egress_app(harmony_client, fresh_emulator):
     """303 to a pre-signed URL with the token, 302 to Earthdata Login without; the pre-signed URL
     honours one byte range (206 + Content-Range), answers 416 past the end, and HEAD."""
     import requests
 
-    link = _native_job(client, emulator)[0]
+    link = _native_job(harmony_client, fresh_emulator)[0]
     plain = requests.Session()
     anonymous = plain.get(link, allow_redirects=False)
     assert anonymous.status_code == 302 and "/oauth/authorize?" in anonymous.headers["Location"]
     with_token = plain.get(
-        link, allow_redirects=False, headers={"Authorization": f"Bearer {client.tokens.get()}"}
+        link, allow_redirects=False, headers={"Authorization": f"Bearer {harmony_client.tokens.get()}"}
     )
     assert with_token.status_code == 303
     signed = with_token.headers["Location"]
-    assert signed.startswith(emulator.files_url) and "X-Amz-Signature=" in signed
+    assert signed.startswith(fresh_emulator.files_url) and "X-Amz-Signature=" in signed
     head = plain.head(signed)
     size = int(head.headers["Content-Length"])
     assert head.status_code == 200 and head.headers["Accept-Ranges"] == "bytes" and size > 1_000_000
@@ -239,19 +248,24 @@ def test_the_daac_behaves_like_asdcs_thin_egress_app(client, emulator):
     assert last.headers["Content-Range"] == f"bytes {size - 10}-{size - 1}/{size}"
     beyond = plain.get(signed, headers={"Range": f"bytes={size}-"})
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
-    counts = stats(emulator)
+    counts = stats(fresh_emulator)
     assert counts["range_requests"] == 3 and counts["bytes_served"] == 18  # two 206s and the 416
 
 
-def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(client, emulator, tmp_path):
+def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(
+    harmony_client, fresh_emulator, tmp_path
+):
     """The bbox's window read through byte ranges equals the window of the downloaded file, moving a
     fraction of it; the token goes to the DAAC (its redirect), never to the pre-signed host."""
     from aeris_lib.harmony.ranges import RemoteGranule
     from aeris_lib.tempo_l3 import read_window
 
-    link = _native_job(client, emulator)[0]
+    link = _native_job(harmony_client, fresh_emulator)[0]
     trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+        fresh_emulator.base_url,
+        harmony_client.tokens,
+        session=harmony_client.session,
+        data_origins=[fresh_emulator.daac_url],
     )
     bbox, variable = (-105.0, 35.0, -95.0, 40.0), "product/vertical_column_troposphere"
     with RemoteGranule(trusted, link, max_bytes=500_000_000) as remote:
@@ -264,34 +278,42 @@ def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(clien
     assert window.shape == local.shape == (250, 500)
     assert np.array_equal(window.values, local.values) and np.array_equal(window.flags, local.flags)
     assert moved < size * 0.35, (moved, size)
-    counts = stats(emulator)
+    counts = stats(fresh_emulator)
     assert counts["auth_header_on_files_host"] == 0 and counts["range_requests"] == requests_made
     assert counts["auth_header_on_daac"] >= 1
 
 
-def test_a_range_read_stops_at_the_byte_limit(client, emulator):
+def test_a_range_read_stops_at_the_byte_limit(harmony_client, fresh_emulator):
     from aeris_lib.harmony.ranges import RemoteGranule
     from aeris_lib.tempo_l3 import read_window
 
-    link = _native_job(client, emulator)[0]
+    link = _native_job(harmony_client, fresh_emulator)[0]
     trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+        fresh_emulator.base_url,
+        harmony_client.tokens,
+        session=harmony_client.session,
+        data_origins=[fresh_emulator.daac_url],
     )
     remote = RemoteGranule(trusted, link, max_bytes=3_000_000)
     with pytest.raises(DownloadError, match="would move more than AERIS_MAX_DOWNLOAD_BYTES"):
         read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0), pixel=0.02)
 
 
-def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(client, emulator, monkeypatch):
+def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(
+    harmony_client, fresh_emulator, monkeypatch
+):
     """AERIS_EMULATOR_GRANULE_SIZES=real: the NO2 granule is ~0.9 GB, as NASA's; the CONUS window of
     the column and its quality flag moves a few percent of it."""
     from aeris_lib.harmony.ranges import RemoteGranule
     from aeris_lib.tempo_l3 import read_window
 
     monkeypatch.setenv("AERIS_EMULATOR_GRANULE_SIZES", "real")
-    link = _native_job(client, emulator)[0]
+    link = _native_job(harmony_client, fresh_emulator)[0]
     trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+        fresh_emulator.base_url,
+        harmony_client.tokens,
+        session=harmony_client.session,
+        data_origins=[fresh_emulator.daac_url],
     )
     with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
         window = read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0),
@@ -301,10 +323,15 @@ def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(client, emu
     assert size >= 900_000_000 and moved < 0.05 * size, (moved, size)
 
 
-def test_a_whole_download_of_another_size_than_cmr_lists_fails_and_leaves_no_file(client, emulator, tmp_path):
-    link = _native_job(client, emulator)[0]
+def test_a_whole_download_of_another_size_than_cmr_lists_fails_and_leaves_no_file(
+    harmony_client, fresh_emulator, tmp_path
+):
+    link = _native_job(harmony_client, fresh_emulator)[0]
     trusted = HarmonyClient(
-        emulator.base_url, client.tokens, session=client.session, data_origins=[emulator.daac_url]
+        fresh_emulator.base_url,
+        harmony_client.tokens,
+        session=harmony_client.session,
+        data_origins=[fresh_emulator.daac_url],
     )
     size = trusted.download(link, tmp_path / "whole.nc").size_bytes
     assert trusted.download(link, tmp_path / "same.nc", expected_bytes=size).size_bytes == size

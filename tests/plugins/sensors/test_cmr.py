@@ -15,8 +15,8 @@ pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 
 @pytest.fixture
-def sensor(emulator, monkeypatch):
-    monkeypatch.setenv("EARTHDATA_CMR_URL", emulator.base_url)
+def sensor(fresh_emulator, monkeypatch):
+    monkeypatch.setenv("EARTHDATA_CMR_URL", fresh_emulator.base_url)
     monkeypatch.setenv("AERIS_PUBLICATION_DEADLINE_MINUTES", "10000000")
     return CmrPublicationSensor(task_id="wait", collection_id=NO2, hour=H.isoformat(), bbox=BBOX, subject="NO2",
                                 poll_interval=0.5)  # fmt: skip
@@ -27,8 +27,8 @@ def test_sensor_returns_granules_without_deferring_when_published(sensor):
     assert [g["name"] for g in result["granules"]] == HOUR_GRANULES and result["complete"] is True
 
 
-def test_sensor_defers_to_the_trigger_when_not_yet_published(sensor, emulator):
-    hold(emulator, None)
+def test_sensor_defers_to_the_trigger_when_not_yet_published(sensor, fresh_emulator):
+    hold(fresh_emulator, None)
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({})
     trigger = deferred.value.trigger

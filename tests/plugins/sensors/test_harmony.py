@@ -9,8 +9,8 @@ from aeris.sensors.harmony import HarmonyJobSensor
 from aeris.triggers.harmony import HarmonyJobTrigger
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
 
-from tests.plugins.conftest import CONN_ID
 from tests.support.emulator import set_faults
+from tests.support.fixtures import HARMONY_TEST_CONN_ID as CONN_ID
 from tests.support.harmony import request
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
@@ -28,30 +28,30 @@ def _sensor(job_id: str) -> HarmonyJobSensor:
     return HarmonyJobSensor(task_id="wait", job_id=job_id, harmony_conn_id=CONN_ID, poll_interval=0.2)
 
 
-def test_sensor_checks_once_then_defers(client, emulator, harmony_conn):
-    set_faults(emulator, {"fault": "slow_job"})
-    ref = client.submit(request(force_async=True))
+def test_sensor_checks_once_then_defers(harmony_client, fresh_emulator, harmony_conn):
+    set_faults(fresh_emulator, {"fault": "slow_job"})
+    ref = harmony_client.submit(request(force_async=True))
     ti = _TaskInstance()
     with pytest.raises(TaskDeferred) as deferred:
         _sensor(ref.job_id).execute({"ti": ti})
     assert isinstance(deferred.value.trigger, HarmonyJobTrigger)
     assert deferred.value.trigger.job_id == ref.job_id
     assert deferred.value.method_name == "execute_complete"
-    assert ti.xcom["harmony_job_url"] == f"{emulator.base_url}/jobs/{ref.job_id}"
+    assert ti.xcom["harmony_job_url"] == f"{fresh_emulator.base_url}/jobs/{ref.job_id}"
 
 
-def test_sensor_returns_links_without_deferring_when_the_job_is_done(client, harmony_conn):
-    ref = client.submit(request(force_async=True))
-    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+def test_sensor_returns_links_without_deferring_when_the_job_is_done(harmony_client, harmony_conn):
+    ref = harmony_client.submit(request(force_async=True))
+    job = harmony_client.wait_for_job(ref.job_id, poll_initial=0.2)
     expected = [link.href for link in job.data_links]
     assert len(expected) >= 2  # the hour overlaps two scans: one output each
     assert _sensor(ref.job_id).execute({"ti": _TaskInstance()}) == expected
 
 
-def test_a_sensor_in_poke_mode_hands_over_the_same_links(client, harmony_conn):
+def test_a_sensor_in_poke_mode_hands_over_the_same_links(harmony_client, harmony_conn):
     """deferrable=False (no triggerer): poke returns the links as the task's XCom, as execute does."""
-    ref = client.submit(request(force_async=True))
-    job = client.wait_for_job(ref.job_id, poll_initial=0.2)
+    ref = harmony_client.submit(request(force_async=True))
+    job = harmony_client.wait_for_job(ref.job_id, poll_initial=0.2)
     sensor = HarmonyJobSensor(task_id="wait", job_id=ref.job_id, harmony_conn_id=CONN_ID, deferrable=False)
     done = sensor.poke({})
     assert done.is_done and done.xcom_value == [link.href for link in job.data_links]

@@ -15,9 +15,9 @@ from tests.support.cmr import BBOX, HOUR_GRANULES, NO2, H, hold
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
 
-def make_trigger(emulator, deadline: datetime, **kwargs) -> CmrPublicationTrigger:
+def make_trigger(fresh_emulator, deadline: datetime, **kwargs) -> CmrPublicationTrigger:
     return CmrPublicationTrigger(
-        cmr_url=emulator.base_url, collection_id=NO2, hour=H.isoformat(), bbox=BBOX,
+        cmr_url=fresh_emulator.base_url, collection_id=NO2, hour=H.isoformat(), bbox=BBOX,
         deadline=deadline.isoformat(), poll_interval=0.2, **kwargs,
     )  # fmt: skip
 
@@ -37,21 +37,21 @@ def test_serialize_round_trip_matches_the_constructor():
     assert CmrPublicationTrigger(**kwargs).serialize() == ("aeris.triggers.cmr.CmrPublicationTrigger", kwargs)
 
 
-def test_trigger_waits_until_the_hour_is_published(emulator):
-    hold(emulator, None)
-    release = threading.Timer(1.0, hold, args=(emulator, 0))
+def test_trigger_waits_until_the_hour_is_published(fresh_emulator):
+    hold(fresh_emulator, None)
+    release = threading.Timer(1.0, hold, args=(fresh_emulator, 0))
     release.start()
     started = time.monotonic()
-    [event] = run_trigger(make_trigger(emulator, datetime.now(UTC) + timedelta(hours=1)))
+    [event] = run_trigger(make_trigger(fresh_emulator, datetime.now(UTC) + timedelta(hours=1)))
     assert time.monotonic() - started >= 1.0
     assert event["status"] == "ready" and event["complete"] is True
     assert [g["name"] for g in event["granules"]] == HOUR_GRANULES
 
 
-def test_trigger_gives_up_at_the_deadline(emulator):
-    hold(emulator, None)
+def test_trigger_gives_up_at_the_deadline(fresh_emulator):
+    hold(fresh_emulator, None)
     deadline = datetime.now(UTC) + timedelta(seconds=1)
-    [event] = run_trigger(make_trigger(emulator, deadline))
+    [event] = run_trigger(make_trigger(fresh_emulator, deadline))
     assert event["status"] == "not_published"
     assert event["reason"] == f"not published by {deadline:%Y-%m-%d %H:%M} UTC"
 

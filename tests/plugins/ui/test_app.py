@@ -77,8 +77,8 @@ def test_a_user_without_dag_access_gets_403(login):
         assert login(None).get(path).status_code == 403, path
 
 
-def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):
-    page = client.get("/", params={"until": "2031-06-02T18:00:00Z"})
+def test_the_page_shows_each_gas_hour_from_the_ledger(view_client, ledger):
+    page = view_client.get("/", params={"until": "2031-06-02T18:00:00Z"})
     assert page.status_code == 200
     html = page.text
     assert "2031-06-01 18:00 – 2031-06-02 18:00 UTC" in html
@@ -96,19 +96,20 @@ def test_the_page_shows_each_gas_hour_from_the_ledger(client, ledger):
     )
 
 
-def test_audit_objects_are_served_and_nothing_else(client, tmp_path):
+def test_audit_objects_are_served_and_nothing_else(view_client, tmp_path):
     key = "audit/geotiff/2031-06-02/NO2_17.png"
     (tmp_path / "map.png").write_bytes(b"\x89PNG\r\n\x1a\n fake map")
     staging.store().put(tmp_path / "map.png", key)
     try:
-        response = client.get(f"/audit/{key}")
+        response = view_client.get(f"/audit/{key}")
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
         assert response.content == b"\x89PNG\r\n\x1a\n fake map"
         assert (
-            client.get("/maps/NO2.png", params={"hour": "2031-06-02T17:00:00Z"}).content == response.content
+            view_client.get("/maps/NO2.png", params={"hour": "2031-06-02T17:00:00Z"}).content
+            == response.content
         )
     finally:
         staging.store().delete([key])
     for outside in ("audit/../secrets.txt", "other/NO2_17.png", "audit/geotiff/2031-06-02/NO2_17.png.bak"):
-        assert client.get(f"/audit/{outside}").status_code == 404, outside
-    assert client.get("/audit/audit/geotiff/2031-06-02/O3_03.tif").status_code == 404
+        assert view_client.get(f"/audit/{outside}").status_code == 404, outside
+    assert view_client.get("/audit/audit/geotiff/2031-06-02/O3_03.tif").status_code == 404

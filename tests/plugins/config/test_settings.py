@@ -1,4 +1,4 @@
-"""tasks.settings: a run's hour, gases, bbox and queues from Params and the environment."""
+"""aeris.config.settings: a run's hour, gases, bbox and queues from Params and the environment."""
 
 from __future__ import annotations
 

@@ -75,11 +75,21 @@ def record_outcome(
 
 
 # ------------------------------------------------------------- a load's own row
+LOAD_FIELDS = ("sha256", "job_id", "max_cells", "granules", "product_line", "upgraded_from", "short_name",
+               "version", "granule_revisions")  # fmt: skip
+
+
 def start_load(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
-    """fields: sha256, job_id, max_cells, granules, product_line, upgraded_from, short_name, version,
-    granule_revisions (JSON text)."""
+    """The `running` row of a load attempt; `fields` among LOAD_FIELDS (granule_revisions as JSON
+    text), each one left out recorded as unknown."""
+    unknown = set(fields) - set(LOAD_FIELDS)
+    if unknown:
+        raise ValueError(f"start_load: unknown field(s) {sorted(unknown)}; expected {', '.join(LOAD_FIELDS)}")
     with conn.cursor() as cur:
-        cur.execute(load_sql("ingest/insert_ingest_log.sql"), {"gas": gas, "hour": hour, **fields})
+        cur.execute(
+            load_sql("ingest/insert_ingest_log.sql"),
+            {**dict.fromkeys(LOAD_FIELDS), **fields, "gas": gas, "hour": hour},
+        )
         log_id = cur.fetchone()[0]
     conn.commit()
     return log_id

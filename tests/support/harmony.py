@@ -18,3 +18,21 @@ def request(gas: str = "NO2", hour: datetime = HOUR, **kwargs) -> RangesetReques
     return RangesetRequest(
         concept_id(gas), (product.variable,), SMALL, hour, hour + timedelta(hours=1), **kwargs
     )
+
+
+def native_job_links(harmony_client, fresh_emulator) -> list[str]:
+    """The data links of a native-granule job (the emulator offering no service, as for TEMPO L3)."""
+    fresh_emulator.state.set_capabilities({"mode": "native"})
+    native = RangesetRequest(
+        "C2930763263-LARC_CLOUD",
+        ("all",),
+        SMALL,
+        HOUR,
+        HOUR + timedelta(hours=1),
+        format=None,
+        force_async=True,
+    )
+    outcome = harmony_client.submit(native)
+    job = harmony_client.wait_for_job(outcome.job_id, poll_initial=0.2)
+    assert "may extend outside the spatial and temporal bounds" in job.message
+    return [link.href for link in job.data_links]

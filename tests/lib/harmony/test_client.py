@@ -7,36 +7,17 @@ import logging
 import time
 from datetime import timedelta
 
-import numpy as np
 import pytest
 
 from aeris_lib.gases import DEFAULT_CATALOG
-from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest, RequestValidationError
+from aeris_lib.harmony import HarmonyClient, JobRef, NoData, RangesetRequest
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import DownloadError, EarthdataLoginError, HarmonyError, HarmonyJobFailed
-from aeris_lib.harmony.request import BBox
 from harmony_emulator.granules import render_geotiff
 from harmony_emulator.scans import scans_overlapping
 from tests.support.catalog_ids import concept_id
 from tests.support.emulator import set_faults, stats
-from tests.support.harmony import HOUR, SMALL, request
-
-
-def test_url_matches_the_ogc_pattern():
-    url = request().url("https://harmony.earthdata.nasa.gov")
-    assert url == (
-        "https://harmony.earthdata.nasa.gov/C3685896708-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
-        "product%2Fvertical_column_troposphere/coverage/rangeset?subset=lon(-100:-98)&subset=lat(30:32)"
-        "&subset=time(%222024-09-01T15:00:00Z%22:%222024-09-01T16:00:00Z%22)&format=image/tiff"
-    )
-
-
-def test_request_reports_every_problem_at_once():
-    with pytest.raises(RequestValidationError) as info:
-        RangesetRequest("", (), BBox(-200, 50, 10, 40), HOUR.replace(tzinfo=None), HOUR, format="netcdf")
-    problems = " | ".join(info.value.problems)
-    for expected in ("collection_id", "variables", "bbox.west", "start must be timezone-aware", "format"):
-        assert expected in problems
+from tests.support.harmony import HOUR, SMALL, native_job_links, request
 
 
 @pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
@@ -172,28 +153,10 @@ def test_authorization_never_reaches_the_files_host_and_nothing_secret_is_logged
         assert token not in text and "aeris-emulator-password" not in text and "X-Amz-Signature" not in text
 
 
-def _native_job(harmony_client, fresh_emulator) -> list[str]:
-    """The data links of a native-granule job (the emulator offering no service, as for TEMPO L3)."""
-    fresh_emulator.state.set_capabilities({"mode": "native"})
-    native = RangesetRequest(
-        "C2930763263-LARC_CLOUD",
-        ("all",),
-        SMALL,
-        HOUR,
-        HOUR + timedelta(hours=1),
-        format=None,
-        force_async=True,
-    )
-    outcome = harmony_client.submit(native)
-    job = harmony_client.wait_for_job(outcome.job_id, poll_initial=0.2)
-    assert "may extend outside the spatial and temporal bounds" in job.message
-    return [link.href for link in job.data_links]
-
-
 def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_reach_s3_with_it(
     harmony_client, fresh_emulator, tmp_path
 ):
-    links = _native_job(harmony_client, fresh_emulator)
+    links = native_job_links(harmony_client, fresh_emulator)
     assert links and all(
         link.startswith(fresh_emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links
     )
@@ -214,7 +177,7 @@ def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_rea
 def test_untrusted_data_host_gets_no_token_and_the_error_says_what_to_configure(
     harmony_client, fresh_emulator, tmp_path
 ):
-    links = _native_job(harmony_client, fresh_emulator)
+    links = native_job_links(harmony_client, fresh_emulator)
     with pytest.raises(DownloadError, match="AERIS_EARTHDATA_DATA_ORIGINS") as error:
         harmony_client.download(links[0], tmp_path / "granule.nc")  # no data origins configured
     assert "Earthdata Login page" in str(error.value)
@@ -227,7 +190,7 @@ def test_the_daac_behaves_like_asdcs_thin_egress_app(harmony_client, fresh_emula
     honours one byte range (206 + Content-Range), answers 416 past the end, and HEAD."""
     import requests
 
-    link = _native_job(harmony_client, fresh_emulator)[0]
+    link = native_job_links(harmony_client, fresh_emulator)[0]
     plain = requests.Session()
     anonymous = plain.get(link, allow_redirects=False)
     assert anonymous.status_code == 302 and "/oauth/authorize?" in anonymous.headers["Location"]
@@ -252,81 +215,10 @@ def test_the_daac_behaves_like_asdcs_thin_egress_app(harmony_client, fresh_emula
     assert counts["range_requests"] == 3 and counts["bytes_served"] == 18  # two 206s and the 416
 
 
-def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(
-    harmony_client, fresh_emulator, tmp_path
-):
-    """The bbox's window read through byte ranges equals the window of the downloaded file, moving a
-    fraction of it; the token goes to the DAAC (its redirect), never to the pre-signed host."""
-    from aeris_lib.harmony.ranges import RemoteGranule
-    from aeris_lib.tempo_l3 import read_window
-
-    link = _native_job(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
-    bbox, variable = (-105.0, 35.0, -95.0, 40.0), "product/vertical_column_troposphere"
-    with RemoteGranule(trusted, link, max_bytes=500_000_000) as remote:
-        window = read_window(
-            remote, variable, bbox, pixel=0.02, quality_variable="product/main_data_quality_flag"
-        )
-        moved, size, requests_made = remote.bytes_moved, remote.size, remote.requests
-    local = read_window(str(trusted.download(link, tmp_path / "g.nc").path), variable, bbox, pixel=0.02,
-                        quality_variable="product/main_data_quality_flag")  # fmt: skip
-    assert window.shape == local.shape == (250, 500)
-    assert np.array_equal(window.values, local.values) and np.array_equal(window.flags, local.flags)
-    assert moved < size * 0.35, (moved, size)
-    counts = stats(fresh_emulator)
-    assert counts["auth_header_on_files_host"] == 0 and counts["range_requests"] == requests_made
-    assert counts["auth_header_on_daac"] >= 1
-
-
-def test_a_range_read_stops_at_the_byte_limit(harmony_client, fresh_emulator):
-    from aeris_lib.harmony.ranges import RemoteGranule
-    from aeris_lib.tempo_l3 import read_window
-
-    link = _native_job(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
-    remote = RemoteGranule(trusted, link, max_bytes=3_000_000)
-    with pytest.raises(DownloadError, match="would move more than AERIS_MAX_DOWNLOAD_BYTES"):
-        read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0), pixel=0.02)
-
-
-def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(
-    harmony_client, fresh_emulator, monkeypatch
-):
-    """AERIS_EMULATOR_GRANULE_SIZES=real: the NO2 granule is ~0.9 GB, as NASA's; the CONUS window of
-    the column and its quality flag moves a few percent of it."""
-    from aeris_lib.harmony.ranges import RemoteGranule
-    from aeris_lib.tempo_l3 import read_window
-
-    monkeypatch.setenv("AERIS_EMULATOR_GRANULE_SIZES", "real")
-    link = _native_job(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
-    with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
-        window = read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0),
-                             pixel=0.02, quality_variable="product/main_data_quality_flag")  # fmt: skip
-        moved, size = remote.bytes_moved, remote.size
-    assert window.shape == (1300, 2950)
-    assert size >= 900_000_000 and moved < 0.05 * size, (moved, size)
-
-
 def test_a_whole_download_of_another_size_than_cmr_lists_fails_and_leaves_no_file(
     harmony_client, fresh_emulator, tmp_path
 ):
-    link = _native_job(harmony_client, fresh_emulator)[0]
+    link = native_job_links(harmony_client, fresh_emulator)[0]
     trusted = HarmonyClient(
         fresh_emulator.base_url,
         harmony_client.tokens,

@@ -9,6 +9,8 @@ import pytest
 
 from aeris_lib.harmony.errors import RequestValidationError
 from aeris_lib.harmony.request import BBox, RangesetRequest
+from tests.support.harmony import HOUR
+from tests.support.harmony import request as small_request
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
@@ -57,3 +59,20 @@ def test_boxes_upside_down_or_without_width_fail_but_the_antimeridian_does_not()
     assert "no width" in BBox(5, 0, 5, 1).problems()[0]
     with pytest.raises(RequestValidationError, match="before end"):
         request(end=START)
+
+
+def test_url_matches_the_ogc_pattern():
+    url = small_request().url("https://harmony.earthdata.nasa.gov")
+    assert url == (
+        "https://harmony.earthdata.nasa.gov/C3685896708-LARC_CLOUD/ogc-api-coverages/1.0.0/collections/"
+        "product%2Fvertical_column_troposphere/coverage/rangeset?subset=lon(-100:-98)&subset=lat(30:32)"
+        "&subset=time(%222024-09-01T15:00:00Z%22:%222024-09-01T16:00:00Z%22)&format=image/tiff"
+    )
+
+
+def test_request_reports_every_problem_at_once():
+    with pytest.raises(RequestValidationError) as info:
+        RangesetRequest("", (), BBox(-200, 50, 10, 40), HOUR.replace(tzinfo=None), HOUR, format="netcdf")
+    problems = " | ".join(info.value.problems)
+    for expected in ("collection_id", "variables", "bbox.west", "start must be timezone-aware", "format"):
+        assert expected in problems

@@ -1,0 +1,64 @@
+"""aeris.tasks.breaker: a gas's circuit breaker decides, from its Variable, whether the gas runs; the
+failure callbacks name the gas and hour. Opening and closing through real runs: tests/ops/test_breaker.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+from aeris.tasks import breaker
+
+from aeris_lib.db.ledger import Product
+
+pytestmark = pytest.mark.unit  # no service: `make unit` runs it
+
+FIVE_HOURS = json.dumps({"failed_hours": [f"2024-09-01T{h}:00:00+00:00" for h in range(14, 19)]})
+
+
+def run(run_type: str = "scheduled", gases=None) -> SimpleNamespace:
+    return SimpleNamespace(run_type=run_type, conf={"gases": gases} if gases else {})
+
+
+@pytest.fixture
+def open_no2(monkeypatch):
+    """NO2's breaker Variable (from the environment, as any Variable backend may hold it) at 5 hours."""
+    monkeypatch.delenv("AERIS_CIRCUIT_BREAKER_FAILURES", raising=False)
+    monkeypatch.setenv("AIRFLOW_VAR_AERIS_CIRCUIT_NO2", FIVE_HOURS)
+
+
+def test_an_open_breaker_skips_the_gas_and_says_how_to_reset_it(open_no2):
+    context = {"dag_run": run()}
+    reason = breaker.check_breaker("NO2", context)
+    assert reason.startswith("NO2: circuit breaker open after 5 consecutive failed hour(s)")
+    assert "`airflow variables delete aeris_circuit_NO2`" in reason
+    assert context["circuit_breaker"]["key"] == "aeris_circuit_NO2"
+    assert breaker.check_breaker("O3", {"dag_run": run()}) is None
+
+
+def test_a_manual_run_asking_for_the_gas_tries_anyway(open_no2, monkeypatch):
+    assert breaker.check_breaker("NO2", {"dag_run": run("manual", ["NO2"])}) is None
+    assert breaker.check_breaker("NO2", {"dag_run": run("manual", ["O3"])}) is not None
+    monkeypatch.setenv("AERIS_CIRCUIT_BREAKER_FAILURES", "6")
+    assert breaker.check_breaker("NO2", {"dag_run": run()}) is None
+
+
+def test_the_skip_is_loud_in_the_log(caplog):
+    caplog.set_level(logging.WARNING, logger="aeris.tasks.breaker")
+    breaker.warn_circuit_open(
+        {"circuit_breaker": {"gas": "NO2", "state": "5 hours", "key": "aeris_circuit_NO2"}}
+    )
+    assert "CIRCUIT BREAKER OPEN for NO2 (5 hours)" in caplog.text
+    breaker.warn_circuit_open({})
+    assert caplog.text.count("CIRCUIT BREAKER OPEN") == 1
+
+
+def test_a_failed_task_is_attributed_to_its_gas_hour_and_product():
+    task = SimpleNamespace(task_id="gas.wait_for_harmony_job", job_label="O3")
+    context = {"task": task, "gas_hour": "2024-09-01T15:00:00+00:00", "params": {}}
+    assert breaker._gas_and_hour(context) == ("O3", "2024-09-01T15:00:00+00:00")
+    tagged = {"aeris_product": Product("nrt", "TEMPO_NO2_L3_NRT", "V02")}
+    assert breaker._product(tagged) == Product("nrt", "TEMPO_NO2_L3_NRT", "V02")
+    assert breaker._product({"task": SimpleNamespace(task_id="plan")}) == Product()
+    assert issubclass(breaker.RecordedFailure, Exception)

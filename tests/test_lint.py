@@ -193,3 +193,17 @@ def test_sql_lives_in_include_sql():
                 ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_every_module_has_a_test_at_the_mirrored_path():
+    """aeris_lib/x/y.py -> tests/lib/x/test_y.py; plugins/aeris/x/y.py -> tests/plugins/x/test_y.py."""
+    missing = []
+    for package, tests in (("aeris_lib", "tests/lib"), ("plugins/aeris", "tests/plugins")):
+        for path in (ROOT / package).rglob("*.py"):
+            if path.name == "__init__.py":
+                continue
+            relative = path.relative_to(ROOT / package)
+            mirrored = ROOT / tests / relative.parent / f"test_{relative.name}"
+            if not mirrored.is_file():
+                missing.append(f"{path.relative_to(ROOT)} -> {mirrored.relative_to(ROOT)}")
+    assert missing == []

@@ -265,7 +265,7 @@ class Databases:
     @classmethod
     def from_env(cls, env: Env | None = None) -> Databases:
         env = _env(env)
-        schemes = ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg")
+        schemes = ("postgresql", "postgres", "postgresql+psycopg")
         return cls(
             aeris=url(env, "AERIS_DATABASE_URL", schemes),
             view=url(env, "AERIS_VIEW_DATABASE_URL", schemes),

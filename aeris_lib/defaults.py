@@ -18,6 +18,6 @@ SQL_DIR = Path(__file__).resolve().parents[1] / "include" / "sql"
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
-    """A SQLAlchemy database URL (`postgresql+psycopg2://…`) as libpq/psycopg2 take it (`postgresql://…`)."""
+    """A SQLAlchemy database URL (`postgresql+psycopg://…`) as libpq/psycopg take it (`postgresql://…`)."""
     scheme, sep, rest = sqlalchemy_url.partition("://")
     return f"{scheme.split('+', 1)[0]}{sep}{rest}"

@@ -7,7 +7,7 @@ Exit 0 when the metadata DB is at Airflow's head revision and the pool is set; e
 
 Importing Airflow to check costs ~5 s per command. So once Airflow itself has confirmed the head
 revision for these pinned requirements, STAMP_FILE records it; later calls only compare the DB's
-`alembic_version` and pool row with it (one psycopg2 query) and fall back to Airflow on any difference.
+`alembic_version` and pool row with it (one psycopg query) and fall back to Airflow on any difference.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ def requirements_digest() -> str:
 
 def db_state() -> dict | None:
     """The metadata DB's revision and pool slots, or None when it cannot be read this way."""
-    import psycopg2
+    import psycopg
 
     url = config.Databases.from_env().airflow
     if not url.startswith("postgresql"):
         return None
     try:
         with (
-            psycopg2.connect(libpq_url(url), connect_timeout=5) as conn,
+            psycopg.connect(libpq_url(url), connect_timeout=5) as conn,
             conn.cursor() as cur,
         ):
             cur.execute("SELECT version_num FROM alembic_version ORDER BY 1")
@@ -51,7 +51,7 @@ def db_state() -> dict | None:
             cur.execute("SELECT slots FROM slot_pool WHERE pool = %s", (POOL,))
             pool = cur.fetchone()
         conn.close()
-    except psycopg2.Error:
+    except psycopg.Error:
         return None  # no table yet, or another problem: let Airflow tell
     return {"revisions": revisions, "pool_slots": pool[0] if pool else None}
 

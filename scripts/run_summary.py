@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import psycopg2
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aeris_lib import config
@@ -31,7 +31,7 @@ def _airflow_dsn() -> str:
 
 def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[str, tuple[str, str]]]:
     """(run state, {gas: (the gas's furthest task, its state)}) of the latest run for `logical_date`."""
-    with psycopg2.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
+    with psycopg.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT run_id, state FROM dag_run WHERE dag_id = %s AND logical_date = %s ORDER BY id DESC LIMIT 1",
             (dag_id, logical_date),
@@ -54,7 +54,7 @@ def run_states(dag_id: str, logical_date: datetime) -> tuple[str | None, dict[st
 
 def task_durations(dag_id: str, logical_date: datetime) -> list[tuple[str, int, float]]:
     """(task id, instances, longest duration in s) of the latest run for `logical_date`, in run order."""
-    with psycopg2.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
+    with psycopg.connect(_airflow_dsn()) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT ti.task_id, count(*), max(ti.duration) FROM task_instance ti"
             " JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id"
@@ -85,7 +85,7 @@ def main() -> int:
     logical_date = datetime.fromisoformat(args.logical_date)
     hour = logical_date - timedelta(hours=1)
     state, tasks = run_states(args.dag_id, logical_date)
-    with psycopg2.connect(config.Databases.from_env().aeris) as conn, conn.cursor() as cur:
+    with psycopg.connect(config.Databases.from_env().aeris) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT ON (l.gas_type) l.gas_type, l.status, coalesce(p.row_count, 0),"
             "       coalesce(l.error_message, ''),"

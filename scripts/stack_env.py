@@ -176,7 +176,7 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
     if resolved["AERIS_LOCAL_PG"] == "1":
         role, password = LOCAL_ROLES["airflow"]
         database = database._replace(netloc=f"{role}:{password}@{database.hostname}:{database.port}")
-    meta_url = database._replace(scheme="postgresql+psycopg2", path="/airflow").geturl()
+    meta_url = database._replace(scheme="postgresql+psycopg", path="/airflow").geturl()
     harmony = urlsplit(resolved["HARMONY_BASE_URL"])
     harmony_conn = {
         "conn_type": "harmony",

@@ -207,3 +207,17 @@ def test_every_module_has_a_test_at_the_mirrored_path():
             if not mirrored.is_file():
                 missing.append(f"{path.relative_to(ROOT)} -> {mirrored.relative_to(ROOT)}")
     assert missing == []
+
+
+def test_one_postgresql_driver():
+    """psycopg 3, what PostgresHook hands the tasks, everywhere: the product, the scripts, the tests.
+    psycopg2-binary stays installed only because apache-airflow-providers-postgres declares it."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("aeris_lib", "plugins", "dags", "scripts", "tests", "harmony_emulator")
+        for path in (ROOT / folder).rglob("*.py")
+        if "psycopg2" in _imports(path)
+    ]
+    assert offenders == []
+    for name in ("docker-compose.yaml", "scripts/stack_env.py"):
+        assert "postgresql+psycopg2" not in (ROOT / name).read_text(), name

@@ -1,1 +1,1 @@
-"""Database access that works with any DB-API connection (psycopg2 from PostgresHook or direct)."""
+"""Database access that works with any DB-API connection (psycopg 3, from PostgresHook or direct)."""

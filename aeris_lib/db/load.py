@@ -127,7 +127,7 @@ def load_slice(
     When `source_sha256` equals the last successful load of the slice (same `max_cells`) and that
     slice is still there, nothing is written and the ledger says `unchanged` (unless `force`).
 
-    :param conn: a psycopg2 connection (e.g. `PostgresHook.get_conn()`), not in autocommit mode.
+    :param conn: a psycopg connection (e.g. `PostgresHook.get_conn()`), not in autocommit mode.
     :param max_cells: cap by block-mean aggregation; None keeps native resolution.
     :param audit_bbox: the bbox that was requested: the new slice must pass the data-quality checks
         against it before it replaces the published one, else `SliceRejected`. None: no checks.

@@ -70,7 +70,7 @@ def apply_migrations(conn: Any, migrations: list[Migration] | None = None) -> li
 
 
 def main() -> int:
-    import psycopg2
+    import psycopg
 
     logging.basicConfig(level=logging.INFO, format="[aeris] %(message)s")
     try:
@@ -79,7 +79,7 @@ def main() -> int:
     except config.SettingError as error:
         print(f"[aeris] error: {error}", file=sys.stderr)
         return 2
-    with psycopg2.connect(databases.aeris) as conn:
+    with psycopg.connect(databases.aeris) as conn:
         applied = apply_migrations(conn)
     conn.close()
     log.info("schema: %s", f"applied {', '.join(applied)}" if applied else "up to date")

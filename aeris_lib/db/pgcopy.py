@@ -1,10 +1,9 @@
 """PostgreSQL's binary COPY format for slice rows (cell_id, value, severity, quality_flag), encoded
-from numpy arrays in one pass, and written through psycopg 3 (`cursor.copy`) or psycopg2."""
+from numpy arrays in one pass, and written through psycopg 3 (`cursor.copy`)."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -41,47 +40,9 @@ def encode_rows(block: CellBlock, grid_id: int) -> bytes:
     return rows.tobytes()
 
 
-class ChunkReader(io.RawIOBase):
-    """A file-like view of an iterator of byte chunks, for `cursor.copy_expert` (no re-copying)."""
-
-    def __init__(self, chunks: Iterable[bytes]):
-        self._chunks: Iterator[bytes] = iter(chunks)
-        self._current = memoryview(b"")
-        self._pos = 0
-        self.error: BaseException | None = None  # what the producer raised, if anything
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while self._pos >= len(self._current):
-            try:
-                chunk = next(self._chunks, None)
-            except BaseException as error:
-                self.error = error
-                raise
-            if chunk is None:
-                return b""
-            self._current, self._pos = memoryview(chunk), 0
-        end = len(self._current) if size < 0 else self._pos + size
-        out = self._current[self._pos : end]
-        self._pos += len(out)
-        return bytes(out)
-
-
 def copy_binary(cur: Any, statement: str, chunks: Iterator[bytes]) -> None:
-    """Binary COPY through psycopg 3 (`cursor.copy`, PostgresHook's default) or psycopg2."""
-    if hasattr(cur, "copy"):
-        with cur.copy(statement) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
-    else:
-        reader = ChunkReader(chunks)
-        try:
-            cur.copy_expert(statement, reader, size=COPY_READ_BYTES)
-        except Exception:
-            # psycopg2 wraps an error raised while reading (e.g. a corrupt raster) in QueryCanceled;
-            # the caller should see the original, which names the real problem.
-            if reader.error is not None:
-                raise reader.error from None
-            raise
+    """Binary COPY of `chunks` as psycopg 3 streams it (`cursor.copy`): an error raised while producing
+    them (e.g. a corrupt raster) reaches the caller as itself."""
+    with cur.copy(statement) as copy:
+        for chunk in chunks:
+            copy.write(chunk)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from psycopg import sql
+
 from aeris_lib import config
 from aeris_lib.db.sql import load_sql
 from aeris_lib.defaults import libpq_url
@@ -50,19 +52,9 @@ class Login:
         return cls(unquote(parts.username), unquote(parts.password), database if owns_database else None)
 
 
-def _sql(cur: Any):
-    """The cursor's driver's `sql` module (`psycopg.sql`, or psycopg2's): quoting happens client-side."""
-    if type(getattr(cur, "connection", cur)).__module__.startswith("psycopg2"):
-        from psycopg2 import sql
-    else:
-        from psycopg import sql
-    return sql
-
-
 def ensure_role(cur: Any, role: str, password: str | None) -> None:
     """The role exists, without superuser, role or database creation, with this password (None: NOLOGIN).
     Its password is set every time, so changing it in the configuration is enough."""
-    sql = _sql(cur)
     cur.execute(load_sql("roles/role_exists.sql"), {"role": role})
     verb = "ALTER" if cur.fetchone() else "CREATE"
     login = sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("NOLOGIN")
@@ -75,7 +67,6 @@ def ensure_role(cur: Any, role: str, password: str | None) -> None:
 
 def ensure_database(cur: Any, name: str, owner: str, template: str | None = None) -> bool:
     """The database exists and belongs to `owner` (an autocommit admin cursor); True when created."""
-    sql = _sql(cur)
     names = {"name": sql.Identifier(name), "owner": sql.Identifier(owner)}
     cur.execute(load_sql("roles/database_exists.sql"), {"name": name})
     if cur.fetchone():
@@ -117,21 +108,20 @@ def fresh_database(
     """Drop and re-create database `name`, owned by `owner_url`'s role (with PostGIS, made by the
     superuser), for tests and benchmarks; returns `owner_url` pointed at it. Without `admin_url` the
     owner's own login creates it (a server where that role may create databases)."""
-    import psycopg2
+    import psycopg
 
     owner = urlsplit(libpq_url(owner_url))
     admin_parts = urlsplit(libpq_url(admin_url or owner_url))
-    admin = psycopg2.connect(admin_parts._replace(path="/postgres").geturl())
+    admin = psycopg.connect(admin_parts._replace(path="/postgres").geturl())
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
-            sql = _sql(cur)
             cur.execute(sql.SQL(load_sql("roles/drop_database.sql")).format(name=sql.Identifier(name)))
             ensure_database(cur, name, unquote(owner.username or ""), template)
     finally:
         admin.close()
     if postgis:
-        conn = psycopg2.connect(admin_parts._replace(path=f"/{name}").geturl())
+        conn = psycopg.connect(admin_parts._replace(path=f"/{name}").geturl())
         try:
             with conn.cursor() as cur:
                 cur.execute(load_sql("roles/create_postgis.sql"))
@@ -143,9 +133,9 @@ def fresh_database(
 
 def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None:
     """Roles, databases and ownership for the AERIS and Airflow databases (idempotent)."""
-    import psycopg2
+    import psycopg
 
-    admin = psycopg2.connect(libpq_url(admin_url))
+    admin = psycopg.connect(libpq_url(admin_url))
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
@@ -158,7 +148,7 @@ def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None
     finally:
         admin.close()
     for login, postgis in ((pipeline, True), (airflow, False)):
-        conn = psycopg2.connect(urlsplit(libpq_url(admin_url))._replace(path=f"/{login.database}").geturl())
+        conn = psycopg.connect(urlsplit(libpq_url(admin_url))._replace(path=f"/{login.database}").geturl())
         try:
             moved = hand_over(conn, login.role, postgis=postgis)
         finally:

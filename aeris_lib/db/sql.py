@@ -36,14 +36,11 @@ def statements(relative_path: str) -> list[str]:
 
 
 def identifier(cur: Any, name: str) -> str:
-    """`name` quoted as an SQL identifier by the connection's own driver (`psycopg.sql.Identifier`, or
-    psycopg2's for the tests' connections): DDL takes no bind parameters."""
-    conn = getattr(cur, "connection", cur)
-    if type(conn).__module__.startswith("psycopg2"):
-        from psycopg2 import sql as driver_sql
-    else:
-        from psycopg import sql as driver_sql
-    return driver_sql.Identifier(name).as_string(conn)
+    """`name` quoted as an SQL identifier (`psycopg.sql.Identifier`, with the connection's encoding):
+    DDL takes no bind parameters."""
+    from psycopg import sql as driver_sql
+
+    return driver_sql.Identifier(name).as_string(getattr(cur, "connection", cur))
 
 
 def slice_table(cur: Any, name: str) -> str:

@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import requests
 
 from aeris_lib import config
@@ -218,7 +218,7 @@ def nasa_side_ready(hours: list[datetime], say) -> None:
 
 
 def slices_loaded(url: str, hours: list[datetime]) -> int:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT count(*) FROM obs_partition WHERE obs_time = ANY(%s) AND gas_type = ANY(%s)",
             (hours, GASES),
@@ -232,7 +232,7 @@ def backfill_benchmark(url: str, workdir: Path, say, hour_count: int = 6, ceilin
         ceiling = ceiling_gas_hours_per_min(url, [FIRST_HOUR], GASES[:1], say, SMOKE.bbox)
         return f"BACKFILL smoke ceiling_gas_hours_per_min={ceiling:.2f}"
     hours = [FIRST_HOUR + timedelta(hours=n) for n in range(hour_count)]
-    db = psycopg2.connect(url)
+    db = psycopg.connect(url)
     db.autocommit = True
     forget_hours(db, hours, keep_capabilities=True)
     db.close()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import psycopg2
+import psycopg
 
 from aeris_lib.db.load import slice_literals
 from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows
@@ -33,7 +33,7 @@ STEP = 0.02
 def _loaded_product(url: str, gas: str, hour: datetime) -> str:
     """The emulator's concept id of the product the backfill loaded for (gas, hour); without a load
     (the smoke run has no backfill), the gas's standard product current at that hour."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT short_name, version FROM ingest_log WHERE gas_type = %s AND obs_time = %s"
             " AND status = 'success' ORDER BY id DESC LIMIT 1",

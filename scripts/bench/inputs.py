@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import psycopg2
+import psycopg
 import rasterio
 from rasterio.transform import from_origin
 
@@ -44,7 +44,7 @@ def synthetic_raster(path: Path, bbox: tuple[float, ...], seed: int = 7) -> tupl
 def bench_database(url: str) -> str:
     """A fresh scratch database `aeris_bench` on the server of `url`, migrated; its URL."""
     bench_url = fresh_database(BENCH_DB, url, config.Databases.from_env().admin or None)
-    conn = psycopg2.connect(bench_url)
+    conn = psycopg.connect(bench_url)
     apply_migrations(conn)
     conn.close()
     return bench_url

@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import psycopg2
+import psycopg
 import rasterio
+from psycopg import sql
 
 from aeris_lib.db.load import load_slice
 from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, encode_rows
@@ -35,7 +36,7 @@ def peak_rss_mb() -> float:
 
 
 def child_load(url: str, path: str, hour: str) -> None:
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     result = load_slice(conn, path, "NO2", datetime.fromisoformat(hour))
     conn.close()
     print(
@@ -50,7 +51,7 @@ def child_native(url: str, path: str, hour: str, bbox: str) -> None:
     tif = Path(path).with_suffix(".conus.tif")
     window = granule_to_geotiff(path, "product/vertical_column_troposphere", _bbox(bbox), tif)
     read_s = time.perf_counter() - started
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     result = load_slice(conn, str(tif), "NO2", datetime.fromisoformat(hour))
     conn.close()
     print(json.dumps({"rows": result.rows_written, "seconds": time.perf_counter() - started,
@@ -79,7 +80,7 @@ def run_loader(url: str, path: Path, mode: str = "--child-load", *extra: str) ->
 def queryable_count(url: str, bbox: tuple[float, ...]) -> int:
     """Rows a 1° box query at the middle of `bbox` finds through pollution_grid."""
     lon, lat = round((bbox[0] + bbox[2]) / 2), round((bbox[1] + bbox[3]) / 2)
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT count(*) FROM pollution_grid WHERE gas_type = 'NO2' AND timestamp = %s"
             " AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))",
@@ -98,20 +99,24 @@ def ceiling(url: str, path: Path) -> tuple[int, float]:
         payload.write(encode_rows(block, 1))
         rows += len(block)
     payload.write(PGCOPY_TRAILER)
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     with conn.cursor() as cur:
         # A plain logged table like the loader's slice table, with the slice's constant columns as defaults.
         cur.execute("DROP TABLE IF EXISTS bench_ceiling")
         cur.execute("CREATE TABLE bench_ceiling (LIKE pollution_obs_no2 INCLUDING DEFAULTS)")
-        cur.execute("ALTER TABLE bench_ceiling ALTER COLUMN obs_time SET DEFAULT %s", (HOUR,))
+        # DDL takes no bind parameters (psycopg 3 binds server-side): the hour as a quoted literal.
+        cur.execute(
+            sql.SQL("ALTER TABLE bench_ceiling ALTER COLUMN obs_time SET DEFAULT {}").format(
+                sql.Literal(HOUR)
+            )
+        )
         conn.commit()
         payload.seek(0)
         started = time.perf_counter()
-        cur.copy_expert(
-            "COPY bench_ceiling (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)",
-            payload,
-            size=1 << 20,
-        )
+        with cur.copy(
+            "COPY bench_ceiling (cell_id, value, severity, quality_flag) FROM STDIN WITH (FORMAT binary)"
+        ) as copy:
+            copy.write(payload.getvalue())
         cur.execute("CREATE INDEX ON bench_ceiling ((cell_id >> 6)) WITH (fillfactor = 100)")
         conn.commit()
         seconds = time.perf_counter() - started
@@ -136,7 +141,7 @@ def original_method(url: str, path: Path, subset: int) -> tuple[int, float]:
         pollution_value = Column(Float)
         severity_level = Column(Integer)
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     base.metadata.drop_all(engine)
     base.metadata.create_all(engine)  # with GeoAlchemy2's GIST index, as the original had
     with rasterio.open(path) as src:

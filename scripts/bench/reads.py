@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import psycopg2
+import psycopg
 
 from aeris_lib.db.load import slice_literals
 from aeris_lib.db.sql import load_sql, slice_table
@@ -108,7 +108,7 @@ def _copy_slice(cur, source: str, hour: datetime, rows: int) -> str:
 
 
 def read_benchmark(url: str, first_hour: datetime, hours: int, say: Callable[[str], None]) -> str:
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT table_name, row_count FROM obs_partition WHERE gas_type = 'NO2' AND obs_time = %s",

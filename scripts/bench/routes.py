@@ -8,7 +8,7 @@ import math
 import time
 
 import numpy as np
-import psycopg2
+import psycopg
 
 from aeris_lib.db.routes import recompute_route_exposure
 from scripts.bench import HOUR
@@ -29,16 +29,17 @@ def make_routes(
         dlon = length * math.sin(bearing) / (111.0 * math.cos(math.radians(lat)))
         if west <= lon + dlon <= east and south <= lat + dlat <= north:
             routes.append((f"bench route {len(routes)}", lon, lat, lon + dlon, lat + dlat))
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE saved_routes, route_exposure")
         buffer = io.StringIO("".join("\t".join(map(str, r)) + "\n" for r in routes))
-        cur.copy_expert(
-            "COPY saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat) FROM STDIN", buffer
-        )
+        with cur.copy(
+            "COPY saved_routes (name, origin_lon, origin_lat, dest_lon, dest_lat) FROM STDIN"
+        ) as copy:
+            copy.write(buffer.getvalue())
 
 
 def exposure_rows(url: str, route_ids: list[int]) -> list[tuple]:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT e.route_id, e.gas_type, e.cell_count, round(e.avg_value::numeric, 3), e.max_severity,"
             "       round(e.mean_severity::numeric, 9), round(s.last_computed_score::numeric, 9)"
@@ -86,7 +87,7 @@ def per_route_loop(conn, route_ids: list[int]) -> None:
 def recompute(url: str, routes: int, loop_routes: int, bbox: tuple[float, ...], km: tuple[float, float]
               ) -> tuple[float, float, bool]:  # fmt: skip
     make_routes(url, routes, bbox, km)
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     started = time.perf_counter()
     result = recompute_route_exposure(conn, HOUR)
     set_seconds = time.perf_counter() - started

@@ -105,7 +105,7 @@ def test_airflow_cfg_template_renders_a_config_airflow_reads(tmp_path):
     env = {
         "PATH": os.environ["PATH"],
         "AERIS_PROJECT_ROOT": str(ROOT),
-        "AIRFLOW_DATABASE_URL": "postgresql+psycopg2://aeris:secret@db/airflow",
+        "AIRFLOW_DATABASE_URL": "postgresql+psycopg://aeris:secret@db/airflow",
         "AIRFLOW_EXECUTOR": "LocalExecutor",
     }
     rendered = subprocess.run(
@@ -157,7 +157,7 @@ def test_superuser_credentials_reach_only_set_up():
         assert holders == allowed, (secret, holders)
     worker = services["airflow-worker"]["environment"]
     assert worker["AIRFLOW_CONN_AERIS_POSTGRES"].startswith("postgres://aeris_pipeline:db-pipeline-secret@")
-    assert worker["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://aeris_airflow:")
+    assert worker["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://aeris_airflow:")
     assert json.loads(worker["AIRFLOW_CONN_AERIS_S3"])["login"] == "aeris-audit-writer"
     api = services["airflow-apiserver"]["environment"]
     assert api["AIRFLOW_CONN_AERIS_VIEW"].startswith("postgres://aeris_view:db-view-secret@")

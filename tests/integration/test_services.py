@@ -48,10 +48,10 @@ def test_local_postgres_trusts_no_one_and_its_socket_is_private():
     """The local stack's cluster: password (scram) auth on every line of pg_hba, the socket 0700."""
     if os.environ.get("AERIS_LOCAL_PG") != "1":
         pytest.skip("an external database (AERIS_DATABASE_URL) is configured by its owner")
-    import psycopg2
+    import psycopg
 
     # pg_hba_file_rules is the superuser's to read: the pipeline's role may not.
-    admin = psycopg2.connect(os.environ["AERIS_ADMIN_DATABASE_URL"])
+    admin = psycopg.connect(os.environ["AERIS_ADMIN_DATABASE_URL"])
     try:
         with admin.cursor() as cur:
             cur.execute("SELECT auth_method FROM pg_hba_file_rules")

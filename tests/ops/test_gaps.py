@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.gaps import daytime_hours, find_gaps
@@ -36,7 +36,7 @@ def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     _fill_ledger_except_hole(conn)
     assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}
 
-    airflow_db = psycopg2.connect(airflow_db_url())
+    airflow_db = psycopg.connect(airflow_db_url())
     airflow_db.autocommit = True
     started = datetime.now(UTC)
     try:

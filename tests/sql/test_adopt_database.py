@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.db.load import load_slice
@@ -28,7 +28,7 @@ ROUTE_COLUMNS = "id, user_id, origin_lat, origin_lon, dest_lat, dest_lon, create
 
 def _original_database(url: str) -> None:
     """The original schema, and rows as its Celery task inserted them: one polygon per pixel."""
-    conn = psycopg2.connect(url)
+    conn = psycopg.connect(url)
     with conn.cursor() as cur:
         cur.execute(ORIGINAL_DDL)
         for gas, base in (("NO2", 1e15), ("O3", 250.0)):
@@ -84,7 +84,7 @@ def _schema(conn) -> list[tuple]:
 @pytest.fixture(scope="module")
 def adopted(scratch_url):
     _original_database(scratch_url)
-    conn = psycopg2.connect(scratch_url)
+    conn = psycopg.connect(scratch_url)
     before = {
         "grid": _rows(conn, LEGACY_ROWS.format(table="pollution_grid")),
         "routes": _rows(conn, f"SELECT {ROUTE_COLUMNS} FROM saved_routes ORDER BY id"),

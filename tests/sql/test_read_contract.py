@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import numpy as np
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.db.load import load_slice
@@ -24,7 +24,7 @@ GASES = ("NO2", "O3")
 def loaded(scratch_url, tmp_path):
     """Three hours of NO2 and O3 over a 6 x 8 patch, alone in a database; a few NO2 cells flagged bad
     by the product."""
-    conn = psycopg2.connect(scratch_url)
+    conn = psycopg.connect(scratch_url)
     apply_migrations(conn)
     rng = np.random.default_rng(5)
     for gas in GASES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg2
+import psycopg
 import pytest
 
 
@@ -21,7 +21,7 @@ def test_the_reader_cannot_write(conn, admin_conn, statement):
     conn = admin_conn  # SET ROLE needs membership: the superuser has it, the pipeline does not
     with conn.cursor() as cur:
         cur.execute("SET ROLE aeris_reader")
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
             cur.execute(statement)
     conn.rollback()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg2
+import psycopg
 
 from aeris_lib.db.migrate import apply_migrations, discover
 from aeris_lib.db.sql import load_sql
@@ -19,7 +19,8 @@ READ = (
 
 def _old_slice(cur, gas: str, grid_id: int, table: str) -> None:
     """A slice as the loader wrote it up to migration 0007: a partition of pollution_obs with the
-    gas, hour, id and created_at on every row."""
+    gas, hour, id and created_at on every row. `cur` binds client-side (`psycopg.ClientCursor`): the
+    partition bounds are DDL, which takes no server-side parameters."""
     cur.execute(f"CREATE TABLE {table} (LIKE pollution_obs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     cur.execute(
         f"INSERT INTO {table} (gas_type, obs_time, cell_id, value, severity, quality_flag)"
@@ -38,11 +39,11 @@ def _old_slice(cur, gas: str, grid_id: int, table: str) -> None:
 
 
 def test_0008_moves_published_slices_into_the_lean_tables(scratch_url):
-    conn = psycopg2.connect(scratch_url)
+    conn = psycopg.connect(scratch_url)
     migrations = discover()
     lean = next(i for i, m in enumerate(migrations) if m.name == "0008_lean_slices")
     apply_migrations(conn, migrations[:lean])
-    with conn.cursor() as cur:
+    with psycopg.ClientCursor(conn) as cur:
         cur.execute(
             "INSERT INTO grid_spec (dx, dy, x_origin, y_origin) VALUES (0.02, 0.02, -100, 36) RETURNING grid_id"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-import psycopg2
+import psycopg
 
 from aeris_lib.defaults import libpq_url
 
@@ -17,7 +17,7 @@ def airflow_db_url() -> str:
 
 def reset_circuit_breakers() -> None:
     """Every run of a test starts with closed circuit breakers (state: Variables aeris_circuit_<GAS>)."""
-    with psycopg2.connect(airflow_db_url()) as conn, conn.cursor() as cur:
+    with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM variable WHERE key LIKE 'aeris\\_circuit\\_%%'")
     conn.close()
 

@@ -8,7 +8,7 @@ import json
 import os
 from urllib.parse import urlsplit
 
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.db.migrate import apply_migrations
@@ -45,7 +45,7 @@ def audit_bucket() -> str:
 @pytest.fixture
 def conn(database_url):
     """A connection to the real PostGIS with the schema migrated (transactions: the test's to commit)."""
-    connection = psycopg2.connect(database_url)
+    connection = psycopg.connect(database_url)
     apply_migrations(connection)
     yield connection
     connection.close()
@@ -57,7 +57,7 @@ def admin_conn(database_url):
     admin_url = os.environ.get("AERIS_ADMIN_DATABASE_URL")
     if not admin_url:
         pytest.skip("AERIS_ADMIN_DATABASE_URL is not set: the database's roles are its DBA's")
-    connection = psycopg2.connect(urlsplit(admin_url)._replace(path=urlsplit(database_url).path).geturl())
+    connection = psycopg.connect(urlsplit(admin_url)._replace(path=urlsplit(database_url).path).geturl())
     yield connection
     connection.close()
 
@@ -65,7 +65,7 @@ def admin_conn(database_url):
 @pytest.fixture
 def db(database_url):
     """An autocommit connection to the real PostGIS, for reading what a DAG run wrote."""
-    connection = psycopg2.connect(database_url)
+    connection = psycopg.connect(database_url)
     connection.autocommit = True
     yield connection
     connection.close()
@@ -80,7 +80,7 @@ def scratch_url(database_url, request):
     admin_url = os.environ.get("AERIS_ADMIN_DATABASE_URL")
     # Owned by the pipeline's role, as the AERIS database is; PostGIS made by the superuser.
     yield fresh_database(name, database_url, admin_url)
-    admin = psycopg2.connect(urlsplit(admin_url or database_url)._replace(path="/postgres").geturl())
+    admin = psycopg.connect(urlsplit(admin_url or database_url)._replace(path="/postgres").geturl())
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
+import psycopg
 
 from aeris_lib.defaults import libpq_url
 from tests.support.cluster import free_port
@@ -85,7 +85,7 @@ def _create_databases(admin_url: str, aeris_url: str, meta_url: str) -> bool:
     to `airflow` (`make ui`): the DB is then left empty."""
     from aeris_lib.db.roles import fresh_database
 
-    admin = psycopg2.connect(urlsplit(admin_url)._replace(path="/postgres").geturl())
+    admin = psycopg.connect(urlsplit(admin_url)._replace(path="/postgres").geturl())
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
@@ -96,7 +96,7 @@ def _create_databases(admin_url: str, aeris_url: str, meta_url: str) -> bool:
                 try:
                     fresh_database(meta_db, meta_url, admin_url, template="airflow", postgis=False)
                     return True
-                except psycopg2.errors.ObjectInUse:
+                except psycopg.errors.ObjectInUse:
                     fresh_database(meta_db, meta_url, admin_url, postgis=False)
                     return False
             finally:
@@ -109,7 +109,7 @@ def _migrate_aeris_db() -> None:
     """The schema, as scripts/test.sh's ensure_schema gives the stack's database: DAG-run tests only read."""
     from aeris_lib.db.migrate import apply_migrations
 
-    connection = psycopg2.connect(os.environ["AERIS_DATABASE_URL"])
+    connection = psycopg.connect(os.environ["AERIS_DATABASE_URL"])
     try:
         apply_migrations(connection)
         connection.commit()

@@ -3,7 +3,7 @@ collection search (the emulator's, over real HTTP), cached in PostGIS; unknown n
 
 from __future__ import annotations
 
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.cmr import (
@@ -24,8 +24,8 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-def db(database_url):
-    conn = psycopg2.connect(database_url)
+def collections_db(database_url):
+    conn = psycopg.connect(database_url)
     apply_migrations(conn)
     with conn.cursor() as cur:
         cur.execute("DELETE FROM cmr_collection")

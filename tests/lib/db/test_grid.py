@@ -4,8 +4,6 @@ place; either way the same polygons, each cell once, both indexes back (a databa
 from __future__ import annotations
 
 import psycopg
-import psycopg2
-import pytest
 
 from aeris_lib.db import grid
 from aeris_lib.db.migrate import apply_migrations
@@ -31,12 +29,11 @@ def _state(cur):
 
 
 # psycopg 3 is what PostgresHook hands the tasks (server-side parameters: one command per statement).
-@pytest.mark.parametrize("driver", [psycopg, psycopg2], ids=["psycopg3", "psycopg2"])
-def test_a_large_first_rectangle_is_bulk_registered_and_small_ones_in_place(scratch_url, caplog, driver):
-    setup = psycopg2.connect(scratch_url)
+def test_a_large_first_rectangle_is_bulk_registered_and_small_ones_in_place(scratch_url, caplog):
+    setup = psycopg.connect(scratch_url)
     apply_migrations(setup)
     setup.close()
-    conn = driver.connect(scratch_url)
+    conn = psycopg.connect(scratch_url)
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO grid_spec (dx, dy, x_origin, y_origin) VALUES (0.02, 0.02, -180, 90) RETURNING grid_id"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.db.jobs import find_job, remember_job, request_key, request_lock
@@ -42,7 +42,7 @@ def test_a_job_is_found_again_for_its_gas_or_shared_by_key(conn):
 def test_gases_asking_the_same_request_take_turns(conn, database_url):
     key = request_key(BBOX, "C1-LARC_CLOUD", "all", ["lock.nc"], "native")
     order = []
-    other = psycopg2.connect(database_url)
+    other = psycopg.connect(database_url)
 
     def second():
         with request_lock(other, HOUR, key):

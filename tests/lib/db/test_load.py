@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import numpy as np
-import psycopg2
+import psycopg
 import pytest
 
 import aeris_lib.db.load as load_module
@@ -112,7 +112,7 @@ def test_rerun_gives_identical_rows(conn, tmp_path):
 def _waiting_sessions(database_url: str, locktype: str, count: int, timeout_s: float = 30) -> bool:
     """True once `count` other sessions wait for a lock of `locktype` (advisory, relation) at once."""
     deadline = time.monotonic() + timeout_s
-    watcher = psycopg2.connect(database_url)
+    watcher = psycopg.connect(database_url)
     watcher.autocommit = True
     try:
         with watcher.cursor() as cur:
@@ -135,7 +135,7 @@ def test_two_concurrent_loads_of_one_slice_leave_one_copy(database_url, conn, tm
     errors: list[BaseException] = []
 
     def load():
-        connection = psycopg2.connect(database_url)
+        connection = psycopg.connect(database_url)
         try:
             load_slice(connection, path, "NO2", hour)
         except BaseException as error:  # surfaced below
@@ -168,20 +168,20 @@ def test_load_killed_midway_leaves_the_previous_slice(database_url, conn, tmp_pa
     load_slice(conn, str(write_geotiff(tmp_path / "v1.tif", np.full((30, 30), 1e15))), "NO2", hour)
     before = slice_rows(conn, "NO2", hour)
 
-    victim = psycopg2.connect(database_url)
+    victim = psycopg.connect(database_url)
     real_iter_cells = load_module.iter_cells
 
     def iter_cells_then_kill(info, gas):
         blocks = real_iter_cells(info, gas, block_rows=8)
         yield next(blocks)
         # The COPY is streaming: kill the loader's backend, as a crash or a lost network would.
-        with psycopg2.connect(database_url) as killer, killer.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", (victim.get_backend_pid(),))
+        with psycopg.connect(database_url) as killer, killer.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
         yield from blocks
 
     monkeypatch.setattr(load_module, "iter_cells", iter_cells_then_kill)
     path = str(write_geotiff(tmp_path / "v2.tif", np.full((30, 30), 2e16)))
-    with pytest.raises(psycopg2.Error):
+    with pytest.raises(psycopg.Error):
         load_slice(victim, path, "NO2", hour)
     victim.close()
     assert slice_rows(conn, "NO2", hour) == before
@@ -344,7 +344,7 @@ def test_concurrent_loads_of_different_gases_replacing_slices_do_not_deadlock(da
     errors: list[BaseException] = []
 
     def load(gas: str) -> None:
-        connection = psycopg2.connect(database_url)
+        connection = psycopg.connect(database_url)
         try:
             for _ in range(3):
                 load_slice(connection, paths[gas], gas, hour)

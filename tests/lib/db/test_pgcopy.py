@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, ChunkReader, cell_ids, encode_rows
+from aeris_lib.db.pgcopy import PGCOPY_HEADER, PGCOPY_TRAILER, cell_ids, encode_rows
 from aeris_lib.raster import CellBlock
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
@@ -39,18 +39,3 @@ def test_each_row_decodes_as_postgresql_reads_it():
 def test_the_stream_frame_is_postgresqls():
     assert PGCOPY_HEADER.startswith(b"PGCOPY\n\xff\r\n\x00") and len(PGCOPY_HEADER) == 19
     assert PGCOPY_TRAILER == b"\xff\xff"
-
-
-def test_the_chunk_reader_hands_out_bytes_in_any_read_size_and_keeps_the_producers_error():
-    reader = ChunkReader([b"abc", b"", b"defgh"])
-    assert reader.read(2) + reader.read(5) + reader.read(-1) + reader.read(4) == b"abcdefgh"
-
-    def failing():
-        yield b"x"
-        raise RuntimeError("granule unreadable")
-
-    reader = ChunkReader(failing())
-    assert reader.read(1) == b"x"
-    with pytest.raises(RuntimeError):
-        reader.read(1)
-    assert isinstance(reader.error, RuntimeError)

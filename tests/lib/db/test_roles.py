@@ -8,7 +8,7 @@ import os
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import psycopg2
+import psycopg
 import pytest
 
 from aeris_lib.db.roles import fresh_database, hand_over
@@ -17,7 +17,7 @@ from aeris_lib.defaults import libpq_url
 
 
 def _login(url: str):
-    return psycopg2.connect(libpq_url(url.replace("postgres://", "postgresql://", 1)))
+    return psycopg.connect(libpq_url(url.replace("postgres://", "postgresql://", 1)))
 
 
 def _role(conn) -> tuple:
@@ -50,16 +50,16 @@ def test_the_pipeline_is_not_a_superuser_and_owns_every_aeris_object(conn):
 
 def test_airflows_metadata_has_its_own_role_the_pipeline_cannot_read():
     meta_url = libpq_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    meta = psycopg2.connect(meta_url)
+    meta = psycopg.connect(meta_url)
     try:
         meta_role, *powers = _role(meta)
     finally:
         meta.close()
     pipeline_url = urlsplit(os.environ["AERIS_DATABASE_URL"])
     assert powers == [False, False, False, False] and meta_role != pipeline_url.username
-    intruder = psycopg2.connect(pipeline_url._replace(path=urlsplit(meta_url).path).geturl())
+    intruder = psycopg.connect(pipeline_url._replace(path=urlsplit(meta_url).path).geturl())
     try:
-        with intruder.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with intruder.cursor() as cur, pytest.raises(psycopg.errors.InsufficientPrivilege):
             cur.execute("SELECT key FROM variable")  # Variables hold the circuit breakers and the catalog
     finally:
         intruder.close()
@@ -86,7 +86,7 @@ def test_the_view_may_only_read_the_ledger(conn, statement, allowed):
             if allowed:
                 cur.execute(statement)
             else:
-                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     cur.execute(statement)
     finally:
         view.close()
@@ -107,7 +107,7 @@ def test_only_a_loader_made_name_reaches_drop_or_analyze(conn, name):
             slice_table(cur, name)
         assert slice_table(cur, "pobs_ch2o_2024090217_1a2b3c4d") == '"pobs_ch2o_2024090217_1a2b3c4d"'
         assert identifier(cur, 'odd"name') == '"odd""name"'
-        with pytest.raises(psycopg2.errors.CheckViolation):
+        with pytest.raises(psycopg.errors.CheckViolation):
             cur.execute(
                 "INSERT INTO obs_partition (gas_type, obs_time, table_name, row_count) VALUES ('NO2', %s, %s, 0)",
                 (datetime(1999, 1, 1, tzinfo=UTC), name or "x"),
@@ -119,7 +119,7 @@ def test_a_database_made_before_the_roles_is_handed_over(database_url, admin_con
     admin_url = os.environ["AERIS_ADMIN_DATABASE_URL"]
     name = f"aeris_handover_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     owned_url = fresh_database(name, database_url, admin_url)
-    admin = psycopg2.connect(urlsplit(admin_url)._replace(path=f"/{name}").geturl())
+    admin = psycopg.connect(urlsplit(admin_url)._replace(path=f"/{name}").geturl())
     try:
         with admin.cursor() as cur:  # as migrations made them when everything ran as the superuser
             cur.execute("CREATE TABLE legacy (id serial PRIMARY KEY, g geometry(Point, 4326))")
@@ -138,7 +138,7 @@ def test_a_database_made_before_the_roles_is_handed_over(database_url, admin_con
             assert {row[0] for row in cur.fetchall()} == {pipeline}
             cur.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'spatial_ref_sys'")
             assert cur.fetchone()[0] != pipeline  # PostGIS's own table stays the extension owner's
-        owner = psycopg2.connect(owned_url)
+        owner = psycopg.connect(owned_url)
         with owner.cursor() as cur:
             cur.execute("DROP VIEW legacy_view")
             cur.execute("DROP TABLE legacy")
@@ -146,7 +146,7 @@ def test_a_database_made_before_the_roles_is_handed_over(database_url, admin_con
         owner.close()
     finally:
         admin.close()
-        cleanup = psycopg2.connect(urlsplit(admin_url)._replace(path="/postgres").geturl())
+        cleanup = psycopg.connect(urlsplit(admin_url)._replace(path="/postgres").geturl())
         cleanup.autocommit = True
         with cleanup.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

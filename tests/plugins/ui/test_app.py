@@ -30,7 +30,7 @@ def login():
 
 
 @pytest.fixture
-def client(login):
+def view_client(login):
     return login("viewer")
 
 

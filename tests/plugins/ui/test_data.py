@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import psycopg2
+import psycopg
 import pytest
 from aeris.ui import data
 
@@ -17,7 +17,7 @@ HOUR = datetime(2024, 9, 1, 15, tzinfo=UTC)
 
 
 def set_variable(key: str, value: str) -> None:
-    with psycopg2.connect(airflow_db_url()) as conn, conn.cursor() as cur:
+    with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM variable WHERE key = %s", (key,))
         cur.execute("INSERT INTO variable (key, val, is_encrypted) VALUES (%s, %s, false)", (key, value))
     conn.close()
@@ -45,7 +45,7 @@ def test_the_catalog_override_decides_which_gases_are_shown_and_a_bad_one_falls_
         set_variable("aeris_gas_catalog", "{not json")
         assert data.verified_gases() == verified
     finally:
-        with psycopg2.connect(airflow_db_url()) as conn, conn.cursor() as cur:
+        with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
             cur.execute("DELETE FROM variable WHERE key = 'aeris_gas_catalog'")
         conn.close()
     assert data.verified_gases() == verified and "PM" not in verified

@@ -201,6 +201,7 @@ def parse_granules(body: object) -> list[Granule]:
                     meta.get("concept-id", ""),
                     int(meta.get("revision-id") or 0),
                     _size_bytes(umm),
+                    _time(meta["revision-date"]) if meta.get("revision-date") else None,
                 )
             )
         except (KeyError, TypeError, ValueError) as error:

@@ -57,6 +57,7 @@ class Granule:
     concept_id: str = ""
     revision: int = 0
     size_bytes: int = 0  # the file's size as CMR lists it (0 = not listed)
+    listed_at: datetime | None = None  # when CMR took this revision of the record (`meta.revision-date`)
 
     @property
     def scan_number(self) -> int | None:
@@ -64,8 +65,12 @@ class Granule:
         found = _SCAN_NUMBER.search(self.name)
         return int(found.group(1)) if found else None
 
-    def to_dict(self) -> dict[str, str | int]:
-        return {**asdict(self), "start": self.start.isoformat(), "end": self.end.isoformat()}
+    def to_dict(self) -> dict[str, str | int | None]:
+        """JSON values; `listed_at` only when CMR said it (an XCom written before it existed reads back
+        the same)."""
+        raw = {**asdict(self), "start": self.start.isoformat(), "end": self.end.isoformat()}
+        raw.pop("listed_at")
+        return raw | ({"listed_at": self.listed_at.isoformat()} if self.listed_at else {})
 
     @classmethod
     def from_dict(cls, raw: dict) -> Granule:
@@ -76,6 +81,7 @@ class Granule:
             raw.get("concept_id", ""),
             int(raw.get("revision") or 0),
             int(raw.get("size_bytes") or 0),
+            datetime.fromisoformat(raw["listed_at"]) if raw.get("listed_at") else None,
         )
 
 
@@ -200,6 +206,19 @@ def _gaps(granules: Iterable[Granule], start: datetime, end: datetime) -> list[t
     if end - cursor > COVERAGE_GAP_TOLERANCE:
         gaps.append((cursor, end))
     return gaps
+
+
+def missing_text(hour: datetime, granules: Iterable[Granule]) -> str:
+    """What of the hour [hour, hour + 1) no listed granule covers yet, as an operator reads it:
+    "15:42-16:00 UTC (18 min)"; stretches joined by ", "."""
+    end = hour + timedelta(hours=1)
+    overlapping = [g for g in granules if g.start < end and g.end > hour]
+    gaps = _gaps(overlapping, hour, end)
+    if not gaps:
+        return "nothing"
+    minutes = round(sum((b - a for a, b in gaps), timedelta()).total_seconds() / 60)
+    stretches = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in gaps)
+    return f"{stretches} UTC ({minutes} min)"
 
 
 def search_window(hour: datetime) -> tuple[datetime, datetime]:

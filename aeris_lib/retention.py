@@ -116,6 +116,8 @@ def purge_ledger(conn: Any, now: datetime, days: int, dry_run: bool) -> PurgeRep
         else:
             cur.execute(load_sql("retention/purge_ingest_log.sql"), params)
             report.rows = report.items = cur.rowcount
+            cur.execute(load_sql("retention/purge_stale_waits.sql"))
+            report.related_rows["publication_wait"] = cur.rowcount
     conn.commit()
     return report
 

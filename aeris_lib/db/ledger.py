@@ -76,7 +76,7 @@ def record_outcome(
 
 # ------------------------------------------------------------- a load's own row
 LOAD_FIELDS = ("sha256", "job_id", "max_cells", "granules", "product_line", "upgraded_from", "short_name",
-               "version", "granule_revisions")  # fmt: skip
+               "version", "granule_revisions", "listed_at", "request_shape", "bytes_moved")  # fmt: skip
 
 
 def start_load(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:

@@ -121,6 +121,7 @@ def load_slice(
     short_name: str | None = None,
     version: str | None = None,
     granule_revisions: dict[str, int] | None = None,
+    fetched: dict[str, Any] | None = None,
 ) -> LoadResult:
     """Replace the (gas, hour) slice with the cells of the GeoTIFF at `path`.
 
@@ -142,6 +143,8 @@ def load_slice(
     :param version: the product's version (as resolved), recorded with the slice and in the ledger.
     :param granule_revisions: {granule name: CMR revision} of the granules read, for the ledger (the
         reprocess DAG reloads a slice whose granules were republished).
+    :param fetched: how the hour was fetched, for the ledger (the AERIS view's provenance and freshness):
+        `listed_at` (when CMR listed the newest granule read), `request_shape`, `bytes_moved`.
     """
     if gas not in GAS_NAMES:
         raise ValueError(f"unknown gas {gas!r}; expected one of {', '.join(GAS_NAMES)}")
@@ -152,7 +155,7 @@ def load_slice(
     log_id = start_load(
         conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
         product_line=product_line, upgraded_from=upgraded_from, short_name=short_name, version=version,
-        granule_revisions=json.dumps(granule_revisions) if granule_revisions else None,
+        granule_revisions=json.dumps(granule_revisions) if granule_revisions else None, **(fetched or {}),
     )  # fmt: skip
     if product_line == NRT:
         kept = _standard_kept(conn, log_id, gas, hour, started)

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import urllib.request
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,6 +79,15 @@ def _executors(cluster: AirflowCluster, run_id: str) -> set[str]:
     return {ti["executor"] or "LocalExecutor" for ti in cluster.task_instances(DAG_ID, run_id)}
 
 
+def _every_mapped_instance_shows_its_gas(cluster: AirflowCluster, run_id: str, waiting: str) -> None:
+    """While a sensor waits in the triggerer, every mapped instance of the run the scheduler has made,
+    those not yet run included, is listed by the REST API with its gas, not its number."""
+    mapped = [ti for ti in cluster.task_instances(DAG_ID, run_id) if ti["map_index"] >= 0]
+    labels = {(ti["task_id"], ti["map_index"]): ti["rendered_map_index"] for ti in mapped}
+    assert {(waiting, index) for index in range(len(GASES))} <= set(labels), labels
+    assert all(label == GASES[index] for (_, index), label in labels.items()), labels
+
+
 def _wait_until_deferred(cluster: AirflowCluster, run_id: str, task_id: str, seen: dict) -> None:
     """Until every mapped instance of `task_id` is deferred (the run cannot get past it before)."""
 
@@ -104,7 +114,9 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     seen: dict[str, set[str]] = {}
     for sensor in ("gas.wait_for_publication", "gas.wait_for_harmony_job"):
         _wait_until_deferred(cluster, run_id, sensor, seen)
+        _every_mapped_instance_shows_its_gas(cluster, run_id, sensor)
         if sensor.endswith("publication"):
+            _the_aeris_view_shows_what_each_hour_waits_for(cluster, hour)
             emulator.release()
         else:
             assert emulator.finish_jobs() >= 1
@@ -258,15 +270,12 @@ def _workloads(worker_log: str) -> set[tuple[str, str, int]]:
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".aeris" / "test-artifacts"
 
 
-def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> None:
-    """The AERIS view in a real browser (Debian's chromium, driven by Playwright): behind Airflow's
-    login, in the UI's navigation, showing this run's ledger cells and a map; screenshots kept."""
+@contextmanager
+def _aeris_browser(cluster: AirflowCluster):
+    """A real browser (Debian's chromium, driven by Playwright) logged in to the cluster's UI."""
     from playwright.sync_api import sync_playwright
 
-    status, _, body = cluster.fetch("/aeris/", auth=False)
-    assert status == 401, body[:200]  # the same login as the rest of the UI
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    until = (hour.replace(tzinfo=None) + timedelta(hours=1)).isoformat()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
@@ -276,29 +285,63 @@ def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> No
             page.get_by_label("Password").fill(os.environ.get("AIRFLOW_ADMIN_PASSWORD", "admin"))
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
-
-            page.goto(cluster.base_url + "/plugin/aeris")  # the "AERIS" entry of the UI's navigation
-            frame = page.frame_locator("iframe").first
-            frame.locator("h1").wait_for(timeout=30_000)
-            assert "AERIS" in frame.locator("h1").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "aeris_view_in_airflow.png"))
-
-            page.goto(f"{cluster.base_url}/aeris/?until={until}")
-            row = page.locator(f"tr[data-hour='{hour:%Y-%m-%dT%H}']")
-            for gas in GASES:
-                assert row.locator(f"td[data-gas='{gas}'] .cell").inner_text() == "loaded", gas
-            # Under the outcome, the product the hour came from: NO2's near-real-time V02 here.
-            assert row.locator("td[data-gas='NO2'] .product").inner_text() == "V02 NRT"
-            image = page.locator("img[alt='NO2 map']")
-            image.wait_for()
-            src = image.get_attribute("src")
-            status, media_type, png = cluster.fetch(f"/aeris/{src}")
-            assert (status, media_type) == (200, "image/png"), (src, status, png[:300])
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-            assert image.evaluate("img => img.naturalWidth") > 100
-            page.screenshot(path=str(ARTIFACTS / "aeris_view.png"), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def _the_aeris_view_shows_what_each_hour_waits_for(cluster: AirflowCluster, hour: datetime) -> None:
+    """While the hour is held and its sensors wait in the triggerer: "Waiting now" lists each gas's
+    hour with what is missing and its deadline, linked to its task instance."""
+    with _aeris_browser(cluster) as page:
+        page.goto(f"{cluster.base_url}/aeris/")
+        for index, gas in enumerate(GASES):
+            line = page.locator(f"#waiting li[data-gas='{gas}'][data-hour='{hour:%Y-%m-%dT%H}']")
+            text = line.inner_text()
+            assert f"missing {hour:%H}:00-{hour + timedelta(hours=1):%H}:00 UTC (60 min)" in text, text
+            assert re.search(r"deadline \d{4}-\d\d-\d\d \d\d:\d\d UTC", text) and "next check" in text, text
+            href = line.locator("a").get_attribute("href")
+            assert href.endswith(f"/tasks/gas.wait_for_publication/mapped/{index}"), href
+        page.locator("#waiting").screenshot(path=str(ARTIFACTS / "aeris_waiting.png"))
+
+
+def _the_aeris_view_shows_the_run(cluster: AirflowCluster, hour: datetime) -> None:
+    """The AERIS view in a real browser: behind Airflow's login, in the UI's navigation, showing this
+    run's ledger cells, a map, where each hour came from and the freshness chart; screenshots kept."""
+    status, _, body = cluster.fetch("/aeris/", auth=False)
+    assert status == 401, body[:200]  # the same login as the rest of the UI
+    until = (hour.replace(tzinfo=None) + timedelta(hours=1)).isoformat()
+    with _aeris_browser(cluster) as page:
+        page.goto(cluster.base_url + "/plugin/aeris")  # the "AERIS" entry of the UI's navigation
+        frame = page.frame_locator("iframe").first
+        frame.locator("h1").wait_for(timeout=30_000)
+        assert "AERIS" in frame.locator("h1").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "aeris_view_in_airflow.png"))
+
+        page.goto(f"{cluster.base_url}/aeris/?until={until}")
+        row = page.locator(f"tr[data-hour='{hour:%Y-%m-%dT%H}']")
+        for gas in GASES:
+            assert row.locator(f"td[data-gas='{gas}'] .cell").inner_text() == "loaded", gas
+        # Under the outcome, the product the hour came from: NO2's near-real-time V02 here.
+        assert row.locator("td[data-gas='NO2'] .product").inner_text() == "V02 NRT"
+        image = page.locator("img[alt='NO2 map']")
+        image.wait_for()
+        src = image.get_attribute("src")
+        status, media_type, png = cluster.fetch(f"/aeris/{src}")
+        assert (status, media_type) == (200, "image/png"), (src, status, png[:300])
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        assert image.evaluate("img => img.naturalWidth") > 100
+        # Where the hour came from, and how long after its end each hour of the week was published:
+        # NO2 near real time (triangles), O3 standard (dots), from this run and the hours before it.
+        source = page.locator(f"#provenance tr[data-gas='NO2'][data-hour='{hour:%Y-%m-%dT%H}']").inner_text()
+        assert "TEMPO_NO2_L3_NRT V02" in source and "nrt" in source and "MB" in source, source
+        chart = page.locator("svg#freshness")
+        assert chart.locator(".point.nrt[data-gas='NO2']").count() >= 1
+        assert chart.locator(".point.standard[data-gas='O3']").count() >= 1
+        assert chart.locator("polyline.median").count() >= 2
+        assert "latest hour" in page.locator("#lag").inner_text()
+        chart.screenshot(path=str(ARTIFACTS / "aeris_freshness.png"))
+        page.screenshot(path=str(ARTIFACTS / "aeris_view.png"), full_page=True)
 
 
 def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str, hour: datetime) -> None:

@@ -115,6 +115,12 @@ def test_ledger_rows_older_than_retention(conn):
             (OLD, NOW - timedelta(days=200), OLD, NOW - timedelta(days=200), RECENT, NOW - timedelta(days=1)),
         )
         young_id = cur.fetchall()[-1][0]
+        # Waits: one no sensor has touched for two days (its run was deleted), one live.
+        cur.execute("DELETE FROM publication_wait WHERE obs_time IN (%s, %s)", (OLD, RECENT))
+        for hour, age in ((OLD, timedelta(days=2)), (RECENT, timedelta(minutes=3))):
+            cur.execute("INSERT INTO publication_wait (gas_type, obs_time, dag_id, run_id, task_id, map_index, missing,"
+                        " reason, deadline, next_check, updated_at) VALUES ('NO2', %s, 'd', 'r', 't', 0, 'm', 'r',"
+                        " now(), now(), now() - %s)", (hour, age))  # fmt: skip
     conn.commit()
     assert retention.purge_ledger(conn, NOW, 90, dry_run=True).rows >= 1
     removed = retention.purge_ledger(conn, NOW, 90, dry_run=False).rows
@@ -125,6 +131,8 @@ def test_ledger_rows_older_than_retention(conn):
         assert cur.fetchone()[0] >= 1
         cur.execute("SELECT count(*) FROM ingest_log WHERE id = %s", (young_id,))
         assert cur.fetchone()[0] == 1  # a young row survives
+        cur.execute("SELECT obs_time FROM publication_wait WHERE obs_time IN (%s, %s)", (OLD, RECENT))
+        assert cur.fetchall() == [(RECENT,)]  # the dead wait went with the purge, the live one stays
     conn.rollback()
 
 

@@ -7,5 +7,7 @@ SET status        = %(status)s,
     cells_skipped = %(cells_skipped)s,
     cells_flagged = %(cells_flagged)s,
     rows_written  = %(rows_written)s,
-    error_message = %(error)s
+    error_message = %(error)s,
+    -- The slice this row wrote is the published one from now on (success only).
+    published_at  = CASE WHEN %(status)s = 'success' THEN clock_timestamp() END
 WHERE id = %(id)s;

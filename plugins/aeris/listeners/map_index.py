@@ -1,10 +1,14 @@
-"""Listener: every mapped per-gas task instance shows its gas in the grid, including ones that never ran.
+"""Every mapped per-gas task instance shows its gas in the grid, from the moment the run is planned.
 
-A mapped task renders its `map_index_template` only when it runs; one skipped or upstream_failed without
-running keeps a bare number (`1` instead of `CH2O`). When a TEMPO DAG run ends, the scheduler (or
-`dag.test`) calls this listener, which labels those instances from the run's plan: map index i of the
-per-gas group is the plan's item i. It writes in the scheduler's own session (no second transaction on
-rows the scheduler holds), and only where Airflow has no label yet.
+A mapped task renders its `map_index_template` only when it runs: until then (scheduled, queued,
+deferred, waiting to retry) and when it never runs (skipped, upstream_failed) it would show a bare
+number (`1` instead of `CH2O`). Map index i of a TEMPO run's per-gas group is item i of its plan, so:
+
+- `label_expanded`, Airflow's `task_instance_mutation_hook` cluster policy (plugins/airflow_local_settings.py),
+  labels each mapped instance as the scheduler (or `dag.test`) creates it, in the scheduler's session;
+- the listener labels, when the run ends, any instance still without a label (one created before the
+  policy was installed).
+Both write only where Airflow has no label yet; the task's own rendering, when it runs, agrees.
 """
 
 from __future__ import annotations
@@ -61,6 +65,34 @@ def _label(session: Any, dag_id: str, run_id: str) -> int:
     if result.rowcount:
         log.info("%s %s: %d mapped task instance(s) labelled with their gas", dag_id, run_id, result.rowcount)
     return result.rowcount
+
+
+# The labels of recent runs: a run's six per-gas tasks expand in one scheduler loop, each instance
+# asking for the same plan. A plan is fixed once its task succeeded, so a run's labels never change.
+_RECENT_LABELS: dict[tuple[str, str], list[str]] = {}
+_RECENT_RUNS = 64
+
+
+def label_expanded(task_instance: Any, dag_run: Any = None) -> None:
+    """Cluster policy: a mapped instance of a TEMPO run gets its gas as it is created (expanded)."""
+    if task_instance.map_index < 0 or getattr(task_instance, "_rendered_map_index", None) is not None:
+        return
+    key = (task_instance.dag_id, task_instance.run_id)
+    try:
+        labels = _RECENT_LABELS.get(key)
+        if labels is None:
+            session = object_session(dag_run) if dag_run is not None else None
+            if session is None:
+                return
+            labels = gas_labels(planned_items(session, *key))
+            if labels:
+                if len(_RECENT_LABELS) >= _RECENT_RUNS:
+                    _RECENT_LABELS.pop(next(iter(_RECENT_LABELS)))
+                _RECENT_LABELS[key] = labels
+        if task_instance.map_index < len(labels):
+            task_instance._rendered_map_index = labels[task_instance.map_index]
+    except Exception:  # a label must never stop the scheduler creating the task instance
+        log.exception("could not label %s map index %s", task_instance.task_id, task_instance.map_index)
 
 
 class MapIndexLabels:

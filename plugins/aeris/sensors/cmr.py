@@ -87,6 +87,7 @@ class CmrPublicationSensor(BaseSensorOperator):
         if decision.state != "wait":
             return self.finish(context, decision)
         poll = self.poll_interval or checked(config.Publication.from_env).poll_seconds
+        self.on_wait(context, decision, listed, deadline, datetime.now(UTC) + timedelta(seconds=poll))
         self.log.info(
             "%s: waiting in the triggerer, asking CMR every %.0f s until %s",
             self.subject,
@@ -102,11 +103,21 @@ class CmrPublicationSensor(BaseSensorOperator):
                 deadline=deadline.isoformat(),
                 no_scan_reason=no_scan_reason,
                 poll_interval=poll,
+                waiter=self.waiter(context),
             ),
             method_name="execute_complete",
             # The trigger decides at the deadline; the margin covers one last CMR search.
             timeout=max(deadline - datetime.now(UTC), timedelta(0)) + timedelta(minutes=10),
         )
+
+    def waiter(self, context: Any) -> dict[str, Any] | None:
+        """Who waits, for the trigger to record each look under (`aeris_lib.db.waits.Waiter`); None:
+        nothing is recorded."""
+        return None
+
+    def on_wait(self, context: Any, decision: Publication, listed: list[Granule], deadline: datetime,
+                next_check: datetime) -> None:  # fmt: skip
+        """Called when the first look decides to wait, before deferring."""
 
     def review(self, context: Any, decision: Publication, listed: list[Granule]) -> None:
         """Called once with the first decision and everything CMR listed around the hour (subclasses

@@ -9,6 +9,7 @@ from typing import Any
 
 from aeris.config.connections import aeris_db
 from aeris.hooks.cmr import CmrHook
+from aeris.hooks.waits import WaitsHook
 from aeris.notifications import alerts
 from aeris.sensors.cmr import CmrPublicationSensor
 from aeris.tasks import breaker
@@ -18,6 +19,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from aeris_lib.cmr import CmrError, version_key
 from aeris_lib.db import ledger
 from aeris_lib.db.collections import forget_collection
+from aeris_lib.db.waits import Waiter, wait_params
 from aeris_lib.gases import LATEST
 from aeris_lib.publication import Granule, Publication, search_window
 
@@ -64,11 +66,33 @@ class GasPublicationSensor(CmrPublicationSensor):
                 self._check_version(context)
         return super().execute_complete(context, event)
 
+    def waiter(self, context: Any) -> dict[str, Any] | None:
+        ti = context.get("ti")
+        if ti is None:
+            return None
+        return {"gas": self.subject, "dag_id": ti.dag_id, "run_id": ti.run_id, "task_id": ti.task_id,
+                "map_index": ti.map_index}  # fmt: skip
+
+    def on_wait(self, context: Any, decision: Publication, listed: list[Granule], deadline: datetime,
+                next_check: datetime) -> None:  # fmt: skip
+        waiter = self.waiter(context)
+        if waiter is None:
+            return
+        hour = datetime.fromisoformat(self.hour)
+        try:
+            WaitsHook().record(wait_params(Waiter.from_dict(waiter), hour, listed, decision.reason, deadline,
+                                           next_check))  # fmt: skip
+        except Exception as error:  # the wait matters more than its record
+            self.log.warning(
+                "could not record the wait for the AERIS view: %s: %s", type(error).__name__, error
+            )
+
     def review(self, context: Any, decision: Publication, listed: list[Granule]) -> None:
         if decision.state in ("wait", "not_published") and not listed:
             self._check_version(context)
 
     def finish(self, context: Any, decision: Publication) -> dict[str, Any]:
+        WaitsHook().clear(self.subject, datetime.fromisoformat(self.hour))  # the hour waits no more
         if decision.state in _SKIP_STATUS:
             self._skip(_SKIP_STATUS[decision.state], decision.reason, context)
         return super().finish(context, decision)

@@ -61,6 +61,10 @@ def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | No
         "granules": granules,
         "granule_revisions": {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]},
         "granule_sizes": {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]},
+        # When CMR listed the newest of them: the freshness figures measure from it.
+        "listed_at": max(
+            (g["listed_at"] for g in publication["granules"] if g.get("listed_at")), default=None
+        ),
     }
     revisions = listed["granule_revisions"]
     hook = HarmonyHook()

@@ -46,6 +46,8 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
                     pixel_degrees=gas_hour.entry.pixel_degrees, product_line=gas_hour.line,
                     upgraded_from=gas_hour.upgraded_from, short_name=gas_hour.short_name or None,
                     version=gas_hour.version or None, granule_revisions=staged.get("granule_revisions"),
+                    fetched={"listed_at": staged.get("listed_at"), "request_shape": staged.get("shape"),
+                             "bytes_moved": staged.get("bytes")},
                     force=bool(context["params"].get("force_reload")),
                 )  # fmt: skip
             except SliceRejected as rejected:

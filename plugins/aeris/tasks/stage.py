@@ -104,6 +104,7 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
         "job_url": job["job_url"],
         "granules": job["granules"],
         "granule_revisions": job.get("granule_revisions"),
+        "listed_at": job.get("listed_at"),
         "shape": job.get("shape"),
     }
 

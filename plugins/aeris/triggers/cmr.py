@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aeris.hooks.cmr import CmrHook
+from aeris.hooks.waits import WaitsHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from aeris_lib.cmr import CmrError, CmrUnavailable
+from aeris_lib.db.waits import Waiter, wait_params
 from aeris_lib.publication import assess, search_window
 
 
@@ -38,6 +40,7 @@ class CmrPublicationTrigger(BaseTrigger):
         deadline: str,
         no_scan_reason: str | None = None,
         poll_interval: float = 300.0,
+        waiter: dict[str, Any] | None = None,
     ):
         super().__init__()
         self.cmr_url = cmr_url
@@ -47,6 +50,7 @@ class CmrPublicationTrigger(BaseTrigger):
         self.deadline = deadline
         self.no_scan_reason = no_scan_reason
         self.poll_interval = poll_interval
+        self.waiter = waiter
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -59,8 +63,22 @@ class CmrPublicationTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "no_scan_reason": self.no_scan_reason,
                 "poll_interval": self.poll_interval,
+                "waiter": self.waiter,
             },
         )
+
+    async def _record(self, hour: datetime, listed: list, reason: str, deadline: datetime) -> None:
+        """This look, for the AERIS view's "Waiting now" (`publication_wait`); never ends the wait."""
+        if not self.waiter:
+            return
+        next_check = datetime.now(UTC) + timedelta(seconds=self.poll_interval)
+        try:
+            params = wait_params(Waiter.from_dict(self.waiter), hour, listed, reason, deadline, next_check)
+            await WaitsHook().arecord(params)
+        except Exception as error:  # the wait matters more than its record
+            self.log.warning(
+                "could not record the wait for the AERIS view: %s: %s", type(error).__name__, error
+            )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hour = datetime.fromisoformat(self.hour)
@@ -85,5 +103,6 @@ class CmrPublicationTrigger(BaseTrigger):
                 "%s %s: %s; asking CMR again in %.0f s (deadline %s)",
                 self.collection_id, self.hour, decision.reason, self.poll_interval, self.deadline,
             )  # fmt: skip
+            await self._record(hour, listed, decision.reason, deadline)
             remaining = (deadline - datetime.now(UTC)).total_seconds()
             await asyncio.sleep(max(0.0, min(self.poll_interval, remaining + 1)))

@@ -48,11 +48,13 @@ def overview_page(
     until: Annotated[datetime | None, Query(description="End of the 24-hour window (UTC)")] = None,
 ) -> str:
     """Per gas, the last 24 hours from the ledger; newest maps; open circuit breakers; gaps."""
+    waiting = data.waiting_now()
     try:
         view = data.overview(_utc(until) if until else None, settings.default_bbox())
-    except LookupError as empty:
-        return f"<!DOCTYPE html><html><body><h1>AERIS</h1><p>{empty}</p></body></html>"
-    return page.render(view, data.open_breakers(settings.breaker_threshold()))
+    except LookupError as empty:  # nothing ingested yet: what the first hours wait for, if anything
+        return (f"<!DOCTYPE html><html><body><h1>AERIS</h1><p>{empty}</p>"
+                f"{page.waiting_section(waiting, data.airflow_url())}</body></html>")  # fmt: skip
+    return page.render(view, data.open_breakers(settings.breaker_threshold()), waiting, data.airflow_url())
 
 
 @app.get("/maps/{gas}.png")

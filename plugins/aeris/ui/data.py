@@ -10,6 +10,7 @@ from aeris.config.connections import view_db
 from aeris.hooks import staging
 
 from aeris_lib import breaker as breaker_state
+from aeris_lib.db import waits
 from aeris_lib.gases import DEFAULT_CATALOG, build_catalog
 from aeris_lib.overview import Overview, load_overview, window_end
 
@@ -53,6 +54,47 @@ def open_breakers(threshold: int) -> dict[str, str]:
 def overview(until: datetime | None, bbox: Any) -> Overview:
     with view_db() as conn:  # read-only: the view may SELECT the ledger, nothing else
         return load_overview(conn, verified_gases(), window_end(conn, until), bbox=bbox)
+
+
+# A recorded wait is shown while its task instance is in one of these states (a run deleted, killed or
+# failed leaves its row behind; the row's task says whether anyone still waits).
+WAITING_STATES = {
+    "deferred",
+    "running",
+    "queued",
+    "scheduled",
+    "up_for_retry",
+    "up_for_reschedule",
+    "restarting",
+}
+
+
+def waiting_now() -> list[dict[str, Any]]:
+    """Every (gas, hour) still waiting for publication, with what CMR listed at its last look."""
+    with view_db() as conn:
+        rows = waits.waiting_now(conn)
+    if not rows:
+        return []
+    from airflow.models.taskinstance import TaskInstance as TI
+    from airflow.utils.session import create_session
+    from sqlalchemy import select, tuple_
+
+    keys = [(r["dag_id"], r["run_id"], r["task_id"], r["map_index"]) for r in rows]
+    with create_session() as session:
+        found = session.execute(
+            select(TI.dag_id, TI.run_id, TI.task_id, TI.map_index, TI.state).where(
+                tuple_(TI.dag_id, TI.run_id, TI.task_id, TI.map_index).in_(keys)
+            )
+        ).all()
+    waiting = {tuple(row[:4]) for row in found if row[4] in WAITING_STATES}
+    return [row for row, key in zip(rows, keys, strict=True) if key in waiting]
+
+
+def airflow_url() -> str:
+    """Where the Airflow UI answers (links to task instances)."""
+    from airflow.configuration import conf
+
+    return conf.get("api", "base_url", fallback="").rstrip("/")
 
 
 def map_key(gas: str, hour: datetime) -> str:

@@ -69,6 +69,8 @@ def test_airflows_metadata_has_its_own_role_the_pipeline_cannot_read():
     ("statement", "allowed"),
     [
         ("SELECT count(*) FROM ingest_log", True),
+        ("SELECT count(*) FROM publication_wait", True),  # "Waiting now" (migration 0013)
+        ("DELETE FROM publication_wait", False),
         ("SELECT count(*) FROM obs_partition", False),
         ("SELECT count(*) FROM pollution_obs_no2", False),
         ("SELECT count(*) FROM saved_routes", False),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from aeris.listeners import map_index
 from aeris.run_plan import PLAN_TASKS, gas_labels
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
@@ -20,3 +23,31 @@ def test_what_is_not_a_plan_labels_nothing_or_keeps_the_number():
 
 def test_both_tempo_dags_are_covered():
     assert PLAN_TASKS == {"aeris_tempo_hourly": "plan", "aeris_tempo_reprocess": "find_upgrades"}
+
+
+def ti(map_index: int, run_id: str = "scheduled__2024-09-01T16:00:00+00:00", label=None) -> SimpleNamespace:
+    return SimpleNamespace(dag_id="aeris_tempo_hourly", run_id=run_id, task_id="gas.wait_for_publication",
+                           map_index=map_index, _rendered_map_index=label)  # fmt: skip
+
+
+def test_mapped_instances_get_their_gas_as_the_scheduler_creates_them(monkeypatch):
+    """The cluster policy: labels from the plan at expansion, one plan read per run, nothing overwritten."""
+    reads = []
+    monkeypatch.setattr(map_index, "object_session", lambda dag_run: "the scheduler's session")
+    monkeypatch.setattr(map_index, "planned_items",
+                        lambda session, dag_id, run_id: reads.append(run_id) or [{"gas": "NO2"}, {"gas": "O3"}])  # fmt: skip
+    monkeypatch.setattr(map_index, "_RECENT_LABELS", {})
+    created = [ti(0), ti(1), ti(2), ti(-1), ti(1, label="kept")]
+    for instance in created:
+        map_index.label_expanded(instance, dag_run=object())
+    assert [i._rendered_map_index for i in created] == ["NO2", "O3", None, None, "kept"]
+    assert len(reads) == 1
+
+
+def test_a_failing_plan_read_never_stops_the_scheduler(monkeypatch, caplog):
+    monkeypatch.setattr(map_index, "object_session", lambda dag_run: "session")
+    monkeypatch.setattr(map_index, "planned_items", lambda *a: (_ for _ in ()).throw(RuntimeError("db gone")))
+    monkeypatch.setattr(map_index, "_RECENT_LABELS", {})
+    instance = ti(0, run_id="manual__x")
+    map_index.label_expanded(instance, dag_run=object())
+    assert instance._rendered_map_index is None and "could not label" in caplog.text

@@ -44,3 +44,37 @@ def test_breakers_gaps_versions_and_the_newest_map_are_shown():
 def test_what_comes_from_the_ledger_is_escaped():
     page = render(view(cells={("NO2", HOUR): Cell("failed", "failed", "<script>alert(1)</script>")}), {})
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_waiting_hours_say_what_cmr_lists_what_is_missing_and_when_next():
+    wait = {"gas_type": "NO2", "obs_time": HOUR, "dag_id": "aeris_tempo_hourly", "run_id": "manual__1",
+            "task_id": "gas.wait_for_publication", "map_index": 0, "missing": "23:38-00:00 UTC (22 min)",
+            "listed": [{"name": "S008G05.nc", "start": "2024-09-01T22:58:00+00:00", "end": "2024-09-01T23:38:00+00:00"}],
+            "reason": "S008G05.nc listed; 22 min of the hour not covered yet",
+            "deadline": HOUR + timedelta(hours=4), "next_check": HOUR + timedelta(minutes=65)}  # fmt: skip
+    page = render(view(), {}, [wait], "https://airflow.example")
+    assert "<li data-gas='NO2' data-hour='2024-09-01T23'>" in page
+    assert (
+        "href='https://airflow.example/dags/aeris_tempo_hourly/runs/manual__1/tasks/gas.wait_for_publication/mapped/0'"
+        in page
+    )
+    assert "CMR lists S008G05.nc (22:58-23:38)" in page and "missing 23:38-00:00 UTC (22 min)" in page
+    assert "deadline 2024-09-02 03:00 UTC" in page and "next check 00:05:00 UTC" in page
+    assert "No hour is waiting" in render(view(), {})
+
+
+def test_freshness_and_where_each_loaded_hour_came_from():
+    from aeris_lib.freshness import LagPoint
+    from aeris_lib.overview import Source
+
+    cells = {("NO2", HOUR): Cell("success", "loaded", "", "TEMPO_NO2_L3_NRT V02",
+                                 Source("nrt", ("a.nc", "b.nc"), "native", 32_500_000))}  # fmt: skip
+    page = render(view(cells=cells, latest={"NO2": HOUR}, lags=[LagPoint("NO2", "nrt", HOUR, 65.0)]), {},
+                  now=END + timedelta(minutes=5))  # fmt: skip
+    assert (
+        "NO2 latest hour 2024-09-01 23:00 UTC, 0 h 05 min behind" in page
+        or "NO2 latest hour 2024-09-01 23:00 UTC, 5 min behind" in page
+    )
+    assert "<svg id='freshness'" in page and "class='point nrt'" in page
+    row = page[page.index("<table id='provenance'>") :]
+    assert "TEMPO_NO2_L3_NRT V02" in row and "a.nc, b.nc" in row and "native" in row and "32.5 MB" in row

@@ -13,5 +13,8 @@ CELERY_RUN_PREFIX = "celery__"
 
 
 def task_instance_mutation_hook(task_instance, dag_run=None) -> None:
+    from aeris.listeners.map_index import label_expanded  # not at import: Airflow is initialising
+
+    label_expanded(task_instance, dag_run)  # the product's own policy (plugins/airflow_local_settings.py)
     if (task_instance.run_id or "").startswith(CELERY_RUN_PREFIX):
         task_instance.executor = "CeleryExecutor"

@@ -36,3 +36,11 @@ def native_job_links(harmony_client, fresh_emulator) -> list[str]:
     job = harmony_client.wait_for_job(outcome.job_id, poll_initial=0.2)
     assert "may extend outside the spatial and temporal bounds" in job.message
     return [link.href for link in job.data_links]
+
+
+def trusting_the_daac(harmony_client, fresh_emulator):
+    """`harmony_client` with the emulator's DAAC among its data origins (the token may go there)."""
+    from aeris_lib.harmony import HarmonyClient
+
+    return HarmonyClient(fresh_emulator.base_url, harmony_client.tokens, session=harmony_client.session,
+                         data_origins=[fresh_emulator.daac_url])  # fmt: skip

@@ -17,7 +17,7 @@ from harmony_emulator.granules import render_geotiff
 from harmony_emulator.scans import scans_overlapping
 from tests.support.catalog_ids import concept_id
 from tests.support.emulator import set_faults, stats
-from tests.support.harmony import HOUR, SMALL, native_job_links, request
+from tests.support.harmony import HOUR, SMALL, native_job_links, request, trusting_the_daac
 
 
 @pytest.mark.parametrize("gas", ["NO2", "CH2O", "AI", "O3"])
@@ -160,12 +160,7 @@ def test_native_granules_come_from_the_trusted_daac_with_the_token_and_never_rea
     assert links and all(
         link.startswith(fresh_emulator.daac_url + "/asdc-prod-protected/TEMPO/") for link in links
     )
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
+    trusted = trusting_the_daac(harmony_client, fresh_emulator)
     download = trusted.download(links[0], tmp_path / "granule.nc")
     with open(download.path, "rb") as head:
         assert head.read(8) == b"\x89HDF\r\n\x1a\n"
@@ -219,12 +214,7 @@ def test_a_whole_download_of_another_size_than_cmr_lists_fails_and_leaves_no_fil
     harmony_client, fresh_emulator, tmp_path
 ):
     link = native_job_links(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
+    trusted = trusting_the_daac(harmony_client, fresh_emulator)
     size = trusted.download(link, tmp_path / "whole.nc").size_bytes
     assert trusted.download(link, tmp_path / "same.nc", expected_bytes=size).size_bytes == size
     with pytest.raises(DownloadError, match=f"but CMR lists the granule at {size + 1:,} bytes"):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aeris_lib.harmony import HarmonyClient
 from aeris_lib.harmony.errors import DownloadError
 from tests.support.emulator import stats
-from tests.support.harmony import native_job_links
+from tests.support.harmony import native_job_links, trusting_the_daac
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
@@ -23,12 +22,7 @@ def test_a_native_granule_is_read_by_range_with_the_token_on_the_daac_only(
     from aeris_lib.tempo_l3 import read_window
 
     link = native_job_links(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
+    trusted = trusting_the_daac(harmony_client, fresh_emulator)
     bbox, variable = (-105.0, 35.0, -95.0, 40.0), "product/vertical_column_troposphere"
     with RemoteGranule(trusted, link, max_bytes=500_000_000) as remote:
         window = read_window(
@@ -50,12 +44,7 @@ def test_a_range_read_stops_at_the_byte_limit(harmony_client, fresh_emulator):
     from aeris_lib.tempo_l3 import read_window
 
     link = native_job_links(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
+    trusted = trusting_the_daac(harmony_client, fresh_emulator)
     remote = RemoteGranule(trusted, link, max_bytes=3_000_000)
     with pytest.raises(DownloadError, match="would move more than AERIS_MAX_DOWNLOAD_BYTES"):
         read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0), pixel=0.02)
@@ -71,12 +60,7 @@ def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(
 
     monkeypatch.setenv("AERIS_EMULATOR_GRANULE_SIZES", "real")
     link = native_job_links(harmony_client, fresh_emulator)[0]
-    trusted = HarmonyClient(
-        fresh_emulator.base_url,
-        harmony_client.tokens,
-        session=harmony_client.session,
-        data_origins=[fresh_emulator.daac_url],
-    )
+    trusted = trusting_the_daac(harmony_client, fresh_emulator)
     with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
         window = read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0),
                              pixel=0.02, quality_variable="product/main_data_quality_flag")  # fmt: skip

@@ -21,7 +21,7 @@ Env = Mapping[str, str]
 
 # Where TEMPO's native granules are served (ASDC's protected distribution, behind Earthdata Login).
 ASDC_DATA_ORIGIN = "https://data.asdc.earthdata.nasa.gov"
-GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")  # aeris_lib.gases.GAS_NAMES; a test keeps them equal
+GAS_NAMES = defaults.GAS_NAMES
 BBOX_NAMES = ("TEMPO_BBOX_WEST", "TEMPO_BBOX_SOUTH", "TEMPO_BBOX_EAST", "TEMPO_BBOX_NORTH")
 STAGING_MODES = ("s3", "local")
 
@@ -148,8 +148,12 @@ class Earthdata:
             cmr_url=url(env, "EARTHDATA_CMR_URL", ("http", "https"), defaults.CMR_URL).rstrip("/"),
             data_origins=_items(env, "AERIS_EARTHDATA_DATA_ORIGINS") or (ASDC_DATA_ORIGIN,),
             max_download_bytes=_whole(env, "AERIS_MAX_DOWNLOAD_BYTES", cls.max_download_bytes) or 0,
-            capabilities_ttl_hours=_number(env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", 24.0, low=0),
-            collection_ttl_hours=_number(env, "AERIS_CMR_COLLECTION_TTL_HOURS", 24.0, low=0),
+            capabilities_ttl_hours=_number(
+                env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", cls.capabilities_ttl_hours, low=0
+            ),
+            collection_ttl_hours=_number(
+                env, "AERIS_CMR_COLLECTION_TTL_HOURS", cls.collection_ttl_hours, low=0
+            ),
         )
 
 
@@ -165,9 +169,15 @@ class Publication:
     def from_env(cls, env: Env | None = None) -> Publication:
         env = _env(env)
         return cls(
-            poll_seconds=_number(env, "AERIS_PUBLICATION_POLL_SECONDS", 300.0, low=0.001, high=1e7),
-            deadline_minutes=_number(env, "AERIS_PUBLICATION_DEADLINE_MINUTES", 180.0, low=0.001, high=1e7),
-            reprocess_newer_versions=_flag(env, "AERIS_REPROCESS_NEWER_VERSIONS", True),
+            poll_seconds=_number(
+                env, "AERIS_PUBLICATION_POLL_SECONDS", cls.poll_seconds, low=0.001, high=1e7
+            ),
+            deadline_minutes=_number(
+                env, "AERIS_PUBLICATION_DEADLINE_MINUTES", cls.deadline_minutes, low=0.001, high=1e7
+            ),
+            reprocess_newer_versions=_flag(
+                env, "AERIS_REPROCESS_NEWER_VERSIONS", cls.reprocess_newer_versions
+            ),
         )
 
 
@@ -185,11 +195,11 @@ class Scheduling:
     def from_env(cls, env: Env | None = None) -> Scheduling:
         env = _env(env)
         return cls(
-            retry_delay_seconds=_whole(env, "AERIS_RETRY_DELAY_SECONDS", 120) or 0,
+            retry_delay_seconds=_whole(env, "AERIS_RETRY_DELAY_SECONDS", cls.retry_delay_seconds) or 0,
             breaker_failures=_whole(env, "AERIS_CIRCUIT_BREAKER_FAILURES", cls.breaker_failures) or 0,
             stage_queue=_text(env, "AERIS_STAGE_QUEUE"),
             load_queue=_text(env, "AERIS_LOAD_QUEUE"),
-            harmony_pool_slots=_whole(env, "AERIS_HARMONY_POOL_SLOTS", 3) or 0,
+            harmony_pool_slots=_whole(env, "AERIS_HARMONY_POOL_SLOTS", cls.harmony_pool_slots) or 0,
         )
 
 
@@ -206,13 +216,13 @@ class Storage:
     @classmethod
     def from_env(cls, env: Env | None = None) -> Storage:
         env = _env(env)
-        staging = _text(env, "AERIS_STAGING", "s3").lower()
+        staging = _text(env, "AERIS_STAGING", cls.staging).lower()
         if staging not in STAGING_MODES:
             raise SettingError(f"AERIS_STAGING must be 's3' or 'local', got {staging!r}")
         catalog = _text(env, "AERIS_GAS_CATALOG_FILE")
         return cls(
             staging=staging,
-            staging_dir=Path(_text(env, "AERIS_STAGING_DIR", ".aeris/staging")).resolve(),
+            staging_dir=Path(_text(env, "AERIS_STAGING_DIR", str(cls.staging_dir))).resolve(),
             bucket=_text(env, "AERIS_S3_BUCKET", cls.bucket),
             audit_public_url=url(env, "AERIS_AUDIT_PUBLIC_URL", ("http", "https")).rstrip("/"),
             gas_catalog_file=Path(catalog) if catalog else None,
@@ -307,15 +317,15 @@ class LocalStack:
         for name, port in ports.items():
             if port > 65535:
                 raise SettingError(f"{name} must be a TCP port number (1-65535), got {port}")
-        capabilities = _text(env, "AERIS_EMULATOR_CAPABILITIES", "native")
+        capabilities = _text(env, "AERIS_EMULATOR_CAPABILITIES", cls.emulator_capabilities)
         if capabilities not in cls.CAPABILITIES:
             raise SettingError(
                 f"AERIS_EMULATOR_CAPABILITIES must be native, netcdf, hoss or tiff, got {capabilities!r}"
             )
-        sizes = _text(env, "AERIS_EMULATOR_GRANULE_SIZES", "compact")
+        sizes = _text(env, "AERIS_EMULATOR_GRANULE_SIZES", cls.emulator_granule_sizes)
         if sizes not in cls.GRANULE_SIZES:
             raise SettingError(f"AERIS_EMULATOR_GRANULE_SIZES must be compact or real, got {sizes!r}")
-        data_dir = Path(_text(env, "AERIS_DATA_DIR", ".aeris"))
+        data_dir = Path(_text(env, "AERIS_DATA_DIR", str(cls.data_dir)))
         if root is not None and not data_dir.is_absolute():
             data_dir = root / data_dir
         return cls(data_dir, ports, capabilities, sizes)

@@ -9,6 +9,8 @@ from pathlib import Path
 HARMONY_URL = "https://harmony.earthdata.nasa.gov"
 EARTHDATA_LOGIN_URL = "https://urs.earthdata.nasa.gov"
 CMR_URL = "https://cmr.earthdata.nasa.gov"
+# The gases AERIS ingests, in the order runs list them.
+GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
 # The default region: the contiguous United States [west, south, east, north].
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # The Airflow pool that caps concurrent Harmony submissions (created by the init step).

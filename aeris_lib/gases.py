@@ -24,7 +24,7 @@ from typing import Any
 from aeris_lib import defaults
 from aeris_lib.harmony.capabilities import AUTO, SHAPES
 
-GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
+GAS_NAMES = defaults.GAS_NAMES  # re-exported, as CONUS below
 TEMPO_PIXEL_DEGREES = 0.02
 # TEMPO's main data quality flag in the NO2 and HCHO L3 products (reference table).
 QUALITY_FLAG = "product/main_data_quality_flag"

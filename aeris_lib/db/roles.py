@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import psycopg
 from psycopg import sql
 
 from aeris_lib import config
@@ -108,8 +109,6 @@ def fresh_database(
     """Drop and re-create database `name`, owned by `owner_url`'s role (with PostGIS, made by the
     superuser), for tests and benchmarks; returns `owner_url` pointed at it. Without `admin_url` the
     owner's own login creates it (a server where that role may create databases)."""
-    import psycopg
-
     owner = urlsplit(libpq_url(owner_url))
     admin_parts = urlsplit(libpq_url(admin_url or owner_url))
     admin = psycopg.connect(admin_parts._replace(path="/postgres").geturl())
@@ -133,8 +132,6 @@ def fresh_database(
 
 def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None:
     """Roles, databases and ownership for the AERIS and Airflow databases (idempotent)."""
-    import psycopg
-
     admin = psycopg.connect(libpq_url(admin_url))
     admin.autocommit = True
     try:

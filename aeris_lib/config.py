@@ -134,7 +134,10 @@ class Earthdata:
     token: str | None = field(default=None, repr=False)
     cmr_url: str = defaults.CMR_URL
     data_origins: tuple[str, ...] = (ASDC_DATA_ORIGIN,)
+    private_origins: tuple[str, ...] = ()
     max_download_bytes: int = 512 * 1024 * 1024
+    download_deadline_s: float = 1800.0
+    daac_pool_slots: int = 4
     capabilities_ttl_hours: float = 24.0
     collection_ttl_hours: float = 24.0
 
@@ -147,7 +150,12 @@ class Earthdata:
             token=_text(env, "BEARER_TOKEN") or None,
             cmr_url=url(env, "EARTHDATA_CMR_URL", ("http", "https"), defaults.CMR_URL).rstrip("/"),
             data_origins=_items(env, "AERIS_EARTHDATA_DATA_ORIGINS") or (ASDC_DATA_ORIGIN,),
+            private_origins=_items(env, "AERIS_PRIVATE_ORIGINS"),
             max_download_bytes=_whole(env, "AERIS_MAX_DOWNLOAD_BYTES", cls.max_download_bytes) or 0,
+            download_deadline_s=_number(
+                env, "AERIS_DOWNLOAD_DEADLINE_SECONDS", cls.download_deadline_s, low=1, high=86400
+            ),
+            daac_pool_slots=_whole(env, "AERIS_DAAC_POOL_SLOTS", cls.daac_pool_slots) or 0,
             capabilities_ttl_hours=_number(
                 env, "AERIS_HARMONY_CAPABILITIES_TTL_HOURS", cls.capabilities_ttl_hours, low=0
             ),

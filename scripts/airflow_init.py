@@ -1,4 +1,4 @@
-"""Airflow's metadata DB and the project's pool, checked without starting Airflow when nothing changed.
+"""Airflow's metadata DB and the project's pools, checked without starting Airflow when nothing changed.
 
 Exit 0 when the metadata DB is at Airflow's head revision and the pool is set; exit 3 when it needs
 `airflow db migrate`, which the caller runs before calling this again.
@@ -19,15 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aeris_lib import config
-from aeris_lib.defaults import HARMONY_POOL, libpq_url
+from aeris_lib.defaults import DAAC_POOL, HARMONY_POOL, libpq_url
 
 NEEDS_MIGRATION = 3
-POOL = HARMONY_POOL
-POOL_DESCRIPTION = "Caps concurrent NASA Harmony requests"
+POOL_DESCRIPTIONS = {
+    HARMONY_POOL: "Caps concurrent NASA Harmony requests",
+    DAAC_POOL: "Caps stage tasks reading granules at the DAAC at once (ASDC throttles bursts)",
+}
 
 
-def pool_slots() -> int:
-    return config.Scheduling.from_env().harmony_pool_slots
+def pool_slots() -> dict[str, int]:
+    return {
+        HARMONY_POOL: config.Scheduling.from_env().harmony_pool_slots,
+        DAAC_POOL: config.Earthdata.from_env().daac_pool_slots,
+    }
 
 
 def requirements_digest() -> str:
@@ -48,12 +53,12 @@ def db_state() -> dict | None:
         ):
             cur.execute("SELECT version_num FROM alembic_version ORDER BY 1")
             revisions = [row[0] for row in cur.fetchall()]
-            cur.execute("SELECT slots FROM slot_pool WHERE pool = %s", (POOL,))
-            pool = cur.fetchone()
+            cur.execute("SELECT pool, slots FROM slot_pool WHERE pool = ANY(%s)", (list(POOL_DESCRIPTIONS),))
+            pools = dict(cur.fetchall())
         conn.close()
     except psycopg.Error:
         return None  # no table yet, or another problem: let Airflow tell
-    return {"revisions": revisions, "pool_slots": pool[0] if pool else None}
+    return {"revisions": revisions, "pool_slots": pools}
 
 
 def expected_state(revisions: list[str]) -> dict:
@@ -68,7 +73,8 @@ def check_with_airflow(stamp: Path) -> int:
         db.check_migrations(timeout=0)
     except TimeoutError:
         return NEEDS_MIGRATION
-    Pool.create_or_update_pool(POOL, slots=pool_slots(), description=POOL_DESCRIPTION, include_deferred=False)
+    for pool, slots in pool_slots().items():
+        Pool.create_or_update_pool(pool, slots=slots, description=POOL_DESCRIPTIONS[pool], include_deferred=False)
     state = db_state()
     if state is not None:
         stamp.write_text(json.dumps(expected_state(state["revisions"])))

@@ -154,8 +154,11 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         # (native granules, behind the Earthdata token) is on another.
         base = f"http://127.0.0.1:{env['AERIS_HARMONY_PORT']}"
         daac = f"http://127.0.0.1:{env['AERIS_HARMONY_DAAC_PORT']}"
+        # Its file host (S3's stand-in) answers as `localhost`: a loopback origin downloads may reach.
+        files = f"http://localhost:{env['AERIS_HARMONY_FILES_PORT']}"
         return {"AERIS_HARMONY_MODE": mode, "HARMONY_BASE_URL": base, "EARTHDATA_URS_URL": base,
-                "EARTHDATA_CMR_URL": base, "AERIS_EARTHDATA_DATA_ORIGINS": daac}  # fmt: skip
+                "EARTHDATA_CMR_URL": base, "AERIS_EARTHDATA_DATA_ORIGINS": daac,
+                "AERIS_PRIVATE_ORIGINS": files}  # fmt: skip
     if not has_credentials:
         raise ConfigError("AERIS_HARMONY_MODE=production needs BEARER_TOKEN or EARTHDATA_USERNAME/PASSWORD")
     out = {
@@ -164,6 +167,7 @@ def _harmony(env: dict[str, str]) -> dict[str, str]:
         "EARTHDATA_URS_URL": env.get("EARTHDATA_URS_URL") or PRODUCTION_URS_URL,
         "EARTHDATA_CMR_URL": env.get("EARTHDATA_CMR_URL") or PRODUCTION_CMR_URL,
         "AERIS_EARTHDATA_DATA_ORIGINS": ",".join(config.Earthdata.from_env(env).data_origins),
+        "AERIS_PRIVATE_ORIGINS": ",".join(config.Earthdata.from_env(env).private_origins),
     }
     for name in ("HARMONY_BASE_URL", "EARTHDATA_URS_URL", "EARTHDATA_CMR_URL"):
         config.url(out, name, ("http", "https"))

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 
 from aeris_lib import config
-from aeris_lib.harmony import jobs
+from aeris_lib.harmony import bodies, faults, jobs
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import (
     DownloadError,
@@ -47,6 +47,7 @@ CHUNK_BYTES = 1 << 20
 MAX_REDIRECTS = 5
 # The largest file downloaded: a native full-disk TEMPO float32 variable is ~91 MB uncompressed.
 DEFAULT_MAX_DOWNLOAD_BYTES = config.Earthdata.max_download_bytes
+DEFAULT_DEADLINE_S = config.Earthdata.download_deadline_s
 
 
 def error_description(response: requests.Response) -> str:
@@ -82,6 +83,9 @@ class HarmonyClient:
     :param timeout: connect/read timeout of each HTTP call, in seconds.
     :param data_origins: origins (scheme://host[:port]) of Earthdata-protected data hosts that get the
         bearer token on downloads, e.g. the DAAC holding native granules. Nothing else does.
+    :param private_origins: origins on loopback or private addresses that downloads may reach without
+        the token (the local emulator's file host); any other such address is refused.
+    :param deadline_s: the longest one download (or one granule's range reads) may take.
     """
 
     def __init__(
@@ -92,30 +96,41 @@ class HarmonyClient:
         session: requests.Session | None = None,
         timeout: float = 60.0,
         data_origins: Iterable[str] = (),
+        private_origins: Iterable[str] = (),
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        deadline_s: float = DEFAULT_DEADLINE_S,
     ):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.session = session or build_session()
         self.timeout = timeout
-        self.routes = TokenRoutes(self.base_url, data_origins)
+        self.routes = TokenRoutes(self.base_url, data_origins, private_origins)
         self.max_download_bytes = max_download_bytes
+        self.deadline_s = deadline_s
 
     def __repr__(self) -> str:
         return f"HarmonyClient(base_url={self.base_url!r})"
 
     # ------------------------------------------------------------------ HTTP with the bearer token
     def _request(
-        self, url: str, *, stream: bool = False, method: str = "GET", headers: dict[str, str] | None = None
+        self,
+        url: str,
+        *,
+        stream: bool = False,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        session: requests.Session | None = None,
     ) -> requests.Response:
         """One authorised request to Harmony itself (or a trusted data origin); on 401 the token is
-        refreshed once and retried once. Any other origin is refused before a byte is sent."""
+        refreshed once and retried once. Any other origin is refused before a byte is sent. A 403 that
+        is CloudFront's throttle ("Request blocked") is a `DownloadError` with `fault` set, not an auth
+        failure: the token is fine, the burst was not."""
         if not self.routes.takes_token(url):
             raise HarmonyError(self.routes.refuse(url, self.base_url))
         token = self.tokens.get()
         for attempt in (1, 2):
             try:
-                response = self.session.request(
+                response = (session or self.session).request(
                     method,
                     url,
                     headers={**(headers or {}), "Authorization": f"Bearer {token}"},
@@ -134,8 +149,17 @@ class HarmonyClient:
             token = self.tokens.refresh(token)
         if response.status_code in (401, 403):
             who = "Harmony" if self.routes.is_harmony(url) else urlsplit(url).netloc
+            body = faults.error_body(response)
+            if faults.fault_of(response.status_code, body) == faults.THROTTLE:
+                raise DownloadError(
+                    f"{who} throttled the request: {faults.describe(response.status_code, body)}",
+                    status=response.status_code,
+                    fault=faults.THROTTLE,
+                )
+            text = body.decode("utf-8", "replace")
             raise HarmonyAuthError(
-                f"{who} refused the Earthdata token: HTTP {response.status_code} {error_description(response)}",
+                f"{who} refused the Earthdata token: HTTP {response.status_code} "
+                f"{describe_error(text, response.reason or '')}",
                 status=response.status_code,
             )
         return response
@@ -237,7 +261,7 @@ class HarmonyClient:
         configured data origins only, never to where they redirect (pre-signed S3 URLs). With
         `expected_bytes` (CMR's size of the granule), a file of another size is an error, left nowhere."""
         response, _ = self.follow(url)
-        download = save_response(response, dest, self.max_download_bytes)
+        download = save_response(response, dest, self.max_download_bytes, deadline_s=self.deadline_s)
         if expected_bytes and download.size_bytes != expected_bytes:
             Path(download.path).unlink(missing_ok=True)
             raise DownloadError(
@@ -246,17 +270,23 @@ class HarmonyClient:
             )
         return download
 
-    def follow(self, url: str, headers: dict[str, str] | None = None) -> tuple[requests.Response, str]:
+    def follow(
+        self, url: str, headers: dict[str, str] | None = None, *, session: requests.Session | None = None
+    ) -> tuple[requests.Response, str]:
         """GET `url` (with `headers`, e.g. a Range) through its redirects: (the final streamed answer,
-        the URL that gave it). The token goes to trusted origins only, on every hop; a redirect to the
-        Earthdata login page or an HTTP error is a `DownloadError` that says what to configure."""
+        the URL that gave it). The token goes to trusted origins only, on every hop; no hop goes to a
+        private address that is not a configured origin. A redirect to the Earthdata login page or an
+        HTTP error is a `DownloadError` that says what to configure; an error answer of a data host is
+        shown by its status and S3 code only (never its bytes), with `fault` set when it is transient.
+        `session`: another session for these requests (a reader that handles faults itself)."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
+            self.routes.check_destination(current)
             if self.routes.takes_token(current):
-                response = self._request(current, stream=True, headers=headers)
+                response = self._request(current, stream=True, headers=headers, session=session)
             else:
                 try:
-                    response = self.session.get(
+                    response = (session or self.session).get(
                         current, headers=headers, allow_redirects=False, stream=True, timeout=self.timeout
                     )
                 except requests.RequestException as error:
@@ -276,11 +306,19 @@ class HarmonyClient:
                 current = target
                 continue
             if response.status_code >= 400:
-                description = error_description(response)
-                response.close()
+                status, body = response.status_code, faults.error_body(response)
+                description = (
+                    describe_error(body.decode("utf-8", "replace"), response.reason or "")
+                    if self.routes.is_harmony(current)
+                    else faults.describe(status, body)
+                )
                 raise DownloadError(
-                    f"download from {safe_url(current)} failed: HTTP {response.status_code} {description}",
-                    status=response.status_code,
+                    f"download from {safe_url(current)} failed: HTTP {status} {description}"
+                    if self.routes.is_harmony(current)
+                    else f"download from {safe_url(current)} failed: {description}",
+                    status=status,
+                    fault=faults.fault_of(status, body),
+                    where=current,
                 )
             return response, current
         raise DownloadError(f"download from {safe_url(url)}: more than {MAX_REDIRECTS} redirects")
@@ -291,7 +329,7 @@ class HarmonyClient:
         if isinstance(outcome, NoData):
             return outcome
         if isinstance(outcome, InlineData):
-            return save_response(outcome.response, dest, self.max_download_bytes)
+            return save_response(outcome.response, dest, self.max_download_bytes, deadline_s=self.deadline_s)
         if isinstance(outcome, DataLink):
             return self.download(outcome.url, dest)
         job = self.wait_for_job(outcome.job_id, poll_initial=poll_initial)
@@ -299,24 +337,32 @@ class HarmonyClient:
 
 
 def save_response(
-    response: requests.Response, dest: Path, max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+    response: requests.Response,
+    dest: Path,
+    max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    *,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> Download:
-    """Write a streamed body to `dest` in chunks. A body shorter than Content-Length, or longer than
-    `max_bytes` (announced or while streaming), is an error and leaves no file."""
+    """Write a streamed body to `dest` as sent (never inflated), in chunks, within `deadline_s`. A body
+    shorter than Content-Length, longer than `max_bytes` (announced or while streaming), compressed, or
+    late is an error and leaves no file."""
+    where = safe_url(response.url or "")
     expected = response.headers.get("Content-Length")
-    too_big = (
-        f"download from {safe_url(response.url or '')} is larger than AERIS_MAX_DOWNLOAD_BYTES "
-        f"({max_bytes:,} bytes)"
-    )
+    too_big = f"download from {where} is larger than AERIS_MAX_DOWNLOAD_BYTES ({max_bytes:,} bytes)"
     if expected is not None and expected.isdigit() and int(expected) > max_bytes:
         response.close()
         raise DownloadError(f"{too_big}: Content-Length {int(expected):,}")
+    bodies.refuse_encoding(response, f"download from {where}")
     digest = hashlib.sha256()
     written = 0
     dest.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + deadline_s
     try:
         with open(dest, "wb") as out:
-            for chunk in response.iter_content(CHUNK_BYTES):
+            # One byte past the cap tells "exactly the cap" from "more than the cap".
+            for chunk in bodies.chunks(
+                response, most=max_bytes + 1, deadline=deadline, what=f"download from {where}"
+            ):
                 written += len(chunk)
                 if written > max_bytes:
                     raise DownloadError(f"{too_big}: stopped after {written:,} bytes")
@@ -324,21 +370,18 @@ def save_response(
                 digest.update(chunk)
     except DownloadError:
         dest.unlink(missing_ok=True)
-        response.close()
         raise
-    except (requests.RequestException, OSError) as error:
+    except Exception as error:  # requests', urllib3's and the disk's errors alike: no partial file
         dest.unlink(missing_ok=True)
         raise DownloadError(
-            f"download from {safe_url(response.url)} broke after {written} bytes: {type(error).__name__}"
+            f"download from {where} broke after {written} bytes: {type(error).__name__}"
         ) from None
     finally:
         response.close()
     if expected is not None and written != int(expected):
         dest.unlink(missing_ok=True)
-        raise DownloadError(
-            f"download from {safe_url(response.url)} truncated: {written} of {expected} bytes received"
-        )
+        raise DownloadError(f"download from {where} truncated: {written} of {expected} bytes received")
     if written == 0:
         dest.unlink(missing_ok=True)
-        raise DownloadError(f"download from {safe_url(response.url)} returned an empty body")
+        raise DownloadError(f"download from {where} returned an empty body")
     return Download(str(dest), digest.hexdigest(), written, response.headers.get("Content-Type", ""))

@@ -6,10 +6,13 @@ from __future__ import annotations
 class HarmonyError(Exception):
     """Harmony answered with an error (after retries where retrying makes sense)."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None, fault: str | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.fault = fault  # a transient fault (aeris_lib.harmony.faults) a reader may recover from
 
 
 class RequestValidationError(ValueError):
@@ -51,4 +54,9 @@ class HarmonyJobFailed(HarmonyError):
 
 
 class DownloadError(HarmonyError):
-    """A result file could not be downloaded completely (short body, bad status, too many redirects)."""
+    """A result file could not be downloaded completely (short body, bad status, too many redirects).
+    `where`: the URL that answered with the error, when it is known (kept, never shown)."""
+
+    def __init__(self, message: str, *, where: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.where = where

@@ -3,9 +3,11 @@ how URLs and error bodies are shown (never with a query string: pre-signed URLs 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
+import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -48,15 +50,21 @@ logging.getLogger("urllib3.connectionpool").addFilter(RedactQueryStrings())
 
 
 def build_session(
-    *, retries: int = 5, backoff_factor: float = 1.0, backoff_max: float = 60.0
+    *,
+    retries: int = 5,
+    backoff_factor: float = 1.0,
+    backoff_max: float = 60.0,
+    status_retries: int | None = None,
 ) -> requests.Session:
     """A session whose GETs retry transient failures (urllib3 `Retry`, honouring `Retry-After`);
-    POSTs are never retried."""
+    POSTs are never retried. `status_retries=0`: connection failures only, for a reader that decides
+    itself what an error answer means (aeris_lib.harmony.faults). Bodies are asked for as sent
+    (`Accept-Encoding: identity`): a compressed body is refused, never inflated (a gzip bomb)."""
     retry = Retry(
         total=retries,
         connect=retries,
         read=retries,
-        status=retries,
+        status=retries if status_retries is None else status_retries,
         backoff_factor=backoff_factor,
         backoff_jitter=backoff_factor / 2,
         backoff_max=backoff_max,
@@ -71,6 +79,7 @@ def build_session(
     session = requests.Session()
     # Credentials come only from the token provider, never from ~/.netrc on a redirect.
     session.trust_env = False
+    session.headers["Accept-Encoding"] = "identity"
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -151,13 +160,55 @@ def origin(url: str) -> tuple[str, str | None, int | None]:
     return scheme, (parsed.host or "").lower() or None, parsed.port or {"https": 443, "http": 80}.get(scheme)
 
 
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global
+
+
+def _addresses(host: str, port: int | None) -> list[str]:
+    """The addresses `host` names: itself when it is an IP literal, else what the resolver says (none
+    when it cannot resolve: the request then fails on its own)."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+    except (OSError, UnicodeError):
+        return []
+
+
 class TokenRoutes:
     """Where the Earthdata token may be sent: Harmony's own origin and the configured data origins
-    (Earthdata-protected hosts of native granules). Nothing else, and never where they redirect."""
+    (Earthdata-protected hosts of native granules). Nothing else, and never where they redirect.
 
-    def __init__(self, base_url: str, data_origins: Iterable[str] = ()):
+    Where any request may go: a host on a public address, or a configured origin (Harmony, the data
+    origins, `private_origins` such as the local emulator's file host). A data link or redirect to
+    loopback, link-local (cloud metadata, 169.254.169.254), private or reserved addresses is refused
+    before a byte is sent: a job's links must not turn a worker into a probe of its own network."""
+
+    def __init__(self, base_url: str, data_origins: Iterable[str] = (), private_origins: Iterable[str] = ()):
         self.harmony = origin(base_url)
         self.data = frozenset(origin(o) for o in data_origins if o.strip())
+        self.configured = self.data | {self.harmony} | {origin(o) for o in private_origins if o.strip()}
+
+    def check_destination(self, url: str) -> str:
+        """`url` unchanged when a request may go there; `UnsafeUrl` naming the host and the kind of
+        address otherwise (see the class docstring). The URL's path and query are never shown."""
+        check_url(url)
+        scheme, host, port = origin(url)
+        if (scheme, host, port) in self.configured or not host:
+            return url
+        for address in _addresses(host, port):
+            if not _is_public(address):
+                raise UnsafeUrl(
+                    f"refusing a request to {scheme}://{host}:{port}: it resolves to {address}, a loopback, "
+                    "link-local, private or reserved address, and is not a configured origin "
+                    "(AERIS_PRIVATE_ORIGINS)"
+                )
+        return url
 
     def is_harmony(self, url: str) -> bool:
         return origin(url) == self.harmony

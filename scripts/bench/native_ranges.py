@@ -34,7 +34,7 @@ def native_range_benchmark(say, sizes: str = "real", bbox: tuple[float, ...] = C
     try:
         tokens = TokenProvider(emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
         client = HarmonyClient(emulator.base_url, tokens, session=build_session(retries=2),
-                               data_origins=[emulator.daac_url])  # fmt: skip
+                               data_origins=[emulator.daac_url], private_origins=[emulator.files_url])  # fmt: skip
         request = RangesetRequest(NO2, ("all",), BBox(*bbox), HOUR, HOUR + timedelta(hours=1), format=None,
                                   force_async=True)  # fmt: skip
         job = client.wait_for_job(client.submit(request).job_id, poll_initial=0.2)

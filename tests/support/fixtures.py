@@ -113,7 +113,8 @@ def fresh_emulator():
 def harmony_conn(fresh_emulator, monkeypatch) -> str:
     """The id of a `harmony` connection to `fresh_emulator`, from the environment as in production."""
     conn = {"conn_type": "harmony", "host": fresh_emulator.base_url, "login": EMULATOR_USER,
-            "password": EMULATOR_PASSWORD, "extra": {"urs_url": fresh_emulator.base_url}}  # fmt: skip
+            "password": EMULATOR_PASSWORD, "extra": {"urs_url": fresh_emulator.base_url,
+                      "private_origins": [fresh_emulator.files_url, fresh_emulator.daac_url]}}  # fmt: skip
     monkeypatch.setenv(f"AIRFLOW_CONN_{HARMONY_TEST_CONN_ID.upper()}", json.dumps(conn))
     return HARMONY_TEST_CONN_ID
 
@@ -122,7 +123,8 @@ def harmony_conn(fresh_emulator, monkeypatch) -> str:
 def harmony_client(fresh_emulator) -> HarmonyClient:
     """Our Harmony client on `fresh_emulator`, with a short backoff so retry tests stay quick."""
     tokens = TokenProvider(fresh_emulator.base_url, username=EMULATOR_USER, password=EMULATOR_PASSWORD)
-    return HarmonyClient(fresh_emulator.base_url, tokens, session=build_session(backoff_factor=0.1))
+    return HarmonyClient(fresh_emulator.base_url, tokens, session=build_session(backoff_factor=0.1),
+                         private_origins=[fresh_emulator.files_url, fresh_emulator.daac_url])  # fmt: skip
 
 
 class _Inbox:

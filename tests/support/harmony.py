@@ -43,4 +43,4 @@ def trusting_the_daac(harmony_client, fresh_emulator):
     from aeris_lib.harmony import HarmonyClient
 
     return HarmonyClient(fresh_emulator.base_url, harmony_client.tokens, session=harmony_client.session,
-                         data_origins=[fresh_emulator.daac_url])  # fmt: skip
+                         data_origins=[fresh_emulator.daac_url], private_origins=[fresh_emulator.files_url])  # fmt: skip

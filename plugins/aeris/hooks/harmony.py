@@ -3,7 +3,8 @@
 Connection: host = Harmony base URL (default https://harmony.earthdata.nasa.gov), login/password =
 Earthdata Login credentials, extras `token` (a bearer token), `urs_url` (Earthdata Login base) and
 `data_origins` (Earthdata-protected hosts that get the token for native-granule downloads; default
-AERIS_EARTHDATA_DATA_ORIGINS, else ASDC's https://data.asdc.earthdata.nasa.gov).
+AERIS_EARTHDATA_DATA_ORIGINS, else ASDC's https://data.asdc.earthdata.nasa.gov) and `private_origins`
+(hosts on private addresses that downloads may reach; default AERIS_PRIVATE_ORIGINS).
 Missing values fall back to BEARER_TOKEN / EARTHDATA_USERNAME / EARTHDATA_PASSWORD in the environment.
 """
 
@@ -35,6 +36,7 @@ class HarmonySettings:
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
     data_origins: tuple[str, ...] = ()
+    private_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_connection(cls, conn: Any) -> HarmonySettings:
@@ -52,6 +54,7 @@ class HarmonySettings:
             password=(conn.password if conn else None) or earthdata.password,
             token=extra.get("token") or earthdata.token,
             data_origins=_origins(extra.get("data_origins") or list(earthdata.data_origins)),
+            private_origins=_origins(extra.get("private_origins") or list(earthdata.private_origins)),
         )
         for secret in (settings.password, settings.token):
             if secret:
@@ -120,7 +123,9 @@ class HarmonyHook(BaseHook):
             s.base_url,
             s.token_provider(),
             data_origins=s.data_origins,
+            private_origins=s.private_origins,
             max_download_bytes=max_download_bytes(),
+            deadline_s=config.Earthdata.from_env().download_deadline_s,
         )
 
     async def get_async_client(self) -> AsyncHarmonyClient:

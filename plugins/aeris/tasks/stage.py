@@ -27,7 +27,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from rasterio.errors import RasterioIOError
 
-from aeris_lib import tempo_l3
+from aeris_lib import defaults, tempo_l3
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import TEMPO_PIXEL_DEGREES
 from aeris_lib.harmony.capabilities import NATIVE
@@ -41,7 +41,8 @@ from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
 log = logging.getLogger(__name__)
 
 
-@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
+# The daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill from bursting ASDC into throttling.
+@task(pool=defaults.DAAC_POOL, **queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a

@@ -29,7 +29,7 @@ def hostile():
 def _client(server: HostileHarmony, **kwargs) -> HarmonyClient:
     return HarmonyClient(
         server.base_url, TokenProvider(server.base_url, bearer_token=TOKEN),
-        session=build_session(retries=0), **kwargs,
+        session=build_session(retries=0), **{"private_origins": [server.elsewhere_url], **kwargs},
     )  # fmt: skip
 
 

@@ -74,7 +74,9 @@ def check_with_airflow(stamp: Path) -> int:
     except TimeoutError:
         return NEEDS_MIGRATION
     for pool, slots in pool_slots().items():
-        Pool.create_or_update_pool(pool, slots=slots, description=POOL_DESCRIPTIONS[pool], include_deferred=False)
+        Pool.create_or_update_pool(
+            pool, slots=slots, description=POOL_DESCRIPTIONS[pool], include_deferred=False
+        )
     state = db_state()
     if state is not None:
         stamp.write_text(json.dumps(expected_state(state["revisions"])))

@@ -16,8 +16,8 @@ import rasterio
 import requests
 from harmony import BBox, Client, Collection, Environment, Request
 
-from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.config import Earthdata
+from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient
 from harmony_emulator.scans import scans_overlapping
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
@@ -92,9 +92,10 @@ def test_harmony_py_submits_waits_and_downloads_a_daytime_hour(harmony_py, emula
             )
 
     # The same bytes our own client gets for the same links (one emulator, one truth).
-    ours = HarmonyClient(emulator.base_url, _tokens(emulator), private_origins=Earthdata.from_env().private_origins).download(
-        urls[0], tmp_path / "ours.tif"
+    client = HarmonyClient(
+        emulator.base_url, _tokens(emulator), private_origins=Earthdata.from_env().private_origins
     )
+    ours = client.download(urls[0], tmp_path / "ours.tif")
     with open(files[0], "rb") as downloaded:
         assert hashlib.sha256(downloaded.read()).hexdigest() == ours.sha256
 

@@ -49,7 +49,9 @@ def test_waits_are_jittered_and_bounded_and_the_last_try_gives_up():
     for attempt in (1, 2, 3):
         recovery.wait(SLOWDOWN, attempt, deadline=float("inf"), what="g.nc bytes 0-9")
     assert [w <= cap for w, cap in zip(waits, (1.0, 2.0, 4.0), strict=True)] == [True] * 3
-    with pytest.raises(GiveUp, match="g.nc bytes 0-9: S3 kept answering SlowDown/InternalError after 4 tries"):
+    with pytest.raises(
+        GiveUp, match=r"g\.nc bytes 0-9: S3 kept answering SlowDown/InternalError after 4 tries"
+    ):
         recovery.wait(SLOWDOWN, 4, deadline=float("inf"), what="g.nc bytes 0-9")
     assert recovery.counts[SLOWDOWN] == 4 and recovery.summary().startswith("4 SlowDown")
 

@@ -139,7 +139,9 @@ def test_a_long_read_is_signed_again_each_time_its_url_expires(daac):
 
 def test_a_persistent_throttle_fails_with_that_reason(daac):
     daac.then(*["throttle"] * 20)
-    with pytest.raises(DownloadError, match=r"kept throttling range requests \(403 Request blocked\) after 6 tries"):
+    with pytest.raises(
+        DownloadError, match=r"kept throttling range requests \(403 Request blocked\) after 6 tries"
+    ):
         _read_all(daac)
 
 

@@ -9,7 +9,8 @@ storage, external links and virtual datasets to other files. So:
   (GDAL's HTTP through a closed port, no sidecar files looked up, raw VRT bands off from GDAL 3.12);
 - NetCDF-4/HDF5: the HDF5 signature (for a local file), then `check_layout` walks every object's
   metadata before the reader (aeris_lib.tempo_l3) reads any data: no external storage, no external
-  link, no virtual dataset, no oversized chunk.
+  link, no virtual dataset, no oversized chunk, no filter but deflate, shuffle and fletcher32 (and
+  aeris_lib.hdf5_chunks inflates each chunk within its declared size: no deflate bomb).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 
 import rasterio
 from rasterio.errors import RasterioIOError
+
+from aeris_lib.hdf5_chunks import unknown_filters
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF, both byte orders
@@ -111,6 +114,10 @@ def _dataset_problems(name: str, dataset) -> list[str]:
         return [f"'{name}' keeps its data in external file(s) {files}"]
     if dataset.is_virtual:
         return [f"'{name}' is a virtual dataset (its data lives in other files)"]
+    if unknown := unknown_filters(dataset):
+        return [
+            f"'{name}' uses HDF5 filter(s) {', '.join(unknown)}: only deflate, shuffle and fletcher32 are read"
+        ]
     if dataset.chunks:
         chunk_bytes = math.prod(dataset.chunks) * dataset.dtype.itemsize
         if chunk_bytes > MAX_CHUNK_BYTES:

@@ -22,6 +22,7 @@ from typing import BinaryIO
 import h5py
 import numpy as np
 
+from aeris_lib.hdf5_chunks import ChunkError, disable_filter_plugins, read_box
 from aeris_lib.memory_raster import ArrayRaster
 from aeris_lib.raster import FILL_VALUE, RasterError
 from aeris_lib.safe_files import check_layout, signature
@@ -38,6 +39,9 @@ FINEST_PIXEL = 0.01
 # bounded before they start, not stopped by the kernel in the middle.
 MAX_WINDOW_BYTES = 512 * 1024**2
 DEFLATE_PROFILE = {"compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256}
+
+# A granule names its filters; none may make this process load a plugin from disk.
+disable_filter_plugins()
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ def _coordinate(file: h5py.File, path: str, name: str, span: float, pixel: float
             f"{path}: '{name}' declares {size:,} values; {span:g}° at {pixel or FINEST_PIXEL:g}° holds at most "
             f"{longest:,} (refused before reading it)"
         )
-    values = np.asarray(node[()], dtype=np.float64)
+    values = np.asarray(read_box(node, tuple(slice(0, n) for n in node.shape), path), dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise RasterError(f"{path}: '{name}' must be a non-empty 1-D coordinate, got shape {values.shape}")
     if not np.all(np.isfinite(values)):
@@ -198,6 +202,8 @@ def read_window(
     path = name or str(getattr(source, "name", source))
     try:
         return _read_window(source, path, variable, bbox, quality_variable, pixel)
+    except ChunkError as error:
+        raise RasterError(f"refused: {error}") from None
     except (OSError, SystemError, RuntimeError, KeyError) as error:
         # A file object's own failure (a remote read that broke or hit its byte limit) comes back
         # through HDF5's C code as one of these: raise the original, which says what happened.
@@ -252,12 +258,12 @@ def _read_window(source, path: str, variable: str, bbox, quality_variable: str |
         flag_var = _variable(ds, path, quality_variable) if quality_variable else None
         _check_window_memory(path, (f1 - f0) * (c1 - c0), data, flag_var)
         try:
-            values = _read(data, f0, f1, c0, c1)
+            values = _read(data, f0, f1, c0, c1, path)
             flags = None
             if flag_var is not None:
                 if flag_var.shape[-2:] != data.shape[-2:]:
                     raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
-                flags = np.asarray(flag_var[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+                flags = _window(flag_var, f0, f1, c0, c1, path)
         except MemoryError:
             raise RasterError(
                 f"{path}: out of memory reading '{variable}' over {f1 - f0} x {c1 - c0} cells"
@@ -289,10 +295,17 @@ def _check_window_memory(path: str, cells: int, data, flag_var) -> None:
         )
 
 
-def _read(data, f0: int, f1: int, c0: int, c1: int) -> np.ndarray:
+def _window(data, f0: int, f1: int, c0: int, c1: int, path: str) -> np.ndarray:
+    """Rows f0:f1, columns c0:c1 of a (…, latitude, longitude) variable, as stored; its chunks are
+    inflated within their declared size (aeris_lib.hdf5_chunks)."""
+    box = (*(slice(0, n) for n in data.shape[:-2]), slice(f0, f1), slice(c0, c1))
+    return read_box(data, box, path).reshape(f1 - f0, c1 - c0)
+
+
+def _read(data, f0: int, f1: int, c0: int, c1: int, path: str) -> np.ndarray:
     """Rows f0:f1, columns c0:c1 as float32 with fill, NaN, ±inf and out-of-range values set to
     FILL_VALUE; scale and offset applied when the variable declares them."""
-    raw = np.asarray(data[..., f0:f1, c0:c1]).reshape(f1 - f0, c1 - c0)
+    raw = _window(data, f0, f1, c0, c1, path)
     valid = np.isfinite(raw) if np.issubdtype(raw.dtype, np.floating) else np.ones(raw.shape, bool)
     fill = _attr(data, "_FillValue")
     if fill is not None:

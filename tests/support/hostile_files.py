@@ -144,3 +144,52 @@ def huge_chunk_granule(dest: Path, west: float = -110.0, south: float = 20.0) ->
     with h5py.File(dest, "r+") as file:
         file[VARIABLE].id.write_direct_chunk((0, 0, 0), chunk)
     return dest
+
+
+def deflate_stream_of_zeros(total: int, piece: int = 64 << 20) -> bytes:
+    """A valid zlib stream that inflates to `total` zero bytes (a multiple of `piece`), ~1 KB per MB:
+    one piece compressed, its full-flushed blocks repeated, the checksum of the whole at the end."""
+    zeros = bytes(piece)
+    deflate = zlib.compressobj(9)
+    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    checksum = 1
+    for _ in range(total // piece):
+        checksum = zlib.adler32(zeros, checksum)
+    return first + first[2:] * (total // piece - 1) + end[:-4] + checksum.to_bytes(4, "big")
+
+
+def deflate_bomb_granule(
+    dest: Path, inflate_to: int = 2 << 30, west: float = -110.0, south: float = 20.0
+) -> Path:
+    """A 1000 x 2600 granule from (west, south), laid out as TEMPO's (shuffle + deflate, chunks of
+    (1, 1000, 1300) float32: 5.2 MB declared), whose science variable's two chunks are ~2 MB each on
+    disk and inflate to `inflate_to` bytes each (~4 MB in all)."""
+    rows, cols = 1000, 2600
+    with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
+        ds.createDimension("time", 1)
+        ds.createDimension("latitude", rows)
+        ds.createDimension("longitude", cols)
+        ds.createVariable("latitude", "f4", ("latitude",))[:] = south + PIXEL / 2 + PIXEL * np.arange(rows)
+        ds.createVariable("longitude", "f4", ("longitude",))[:] = west + PIXEL / 2 + PIXEL * np.arange(cols)
+        ds.createGroup("product").createVariable(
+            "vertical_column_troposphere", "f4", ("time", "latitude", "longitude"),
+            zlib=True, complevel=1, shuffle=True, chunksizes=(1, rows, cols // 2), fill_value=np.float32(-1e30),
+        )  # fmt: skip
+    bomb = deflate_stream_of_zeros(inflate_to)
+    with h5py.File(dest, "r+") as file:
+        for offset in ((0, 0, 0), (0, 0, cols // 2)):
+            file[VARIABLE].id.write_direct_chunk(offset, bomb)
+    return dest
+
+
+def unknown_filter_granule(dest: Path, bbox: tuple[float, float, float, float]) -> Path:
+    """A granule whose science variable is compressed with LZF (filter 32000): not one TEMPO uses."""
+    small_granule(dest, bbox)
+
+    def lzf(group, name, shape):
+        created = group.create_dataset(name, shape=shape, dtype="f4", chunks=(1, 16, 16), compression="lzf")
+        created[...] = np.float32(2e15)
+        return created
+
+    return _replace_science(dest, lzf)

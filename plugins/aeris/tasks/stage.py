@@ -39,10 +39,11 @@ from aeris_lib.raster import RasterError, RequestGrid, check_request
 from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
 
 log = logging.getLogger(__name__)
-
-
 # The daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill from bursting ASDC into throttling.
-@task(pool=defaults.DAAC_POOL, **queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK)
+DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}
+
+
+@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK, **DAAC_READS)
 def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a

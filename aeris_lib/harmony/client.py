@@ -186,7 +186,7 @@ class HarmonyClient:
             response.close()
             location = _location(response, url, f"Harmony request for {request.collection_id}")
             if urlsplit(location).path.startswith("/jobs/"):
-                job_id = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+                job_id = jobs.checked_job_id(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1])
                 return JobRef(job_id, self.job_url(job_id))
             return DataLink(location)
         content_type = response.headers.get("Content-Type", "")
@@ -196,7 +196,8 @@ class HarmonyClient:
             if not isinstance(body, dict):
                 raise HarmonyError(f"Harmony answered JSON that is not an object: {str(body)[:120]!r}")
             if "jobID" in body:
-                return JobRef(body["jobID"], self.job_url(body["jobID"]))
+                job_id = jobs.checked_job_id(body["jobID"])
+                return JobRef(job_id, self.job_url(job_id))
             raise HarmonyError(f"Harmony answered JSON without a jobID: {str(body)[:200]}")
         return InlineData(response)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -110,9 +111,20 @@ class PollSchedule:
         return wait
 
 
+def checked_job_id(job_id: str) -> str:
+    """`job_id` when it is a UUID, as Harmony's job ids are; `HarmonyBadAnswer` otherwise. An id goes
+    into URLs and storage keys: `../../x` must never reach either."""
+    try:
+        if str(uuid.UUID(job_id)) == job_id.lower():
+            return job_id
+    except (ValueError, AttributeError, TypeError):
+        pass
+    raise HarmonyBadAnswer(f"Harmony gave a job id that is not a UUID: {str(job_id)[:60]!r}")
+
+
 def job_url(base_url: str, job_id: str) -> str:
     """The job's status page, `{harmony}/jobs/<id>` (what the UI links to and the pollers read)."""
-    return f"{base_url.rstrip('/')}/jobs/{job_id}"
+    return f"{base_url.rstrip('/')}/jobs/{checked_job_id(job_id)}"
 
 
 def first_page_url(job_url: str) -> str:

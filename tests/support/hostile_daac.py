@@ -55,6 +55,7 @@ class HostileDaac:
         self.data = data
         self.script: deque[str] = deque()
         self.throttle_daac = 0
+        self.redirect_to: str | None = None  # the DAAC sends its 303 here instead of to s3
         self.signatures = 0
         self.ranges: list[tuple[int, int, str]] = []  # (first, last, mode) of every ranged GET on s3
         self.tokens_on_s3 = 0
@@ -94,10 +95,8 @@ class HostileDaac:
                     return _send(self, 403, CLOUDFRONT_BLOCKED, "text/html")
                 hostile.signatures += 1
                 self.send_response(303)
-                self.send_header(
-                    "Location",
-                    f"{hostile.s3_url}/granule.nc?X-Amz-Credential=AKIAHOSTILE&X-Amz-Signature=sig{hostile.signatures}",
-                )
+                signed = f"{hostile.s3_url}/granule.nc?X-Amz-Credential=AKIAHOSTILE&X-Amz-Signature=sig{hostile.signatures}"
+                self.send_header("Location", hostile.redirect_to or signed)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -52,6 +52,15 @@ def _local_root() -> Path:
     return config.Storage.from_env().staging_dir
 
 
+def _inside(root: Path, key: str) -> Path:
+    """`root / key`, or `ValueError` when the key resolves outside `root` (`../`, an absolute path, a
+    symlink out): the local store writes and deletes nowhere else."""
+    path = (root / key).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ValueError(f"refusing staging key {key[:120]!r}: it resolves outside {root}")
+    return path
+
+
 def location() -> str:
     """Where staged objects live, for logs: s3://bucket or the local directory."""
     return str(_local_root()) if staging_mode() == "local" else f"s3://{audit_bucket()}"
@@ -81,7 +90,7 @@ class StagingHook(BaseHook):
         """Store `path` under `key` (replacing an earlier copy: a rerun writes the same key)."""
         if staging_mode() == "local":
             root = _local_root()
-            target = root / key
+            target = _inside(root, key)
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".partial")
             shutil.copyfile(path, partial)
@@ -94,7 +103,7 @@ class StagingHook(BaseHook):
     def fetch(self, staged: StagedObject, directory: Path) -> Path:
         """Copy a staged object into `directory` and return its local path."""
         if staged.store == "local":
-            source = Path(staged.bucket) / staged.key
+            source = _inside(_local_root(), staged.key)
             if not source.is_file():
                 raise FileNotFoundError(
                     f"staged file {source} is missing: local staging works on one machine only "
@@ -110,13 +119,13 @@ class StagingHook(BaseHook):
     def exists(self, key: str) -> bool:
         """Whether the staged object `key` exists (one HEAD request, nothing downloaded)."""
         if staging_mode() == "local":
-            return (_local_root() / key).is_file()
+            return _inside(_local_root(), key).is_file()
         return bool(self.s3.check_for_key(key, bucket_name=audit_bucket()))
 
     def read_bytes(self, key: str) -> bytes | None:
         """The staged object's bytes, or None when there is none (the AERIS view and its links)."""
         if staging_mode() == "local":
-            path = _local_root() / key
+            path = _inside(_local_root(), key)
             return path.read_bytes() if path.is_file() else None
         from botocore.exceptions import ClientError
 
@@ -133,7 +142,7 @@ class StagingHook(BaseHook):
             root = _local_root()
             return sorted(
                 (path.relative_to(root).as_posix(), path.stat().st_size)
-                for path in (root / prefix).rglob("*")
+                for path in _inside(root, prefix).rglob("*")
                 if path.is_file() and not path.name.endswith(".partial")
             )
         return [
@@ -147,8 +156,8 @@ class StagingHook(BaseHook):
             return
         if staging_mode() == "local":
             root = _local_root()
-            for key in keys:
-                (root / key).unlink(missing_ok=True)
+            for path in [_inside(root, key) for key in keys]:  # all checked before any is deleted
+                path.unlink(missing_ok=True)
             return
         self.s3.delete_objects(bucket=audit_bucket(), keys=keys)  # batches of 1,000 inside
 

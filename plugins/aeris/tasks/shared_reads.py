@@ -10,6 +10,7 @@ finds none and reads the granule itself.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -25,14 +26,18 @@ from aeris.config.connections import aeris_db
 from aeris.hooks import staging
 
 from aeris_lib.db.jobs import request_lock
+from aeris_lib.harmony.jobs import checked_job_id
 from aeris_lib.tempo_l3 import GridWindow
 
 SHARED_PREFIX = "shared/"
 
 
 def window_key(hour: datetime, job_id: str, link: str, variable: str) -> str:
-    granule = urlsplit(link).path.rsplit("/", 1)[-1]
-    return f"{SHARED_PREFIX}{hour:%Y-%m-%d}/{job_id}/{granule}/{variable.replace('/', '.')}.npz"
+    """Built from hashes of the whole link and variable, under a checked job id: two links with the same
+    file name never share a key, and nothing a server sends can make a key climb out of its prefix."""
+    granule = hashlib.sha256(link.encode()).hexdigest()[:32]
+    name = hashlib.sha256(variable.encode()).hexdigest()[:16]
+    return f"{SHARED_PREFIX}{hour:%Y-%m-%d}/{checked_job_id(job_id)}/{granule}/{name}.npz"
 
 
 @contextmanager

@@ -87,3 +87,54 @@ def test_urllib3s_request_log_lines_lose_their_query_strings():
         None,
     )
     assert RedactQueryStrings().filter(record) and record.getMessage() == 'h "GET /a.nc?…"'
+
+
+# --------------------------------------------------------------------------- SSRF (issue 37, §3)
+@pytest.mark.parametrize(
+    "target",
+    ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", "http://127.0.0.1:9/admin",
+     "http://[::1]:9/", "http://10.0.0.7/", "http://[::ffff:169.254.169.254]/", "http://localhost:9/"],
+)  # fmt: skip
+def test_a_data_link_to_an_internal_address_is_refused_before_any_request(target, tmp_path):
+    from aeris_lib.harmony import HarmonyClient
+    from aeris_lib.harmony.auth import TokenProvider
+    from aeris_lib.harmony.errors import UnsafeUrl
+
+    client = HarmonyClient(
+        "https://harmony.earthdata.nasa.gov", TokenProvider("https://urs.example", bearer_token="t")
+    )
+    with pytest.raises(UnsafeUrl, match="loopback, link-local, private or reserved address") as error:
+        client.download(target, tmp_path / "x")
+    assert "meta-data" not in str(error.value) and "admin" not in str(error.value)
+
+
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:{closed}/"])
+def test_a_redirect_to_an_internal_address_is_refused(target, tmp_path):
+    import socket
+
+    from aeris_lib.harmony.errors import UnsafeUrl
+    from aeris_lib.harmony.ranges import RemoteGranule
+    from tests.lib.harmony.test_ranges_faults import DATA, _client
+    from tests.support.hostile_daac import HostileDaac
+
+    with socket.socket() as listener, HostileDaac(DATA) as daac:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()  # a loopback service the redirect points at: it must never be connected to
+        listener.settimeout(0.2)
+        daac.redirect_to = target.format(closed=listener.getsockname()[1])
+        with pytest.raises(UnsafeUrl, match="not a configured origin"):
+            _client(daac).download(daac.link, tmp_path / "g.nc")
+        with pytest.raises(UnsafeUrl, match="not a configured origin"):
+            RemoteGranule(_client(daac), daac.link, max_bytes=10**6)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_a_configured_private_origin_is_reached():
+    from aeris_lib.harmony.http import TokenRoutes
+
+    routes = TokenRoutes("https://harmony.earthdata.nasa.gov", private_origins=["http://localhost:58081"])
+    assert routes.check_destination("http://localhost:58081/results/x.nc?X-Amz-Signature=s")
+    assert routes.check_destination("https://8.8.8.8/x")  # a public address: no configuration needed
+    with pytest.raises(UnsafeUrl):
+        routes.check_destination("http://localhost:58082/x")  # the same host, another port: not configured

@@ -62,3 +62,15 @@ def test_the_mode_is_checked(monkeypatch):
     monkeypatch.setenv("AERIS_STAGING", "s3")
     monkeypatch.setenv("AERIS_S3_BUCKET", "my-bucket")
     assert staging.location() == "s3://my-bucket" and StagingHook().aws_conn_id == "aeris_s3"
+
+
+@pytest.mark.parametrize("key", ["../outside.tif", "staging/../../outside.tif", "/tmp/outside.tif"])
+def test_the_local_store_refuses_a_key_outside_its_root(local, tmp_path, key):
+    source = tmp_path / "source.tif"
+    source.write_bytes(b"II*\x00")
+    hook = StagingHook()
+    for call in (lambda: hook.put(source, key), lambda: hook.exists(key), lambda: hook.read_bytes(key),
+                 lambda: hook.delete([key])):  # fmt: skip
+        with pytest.raises(ValueError, match="resolves outside"):
+            call()
+    assert not (tmp_path / "outside.tif").exists()

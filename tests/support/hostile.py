@@ -7,7 +7,8 @@ Each request's path picks the misbehaviour, so one server serves every case:
   (an HTML error page with 200), `not_json`, `unknown_status`, `redirect_elsewhere`,
   `next_backslash` (a `next` URL that urlsplit reads as Harmony's origin and urllib3 sends to the
   other server: `http://<elsewhere>\@<harmony>/…`), `failed_with_secrets` (a failed job whose
-  message quotes a signed URL and a bearer token);
+  message quotes a signed URL and a bearer token), `successful_with_secrets` (the same message on a
+  successful job);
 - `/files/endless` (no Content-Length, bytes forever), `/files/huge` (Content-Length says 10 GB),
   `/files/redirect-no-location` (a 303 without Location), `/files/redirect-backslash` (a 303 to the
   backslash URL).
@@ -107,8 +108,11 @@ class HostileHarmony:
                     return self.send_body(200, "application/json", b'{"jobID": "x", "status": ')
                 if mode == "redirect_elsewhere":
                     return self.redirect(f"{hostile.elsewhere_url}/jobs/{JOB_ID}")
-                status = {"unknown_status": "exploded", "failed_with_secrets": "failed"}.get(mode, "running")
+                status = {"unknown_status": "exploded", "failed_with_secrets": "failed",
+                          "successful_with_secrets": "successful"}.get(mode, "running")  # fmt: skip
                 links = [{"href": f"{hostile.base_url}/jobs/{JOB_ID}", "rel": "self"}]
+                if mode == "successful_with_secrets":
+                    links.append({"href": f"{hostile.base_url}/service-results/out.nc", "rel": "data"})
                 if mode == "next_elsewhere":
                     links.append({"href": f"{hostile.elsewhere_url}/jobs/{JOB_ID}?page=2", "rel": "next"})
                 elif mode == "next_backslash":
@@ -123,7 +127,7 @@ class HostileHarmony:
                     "jobID": JOB_ID,
                     "status": status,
                     "progress": 10,
-                    "message": FAILED_MESSAGE if mode == "failed_with_secrets" else "hostile",
+                    "message": FAILED_MESSAGE if mode.endswith("_with_secrets") else "hostile",
                     "links": links,
                 }
                 return self.send_body(200, "application/json", json.dumps(body).encode())

@@ -97,7 +97,7 @@ class HarmonyJobTrigger(BaseTrigger):
                 "status": "success",
                 "job_id": self.job_id,
                 "job_status": done.job.status.value,
-                "message": done.job.error_summary() if done.job.errors else done.job.message,
+                "message": redact(done.job.error_summary() if done.job.errors else done.job.message),
                 "data_links": list(done.links),
             }
         except HarmonyError as error:

@@ -4,6 +4,7 @@ become clear `HarmonyError`s (in the client) and error events (in the trigger)."
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from airflow.sdk.exceptions import AirflowException
@@ -187,3 +188,23 @@ def test_a_failed_jobs_message_reaches_the_task_without_its_secrets(hostile, mon
     assert "Service failed" in text and "with url: /out.nc?…" in text and "Bearer ***" in text
     for secret in ("deadbeef", "AKIASECRET", "eyJhbGciOiJ", TOKEN):
         assert secret not in text, secret
+
+
+def test_a_successful_jobs_message_reaches_the_event_without_its_secrets(hostile, monkeypatch):
+    from aeris.triggers.harmony import HarmonyJobTrigger
+
+    hostile.mode = "successful_with_secrets"
+    conn = f'{{"conn_type": "harmony", "host": "{hostile.base_url}", "extra": {{"token": "{TOKEN}"}}}}'
+    monkeypatch.setenv("AIRFLOW_CONN_HOSTILE_HARMONY", conn)
+    trigger = HarmonyJobTrigger(
+        job_id=JOB_ID, harmony_conn_id="hostile_harmony", poll_interval=0.05, timeout=5
+    )
+
+    async def first_event():
+        async for event in trigger.run():
+            return event
+
+    event = asyncio.run(first_event())
+    assert event.payload["status"] == "success", event.payload
+    for secret in ("deadbeef", "AKIASECRET", "eyJhbGciOiJ", TOKEN):
+        assert secret not in json.dumps(event.payload), secret

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aeris_lib.defaults import GAS_NAMES
+
 # The task whose XCom each DAG's per-gas group is mapped over.
 PLAN_TASKS = {"aeris_tempo_hourly": "plan", "aeris_tempo_reprocess": "find_upgrades"}
 
@@ -30,10 +32,15 @@ def planned_items(session: Any, dag_id: str, run_id: str) -> list[Any]:
 
 
 def gas_labels(planned: Any) -> list[str]:
-    """The label of each map index: the gas of each planned item."""
+    """The label of each map index: the gas of each planned item, when it is one of AERIS's gases, else
+    the index. A label is written into the scheduler's own transaction: whatever an XCom holds (a
+    300-character string would overflow `rendered_map_index` and abort the flush) never gets there."""
     if not isinstance(planned, list):
         return []
-    return [str(item.get("gas") or i) if isinstance(item, dict) else str(i) for i, item in enumerate(planned)]
+    return [
+        item["gas"] if isinstance(item, dict) and item.get("gas") in GAS_NAMES else str(i)
+        for i, item in enumerate(planned)
+    ]
 
 
 class _Row:

@@ -51,3 +51,22 @@ def test_a_failing_plan_read_never_stops_the_scheduler(monkeypatch, caplog):
     instance = ti(0, run_id="manual__x")
     map_index.label_expanded(instance, dag_run=object())
     assert instance._rendered_map_index is None and "could not label" in caplog.text
+
+
+def test_a_label_that_is_not_a_gas_never_reaches_the_schedulers_transaction(monkeypatch):
+    """A plan XCom naming a 300-character "gas" (rendered_map_index holds 250): the shipped cluster
+    policy labels that instance with its index, and the others with their gas."""
+    import importlib.util
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parents[3] / "plugins" / "airflow_local_settings.py"
+    spec = importlib.util.spec_from_file_location("shipped_local_settings", shipped)
+    policy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(policy)
+    monkeypatch.setattr(map_index, "object_session", lambda dag_run: "the scheduler's session")
+    monkeypatch.setattr(map_index, "planned_items", lambda *args: [{"gas": "N" * 300}, {"gas": "O3"}, {"gas": 7}])
+    monkeypatch.setattr(map_index, "_RECENT_LABELS", {})
+    created = [ti(0), ti(1), ti(2)]
+    for instance in created:
+        policy.task_instance_mutation_hook(instance, dag_run=object())
+    assert [instance._rendered_map_index for instance in created] == ["0", "O3", "2"]

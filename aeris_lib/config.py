@@ -277,6 +277,7 @@ class Databases:
 
     aeris: str = field(default="", repr=False)
     view: str = field(default="", repr=False)
+    waits: str = field(default="", repr=False)
     admin: str = field(default="", repr=False)
     airflow: str = field(default="", repr=False)
 
@@ -287,6 +288,7 @@ class Databases:
         return cls(
             aeris=url(env, "AERIS_DATABASE_URL", schemes),
             view=url(env, "AERIS_VIEW_DATABASE_URL", schemes),
+            waits=url(env, "AERIS_WAITS_DATABASE_URL", schemes),
             admin=url(env, "AERIS_ADMIN_DATABASE_URL", schemes),
             airflow=url(env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", schemes),
         )
@@ -294,6 +296,7 @@ class Databases:
     def require(self, *names: str) -> None:
         """Fail naming every variable in `names` ("aeris", "view", "admin", "airflow") that is unset."""
         variables = {"aeris": "AERIS_DATABASE_URL", "view": "AERIS_VIEW_DATABASE_URL",
+                     "waits": "AERIS_WAITS_DATABASE_URL",
                      "admin": "AERIS_ADMIN_DATABASE_URL", "airflow": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"}  # fmt: skip
         missing = [variables[name] for name in names if not getattr(self, name)]
         if missing:

@@ -62,6 +62,7 @@ LOCAL_ROLES = {
     "pipeline": ("aeris_pipeline", "local-pipe-5b21"),
     "airflow": ("aeris_airflow", "local-meta-83d0"),
     "view": ("aeris_view", "local-view-c47e"),
+    "waits": ("aeris_waits", "local-waits-2e71"),
 }
 
 
@@ -113,12 +114,19 @@ def _service_urls(env: dict[str, str]) -> dict[str, str]:
             if env.get("AERIS_VIEW_DATABASE_URL")
             else out["AERIS_DATABASE_URL"]
         )
+        out["AERIS_WAITS_DATABASE_URL"] = (
+            config.url(env, "AERIS_WAITS_DATABASE_URL", ("postgresql", "postgres"))
+            if env.get("AERIS_WAITS_DATABASE_URL")
+            else out["AERIS_DATABASE_URL"]
+        )
         out["AERIS_LOCAL_PG"] = "0"
     else:
         server = f"127.0.0.1:{env['AERIS_PG_PORT']}"
         pipeline, view = LOCAL_ROLES["pipeline"], LOCAL_ROLES["view"]
         out["AERIS_DATABASE_URL"] = f"postgresql://{pipeline[0]}:{pipeline[1]}@{server}/aeris"
         out["AERIS_VIEW_DATABASE_URL"] = f"postgresql://{view[0]}:{view[1]}@{server}/aeris"
+        waits = LOCAL_ROLES["waits"]
+        out["AERIS_WAITS_DATABASE_URL"] = f"postgresql://{waits[0]}:{waits[1]}@{server}/aeris"
         out["AERIS_ADMIN_DATABASE_URL"] = (
             f"postgresql://{LOCAL_PG_USER}:{LOCAL_PG_PASSWORD}@{server}/postgres"
         )
@@ -235,6 +243,9 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
             "postgresql://", "postgres://", 1
         ),
         "AIRFLOW_CONN_AERIS_VIEW": resolved["AERIS_VIEW_DATABASE_URL"].replace(
+            "postgresql://", "postgres://", 1
+        ),
+        "AIRFLOW_CONN_AERIS_WAITS": resolved["AERIS_WAITS_DATABASE_URL"].replace(
             "postgresql://", "postgres://", 1
         ),
         "AIRFLOW_CONN_AERIS_S3": json.dumps(s3_conn),

@@ -6,6 +6,9 @@
 - Airflow (the metadata URL's user, `aeris_airflow`): owner of Airflow's database, nothing in AERIS's;
 - the AERIS view (`AERIS_VIEW_DATABASE_URL`'s user, `aeris_view`): may `SELECT` the ledger, the one
   table the view shows (granted by migration 0012), nothing else;
+- the triggerer (`AERIS_WAITS_DATABASE_URL`'s user, `aeris_waits`): may write `publication_wait`
+  (INSERT/UPDATE/DELETE, granted by migration 0014), nothing else: the process that runs every
+  trigger holds no owner's login;
 - `aeris_reader` (NOLOGIN): the app's read contract (migration 0007); logins are granted it by the DBA.
 
 PostGIS is not a trusted extension, so the superuser creates it in the AERIS database. A database
@@ -130,13 +133,13 @@ def fresh_database(
     return owner._replace(path=f"/{name}").geturl()
 
 
-def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None:
+def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login, waits: Login) -> None:
     """Roles, databases and ownership for the AERIS and Airflow databases (idempotent)."""
     admin = psycopg.connect(libpq_url(admin_url))
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
-            for login in (pipeline, airflow, view):
+            for login in (pipeline, airflow, view, waits):
                 ensure_role(cur, login.role, login.password)
             ensure_role(cur, READER_ROLE, None)
             for login in (pipeline, airflow):
@@ -153,8 +156,8 @@ def set_up(admin_url: str, pipeline: Login, airflow: Login, view: Login) -> None
         if moved:
             log.info("database %s: %d object(s) handed over to %s", login.database, moved, login.role)
     log.info(
-        "roles: %s owns %s, %s owns %s, %s reads the ledger; none is a superuser",
-        pipeline.role, pipeline.database, airflow.role, airflow.database, view.role,
+        "roles: %s owns %s, %s owns %s, %s reads the ledger, %s writes publication waits; none is a superuser",
+        pipeline.role, pipeline.database, airflow.role, airflow.database, view.role, waits.role,
     )  # fmt: skip
 
 
@@ -162,12 +165,13 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="[aeris] %(message)s")
     try:
         databases = config.Databases.from_env()
-        databases.require("admin", "aeris", "airflow", "view")
+        databases.require("admin", "aeris", "airflow", "view", "waits")
         set_up(
             databases.admin,
             Login.from_url(databases.aeris),
             Login.from_url(databases.airflow),
             Login.from_url(databases.view, owns_database=False),
+            Login.from_url(databases.waits, owns_database=False),
         )
     except ValueError as error:  # config.SettingError included
         print(f"[aeris] error: {error}", file=sys.stderr)

@@ -43,7 +43,10 @@ def wait_params(waiter: Waiter, hour: datetime, listed: list[Granule], reason: s
 
 
 def record_wait(conn: Any, params: dict[str, Any]) -> None:
+    """The (gas, hour)'s row replaced by this look's, in one transaction (DELETE then INSERT: the
+    triggerer's login may write the table, not read it)."""
     with conn.cursor() as cur:
+        cur.execute(load_sql("waits/clear_wait.sql"), params)
         cur.execute(load_sql("waits/record_wait.sql"), params)
     conn.commit()
 
@@ -51,6 +54,7 @@ def record_wait(conn: Any, params: dict[str, Any]) -> None:
 async def arecord_wait(aconn: Any, params: dict[str, Any]) -> None:
     """`record_wait` on a psycopg AsyncConnection (the triggerer's event loop never blocks on it)."""
     async with aconn.cursor() as cur:
+        await cur.execute(load_sql("waits/clear_wait.sql"), params)
         await cur.execute(load_sql("waits/record_wait.sql"), params)
     await aconn.commit()
 

@@ -47,7 +47,7 @@ def configure(worker: str) -> None:
 
     inherited = {k: v for k, v in os.environ.items() if v}
     if os.environ.get("AERIS_LOCAL_PG") == "1":  # derived from the local cluster: derive them again
-        for name in ("AERIS_DATABASE_URL", "AERIS_VIEW_DATABASE_URL"):
+        for name in ("AERIS_DATABASE_URL", "AERIS_VIEW_DATABASE_URL", "AERIS_WAITS_DATABASE_URL"):
             inherited.pop(name, None)
     env = {**stack_env.DEFAULTS, **inherited, **overrides}
     exports = stack_env.resolve(env)
@@ -57,8 +57,10 @@ def configure(worker: str) -> None:
     for name in (
         "AERIS_DATABASE_URL",
         "AERIS_VIEW_DATABASE_URL",
+        "AERIS_WAITS_DATABASE_URL",
         "AIRFLOW_CONN_AERIS_POSTGRES",
         "AIRFLOW_CONN_AERIS_VIEW",
+        "AIRFLOW_CONN_AERIS_WAITS",
     ):
         exports[name] = urlsplit(exports[name])._replace(path=f"/{aeris_db}").geturl()
     meta = urlsplit(exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])

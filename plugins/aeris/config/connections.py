@@ -10,6 +10,8 @@ from aeris_lib import config
 POSTGRES_CONN_ID = "aeris_postgres"
 # The AERIS view's login: it may read the ledger and nothing else (aeris_lib.db.roles).
 VIEW_CONN_ID = "aeris_view"
+# The triggerer's login: it may write `publication_wait` and nothing else (aeris_lib.db.roles).
+WAITS_CONN_ID = "aeris_waits"
 S3_CONN_ID = "aeris_s3"
 REDIS_CONN_ID = "aeris_redis"
 

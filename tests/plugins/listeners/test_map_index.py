@@ -64,7 +64,9 @@ def test_a_label_that_is_not_a_gas_never_reaches_the_schedulers_transaction(monk
     policy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(policy)
     monkeypatch.setattr(map_index, "object_session", lambda dag_run: "the scheduler's session")
-    monkeypatch.setattr(map_index, "planned_items", lambda *args: [{"gas": "N" * 300}, {"gas": "O3"}, {"gas": 7}])
+    monkeypatch.setattr(
+        map_index, "planned_items", lambda *args: [{"gas": "N" * 300}, {"gas": "O3"}, {"gas": 7}]
+    )
     monkeypatch.setattr(map_index, "_RECENT_LABELS", {})
     created = [ti(0), ti(1), ti(2)]
     for instance in created:

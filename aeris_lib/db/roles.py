@@ -19,7 +19,11 @@ superuser) beside the URLs above; `scripts/stack.sh` and compose's `airflow-init
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import secrets
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +39,8 @@ from aeris_lib.defaults import libpq_url
 log = logging.getLogger(__name__)
 
 READER_ROLE = "aeris_reader"
+# PostgreSQL's own default (scram_iterations).
+SCRAM_ITERATIONS = 4096
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,30 @@ class Login:
         return cls(unquote(parts.username), unquote(parts.password), database if owns_database else None)
 
 
+def scram_verifier(password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier of `password` (RFC 5802/7677, as libpq's
+    PQencryptPasswordConn builds it): the server stores it as given and never sees the password, so
+    no statement log (`log_statement=ddl`) or `pg_stat_activity` can show it."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    encode = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{encode(salt)}${encode(stored_key)}:{encode(server_key)}"
+
+
 def ensure_role(cur: Any, role: str, password: str | None) -> None:
-    """The role exists, without superuser, role or database creation, with this password (None: NOLOGIN).
-    Its password is set every time, so changing it in the configuration is enough."""
+    """The role exists, without superuser, role or database creation, with this password (None: NOLOGIN),
+    sent as a SCRAM verifier computed here. Its password is set every time, so changing it in the
+    configuration is enough."""
     cur.execute(load_sql("roles/role_exists.sql"), {"role": role})
     verb = "ALTER" if cur.fetchone() else "CREATE"
-    login = sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(password)) if password else sql.SQL("NOLOGIN")
+    login = (
+        sql.SQL("LOGIN PASSWORD {}").format(sql.Literal(scram_verifier(password)))
+        if password
+        else sql.SQL("NOLOGIN")
+    )
     cur.execute(
         sql.SQL(load_sql("roles/ensure_role.sql")).format(
             verb=sql.SQL(verb), role=sql.Identifier(role), login=login

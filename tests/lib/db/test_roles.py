@@ -153,3 +153,53 @@ def test_a_database_made_before_the_roles_is_handed_over(database_url, admin_con
         with cleanup.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cleanup.close()
+
+
+def test_a_scram_verifier_is_postgresqls_own():
+    """The verifier of RFC 7677's example user: its StoredKey and ServerKey, base64 as PostgreSQL keeps them."""
+    import base64
+
+    from aeris_lib.db.roles import scram_verifier
+
+    salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+    verifier = scram_verifier("pencil", salt=salt, iterations=4096)
+    assert verifier == (
+        "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
+        "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="
+    )
+
+
+def test_role_passwords_reach_the_server_as_verifiers_only(admin_conn):
+    """With log_statement=ddl the server logs every CREATE/ALTER ROLE: the statement carries the
+    verifier, never the password, and the role logs in with the password."""
+    from aeris_lib.db.roles import ensure_role
+
+    password = "plain-text-never-sent-7f3a"
+    statements: list[str] = []
+
+    class Recording:  # what the server receives, statement by statement
+        def __init__(self, cur):
+            self.cur = cur
+
+        def execute(self, query, params=None):
+            statements.append(query.as_string(self.cur) if hasattr(query, "as_string") else str(query))
+            return self.cur.execute(query, params)
+
+        def fetchone(self):
+            return self.cur.fetchone()
+
+    with admin_conn.cursor() as cur:
+        ensure_role(Recording(cur), "aeris_scram_probe", password)
+        cur.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'aeris_scram_probe'")
+        stored = cur.fetchone()[0]
+    admin_conn.commit()
+    assert stored.startswith("SCRAM-SHA-256$4096:")
+    assert all(password not in statement for statement in statements) and any(stored in s for s in statements)
+    server = urlsplit(os.environ["AERIS_DATABASE_URL"])
+    login = psycopg.connect(
+        server._replace(netloc=f"aeris_scram_probe:{password}@{server.hostname}:{server.port}").geturl()
+    )
+    login.close()
+    with admin_conn.cursor() as cur:
+        cur.execute("DROP ROLE aeris_scram_probe")
+    admin_conn.commit()

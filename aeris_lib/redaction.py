@@ -34,7 +34,7 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:'\"]*):[^\s/@'\"]*@")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+")
 # Loggers whose records are redacted before any handler sees them (`install_log_redaction`).
-LOGGERS = ("aeris", "aeris_lib", "urllib3", "requests", "airflow.task", "harmony_emulator")
+LOGGERS = ("aeris", "aeris_lib", "urllib3", "requests", "airflow.task")
 
 
 def redact(text: object) -> str:

@@ -30,6 +30,7 @@ for path in sys.argv[1:]:
         "dags": {d.dag_id: {"tags": sorted(d.tags), "owners": [t.owner for t in d.tasks],
                             "retries": [t.retries for t in d.tasks],
                             "max_active_runs": d.max_active_runs,
+                            "pools": {t.task_id: t.pool for t in d.tasks},
                             "retry_delays": sorted({(t.retry_delay.total_seconds(), bool(t.retry_exponential_backoff),
                                                      (t.max_retry_delay.total_seconds() if t.max_retry_delay else None))
                                                     for t in d.tasks}),
@@ -109,3 +110,16 @@ def test_max_active_runs_outlasts_the_publication_deadline(parsed: dict[str, dic
 def test_retries_back_off_exponentially_from_120_s_to_at_most_20_min(parsed: dict[str, dict]):
     """README: retries start 120 s apart (AERIS_RETRY_DELAY_SECONDS), double per try, at most 20 min."""
     assert _hourly(parsed)["retry_delays"] == [[120.0, True, 1200.0]]
+
+
+def test_granule_reads_and_harmony_calls_take_their_pools(parsed: dict[str, dict]):
+    """stage_geotiff reads granules at the DAAC: the daac_reads pool caps how many at once (ASDC
+    throttles bursts); submit_harmony_job takes harmony_api."""
+    for result in parsed.values():
+        for dag_id, dag in result["dags"].items():
+            for task_id, pool in dag["pools"].items():
+                if task_id.endswith("stage_geotiff"):
+                    assert pool == "daac_reads", (dag_id, task_id)
+                if task_id.endswith("submit_harmony_job"):
+                    assert pool == "harmony_api", (dag_id, task_id)
+    assert _hourly(parsed)["pools"]["gas.stage_geotiff"] == "daac_reads"

@@ -40,6 +40,8 @@ SECRETS = {
     "AERIS_DB_PASSWORD": "db-pipeline-secret",
     "AIRFLOW_DB_PASSWORD": "db-airflow-secret",
     "AERIS_VIEW_DB_PASSWORD": "db-view-secret",
+    "AERIS_WAITS_DB_PASSWORD": "db-waits-secret",
+    "AERIS_REDIS_PASSWORD": "redis-secret",
     "MINIO_ROOT_USER": "aeris-admin",
     "MINIO_ROOT_PASSWORD": "minio-secret",
     "AERIS_S3_ACCESS_KEY": "aeris-audit-writer",
@@ -107,6 +109,8 @@ def test_airflow_cfg_template_renders_a_config_airflow_reads(tmp_path):
         "AERIS_PROJECT_ROOT": str(ROOT),
         "AIRFLOW_DATABASE_URL": "postgresql+psycopg://aeris:secret@db/airflow",
         "AIRFLOW_EXECUTOR": "LocalExecutor",
+        "AIRFLOW_CELERY_BROKER_URL": "redis://:redis-secret@redis:6379/1",
+        "AIRFLOW_CELERY_RESULT_BACKEND": "db+postgresql://aeris_airflow:meta-secret@db/airflow",
     }
     rendered = subprocess.run(
         [sys.executable, str(ROOT / "scripts/render_airflow_cfg.py"), "--output", str(cfg)],
@@ -137,6 +141,11 @@ def test_airflow_cfg_template_names_a_missing_variable(tmp_path):
     )  # fmt: skip
     assert rendered.returncode != 0
     assert "AIRFLOW_DATABASE_URL" in rendered.stderr and "Traceback" not in rendered.stderr
+    # The Celery result backend and broker are required: no superuser or password defaults to them.
+    assert (
+        "AIRFLOW_CELERY_RESULT_BACKEND" in rendered.stderr and "AIRFLOW_CELERY_BROKER_URL" in rendered.stderr
+    )
+    assert "aeris:aeris@" not in (ROOT / "airflow.cfg.template").read_text()
 
 
 def _rendered() -> dict:
@@ -167,7 +176,7 @@ def test_superuser_credentials_reach_only_set_up():
         "BEARER_TOKEN",
         "EARTHDATA_PASSWORD",
     ):
-        assert api[name] == "", name  # the UI holds neither the pipeline's login nor Earthdata's
+        assert not api.get(name), name  # the UI holds neither the pipeline's login nor Earthdata's
     init = services["airflow-init"]
     assert "python -m aeris_lib.db.roles" in " ".join(init["command"])
 
@@ -242,3 +251,50 @@ def test_the_image_ships_the_runtime_pins_and_the_code_not_the_test_tools():
     assert ignored[ignored.index("*") + 1 :][:5] == ["!requirements.txt", "!dags/", "!plugins/", "!include/",
                                                      "!aeris_lib/"]  # fmt: skip
     assert not any(line.startswith("!") and "test" in line for line in ignored)
+
+
+# Each secret as the test sets it, by what it is.
+HELD = {
+    "fernet": SECRETS["AIRFLOW_FERNET_KEY"], "jwt": SECRETS["AIRFLOW_JWT_SECRET"],
+    "metadata": "db-airflow-secret", "pipeline": "db-pipeline-secret", "view": "db-view-secret",
+    "waits": "db-waits-secret", "redis": "redis-secret", "bucket": "audit-secret",
+    "earthdata": "edl-password-secret", "admin": "db-admin-secret", "minio": "minio-secret",
+}  # fmt: skip
+EXPECTED = {
+    "airflow-dag-processor": {"metadata"},
+    "airflow-apiserver": {"metadata", "fernet", "jwt", "view", "bucket"},
+    "airflow-scheduler": {"metadata", "fernet", "jwt", "redis"},
+    "airflow-triggerer": {"metadata", "fernet", "waits", "earthdata"},
+    "airflow-worker": {"metadata", "jwt", "redis", "pipeline", "bucket", "earthdata"},
+    "airflow-init": {"metadata", "admin", "pipeline", "view", "waits"},
+    "postgis": {"admin"},
+    "redis": {"redis"},
+    "minio": {"minio"},
+    "minio-init": {"minio", "bucket"},
+}
+
+
+def test_each_service_gets_only_the_secrets_it_uses():
+    """docs/security.md's table, read back from the file as compose resolves it."""
+    services = json.loads(
+        compose_config({**SECRETS, "EARTHDATA_USERNAME": "edl-user", "EARTHDATA_PASSWORD": "edl-password-secret"},
+                       "--format", "json").stdout
+    )["services"]  # fmt: skip
+    held = {
+        name: {what for what, secret in HELD.items() if secret in json.dumps(svc.get("environment", {}))
+               or secret in json.dumps(svc.get("command", ""))}
+        for name, svc in services.items()
+    }  # fmt: skip
+    assert held == EXPECTED
+
+
+def test_redis_wants_a_password_and_everything_that_uses_it_sends_one():
+    services = _rendered()
+    assert "--requirepass" in services["redis"]["command"]
+    for name in ("airflow-scheduler", "airflow-worker"):
+        assert services[name]["environment"]["AIRFLOW__CELERY__BROKER_URL"].startswith(
+            "redis://:redis-secret@"
+        )
+    assert services["airflow-worker"]["environment"]["AIRFLOW_CONN_AERIS_REDIS"].startswith(
+        "redis://:redis-secret@"
+    )

@@ -49,23 +49,35 @@ def redact(text: object) -> str:
     return _JWT.sub(MASK, text)
 
 
+def _cut_arg(arg: object) -> object:
+    """A log argument with its credentials cut: unchanged when it holds none (numbers always), else the
+    cut text, so the record's own format string still applies."""
+    if arg is None or isinstance(arg, (bool, int, float)):
+        return arg
+    text = str(arg)
+    cut = redact(text)
+    return arg if cut == text else cut
+
+
 def install_log_redaction(prefixes: tuple[str, ...] = LOGGERS) -> None:
-    """Every log record of the loggers named `prefixes` (and their children) is redacted as it is made,
-    so every handler (the task log, the console, a remote sink) gets the cut text. Idempotent."""
+    """Every log record of the loggers named `prefixes` (and their children) has its message and its
+    arguments redacted as it is made, so every handler (the task log, the console, a remote sink) gets
+    the cut text. The format string and the arguments stay apart: renderers that format them
+    themselves still can. Idempotent."""
     current = logging.getLogRecordFactory()
     if getattr(current, "aeris_redacts", False):
         return
 
     def factory(*args, **kwargs) -> logging.LogRecord:
         record = current(*args, **kwargs)
-        if record.name.startswith(prefixes):
-            try:
-                message = record.getMessage()
-            except Exception:  # a record whose args do not fit its format: left for logging to report
-                return record
-            cut = redact(message)
-            if cut != message:
-                record.msg, record.args = cut, ()
+        if isinstance(record.name, str) and record.name.startswith(prefixes):  # makeLogRecord: None
+            if isinstance(record.msg, str) and not record.args:  # a format string is the code's own
+                if (cut := redact(record.msg)) != record.msg:
+                    record.msg = cut
+            elif isinstance(record.args, tuple):
+                cut_args = tuple(_cut_arg(arg) for arg in record.args)
+                if any(a is not b for a, b in zip(cut_args, record.args, strict=True)):
+                    record.args = cut_args
         return record
 
     factory.aeris_redacts = True  # type: ignore[attr-defined]

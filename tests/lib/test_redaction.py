@@ -63,3 +63,14 @@ def test_plain_text_and_non_strings_pass_unchanged():
         redact("see https://harmony.earthdata.nasa.gov/jobs/1")
         == "see https://harmony.earthdata.nasa.gov/jobs/1"
     )
+
+
+def test_records_rebuilt_by_formatters_pass_through_the_factory():
+    """structlog's formatter rebuilds records with `logging.makeLogRecord`, whose factory call has no name."""
+    import logging
+
+    from aeris_lib.redaction import install_log_redaction
+
+    install_log_redaction()
+    record = logging.makeLogRecord({"name": "aeris.x", "msg": "%s: shape %s", "args": ("NO2", "native")})
+    assert record.getMessage() == "NO2: shape native"

@@ -98,4 +98,5 @@ def test_the_async_client_reads_the_connection_with_the_async_api(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_HOOK_TEST", json.dumps(conn))
     client = asyncio.run(HarmonyHook("hook_test").get_async_client())
     assert isinstance(client, AsyncHarmonyClient) and client.base_url == "http://127.0.0.1:9"
-    assert client.job_url("j") == "http://127.0.0.1:9/jobs/j"
+    job = "0b5e3c5c-5d1b-4c3e-9b8e-2f1d2c3b4a59"
+    assert client.job_url(job) == f"http://127.0.0.1:9/jobs/{job}"

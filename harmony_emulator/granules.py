@@ -27,7 +27,7 @@ TEMPO_EAST, TEMPO_SOUTH = -13.0, 14.0
 PIXEL = 0.02
 FILL = -1e30
 # Bad files on demand (emulator faults): every pixel fill, or a raster placed 10° east of the request.
-RENDER_FAULTS = ("all_fill", "out_of_bbox")
+RENDER_FAULTS = ("all_fill", "out_of_bbox", "deflate_bomb")
 
 # variable -> (typical value, spread, hotspot peak)
 VALUE_MODELS = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,9 +121,39 @@ def write_granule(
 ) -> Path:
     """Write one granule (or a subset of it) to `dest`. `variables` None: a native granule, with
     every product variable and the support, QA and geolocation groups. `fault`: all_fill or
-    out_of_bbox, as for the GeoTIFF subsets."""
+    out_of_bbox, as for the GeoTIFF subsets; deflate_bomb: every chunk of the science variables is a
+    ~2 MB deflate stream that inflates to 2 GiB (a hostile file that declares TEMPO's layout)."""
     with HDF5_LOCK:
-        return _write(dest, collection_id, scan, window, variables, fault)
+        _write(dest, collection_id, scan, window, variables, fault)
+        if fault == "deflate_bomb":
+            _plant_bombs(dest)
+        return dest
+
+
+def deflate_bomb_stream(total: int = 2 << 30, piece: int = 64 << 20) -> bytes:
+    """A valid zlib stream of `total` zero bytes: one piece compressed, its full-flushed blocks repeated,
+    the checksum of the whole at the end (~1 KB per MB; built in ~1.5 s)."""
+    zeros = bytes(piece)
+    deflate = zlib.compressobj(9)
+    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    checksum = 1
+    for _ in range(total // piece):
+        checksum = zlib.adler32(zeros, checksum)
+    return first + first[2:] * (total // piece - 1) + end[:-4] + checksum.to_bytes(4, "big")
+
+
+def _plant_bombs(dest: Path) -> None:
+    bomb = deflate_bomb_stream()
+    with h5py.File(dest, "r+") as file:
+        product = file.get("product")
+        for dataset in product.values() if product is not None else ():
+            if not isinstance(dataset, h5py.Dataset) or not dataset.chunks or dataset.ndim != 3:
+                continue
+            _, rows, cols = dataset.chunks
+            for row in range(0, dataset.shape[1], rows):
+                for col in range(0, dataset.shape[2], cols):
+                    dataset.id.write_direct_chunk((0, row, col), bomb)
 
 
 def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables, fault) -> Path:

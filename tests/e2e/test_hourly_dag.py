@@ -355,3 +355,24 @@ def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route, smtp_se
     assert alert["Subject"] == "AERIS: CH2O 2024-09-02 18:00 UTC failed"
     body = alert.get_body().get_content()
     assert "emulated service error" in body and "gas.wait_for_harmony_job" in body
+
+
+def test_a_deflate_bomb_fails_its_gas_alone(emulator, db):
+    """NO2's native granules declare TEMPO's layout, but each chunk is ~2 MB that inflates to 2 GiB:
+    NO2's stage is refused at once, naming the variable and the chunk (no retry: the same file fails
+    again); O3 of the same run loads."""
+    hour = datetime(2024, 9, 2, 15, tzinfo=UTC)
+    emulator.capabilities("native")
+    forget_hours(db, [hour])
+    emulator.faults(
+        [{"fault": "deflate_bomb", "collection": concept_id("NO2", line)} for line in ("nrt", "standard")]
+    )
+    result = run_dag("2024-09-02T16:00:00+00:00", {**CONF, "gases": ["NO2", "O3"]})
+    assert ti_states(result, "gas.stage_geotiff") == {"NO2": "failed", "O3": "success"}
+    assert result["tis"]["gas.stage_geotiff[NO2]"]["try_number"] == 1
+    assert ti_states(result, "gas.load_gas_hour")["O3"] == "success"
+    assert set(slice_snapshot(db, hour)) == {"O3"}
+    reason = ledger_rows(db, hour, "NO2")[-1][2]
+    assert (
+        "inflates past its declared size" in reason and "vertical_column_troposphere' chunk at" in reason
+    ), reason

@@ -22,6 +22,7 @@ import h5py
 import netCDF4
 import numpy as np
 
+from harmony_emulator.netcdf import deflate_bomb_stream
 from tests.support.granules import PIXEL, VARIABLE, small_granule
 
 __all__ = ["PIXEL", "VARIABLE", "small_granule"]  # re-exported: the hostile files' own layout
@@ -123,11 +124,11 @@ def huge_coordinate_granule(dest: Path) -> Path:
     return dest
 
 
-def huge_chunk_granule(dest: Path, west: float = -110.0, south: float = 20.0) -> Path:
-    """A 4500 x 9000 granule from (west, south) whose science variable is one zlib chunk: ~160 KB on
-    disk, 162 MB once inflated, whatever window is read (written with `write_direct_chunk`, so the
-    test never holds it)."""
-    rows, cols = 4500, 9000
+def _unwritten_granule(
+    dest: Path, rows: int, cols: int, west: float, south: float, chunks, shuffle: bool
+) -> Path:
+    """A rows x cols granule from (west, south) whose zlib-compressed science variable is declared with
+    `chunks` but never written: its chunks are what the caller writes with `write_direct_chunk`."""
     with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
         ds.createDimension("time", 1)
         ds.createDimension("latitude", rows)
@@ -136,27 +137,23 @@ def huge_chunk_granule(dest: Path, west: float = -110.0, south: float = 20.0) ->
         ds.createVariable("longitude", "f4", ("longitude",))[:] = west + PIXEL / 2 + PIXEL * np.arange(cols)
         ds.createGroup("product").createVariable(
             "vertical_column_troposphere", "f4", ("time", "latitude", "longitude"),
-            zlib=True, complevel=1, shuffle=False, chunksizes=(1, rows, cols), fill_value=np.float32(-1e30),
+            zlib=True, complevel=1, shuffle=shuffle, chunksizes=chunks, fill_value=np.float32(-1e30),
         )  # fmt: skip
+    return dest
+
+
+def huge_chunk_granule(dest: Path, west: float = -110.0, south: float = 20.0) -> Path:
+    """A 4500 x 9000 granule from (west, south) whose science variable is one zlib chunk: ~160 KB on
+    disk, 162 MB once inflated, whatever window is read (written with `write_direct_chunk`, so the
+    test never holds it)."""
+    rows, cols = 4500, 9000
+    _unwritten_granule(dest, rows, cols, west, south, (1, rows, cols), shuffle=False)
     deflate = zlib.compressobj(1)
     row = np.full(cols, 2e15, dtype=np.float32).tobytes()
     chunk = b"".join(deflate.compress(row) for _ in range(rows)) + deflate.flush()
     with h5py.File(dest, "r+") as file:
         file[VARIABLE].id.write_direct_chunk((0, 0, 0), chunk)
     return dest
-
-
-def deflate_stream_of_zeros(total: int, piece: int = 64 << 20) -> bytes:
-    """A valid zlib stream that inflates to `total` zero bytes (a multiple of `piece`), ~1 KB per MB:
-    one piece compressed, its full-flushed blocks repeated, the checksum of the whole at the end."""
-    zeros = bytes(piece)
-    deflate = zlib.compressobj(9)
-    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
-    end = deflate.flush()
-    checksum = 1
-    for _ in range(total // piece):
-        checksum = zlib.adler32(zeros, checksum)
-    return first + first[2:] * (total // piece - 1) + end[:-4] + checksum.to_bytes(4, "big")
 
 
 def deflate_bomb_granule(
@@ -166,17 +163,8 @@ def deflate_bomb_granule(
     (1, 1000, 1300) float32: 5.2 MB declared), whose science variable's two chunks are ~2 MB each on
     disk and inflate to `inflate_to` bytes each (~4 MB in all)."""
     rows, cols = 1000, 2600
-    with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
-        ds.createDimension("time", 1)
-        ds.createDimension("latitude", rows)
-        ds.createDimension("longitude", cols)
-        ds.createVariable("latitude", "f4", ("latitude",))[:] = south + PIXEL / 2 + PIXEL * np.arange(rows)
-        ds.createVariable("longitude", "f4", ("longitude",))[:] = west + PIXEL / 2 + PIXEL * np.arange(cols)
-        ds.createGroup("product").createVariable(
-            "vertical_column_troposphere", "f4", ("time", "latitude", "longitude"),
-            zlib=True, complevel=1, shuffle=True, chunksizes=(1, rows, cols // 2), fill_value=np.float32(-1e30),
-        )  # fmt: skip
-    bomb = deflate_stream_of_zeros(inflate_to)
+    _unwritten_granule(dest, rows, cols, west, south, (1, rows, cols // 2), shuffle=True)
+    bomb = deflate_bomb_stream(inflate_to)
     with h5py.File(dest, "r+") as file:
         for offset in ((0, 0, 0), (0, 0, cols // 2)):
             file[VARIABLE].id.write_direct_chunk(offset, bomb)

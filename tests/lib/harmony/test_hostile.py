@@ -154,8 +154,8 @@ def test_urllib3_wording_of_a_signed_url_is_cut():
     assert redact(text) == f"{pool} /granule.nc?… (Caused by x)"
 
 
-@pytest.mark.parametrize("mode", ["html", "not_json", "unknown_status", "redirect_elsewhere"])
-def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypatch):
+def _first_trigger_event(hostile, mode: str, monkeypatch):
+    """The first event of a HarmonyJobTrigger polling the hostile Harmony in `mode`."""
     from aeris.triggers.harmony import HarmonyJobTrigger
 
     hostile.mode = mode
@@ -169,7 +169,12 @@ def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypa
         async for event in trigger.run():
             return event
 
-    event = asyncio.run(first_event())
+    return asyncio.run(first_event())
+
+
+@pytest.mark.parametrize("mode", ["html", "not_json", "unknown_status", "redirect_elsewhere"])
+def test_the_trigger_turns_bad_answers_into_error_events(hostile, mode, monkeypatch):
+    event = _first_trigger_event(hostile, mode, monkeypatch)
     assert event.payload["status"] == "error", event.payload
     assert TOKEN not in str(event.payload)
     assert hostile.tokens_sent_to("elsewhere") == []
@@ -191,20 +196,7 @@ def test_a_failed_jobs_message_reaches_the_task_without_its_secrets(hostile, mon
 
 
 def test_a_successful_jobs_message_reaches_the_event_without_its_secrets(hostile, monkeypatch):
-    from aeris.triggers.harmony import HarmonyJobTrigger
-
-    hostile.mode = "successful_with_secrets"
-    conn = f'{{"conn_type": "harmony", "host": "{hostile.base_url}", "extra": {{"token": "{TOKEN}"}}}}'
-    monkeypatch.setenv("AIRFLOW_CONN_HOSTILE_HARMONY", conn)
-    trigger = HarmonyJobTrigger(
-        job_id=JOB_ID, harmony_conn_id="hostile_harmony", poll_interval=0.05, timeout=5
-    )
-
-    async def first_event():
-        async for event in trigger.run():
-            return event
-
-    event = asyncio.run(first_event())
+    event = _first_trigger_event(hostile, "successful_with_secrets", monkeypatch)
     assert event.payload["status"] == "success", event.payload
     for secret in ("deadbeef", "AKIASECRET", "eyJhbGciOiJ", TOKEN):
         assert secret not in json.dumps(event.payload), secret

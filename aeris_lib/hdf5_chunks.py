@@ -33,13 +33,17 @@ class ChunkError(ValueError):
     """A chunk or a filter pipeline that cannot be read safely; the message names the variable."""
 
 
+def _hdf5_libraries() -> list[str]:
+    """The HDF5 library h5py's wheel loaded (already in this process: loading it again is a lookup)."""
+    return glob.glob(os.path.join(os.path.dirname(h5py.__file__), os.pardir, "h5py.libs", "libhdf5-*"))
+
+
 def disable_filter_plugins() -> None:
     """No HDF5 filter plugin is ever loaded: the search path is emptied (h5py's API) and, where the
     library exposes it, plugin loading is switched off (H5PLset_loading_state(0))."""
     while h5py.h5pl.size():
         h5py.h5pl.remove(0)
-    libs = os.path.join(os.path.dirname(h5py.__file__), os.pardir, "h5py.libs", "libhdf5-*")
-    for path in glob.glob(libs):
+    for path in _hdf5_libraries():
         # A build without the symbol: the empty search path holds on its own.
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(path).H5PLset_loading_state(ctypes.c_uint(0))
@@ -47,27 +51,29 @@ def disable_filter_plugins() -> None:
 
 def plugin_loading_state() -> int | None:
     """HDF5's plugin-loading mask (0: off), or None when the library does not expose it."""
-    libs = os.path.join(os.path.dirname(h5py.__file__), os.pardir, "h5py.libs", "libhdf5-*")
-    for path in glob.glob(libs):
+    for path in _hdf5_libraries():
         state = ctypes.c_uint(0xFFFF)
         if ctypes.CDLL(path).H5PLget_loading_state(ctypes.byref(state)) >= 0:
             return state.value
     return None
 
 
+def _filters(dataset: h5py.Dataset) -> list[tuple]:
+    """(id, flags, values, name) of each of the dataset's filters, in the order applied on writing."""
+    plist = dataset.id.get_create_plist()
+    return [plist.get_filter(index) for index in range(plist.get_nfilters())]
+
+
 def pipeline(dataset: h5py.Dataset) -> list[int]:
     """The dataset's filter ids, in the order they were applied on writing."""
-    plist = dataset.id.get_create_plist()
-    return [plist.get_filter(index)[0] for index in range(plist.get_nfilters())]
+    return [code for code, *_ in _filters(dataset)]
 
 
 def unknown_filters(dataset: h5py.Dataset) -> list[str]:
     """The dataset's filters that are not deflate, shuffle or fletcher32, by id and name."""
-    plist = dataset.id.get_create_plist()
-    found = (plist.get_filter(index) for index in range(plist.get_nfilters()))
     return [
         f"{code} ({name.decode(errors='replace') if isinstance(name, bytes) else name})"
-        for code, _, _, name in found
+        for code, _, _, name in _filters(dataset)
         if code not in ALLOWED_FILTERS
     ]
 

@@ -308,15 +308,14 @@ class HarmonyClient:
                 continue
             if response.status_code >= 400:
                 status, body = response.status_code, faults.error_body(response)
+                # Harmony's own words are shown; a data host's answer by its status and S3 code only.
                 description = (
-                    describe_error(body.decode("utf-8", "replace"), response.reason or "")
+                    f"HTTP {status} {describe_error(body.decode('utf-8', 'replace'), response.reason or '')}"
                     if self.routes.is_harmony(current)
                     else faults.describe(status, body)
                 )
                 raise DownloadError(
-                    f"download from {safe_url(current)} failed: HTTP {status} {description}"
-                    if self.routes.is_harmony(current)
-                    else f"download from {safe_url(current)} failed: {description}",
+                    f"download from {safe_url(current)} failed: {description}",
                     status=status,
                     fault=faults.fault_of(status, body),
                     where=current,

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 from aeris_lib.harmony.errors import DownloadError
 
@@ -40,12 +41,8 @@ def error_body(response: requests.Response, limit: int = ERROR_BODY_BYTES) -> by
         if raw is None:
             return (response.content or b"")[:limit]
         return raw.read(limit, decode_content=False) or b""
-    except (requests.RequestException, OSError, ValueError, AttributeError):
-        return b""
-    except Exception as error:  # urllib3's ProtocolError and friends: an error page that broke off
-        if type(error).__module__.startswith("urllib3"):
-            return b""
-        raise
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError):
+        return b""  # an error page that broke off says nothing more
     finally:
         response.close()
 

@@ -106,7 +106,7 @@ class RemoteGranule(io.RawIOBase):
     def _piece(self, pos: int, last: int) -> bytes:
         """One answer's bytes from `pos` (at least one, at most up to `last`)."""
         what = f"{self.name} bytes {pos}-{last}"
-        for attempt in range(1, faults.BACKOFFS[faults.BROKEN].tries + 1):
+        for attempt in range(1, self.recovery.backoffs[faults.BROKEN].tries + 1):
             response = self._answer(pos, last, what)
             got = bytearray()
             try:

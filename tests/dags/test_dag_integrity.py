@@ -123,3 +123,9 @@ def test_granule_reads_and_harmony_calls_take_their_pools(parsed: dict[str, dict
                 if task_id.endswith("submit_harmony_job"):
                     assert pool == "harmony_api", (dag_id, task_id)
     assert _hourly(parsed)["pools"]["gas.stage_geotiff"] == "daac_reads"
+
+
+def test_the_aeris_viewer_role_names_every_dag(parsed: dict[str, dict]):
+    from aeris.ui.viewer_role import AERIS_DAGS
+
+    assert sorted(AERIS_DAGS) == sorted(dag_id for result in parsed.values() for dag_id in result["dags"])

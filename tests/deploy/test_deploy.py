@@ -36,6 +36,8 @@ def compose_cli() -> list[str]:
 SECRETS = {
     "AIRFLOW_JWT_SECRET": "0" * 64,
     "AIRFLOW_FERNET_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+    "AIRFLOW_API_SECRET_KEY": "1" * 64,
+    "AIRFLOW_ADMIN_PASSWORD": "ui-admin-secret",
     "AERIS_DB_ADMIN_PASSWORD": "db-admin-secret",
     "AERIS_DB_PASSWORD": "db-pipeline-secret",
     "AIRFLOW_DB_PASSWORD": "db-airflow-secret",
@@ -259,14 +261,15 @@ HELD = {
     "metadata": "db-airflow-secret", "pipeline": "db-pipeline-secret", "view": "db-view-secret",
     "waits": "db-waits-secret", "redis": "redis-secret", "bucket": "audit-secret",
     "earthdata": "edl-password-secret", "admin": "db-admin-secret", "minio": "minio-secret",
+    "ui-session": SECRETS["AIRFLOW_API_SECRET_KEY"], "ui-admin": "ui-admin-secret",
 }  # fmt: skip
 EXPECTED = {
     "airflow-dag-processor": {"metadata"},
-    "airflow-apiserver": {"metadata", "fernet", "jwt", "view", "bucket"},
+    "airflow-apiserver": {"metadata", "fernet", "ui-session", "jwt", "view", "bucket"},
     "airflow-scheduler": {"metadata", "fernet", "jwt", "redis"},
     "airflow-triggerer": {"metadata", "fernet", "waits", "earthdata"},
     "airflow-worker": {"metadata", "jwt", "redis", "pipeline", "bucket", "earthdata"},
-    "airflow-init": {"metadata", "admin", "pipeline", "view", "waits"},
+    "airflow-init": {"metadata", "admin", "pipeline", "view", "waits", "ui-admin"},
     "postgis": {"admin"},
     "redis": {"redis"},
     "minio": {"minio"},
@@ -298,3 +301,13 @@ def test_redis_wants_a_password_and_everything_that_uses_it_sends_one():
     assert services["airflow-worker"]["environment"]["AIRFLOW_CONN_AERIS_REDIS"].startswith(
         "redis://:redis-secret@"
     )
+
+
+def test_compose_logs_in_through_fab_with_the_aeris_viewer_role_made_at_init():
+    services = _rendered()
+    managers = {svc["environment"].get("AIRFLOW__CORE__AUTH_MANAGER") for name, svc in services.items()
+                if name.startswith("airflow-")}  # fmt: skip
+    assert managers == {"airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"}
+    init = " ".join(services["airflow-init"]["command"])
+    assert init.index("airflow db migrate") < init.index("python -m aeris.ui.viewer_role")
+    assert "airflow users create --role Admin" in init and "SIMPLE_AUTH" not in json.dumps(services)

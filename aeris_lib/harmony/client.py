@@ -102,9 +102,9 @@ class HarmonyClient:
     ):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
-        self.session = session or build_session()
-        self.timeout = timeout
         self.routes = TokenRoutes(self.base_url, data_origins, private_origins)
+        self.session = session or build_session(peer_check=self.routes.check_peer)
+        self.timeout = timeout
         self.max_download_bytes = max_download_bytes
         self.deadline_s = deadline_s
 

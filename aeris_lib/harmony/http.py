@@ -8,11 +8,13 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
@@ -49,17 +51,58 @@ class RedactQueryStrings(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(RedactQueryStrings())
 
 
+# (scheme, host, port, peer address) -> None, or raises: asked of every new connection once it is made.
+PeerCheck = Callable[[str, str, int, str], None]
+
+
+class _PeerCheckedAdapter(HTTPAdapter):
+    """Asks `check` about the address each new connection actually reached. A name checked before the
+    request and resolved again to connect can change in between (DNS rebinding): this check is on the
+    socket itself, so what was checked is what is used."""
+
+    def __init__(self, check: PeerCheck, **kwargs):
+        self._check = check
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        pools = {}
+        for scheme, pool_base, connection_base in (
+            ("http", HTTPConnectionPool, HTTPConnection),
+            ("https", HTTPSConnectionPool, HTTPSConnection),
+        ):
+            connection = type(f"Checked{connection_base.__name__}", (connection_base,),
+                              {"_new_conn": _checked_new_conn(connection_base, scheme, self._check)})  # fmt: skip
+            pools[scheme] = type(f"Checked{pool_base.__name__}", (pool_base,), {"ConnectionCls": connection})
+        self.poolmanager.pool_classes_by_scheme = pools
+
+
+def _checked_new_conn(base: type[HTTPConnection], scheme: str, check: PeerCheck):
+    def _new_conn(self):
+        sock = base._new_conn(self)
+        try:
+            check(scheme, self.host.lower(), self.port, sock.getpeername()[0])
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    return _new_conn
+
+
 def build_session(
     *,
     retries: int = 5,
     backoff_factor: float = 1.0,
     backoff_max: float = 60.0,
     status_retries: int | None = None,
+    peer_check: PeerCheck | None = None,
 ) -> requests.Session:
     """A session whose GETs retry transient failures (urllib3 `Retry`, honouring `Retry-After`);
     POSTs are never retried. `status_retries=0`: connection failures only, for a reader that decides
     itself what an error answer means (aeris_lib.harmony.faults). Bodies are asked for as sent
-    (`Accept-Encoding: identity`): a compressed body is refused, never inflated (a gzip bomb)."""
+    (`Accept-Encoding: identity`): a compressed body is refused, never inflated (a gzip bomb).
+    `peer_check` (`TokenRoutes.check_peer`) is asked about every connection's real address."""
     retry = Retry(
         total=retries,
         connect=retries,
@@ -80,7 +123,11 @@ def build_session(
     # Credentials come only from the token provider, never from ~/.netrc on a redirect.
     session.trust_env = False
     session.headers["Accept-Encoding"] = "identity"
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = (
+        HTTPAdapter(max_retries=retry)
+        if peer_check is None
+        else _PeerCheckedAdapter(peer_check, max_retries=retry)
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -202,13 +249,19 @@ class TokenRoutes:
         if (scheme, host, port) in self.configured or not host:
             return url
         for address in _addresses(host, port):
-            if not _is_public(address):
-                raise UnsafeUrl(
-                    f"refusing a request to {scheme}://{host}:{port}: it resolves to {address}, a loopback, "
-                    "link-local, private or reserved address, and is not a configured origin "
-                    "(AERIS_PRIVATE_ORIGINS)"
-                )
+            self.check_peer(scheme, host, port, address)
         return url
+
+    def check_peer(self, scheme: str, host: str, port: int | None, address: str) -> None:
+        """`UnsafeUrl` when `host` reached (or resolves to) a non-public `address` and is not a configured
+        origin. Asked before a request (check_destination) and again of the connected socket
+        (build_session's `peer_check`), so a name that resolves differently the second time is caught."""
+        if (scheme, host, port) in self.configured or _is_public(address):
+            return
+        raise UnsafeUrl(
+            f"refusing a request to {scheme}://{host}:{port}: it resolves to {address}, a loopback, "
+            "link-local, private or reserved address, and is not a configured origin (AERIS_PRIVATE_ORIGINS)"
+        )
 
     def is_harmony(self, url: str) -> bool:
         return origin(url) == self.harmony

@@ -70,7 +70,9 @@ class RemoteGranule(io.RawIOBase):
         self.deadline_s = deadline_s if deadline_s is not None else client.deadline_s
         self.deadline = self.started + self.deadline_s
         self.recovery = recovery or faults.Recovery()
-        self._session = build_session(retries=3, backoff_factor=0.5, status_retries=0)
+        self._session = build_session(
+            retries=3, backoff_factor=0.5, status_retries=0, peer_check=client.routes.check_peer
+        )
         self._blocks: OrderedDict[int, bytes] = OrderedDict()
         self._pos = 0
         self._signed: str | None = None

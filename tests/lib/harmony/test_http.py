@@ -130,6 +130,49 @@ def test_a_redirect_to_an_internal_address_is_refused(target, tmp_path):
             listener.accept()
 
 
+def test_a_name_that_resolves_to_loopback_only_when_connecting_is_refused_on_the_socket(
+    tmp_path, monkeypatch
+):
+    """DNS rebinding: the name is public when checked and loopback when connected to. The connected
+    socket's own address is checked, so not a byte of the request reaches the loopback service."""
+    import socket
+
+    from aeris_lib.harmony.auth import TokenProvider
+    from aeris_lib.harmony.client import HarmonyClient
+    from aeris_lib.harmony.ranges import RemoteGranule
+    from tests.lib.harmony.test_ranges_faults import DATA, TOKEN
+    from tests.support.hostile_daac import HostileDaac
+
+    real_getaddrinfo = socket.getaddrinfo
+    answers: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        answers.append("93.184.216.34" if len(answers) % 2 == 0 else "127.0.0.1")  # checked, then connected
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (answers[-1], port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with socket.socket() as listener, HostileDaac(DATA) as daac:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        daac.redirect_to = f"http://rebind.test:{listener.getsockname()[1]}/granule.nc"
+        client = HarmonyClient("http://127.0.0.1:9", TokenProvider("http://127.0.0.1:9", bearer_token=TOKEN),
+                               data_origins=[daac.daac_url], private_origins=[daac.s3_url])  # fmt: skip
+        with pytest.raises(UnsafeUrl, match=r"rebind.test:\d+: it resolves to 127.0.0.1"):
+            client.download(daac.link, tmp_path / "g.nc")
+        with pytest.raises(UnsafeUrl, match=r"rebind.test:\d+: it resolves to 127.0.0.1"):
+            RemoteGranule(client, daac.link, max_bytes=10**6)
+        received = []
+        for _ in range(2):  # the TCP handshake completes in the kernel; the socket is closed unused
+            connection, _ = listener.accept()
+            with connection:
+                connection.settimeout(2)
+                received.append(connection.recv(1024))
+    assert received == [b"", b""] and answers == ["93.184.216.34", "127.0.0.1"] * 2
+
+
 def test_a_configured_private_origin_is_reached():
     from aeris_lib.harmony.http import TokenRoutes
 

@@ -40,11 +40,27 @@ def product_of(gas_hour: GasHour) -> ledger.Product:
     return ledger.Product(gas_hour.line, gas_hour.short_name, gas_hour.version)
 
 
-def _gas_and_hour(context: dict[str, Any]) -> tuple[str | None, str]:
-    # The Harmony sensor is generic: its gas is its job_label, its hour the run's.
+def _gas_and_hour(context: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The failed slice's own gas and hour, whichever DAG ran it: set by `gas_context`, else (the
+    generic Harmony sensor) its job label and the hour its group's submit_harmony_job asked for.
+    Never the run's own dates: a reprocess or backfill run's dates are not its slices' hours."""
     gas = context.get("gas") or getattr(context.get("task"), "job_label", None)
-    hour = context.get("gas_hour") or settings.resolve_hour(context["params"], context).isoformat()
+    hour = context.get("gas_hour") or _submitted_job(context).get("hour")
     return gas, hour
+
+
+def _submitted_job(context: dict[str, Any]) -> dict[str, Any]:
+    """The XCom of the failed task's group's submit_harmony_job ({} when there is none)."""
+    task, ti = context.get("task"), context.get("ti")
+    task_id = getattr(task, "task_id", "")
+    if "." not in task_id or ti is None:
+        return {}
+    try:
+        job = ti.xcom_pull(task_ids=f"{task_id.rsplit('.', 1)[0]}.{_SUBMIT_STEP}", map_indexes=ti.map_index)
+    except Exception as problem:  # the ledger row matters more than its details
+        log.warning("could not read the Harmony job of %s: %s", task_id, problem)
+        return {}
+    return job if isinstance(job, dict) else {}
 
 
 def _product(context: dict[str, Any]) -> ledger.Product:
@@ -52,15 +68,7 @@ def _product(context: dict[str, Any]) -> ledger.Product:
     the one its group's submit_harmony_job recorded."""
     if context.get("aeris_product"):
         return context["aeris_product"]
-    task_id, ti = context["task"].task_id, context.get("ti")
-    if "." not in task_id or ti is None:
-        return ledger.Product()
-    try:
-        job = ti.xcom_pull(task_ids=f"{task_id.rsplit('.', 1)[0]}.{_SUBMIT_STEP}", map_indexes=ti.map_index)
-        return ledger.Product(**(job or {}).get("product", {}))
-    except Exception as problem:  # the ledger row matters more than its product columns
-        log.warning("could not read the job's product for the ledger: %s", problem)
-        return ledger.Product()
+    return ledger.Product(**_submitted_job(context).get("product", {}))
 
 
 def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
@@ -84,20 +92,34 @@ def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
 
 def record_gas_retry(context: dict[str, Any]) -> None:
     """on_retry_callback of the per-gas tasks: the ledger row of the failed try (one row per try,
-    whatever its outcome). The breaker and the alerts wait for the last try."""
-    gas, hour = _gas_and_hour(context)
-    if gas in GAS_NAMES:
-        _record_attempt(context, gas, hour)
+    whatever its outcome). The breaker and the alerts wait for the last try. Never raises."""
+    try:
+        gas, hour = _gas_and_hour(context)
+        if gas in GAS_NAMES and hour:
+            _record_attempt(context, gas, hour)
+    except Exception:  # a callback that raises hides the task's own failure
+        log.exception("could not record the failed try")
 
 
 def record_gas_failure(context: dict[str, Any]) -> None:
-    """on_failure_callback of the per-gas tasks: the ledger row of the failed (last) try, and one more
-    failed hour for the gas's circuit breaker."""
-    gas, hour = _gas_and_hour(context)
-    if gas not in GAS_NAMES:
-        return
-    reason = _record_attempt(context, gas, hour)
-    alerts.send(alerts.Alert(alerts.ALERT_FAILED, gas, hour, reason), context)
+    """on_failure_callback of the per-gas tasks: the ledger row of the failed (last) try, the alert,
+    and one more failed hour for the gas's circuit breaker. Never raises."""
+    try:
+        gas, hour = _gas_and_hour(context)
+        if gas not in GAS_NAMES or not hour:
+            log.warning(
+                "failure not recorded: no gas and hour for task %s",
+                getattr(context.get("task"), "task_id", "?"),
+            )
+            return
+        reason = _record_attempt(context, gas, hour)
+        alerts.send(alerts.Alert(alerts.ALERT_FAILED, gas, hour, reason), context)
+        _count_toward_breaker(context, gas, hour)
+    except Exception:  # a callback that raises hides the task's own failure
+        log.exception("could not record the failure")
+
+
+def _count_toward_breaker(context: dict[str, Any], gas: str, hour: str) -> None:
     key = breaker_state.variable_key(gas)
     before = breaker_state.BreakerState.parse(Variable.get(key, default=None))
     state = before.record_failure(hour)

@@ -109,7 +109,7 @@ def _submit_or_reuse(
         if why_not is None:
             log.info("%s: reusing Harmony job %s submitted at %s", gas, job_url, submitted.isoformat())
             return {
-                "gas": gas, "job_id": job_id, "job_url": job_url, **listed,
+                "gas": gas, "hour": hour.isoformat(), "job_id": job_id, "job_url": job_url, **listed,
                 "product": asdict(breaker.product_of(gas_hour)), "reused": True, **shape,
             }  # fmt: skip
         log.info("%s: not reusing Harmony job %s: %s", gas, job_url, why_not)
@@ -158,6 +158,7 @@ def _submit_or_reuse(
     )  # fmt: skip
     return {
         "gas": gas,
+        "hour": hour.isoformat(),
         "job_id": outcome.job_id,
         "job_url": outcome.job_url,
         **listed,

@@ -8,7 +8,7 @@ Each request's path picks the misbehaviour, so one server serves every case:
   `next_backslash` (a `next` URL that urlsplit reads as Harmony's origin and urllib3 sends to the
   other server: `http://<elsewhere>\@<harmony>/…`), `failed_with_secrets` (a failed job whose
   message quotes a signed URL and a bearer token), `successful_with_secrets` (the same message on a
-  successful job);
+  successful job), `status_<code>` (that HTTP status with Harmony's JSON error body);
 - `/files/endless` (no Content-Length, bytes forever), `/files/huge` (Content-Length says 10 GB),
   `/files/redirect-no-location` (a 303 without Location), `/files/redirect-backslash` (a 303 to the
   backslash URL).
@@ -108,6 +108,9 @@ class HostileHarmony:
                     return self.send_body(200, "application/json", b'{"jobID": "x", "status": ')
                 if mode == "redirect_elsewhere":
                     return self.redirect(f"{hostile.elsewhere_url}/jobs/{JOB_ID}")
+                if mode.startswith("status_"):
+                    error = {"code": "harmony.HostileError", "description": f"Error: answered {mode[7:]}"}
+                    return self.send_body(int(mode[7:]), "application/json", json.dumps(error).encode())
                 status = {"unknown_status": "exploded", "failed_with_secrets": "failed",
                           "successful_with_secrets": "successful"}.get(mode, "running")  # fmt: skip
                 links = [{"href": f"{hostile.base_url}/jobs/{JOB_ID}", "rel": "self"}]

@@ -30,7 +30,7 @@ def hostile():
 def _client(server: HostileHarmony, **kwargs) -> HarmonyClient:
     return HarmonyClient(
         server.base_url, TokenProvider(server.base_url, bearer_token=TOKEN),
-        session=build_session(retries=0), **{"private_origins": [server.elsewhere_url], **kwargs},
+        **{"session": build_session(retries=0), "private_origins": [server.elsewhere_url], **kwargs},
     )  # fmt: skip
 
 
@@ -200,3 +200,14 @@ def test_a_successful_jobs_message_reaches_the_event_without_its_secrets(hostile
     assert event.payload["status"] == "success", event.payload
     for secret in ("deadbeef", "AKIASECRET", "eyJhbGciOiJ", TOKEN):
         assert secret not in json.dumps(event.payload), secret
+
+
+@pytest.mark.parametrize("status, sent", [(400, 1), (404, 1), (500, 4), (502, 4), (503, 4), (504, 4)])
+def test_a_refusal_is_asked_once_a_server_error_again(hostile, status, sent):
+    """Counted at the server: a 4xx is Harmony's answer and asking again cannot change it; a 5xx is
+    asked again (3 retries here) before the error reaches the task."""
+    hostile.mode = f"status_{status}"
+    client = _client(hostile, session=build_session(retries=3, backoff_factor=0.01))
+    with pytest.raises(HarmonyError, match=str(status)):
+        client.get_job(JOB_ID)
+    assert hostile.requests == sent

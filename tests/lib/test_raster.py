@@ -54,6 +54,24 @@ def test_max_cells_aggregates_by_block_mean():
     assert len(block) == 4 and np.allclose(block.values, 6e15, rtol=1e-6)
 
 
+def test_block_means_are_means_of_the_valid_pixels_not_a_max_or_a_sample():
+    """4 x 4 to 2 x 2, each block different; fill and NaN leave their block's mean to the rest, a block
+    of fill only stays empty. The expected means differ from each block's max and first pixel."""
+    e = 1e15
+    values = np.array([[1 * e, 2 * e, 10 * e, FILL_VALUE],
+                       [3 * e, 6 * e, np.nan, 20 * e],
+                       [FILL_VALUE, FILL_VALUE, 5 * e, 7 * e],
+                       [FILL_VALUE, FILL_VALUE, 9 * e, 3 * e]], np.float32)  # fmt: skip
+    (block,) = iter_cells(inspect(raster(values), max_cells=4), "NO2")
+    means = {(int(r), int(c)): v for r, c, v in zip(block.rows, block.cols, block.values, strict=True)}
+    row0, col0 = min(means)[0], min(c for _, c in means)
+    got = {(r - row0, c - col0): v / e for (r, c), v in means.items()}
+    assert set(got) == {(0, 0), (0, 1), (1, 1)} and block.skipped == 1  # (1, 0): fill only
+    assert got[(0, 0)] == pytest.approx(3.0, rel=1e-6)  # (1 + 2 + 3 + 6) / 4; max 6, first 1
+    assert got[(0, 1)] == pytest.approx(15.0, rel=1e-6)  # (10 + 20) / 2: fill and NaN left out; max 20
+    assert got[(1, 1)] == pytest.approx(6.0, rel=1e-6)  # (5 + 7 + 9 + 3) / 4; max 9, first 5
+
+
 def test_a_raster_that_does_not_match_the_request_is_refused_unread():
     request = RequestGrid((-100.0, 31.9, -99.9, 32.0), STEP)
     inspect(raster(np.zeros((5, 5))), request=request)

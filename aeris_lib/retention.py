@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 AUDIT_KEY = re.compile(r"^audit/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})\.[a-z.]+$")
 # What waits in the staging area beside the archive: staged COGs (kept after promotion, so a cleared
 # load can read its file again; never promoted when their slice was rejected) and windows left for a
-# companion gas that never took them. They go after STAGED_DAYS, or at the audit age if that is sooner.
+# companion gas that never took them. They go STAGED_DAYS after they were written (the object's own
+# time, not the hour they hold: a backfill of last week stages hours older than that, and its load
+# must still find them), or at the audit age if that is sooner.
 STAGED_DAYS = 2
 STAGED_KEY = re.compile(r"^staging/geotiff/(\d{4}-\d{2}-\d{2})/([A-Z0-9]+)_(\d{2})_[0-9a-f]{12}\.tif$")
 SHARED_KEY = re.compile(r"^shared/(\d{4}-\d{2}-\d{2})/([0-9a-f-]+)/[^/]+/[^/]+\.npz$")
@@ -123,26 +125,27 @@ def purge_ledger(conn: Any, now: datetime, days: int, dry_run: bool) -> PurgeRep
 
 
 def expired_audit_objects(
-    objects: Iterable[tuple[str, int]], now: datetime, days: int
+    objects: Iterable[tuple[str, int, datetime]], now: datetime, days: int
 ) -> list[tuple[str, int]]:
-    """(key, size) of audit objects whose hour is older than `days`; keys of other shapes are kept."""
+    """(key, size) of what retention deletes among (key, size, written) objects: audit objects whose
+    hour is older than `days`; staged and shared objects written more than STAGED_DAYS (or `days`, if
+    sooner) ago. Keys of other shapes are kept."""
     cutoff = now - timedelta(days=days)
     staged_cutoff = now - timedelta(days=min(days, STAGED_DAYS))
     expired = []
-    for key, size in objects:
+    for key, size, written in objects:
+        if STAGED_KEY.match(key) or SHARED_KEY.match(key):
+            if written < staged_cutoff:
+                expired.append((key, size))
+            continue
         audit = AUDIT_KEY.match(key)
-        match = audit or STAGED_KEY.match(key)
-        shared = SHARED_KEY.match(key)
-        if not (match or shared):
+        if not audit:
             continue
         try:
-            stamp = (
-                f"{match[1]} {match[3]}" if match else f"{shared[1] if shared else ''} 23"
-            )  # a day's last hour
-            hour = datetime.strptime(stamp, "%Y-%m-%d %H").replace(tzinfo=UTC)
+            hour = datetime.strptime(f"{audit[1]} {audit[3]}", "%Y-%m-%d %H").replace(tzinfo=UTC)
         except ValueError:
             log.warning("audit retention: skipping %s: its date or hour is not a real one", key)
             continue
-        if hour < (cutoff if audit else staged_cutoff):
+        if hour < cutoff:
             expired.append((key, size))
     return expired

@@ -25,7 +25,7 @@ from harmony_emulator.granules import FILL, render_geotiff
 from harmony_emulator.scans import granule_name, scans_overlapping
 from tests.support.catalog_ids import concept_id
 from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
-from tests.support.db import forget_hours, forget_jobs, ledger_rows, slice_snapshot
+from tests.support.db import asset_events, forget_hours, forget_jobs, ledger_rows, slice_snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -144,6 +144,11 @@ def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
     assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged"]
     assert "airflow.aeris.load.unchanged.NO2" in rerun["metrics"]
     assert "airflow.aeris.load.rows.NO2" not in rerun["metrics"]  # nothing written, nothing counted
+    # The pollution_grid events as Airflow stored them: one per gas and try, saying what happened.
+    run_ids = list(dict.fromkeys([result["run_id"], rerun["run_id"]]))  # a rerun may keep the run's id
+    no2_events = [e for run_id in run_ids for e in asset_events("pollution_grid", run_id) if "NO2" in e]
+    assert no2_events == [{"hour": hour.isoformat(), "NO2": first["NO2"][0], "status": "success"},
+                          {"hour": hour.isoformat(), "NO2": first["NO2"][0], "status": "unchanged"}]  # fmt: skip
 
     # A forced reload writes every slice again (a new table each), with the same rows.
     tables = _slice_tables(db, hour)

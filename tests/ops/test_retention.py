@@ -93,7 +93,7 @@ def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch,
     (tmp_path / "x").write_bytes(b"x" * 10)
     for key in keys:
         staging.store().put(tmp_path / "x", key)
-    assert set(keys) <= {key for key, _ in staging.store().list_objects("audit/")}
+    assert set(keys) <= {key for key, *_ in staging.store().list_objects("audit/")}
 
     expired = {
         key
@@ -102,9 +102,33 @@ def test_audit_objects_older_than_retention(audit_bucket, tmp_path, monkeypatch,
     assert expired & set(keys) == {k for k, old in keys.items() if old}  # (other tests' objects aside)
     staging.store().delete(sorted(expired & set(keys)))
     staging.store().delete(sorted(expired & set(keys)))  # a rerun: nothing more to delete, no error
-    left = {key for key, _ in staging.store().list_objects("audit/")}
+    left = {key for key, *_ in staging.store().list_objects("audit/")}
     assert {k for k in keys if k in left} == {k for k, old in keys.items() if not old}
     staging.store().delete([k for k, old in keys.items() if not old])
+
+
+@pytest.mark.parametrize("mode", ["s3", "local"])
+def test_a_staged_object_expires_by_its_own_age_not_its_hours(audit_bucket, tmp_path, monkeypatch, mode):
+    """A backfill of 2019 stages its hour now: retention keeps it for STAGED_DAYS from now (its load,
+    or a cleared load, reads it), then deletes it. The clock is the object store's own."""
+    from aeris.hooks import staging
+
+    monkeypatch.setenv("AERIS_STAGING", mode)
+    monkeypatch.setenv("AERIS_STAGING_DIR", str(tmp_path / "staging"))
+    key = f"staging/geotiff/2019-05-01/NO2_16_{'ab' * 6}.tif"
+    (tmp_path / "x").write_bytes(b"x" * 10)
+    staging.store().put(tmp_path / "x", key)
+    now = datetime.now(UTC)
+
+    def expired_at(moment: datetime) -> bool:
+        listed = staging.store().list_objects("staging/")
+        return key in {k for k, _ in retention.expired_audit_objects(listed, moment, days=30)}
+
+    try:
+        assert not expired_at(now) and not expired_at(now + timedelta(days=retention.STAGED_DAYS, minutes=-5))
+        assert expired_at(now + timedelta(days=retention.STAGED_DAYS, minutes=5))
+    finally:
+        staging.store().delete([key])
 
 
 def test_ledger_rows_older_than_retention(conn):

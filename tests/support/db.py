@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 
@@ -13,6 +14,19 @@ from aeris_lib.defaults import libpq_url
 def airflow_db_url() -> str:
     """Airflow's metadata DB as a plain libpq URL (the SQLAlchemy one names the driver)."""
     return libpq_url(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+
+
+def asset_events(asset_name: str, run_id: str) -> list[dict]:
+    """The extras of the events Airflow stored for `asset_name` from the run `run_id`, oldest first."""
+    with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id"
+            " WHERE a.name = %s AND e.source_run_id = %s ORDER BY e.id",
+            (asset_name, run_id),
+        )
+        extras = [row[0] for row in cur.fetchall()]
+    conn.close()
+    return [extra if isinstance(extra, dict) else json.loads(extra) for extra in extras]
 
 
 def reset_circuit_breakers() -> None:

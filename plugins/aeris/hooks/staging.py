@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aeris.config.connections import S3_CONN_ID, audit_bucket
@@ -136,17 +136,18 @@ class StagingHook(BaseHook):
                 return None
             raise
 
-    def list_objects(self, prefix: str) -> list[tuple[str, int]]:
-        """(key, size) of every staged object whose key starts with `prefix` (e.g. "audit/")."""
+    def list_objects(self, prefix: str) -> list[tuple[str, int, datetime]]:
+        """(key, size, time written) of every staged object whose key starts with `prefix` (e.g. "audit/")."""
         if staging_mode() == "local":
             root = _local_root()
             return sorted(
-                (path.relative_to(root).as_posix(), path.stat().st_size)
+                (path.relative_to(root).as_posix(), stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
                 for path in _inside(root, prefix).rglob("*")
                 if path.is_file() and not path.name.endswith(".partial")
+                for stat in (path.stat(),)
             )
         return [
-            (item["Key"], item["Size"])
+            (item["Key"], item["Size"], item["LastModified"])
             for item in self.s3.get_file_metadata(prefix=prefix, bucket_name=audit_bucket())
         ]
 

@@ -53,8 +53,9 @@ def purge_grid_slices(**context: Any) -> dict[str, Any]:
 
 @task
 def purge_audit_objects(**context: Any) -> dict[str, Any]:
-    """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention, in
-    the bucket or, with AERIS_STAGING=local, the local staging directory."""
+    """Delete audit GeoTIFFs (and their companions) whose hour is older than the audit retention, and
+    staged or shared objects written more than two days ago, in the bucket or, with AERIS_STAGING=local,
+    the local staging directory."""
     params = context["params"]
     listed = [item for prefix in retention.PREFIXES for item in staging.store().list_objects(prefix)]
     expired = retention.expired_audit_objects(listed, _now(context), params["audit_retention_days"])

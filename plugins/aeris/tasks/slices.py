@@ -91,7 +91,13 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
             if gas_hour.upgraded_from else f"; {gas_hour.label}",
         )  # fmt: skip
     breaker.close_breaker(gas)
-    context["outlet_events"][POLLUTION_GRID].extra = {"hour": hour.isoformat(), gas: result.rows_in_slice}
+    # What consumers of the asset read: the hour, the gas's rows, and whether anything changed
+    # (`unchanged` and `kept_standard` wrote nothing).
+    context["outlet_events"][POLLUTION_GRID].extra = {
+        "hour": hour.isoformat(),
+        gas: result.rows_in_slice,
+        "status": result.status,
+    }
     return {
         "gas": gas,
         "hour": hour.isoformat(),

@@ -43,7 +43,9 @@ def test_put_fetch_list_read_and_delete_in_a_local_directory(local, tmp_path):
     staged = hook.put(source, key)
     assert staged == StagedObject("local", str(local), key) and staging.location() == str(local)
     assert hook.exists(key) and hook.read_bytes(key) == b"II*\x00 staged"
-    assert hook.list_objects("audit/") == [(key, len(b"II*\x00 staged"))]
+    [(listed_key, size, written)] = hook.list_objects("audit/")
+    assert (listed_key, size) == (key, len(b"II*\x00 staged"))
+    assert abs((datetime.now(UTC) - written).total_seconds()) < 60  # the object's own time
     (tmp_path / "out").mkdir()
     assert hook.fetch(staged, tmp_path / "out").read_bytes() == b"II*\x00 staged"
     hook.delete([key, "audit/never/there.tif"])

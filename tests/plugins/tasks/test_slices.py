@@ -56,7 +56,11 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
     loaded, context = in_task(load_gas_hour, product(), staged)
     assert loaded == {"gas": "O3", "hour": HOUR.isoformat(), "rows": 6, "status": "success", "line": "standard",
                       "key": staged["key"]}  # fmt: skip
-    assert context["outlet_events"][POLLUTION_GRID].extra == {"hour": HOUR.isoformat(), "O3": 6}
+    assert context["outlet_events"][POLLUTION_GRID].extra == {
+        "hour": HOUR.isoformat(),
+        "O3": 6,
+        "status": "success",
+    }
     assert [row[6] for row in slice_rows(conn, "O3", HOUR)] == [0, 1, 2, 3, 4, 0]
 
     archived, _ = in_task(archive_gas_hour, product(), staged, loaded)

@@ -15,14 +15,20 @@ from aeris_lib.cmr import CmrError, CmrUnavailable
 from aeris_lib.db.waits import Waiter, wait_params
 from aeris_lib.publication import assess, search_window
 
+# Past the deadline, how many more looks a failing CMR gets, and how far apart: a blip of a few
+# minutes must not write an hour off that CMR lists a minute later.
+AT_DEADLINE_LOOKS = 5
+AT_DEADLINE_INTERVAL_S = 30.0
+
 
 class CmrPublicationTrigger(BaseTrigger):
     """Polls CMR's granule search for [hour, hour + 1) until `aeris_lib.publication.assess` decides.
 
     Yields one event: `Publication.to_event()` (status ready | no_scan | not_published), or
-    `{"status": "error", "reason"}` when CMR rejects the search. A CMR outage (connection errors,
-    429/5xx) is logged and polled through; at the deadline with nothing listed the hour is
-    not_published, as it would be with CMR up and the granule missing.
+    `{"status": "error", "reason"}` when CMR rejects the search. A failed look (connection errors,
+    429/5xx) decides nothing: it is "unknown", never "nothing listed". It is logged and asked again;
+    the deadline's decision needs a look that succeeded. Past the deadline, a CMR that still fails
+    after AT_DEADLINE_LOOKS more looks ends in an error (the task retries), not in a false gap.
 
     :param cmr_url: CMR base URL.
     :param hour: start of the hour, ISO 8601 with offset.
@@ -84,12 +90,27 @@ class CmrPublicationTrigger(BaseTrigger):
         hour = datetime.fromisoformat(self.hour)
         deadline = datetime.fromisoformat(self.deadline)
         hook = CmrHook(base_url=self.cmr_url)
+        failed_after_deadline = 0
         while True:
             try:
                 listed = await hook.agranules(self.collection_id, *search_window(hour), self.bbox)
             except CmrUnavailable as error:
-                self.log.warning("%s; asking again later", error)
-                listed = []
+                if datetime.now(UTC) < deadline:
+                    self.log.warning("%s; nothing decided, asking again", error)
+                    await asyncio.sleep(self._until_next_look(deadline))
+                    continue
+                failed_after_deadline += 1
+                if failed_after_deadline > AT_DEADLINE_LOOKS:
+                    reason = (f"CMR did not answer at the deadline ({failed_after_deadline} looks): {error}; "
+                              "whether the hour is published is unknown")  # fmt: skip
+                    yield TriggerEvent({"status": "error", "reason": reason})
+                    return
+                self.log.warning(
+                    "%s; past the deadline, the decision waits for an answer (look %d of %d)",
+                    error, failed_after_deadline, AT_DEADLINE_LOOKS,
+                )  # fmt: skip
+                await asyncio.sleep(min(self.poll_interval, AT_DEADLINE_INTERVAL_S))
+                continue
             except CmrError as error:
                 yield TriggerEvent({"status": "error", "reason": str(error)})
                 return
@@ -104,5 +125,9 @@ class CmrPublicationTrigger(BaseTrigger):
                 self.collection_id, self.hour, decision.reason, self.poll_interval, self.deadline,
             )  # fmt: skip
             await self._record(hour, listed, decision.reason, deadline)
-            remaining = (deadline - datetime.now(UTC)).total_seconds()
-            await asyncio.sleep(max(0.0, min(self.poll_interval, remaining + 1)))
+            await asyncio.sleep(self._until_next_look(deadline))
+
+    def _until_next_look(self, deadline: datetime) -> float:
+        """The poll interval, or less: the look just after the deadline decides."""
+        remaining = (deadline - datetime.now(UTC)).total_seconds()
+        return max(0.0, min(self.poll_interval, remaining + 1))

@@ -54,14 +54,14 @@ def role_permissions() -> set[tuple[str, str]]:
 def sync_role(security_manager) -> tuple[int, int]:
     """Make ROLE hold exactly role_permissions(): returns (added, removed)."""
     role = security_manager.find_role(ROLE) or security_manager.add_role(ROLE)
-    wanted = role_permissions()
     held = {(perm.action.name, perm.resource.name): perm for perm in role.permissions}
-    for action, resource in sorted(wanted - held.keys()):
+    missing, extra = role_permissions() - held.keys(), held.keys() - role_permissions()
+    for action, resource in sorted(missing):
         # create_permission makes the resource when missing: a DAG need not be parsed yet.
         security_manager.add_permission_to_role(role, security_manager.create_permission(action, resource))
-    for key in sorted(held.keys() - wanted):
+    for key in sorted(extra):
         security_manager.remove_permission_from_role(role, held[key])
-    return len(wanted - held.keys()), len(held.keys() - wanted)
+    return len(missing), len(extra)
 
 
 def main() -> None:

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 DEFAULT_THRESHOLD = 5
 MAX_REMEMBERED = 48
+# The live line: the hourly DAG's scheduled runs. Only their failures of recent hours say that a gas is
+# failing now; a backfill, a reprocess upgrade, a manual run or a late retry of an old hour failing says
+# something about that hour, and no hourly success could ever close a breaker it opened.
+LIVE_DAG_ID = "aeris_tempo_hourly"
+LIVE_RUN_TYPE = "scheduled"
+LIVE_HOURS = timedelta(hours=24)
 
 
 @dataclass
@@ -43,6 +50,17 @@ class BreakerState:
         if not self.failed_hours:
             return "no failed hours"
         return f"{len(self.failed_hours)} consecutive failed hour(s), last {self.failed_hours[-1]}"
+
+
+def not_counted_because(dag_id: str, run_type: str, hour: datetime, now: datetime) -> str | None:
+    """None when a failed slice counts toward its gas's breaker; else why it does not."""
+    if dag_id != LIVE_DAG_ID:
+        return f"a failure in {dag_id}, not the hourly line"
+    if run_type != LIVE_RUN_TYPE:
+        return f"a failure in a {run_type} run, not a scheduled one"
+    if now - hour > LIVE_HOURS:
+        return f"a failure of an hour older than {LIVE_HOURS.total_seconds() / 3600:g} h"
+    return None
 
 
 VARIABLE_PREFIX = "aeris_circuit_"

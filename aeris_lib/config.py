@@ -172,6 +172,8 @@ class Publication:
     poll_seconds: float = 300.0
     deadline_minutes: float = 180.0
     reprocess_newer_versions: bool = True
+    # ASDC keeps NRT granules on a 14-day rolling window (reference: TEMPO data access); 0: no window.
+    nrt_window_days: float = 14.0
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> Publication:
@@ -186,6 +188,7 @@ class Publication:
             reprocess_newer_versions=_flag(
                 env, "AERIS_REPROCESS_NEWER_VERSIONS", cls.reprocess_newer_versions
             ),
+            nrt_window_days=_number(env, "AERIS_NRT_WINDOW_DAYS", cls.nrt_window_days, low=0, high=36500),
         )
 
 
@@ -311,6 +314,8 @@ class LocalStack:
     ports: dict[str, int] = field(default_factory=dict)
     emulator_capabilities: str = "native"
     emulator_granule_sizes: str = "compact"
+    # Days the emulator keeps NRT granules after their scan, as ASDC does (0: for ever; scripts/test.sh).
+    emulator_nrt_window_days: float = 14.0
 
     PORTS = {
         "AERIS_PG_PORT": 55432, "AERIS_REDIS_PORT": 56379, "AERIS_S3_PORT": 59000,
@@ -336,10 +341,13 @@ class LocalStack:
         sizes = _text(env, "AERIS_EMULATOR_GRANULE_SIZES", cls.emulator_granule_sizes)
         if sizes not in cls.GRANULE_SIZES:
             raise SettingError(f"AERIS_EMULATOR_GRANULE_SIZES must be compact or real, got {sizes!r}")
+        window = _number(
+            env, "AERIS_EMULATOR_NRT_WINDOW_DAYS", cls.emulator_nrt_window_days, low=0, high=36500
+        )
         data_dir = Path(_text(env, "AERIS_DATA_DIR", str(cls.data_dir)))
         if root is not None and not data_dir.is_absolute():
             data_dir = root / data_dir
-        return cls(data_dir, ports, capabilities, sizes)
+        return cls(data_dir, ports, capabilities, sizes, window)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ class GasHour:
     :param upgraded_from: what this load replaces (reprocess DAG): `nrt`, or an older standard version
         ("TEMPO_O3TOT_L3 V03").
     :param publication: CMR's listing when already known (`{"granules": [...], "complete": bool}`).
+    :param line_reason: why the plan asked for `line` (the ledger records it): e.g. the hour is older
+        than NASA's NRT window, or the NRT line lists nothing for it while the standard line does.
     :param companions: the other gases of the run read from the same collection, as (gas, variable,
         quality variable): one read of a native granule serves them all (O3 and AI from O3TOT).
     """
@@ -36,6 +38,7 @@ class GasHour:
     upgraded_from: str | None = None
     publication: dict[str, Any] | None = field(default=None, compare=False)
     companions: tuple[tuple[str, str, str], ...] = ()
+    line_reason: str = ""
 
     def __post_init__(self) -> None:
         if self.hour.tzinfo is None:
@@ -70,6 +73,7 @@ class GasHour:
             "upgraded_from": self.upgraded_from,
             "publication": self.publication,
             "companions": [list(c) for c in self.companions],
+            "line_reason": self.line_reason,
             "entry": asdict(self.entry),
         }
 
@@ -87,4 +91,5 @@ class GasHour:
             upgraded_from=value.get("upgraded_from"),
             publication=value.get("publication"),
             companions=tuple(tuple(c) for c in value.get("companions") or ()),
+            line_reason=value.get("line_reason") or "",
         )

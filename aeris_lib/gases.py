@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aeris_lib import defaults
@@ -37,6 +38,10 @@ TEMPO_SCAN_HOURS_UTC = frozenset((*range(10, 24), 0))
 NRT, STANDARD, AUTO_LINE = "nrt", "standard", "auto"
 # A version that means "the newest version CMR has of the short name" (README "Versions and publication").
 LATEST = "latest"
+# ASDC keeps NRT granules 14 days, and standard ones come out 8-40 h after an observation (reference:
+# "NRT is kept 14 days", "Latency"). An hour within a day of the window's edge is asked of the standard
+# line: its granules are out by then, and the NRT ones may go while the run waits.
+NRT_WINDOW_MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,21 @@ class GasProduct:
         if self.line == AUTO_LINE:
             return NRT if self.has_nrt else STANDARD
         return self.line
+
+    def line_for_hour(self, hour: datetime, now: datetime, nrt_window_days: float) -> tuple[str, str]:
+        """(line, why) for the hour: the catalog's choice, except that an hour NASA no longer keeps on
+        the near-real-time line (older than `nrt_window_days` less NRT_WINDOW_MARGIN; 0: no window) is
+        asked of the standard line."""
+        if self.line != AUTO_LINE:
+            return self.line, f"the catalog asks for the {self.line} line"
+        if not self.has_nrt:
+            return STANDARD, "TEMPO has no near-real-time product of this gas"
+        if nrt_window_days and now - hour >= timedelta(days=nrt_window_days) - NRT_WINDOW_MARGIN:
+            return STANDARD, (
+                f"the hour is older than NASA's {nrt_window_days:g}-day near-real-time window "
+                f"(less {NRT_WINDOW_MARGIN.days} day's margin): its NRT granules are gone from CMR"
+            )
+        return NRT, "near-real-time first; the reprocess DAG upgrades it to the standard line"
 
     def product_name(self, line: str) -> tuple[str, str, str]:
         """(short name, version, explicit concept id) of the line's product."""

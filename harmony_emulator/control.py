@@ -23,7 +23,10 @@ class EmulatorControl(EmulatorHandler):
             try:
                 spec = json.loads(body or b"{}")
                 self.state.set_publication(
-                    spec.get("delay_s"), spec.get("holds", []), spec.get("standard_delay_s")
+                    spec.get("delay_s"),
+                    spec.get("holds", []),
+                    spec.get("standard_delay_s"),
+                    spec.get("nrt_window_days"),
                 )
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})

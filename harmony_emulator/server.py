@@ -37,6 +37,7 @@ from harmony_emulator.harmony_api import JOB, RANGESET, HarmonyApi
 from harmony_emulator.http_base import form_fields
 from harmony_emulator.state import (
     CAPABILITY_MODES,
+    DEFAULT_NRT_WINDOW_DAYS,
     EmulatorState,
 )
 
@@ -157,6 +158,11 @@ def main() -> None:
         "--standard-delay-hours", type=float, default=24.0,
         help="hours after a scan ends until its standard (reprocessed) granule is published",
     )  # fmt: skip
+    parser.add_argument(
+        "--nrt-window-days", type=float, default=DEFAULT_NRT_WINDOW_DAYS,
+        help="days after a scan ends that its near-real-time granule stays in CMR and Harmony (ASDC's "
+        "rolling window: 14); 0 keeps them for ever",
+    )  # fmt: skip
     parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -170,6 +176,7 @@ def main() -> None:
         slow_job_seconds=args.slow_job_seconds,
         publication_delay_s=args.publication_delay_minutes * 60,
         standard_delay_s=args.standard_delay_hours * 3600,
+        nrt_window_days=args.nrt_window_days,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()

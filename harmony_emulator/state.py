@@ -47,6 +47,10 @@ DEFAULT_PUBLICATION_DELAY_S = 45 * 60
 # Standard V04 lags a median ~3 h after scan start (reference): about 2 h after a one-hour scan ends.
 DEFAULT_STANDARD_DELAY_S = 2 * 3600
 
+# ASDC keeps NRT granules on a 14-day rolling window (reference: "NRT is kept 14 days"): CMR stops
+# listing an NRT granule, and Harmony stops serving it, this long after its scan ended. 0: kept for ever.
+DEFAULT_NRT_WINDOW_DAYS = 14.0
+
 # Faults that can be switched on (POST /_emulator/faults, or --fault on the command line).
 REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
 JOB_FAULTS = {"slow_job", "job_failed", "job_canceled", "complete_with_errors", "paused", "previewing"}
@@ -242,6 +246,7 @@ class EmulatorState:
         publication_delay_s: float = DEFAULT_PUBLICATION_DELAY_S,
         standard_delay_s: float = DEFAULT_STANDARD_DELAY_S,
         capabilities: str = "native",
+        nrt_window_days: float = DEFAULT_NRT_WINDOW_DAYS,
     ):
         if capabilities not in CAPABILITY_MODES:
             raise ValueError(f"capabilities must be one of {CAPABILITY_MODES}, got {capabilities!r}")
@@ -251,6 +256,7 @@ class EmulatorState:
         self.slow_job_seconds = slow_job_seconds
         self.default_publication_delay_s = publication_delay_s
         self.default_standard_delay_s = standard_delay_s
+        self.default_nrt_window_days = nrt_window_days
         self.signing_key = secrets.token_bytes(32)
         self.reset()
 
@@ -263,6 +269,7 @@ class EmulatorState:
             self.rules: list[FaultRule] = []
             self.publication_delay_s = self.default_publication_delay_s
             self.standard_delay_s = self.default_standard_delay_s
+            self.nrt_window_days = self.default_nrt_window_days
             self.holds: list[Hold] = []
             self.republished: list[Republished] = []
             self.capability_modes: dict[str, str] = {}
@@ -332,10 +339,15 @@ class EmulatorState:
 
     # ---------------------------------------------------------------- publication
     def set_publication(
-        self, delay_s: float | None, holds: list[dict], standard_delay_s: float | None = None
+        self,
+        delay_s: float | None,
+        holds: list[dict],
+        standard_delay_s: float | None = None,
+        nrt_window_days: float | None = None,
     ) -> None:
         """`delay_s` after a scan's end its granules are published, of every product line (None: keep);
         `standard_delay_s`: the standard products' own delay (None: `delay_s` if given, else keep);
+        `nrt_window_days`: how long NRT granules stay listed after their scan (0: for ever; None: keep);
         `holds` replace the current ones: [{"start", "end", "available_in_s": seconds from now or None,
         "collection"?}]."""
         parsed = []
@@ -358,6 +370,10 @@ class EmulatorState:
                 self.publication_delay_s = self.standard_delay_s = float(delay_s)
             if standard_delay_s is not None:
                 self.standard_delay_s = float(standard_delay_s)
+            if nrt_window_days is not None:
+                if float(nrt_window_days) < 0:
+                    raise ValueError("nrt_window_days must be 0 (for ever) or more")
+                self.nrt_window_days = float(nrt_window_days)
             self.holds = parsed
 
     def finish_jobs(self) -> int:
@@ -377,8 +393,12 @@ class EmulatorState:
         with self.lock:
             if any(hold.holds(collection, scan) for hold in self.holds):
                 return False
-            delay = self.publication_delay_s if is_nrt(collection) else self.standard_delay_s
-            return datetime.now(UTC) >= scan.end + timedelta(seconds=delay)
+            nrt = is_nrt(collection)
+            delay = self.publication_delay_s if nrt else self.standard_delay_s
+            now = datetime.now(UTC)
+            if nrt and self.nrt_window_days and now >= scan.end + timedelta(days=self.nrt_window_days):
+                return False  # aged out of ASDC's rolling NRT window
+            return now >= scan.end + timedelta(seconds=delay)
 
     def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
         """The collection's granules CMR lists over [start, end), each at its current revision."""

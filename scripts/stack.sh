@@ -156,7 +156,8 @@ harmony_start() {
   daemon_start harmony "$AERIS_HARMONY_PORT" python -m harmony_emulator.server \
     --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT" \
     --daac-port "$AERIS_HARMONY_DAAC_PORT" --capabilities "${AERIS_EMULATOR_CAPABILITIES:-native}" \
-    --slow-job-seconds 5 --job-seconds "${AERIS_EMULATOR_JOB_SECONDS:-1.5}"
+    --slow-job-seconds 5 --job-seconds "${AERIS_EMULATOR_JOB_SECONDS:-1.5}" \
+    --nrt-window-days "${AERIS_EMULATOR_NRT_WINDOW_DAYS:-14}"
 }
 
 # The audit bucket, on whichever S3 endpoint is configured.

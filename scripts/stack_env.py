@@ -37,6 +37,7 @@ DEFAULTS = {
     "AERIS_DATA_DIR": str(_STACK.data_dir),
     "AERIS_EMULATOR_CAPABILITIES": _STACK.emulator_capabilities,
     "AERIS_EMULATOR_GRANULE_SIZES": _STACK.emulator_granule_sizes,
+    "AERIS_EMULATOR_NRT_WINDOW_DAYS": f"{_STACK.emulator_nrt_window_days:g}",
     "AERIS_HARMONY_CAPABILITIES_TTL_HOURS": f"{_EARTHDATA.capabilities_ttl_hours:g}",
     "AERIS_S3_BUCKET": _STORAGE.bucket,
     "AERIS_STAGING": _STORAGE.staging,

@@ -7,6 +7,11 @@ export AERIS_HARMONY_MODE=emulator
 # Harmony jobs that finish in 0.5 s (1.5 s otherwise): each gas-hour then waits one trigger poll, not
 # two. Slow and stuck jobs are faults the tests switch on where they matter (slow_job, paused).
 export AERIS_EMULATOR_JOB_SECONDS="${AERIS_EMULATOR_JOB_SECONDS:-0.5}"
+# The suite's fixture hours are from 2024, and many load the near-real-time line, which NASA keeps 14
+# days: the suite's emulators keep NRT granules for ever and the pipeline asks NRT whatever the hour's
+# age. The tests of the window itself set NASA's 14 days (tests/e2e/test_product_lines.py).
+export AERIS_EMULATOR_NRT_WINDOW_DAYS="${AERIS_EMULATOR_NRT_WINDOW_DAYS:-0}"
+export AERIS_NRT_WINDOW_DAYS="${AERIS_NRT_WINDOW_DAYS:-0}"
 bootstrap
 ensure_bytecode
 ensure_compose_cli

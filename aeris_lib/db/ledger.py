@@ -37,6 +37,7 @@ class Product:
     line: str | None = None
     short_name: str | None = None
     version: str | None = None
+    line_reason: str | None = None  # why that line (the plan's choice), e.g. older than the NRT window
 
 
 def record_outcome(
@@ -67,6 +68,7 @@ def record_outcome(
                 "product_line": product.line,
                 "short_name": product.short_name or None,
                 "version": product.version or None,
+                "line_reason": product.line_reason or None,
             },
         )
         row_id = cur.fetchone()[0]
@@ -76,7 +78,7 @@ def record_outcome(
 
 # ------------------------------------------------------------- a load's own row
 LOAD_FIELDS = ("sha256", "job_id", "max_cells", "granules", "product_line", "upgraded_from", "short_name",
-               "version", "granule_revisions", "listed_at", "request_shape", "bytes_moved")  # fmt: skip
+               "version", "granule_revisions", "listed_at", "request_shape", "bytes_moved", "line_reason")  # fmt: skip
 
 
 def start_load(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:

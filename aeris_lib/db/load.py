@@ -120,6 +120,7 @@ def load_slice(
     upgraded_from: str | None = None,
     short_name: str | None = None,
     version: str | None = None,
+    line_reason: str | None = None,
     granule_revisions: dict[str, int] | None = None,
     fetched: dict[str, Any] | None = None,
 ) -> LoadResult:
@@ -141,6 +142,7 @@ def load_slice(
         standard version), for the ledger.
     :param short_name: the product's CMR short name, recorded with the slice and in the ledger.
     :param version: the product's version (as resolved), recorded with the slice and in the ledger.
+    :param line_reason: why the plan asked that product line, for the ledger.
     :param granule_revisions: {granule name: CMR revision} of the granules read, for the ledger (the
         reprocess DAG reloads a slice whose granules were republished).
     :param fetched: how the hour was fetched, for the ledger (the AERIS view's provenance and freshness):
@@ -155,6 +157,7 @@ def load_slice(
     log_id = start_load(
         conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
         product_line=product_line, upgraded_from=upgraded_from, short_name=short_name, version=version,
+        line_reason=line_reason or None,
         granule_revisions=json.dumps(granule_revisions) if granule_revisions else None, **(fetched or {}),
     )  # fmt: skip
     if product_line == NRT:

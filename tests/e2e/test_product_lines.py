@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aeris.hooks.cmr import CmrHook
 
 from tests.support.catalog_ids import concept_id
 from tests.support.dag_runs import SMALL_BBOX, run_dag, ti_states
@@ -79,3 +80,51 @@ def test_nrt_hourly_then_a_reprocess_upgrade_once_then_an_nrt_rerun_keeps_standa
     plain = run_dag(_logical(H1), HOURLY)
     assert plain["state"] == "success"
     assert _ledger(db, H1)[-1][:2] == ("unchanged", "standard") and slice_snapshot(db, H1)["NO2"] == standard
+
+
+def _lines_and_reasons(db, hour: datetime) -> dict[str, tuple]:
+    """{gas: (status, product_line, line_reason, short name)} of each gas's last ledger row of the hour."""
+    with db.cursor() as cur:
+        cur.execute("SELECT DISTINCT ON (gas_type) gas_type, status, product_line, line_reason, short_name"
+                    " FROM ingest_log WHERE obs_time = %s ORDER BY gas_type, id DESC", (hour,))  # fmt: skip
+        return {gas: rest for gas, *rest in cur.fetchall()}
+
+
+def _slice_lines(db, hour: datetime) -> dict[str, str]:
+    with db.cursor() as cur:
+        cur.execute("SELECT gas_type, product_line FROM obs_partition WHERE obs_time = %s", (hour,))
+        return dict(cur.fetchall())
+
+
+def test_an_hour_older_than_nasas_nrt_window_loads_no2_and_ch2o_from_the_standard_line(db, emulator):
+    """ASDC keeps NRT granules 14 days: a backfill of an hour 20 days ago asks the standard line."""
+    hour = datetime.now(UTC).replace(hour=16, minute=0, second=0, microsecond=0) - timedelta(days=20)
+    forget_hours(db, [hour])
+    emulator.publication({"nrt_window_days": 14})
+    nrt = CmrHook().granules(concept_id("NO2", "nrt"), hour, hour + timedelta(hours=1), SMALL_BBOX)
+    assert nrt == []  # the emulator's CMR has aged them out, as NASA's has
+
+    result = run_dag(
+        _logical(hour), {"bbox": SMALL_BBOX, "gases": ["NO2", "CH2O"]}, AERIS_NRT_WINDOW_DAYS="14"
+    )
+    assert result["state"] == "success", result["log"][-30:]
+    assert ti_states(result, "gas.load_gas_hour") == {"NO2": "success", "CH2O": "success"}
+    assert _slice_lines(db, hour) == {"NO2": "standard", "CH2O": "standard"}
+    ledger = _lines_and_reasons(db, hour)
+    for gas, short_name in (("NO2", "TEMPO_NO2_L3"), ("CH2O", "TEMPO_HCHO_L3")):
+        status, line, why, name = ledger[gas]
+        assert (status, line, name) == ("success", "standard", short_name)
+        assert "older than NASA's 14-day near-real-time window" in why
+
+
+def test_an_hour_the_nrt_line_lists_nothing_for_loads_from_the_standard_line(db, emulator):
+    """Past its deadline (a backfill, a refill), an hour NRT never listed but standard does is loaded."""
+    hour = datetime(2024, 9, 6, 16, tzinfo=UTC)
+    forget_hours(db, [hour])
+    emulator.hold(hour, None, collection=concept_id("NO2", "nrt"))
+    result = run_dag(_logical(hour), HOURLY)
+    assert result["state"] == "success", result["log"][-30:]
+    assert _slice_lines(db, hour) == {"NO2": "standard"}
+    status, line, why, _ = _lines_and_reasons(db, hour)["NO2"]
+    assert (status, line) == ("success", "standard")
+    assert why == "the near-real-time line lists nothing for the hour; the standard line does"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from aeris_lib import config
-from aeris_lib.breaker import MAX_REMEMBERED, BreakerState, variable_key
+from aeris_lib.breaker import MAX_REMEMBERED, BreakerState, not_counted_because, variable_key
 
 pytestmark = pytest.mark.unit  # no service: `make unit` runs it
 
@@ -44,3 +46,13 @@ def test_state_counts_distinct_failed_hours():
     assert state.failed_hours == ["h1", "h2"] and state.is_open(2) and not state.is_open(3)
     assert BreakerState.parse(state.dumps()) == state
     assert BreakerState.parse("not json").failed_hours == []
+
+
+def test_only_scheduled_hourly_runs_of_the_last_day_count():
+    now = datetime(2026, 12, 6, 18, tzinfo=UTC)
+    recent, old = now - timedelta(hours=3), now - timedelta(hours=25)
+    assert not_counted_because("aeris_tempo_hourly", "scheduled", recent, now) is None
+    assert "aeris_tempo_reprocess" in not_counted_because("aeris_tempo_reprocess", "scheduled", recent, now)
+    assert "backfill run" in not_counted_because("aeris_tempo_hourly", "backfill", recent, now)
+    assert "manual run" in not_counted_because("aeris_tempo_hourly", "manual", recent, now)
+    assert "older than 24 h" in not_counted_because("aeris_tempo_hourly", "scheduled", old, now)

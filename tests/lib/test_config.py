@@ -65,6 +65,7 @@ def test_defaults_hold_without_any_variable():
     settings = config.Settings.from_env({})
     assert settings.region == config.Region(gases.GAS_NAMES, gases.CONUS, None)
     assert settings.publication.poll_seconds == 300 and settings.publication.deadline_minutes == 180
+    assert settings.publication.nrt_window_days == 14  # ASDC's rolling NRT window
     assert settings.storage.bucket == "aeris-audit" and settings.storage.staging == "s3"
     assert settings.earthdata.cmr_url == "https://cmr.earthdata.nasa.gov"
     assert settings.earthdata.data_origins == ("https://data.asdc.earthdata.nasa.gov",)

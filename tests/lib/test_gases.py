@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -97,3 +98,24 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(CatalogError) as error:
         build_catalog({"SO2": {}, "NO2": {"verified": "no"}, "O3": {"units": 5}})
     assert all(part in str(error.value) for part in ("SO2: unknown gas", "NO2.verified", "O3.units"))
+
+
+def test_an_hour_older_than_the_nrt_window_is_asked_of_the_standard_line():
+    catalog, now = build_catalog(), datetime(2026, 12, 6, 18, tzinfo=UTC)
+    no2 = catalog["NO2"]
+    line, why = no2.line_for_hour(now - timedelta(days=20), now, 14)
+    assert line == "standard" and "14-day near-real-time window" in why
+    # A day's margin: 13.5 days old is asked of the standard line too, whose granules are out by then.
+    assert no2.line_for_hour(now - timedelta(days=13, hours=12), now, 14)[0] == "standard"
+    assert no2.line_for_hour(now - timedelta(days=2), now, 14)[0] == "nrt"
+    assert no2.line_for_hour(now - timedelta(days=900), now, 0)[0] == "nrt"  # 0: no window
+    # O3 has no NRT product; an explicit line is the catalog's choice whatever the age.
+    assert catalog["O3"].line_for_hour(now, now, 14) == (
+        "standard",
+        "TEMPO has no near-real-time product of this gas",
+    )
+    pinned = build_catalog({"NO2": {"line": "nrt"}})["NO2"]
+    assert pinned.line_for_hour(now - timedelta(days=20), now, 14) == (
+        "nrt",
+        "the catalog asks for the nrt line",
+    )

@@ -104,7 +104,8 @@ def emulator():
 def fresh_emulator():
     """An emulator of the test's own on free ports (real HTTP), so faults and stats belong to one test.
     It offers a GeoTIFF subsetter: protocol tests are not about shapes (tests/e2e covers every mode)."""
-    server = HarmonyEmulator(job_seconds=0.5, capabilities="tiff").start()
+    # NRT granules kept for ever: the suite's fixture hours are from 2024 (scripts/test.sh).
+    server = HarmonyEmulator(job_seconds=0.5, capabilities="tiff", nrt_window_days=0).start()
     yield server
     server.stop()
 

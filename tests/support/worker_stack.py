@@ -151,7 +151,8 @@ def _start_emulator(worker: str, data_dir: Path) -> None:
          "--port", os.environ["AERIS_HARMONY_PORT"], "--files-port", os.environ["AERIS_HARMONY_FILES_PORT"],
          "--daac-port", os.environ["AERIS_HARMONY_DAAC_PORT"],
          "--capabilities", os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native",
-         "--slow-job-seconds", "5", "--job-seconds", os.environ.get("AERIS_EMULATOR_JOB_SECONDS") or "1.5"],
+         "--slow-job-seconds", "5", "--job-seconds", os.environ.get("AERIS_EMULATOR_JOB_SECONDS") or "1.5",
+         "--nrt-window-days", os.environ.get("AERIS_EMULATOR_NRT_WINDOW_DAYS") or "14"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 

@@ -1,13 +1,15 @@
 """Each gas's circuit breaker (an Airflow Variable) and the failure callback that feeds it.
 
 A gas that fails AERIS_CIRCUIT_BREAKER_FAILURES hours in a row is skipped by the hourly runs until a
-good hour, a manual run asking for it, or `airflow variables delete aeris_circuit_<gas>`.
+good hour, a manual run asking for it, or `airflow variables delete aeris_circuit_<gas>`. Only the
+live line counts: the hourly DAG's scheduled runs, for hours of the last 24 h
+(`aeris_lib.breaker.not_counted_because`). Every other failure is recorded and alerted all the same.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aeris.config import settings
@@ -37,7 +39,7 @@ class RecordedFailure(AirflowFailException):
 
 
 def product_of(gas_hour: GasHour) -> ledger.Product:
-    return ledger.Product(gas_hour.line, gas_hour.short_name, gas_hour.version)
+    return ledger.Product(gas_hour.line, gas_hour.short_name, gas_hour.version, gas_hour.line_reason or None)
 
 
 def _gas_and_hour(context: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -120,6 +122,15 @@ def record_gas_failure(context: dict[str, Any]) -> None:
 
 
 def _count_toward_breaker(context: dict[str, Any], gas: str, hour: str) -> None:
+    dag_run = context.get("dag_run")
+    run_type = getattr(dag_run, "run_type", "?")
+    why_not = breaker_state.not_counted_because(
+        getattr(dag_run, "dag_id", "?"), str(getattr(run_type, "value", run_type)),
+        datetime.fromisoformat(hour), datetime.now(UTC),
+    )  # fmt: skip
+    if why_not:
+        log.info("%s %s: recorded and alerted; the circuit breaker is not counted (%s)", gas, hour, why_not)
+        return
     key = breaker_state.variable_key(gas)
     before = breaker_state.BreakerState.parse(Variable.get(key, default=None))
     state = before.record_failure(hour)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aeris.config.settings import checked
@@ -18,11 +18,12 @@ from aeris.hooks.cmr import CmrHook
 from airflow.sdk.exceptions import AirflowFailException
 
 from aeris_lib import config
-from aeris_lib.cmr import UnknownCollection
+from aeris_lib.cmr import CmrError, UnknownCollection
 from aeris_lib.db.collections import resolve_cached
 from aeris_lib.db.sql import load_sql
 from aeris_lib.gas_hour import GasHour
-from aeris_lib.gases import AUTO_LINE, LATEST, STANDARD, GasProduct
+from aeris_lib.gases import AUTO_LINE, LATEST, NRT, STANDARD, GasProduct
+from aeris_lib.publication import deadline_for, search_window
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,15 @@ def resolve(
     hour: datetime,
     bbox: Sequence[float],
     lines: dict[str, str] | None = None,
+    reasons: dict[str, str] | None = None,
 ) -> list[GasHour]:
     """Each entry as the `GasHour` the per-gas tasks take, for the line `lines` gives its gas (else the
-    entry's own choice), with its concept id resolved."""
+    entry's own choice), with its concept id resolved; `reasons`: why each line (for the ledger)."""
     hook = CmrHook()
     products = []
     for entry in entries:
         chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
+        why = (reasons or {}).get(entry.gas, "")
         short_name, asked, explicit = entry.product_name(chosen)
         version = asked
         if explicit:
@@ -60,9 +63,9 @@ def resolve(
             concept_id, version, source = resolved.concept_id, resolved.version, resolved.source
             if asked == LATEST:
                 source = f"version latest = {version}; {source}"
-        gas_hour = GasHour(entry, hour, tuple(bbox), concept_id, chosen, short_name, version)  # type: ignore[arg-type]
-        log.info("%s: %s product %s = %s (%s)", entry.gas, chosen, gas_hour.product_name or concept_id,
-                 concept_id, source)  # fmt: skip
+        gas_hour = GasHour(entry, hour, tuple(bbox), concept_id, chosen, short_name, version, line_reason=why)  # type: ignore[arg-type]
+        log.info("%s: %s product %s = %s (%s)%s", entry.gas, chosen, gas_hour.product_name or concept_id,
+                 concept_id, source, f"; {why}" if why else "")  # fmt: skip
         products.append(gas_hour)
     return with_companions(products)
 
@@ -80,6 +83,53 @@ def with_companions(products: list[GasHour]) -> list[GasHour]:
         )
         for product in products
     ]
+
+
+def choose_lines(
+    conn: Any, entries: list[GasProduct], hour: datetime, bbox: Sequence[float]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """({gas: line}, {gas: why}) for the hourly plan. Near-real-time first where TEMPO has it; the
+    standard line for an hour NASA no longer keeps on the NRT line (AERIS_NRT_WINDOW_DAYS), for a slice
+    already upgraded, and for an hour past its publication deadline that the NRT line lists nothing
+    for while the standard line does (a backfill, a refill, a late clear): such an hour loads instead
+    of being written off as not published."""
+    publication = checked(config.Publication.from_env)
+    now = datetime.now(UTC)
+    chosen = {e.gas: e.line_for_hour(hour, now, publication.nrt_window_days) for e in entries}
+    for gas in upgraded_gases(conn, hour, entries):
+        chosen[gas] = (STANDARD, "the slice was already upgraded to the standard line")
+    if now >= deadline_for(hour, publication.deadline_minutes):
+        for entry in entries:
+            if (
+                entry.line == AUTO_LINE
+                and chosen[entry.gas][0] == NRT
+                and _only_standard_lists(conn, entry, hour, bbox)
+            ):
+                chosen[entry.gas] = (
+                    STANDARD,
+                    "the near-real-time line lists nothing for the hour; the standard line does",
+                )
+    for gas, (line, why) in chosen.items():
+        log.info("%s %s: %s line: %s", gas, hour.isoformat(), line, why)
+    return {gas: line for gas, (line, _) in chosen.items()}, {gas: why for gas, (_, why) in chosen.items()}
+
+
+def _only_standard_lists(conn: Any, entry: GasProduct, hour: datetime, bbox: Sequence[float]) -> bool:
+    """Whether CMR lists no NRT granule over the hour and at least one standard one. A CMR that does
+    not answer decides nothing: the NRT line stays, and its sensor waits for an answer."""
+    hook, end = CmrHook(), hour + timedelta(hours=1)
+    try:
+        for line, wanted in ((NRT, False), (STANDARD, True)):
+            [product] = resolve(conn, [entry], hour, bbox, {entry.gas: line})
+            listed = hook.granules(product.collection_id, *search_window(hour), bbox)
+            if any(g.start < end and g.end > hour for g in listed) != wanted:
+                return False
+    except CmrError as error:
+        log.warning(
+            "%s %s: could not compare the product lines in CMR: %s", entry.gas, hour.isoformat(), error
+        )
+        return False
+    return True
 
 
 def upgraded_gases(conn: Any, hour: datetime, entries: list[GasProduct]) -> dict[str, str]:

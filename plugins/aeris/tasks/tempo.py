@@ -26,7 +26,7 @@ def plan(**context: Any) -> list[dict[str, Any]]:
     entries = settings.load_catalog()
     wanted = [entries[g] for g in gases]
     with aeris_db() as conn:  # one connection for the catalog cache and the slices already loaded
-        planned = catalog.resolve(conn, wanted, hour, bbox, catalog.upgraded_gases(conn, hour, wanted))
+        planned = catalog.resolve(conn, wanted, hour, bbox, *catalog.choose_lines(conn, wanted, hour, bbox))
     log.info("Plan: hour %s, gases %s, bbox %s", hour.isoformat(), ",".join(gases), list(bbox))
     return [gas_hour.to_xcom() for gas_hour in planned]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -118,3 +119,44 @@ def test_failure_callbacks_never_raise(monkeypatch, caplog):
     }
     assert breaker.record_gas_failure(nameless) is None
     assert "failure not recorded: no gas and hour for task upgrade.wait_for_harmony_job" in caplog.text
+
+
+class _Variables:
+    """Airflow Variables as a dict (the callback reads and writes the breaker's Variable)."""
+
+    def __init__(self):
+        self.values: dict[str, str] = {}
+
+    def get(self, key, default=None):
+        return self.values.get(key, default)
+
+    def set(self, key, value):
+        self.values[key] = value
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "run_type", "hours_ago", "counted"),
+    [("aeris_tempo_hourly", "scheduled", 2, True),
+     ("aeris_tempo_hourly", "backfill", 2, False),
+     ("aeris_tempo_hourly", "manual", 2, False),
+     ("aeris_tempo_reprocess", "scheduled", 2, False),
+     ("aeris_tempo_hourly", "scheduled", 30, False)],
+)  # fmt: skip
+def test_only_the_hourly_lines_recent_failures_count_toward_the_breaker(
+    monkeypatch, dag_id, run_type, hours_ago, counted
+):
+    """Reprocess, backfill, manual and late failures are recorded and alerted; they never open it."""
+    variables, alerts_sent, recorded = _Variables(), [], []
+    monkeypatch.setattr(breaker, "Variable", variables)
+    monkeypatch.setattr(breaker.alerts, "send", lambda alert, context: alerts_sent.append(alert.what))
+    monkeypatch.setattr(breaker, "_record_attempt", lambda context, gas, hour: recorded.append(hour) or "x")
+    hour = (datetime.now(UTC) - timedelta(hours=hours_ago)).replace(minute=0, second=0, microsecond=0)
+    context = {
+        "task": SimpleNamespace(task_id="gas.stage_geotiff"),
+        "gas": "NO2",
+        "gas_hour": hour.isoformat(),
+        "dag_run": SimpleNamespace(dag_id=dag_id, run_type=run_type, conf={}),
+    }
+    breaker.record_gas_failure(context)
+    assert recorded == [hour.isoformat()] and alerts_sent == ["failed"]
+    assert ("aeris_circuit_NO2" in variables.values) is counted

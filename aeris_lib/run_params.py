@@ -39,7 +39,9 @@ def run_hour(value: object, interval_start: datetime | None, now: datetime) -> d
         hour = interval_start
     else:
         return last_completed_hour(now)
-    hour = hour.astimezone(UTC)
+    # A plain datetime, not the run's pendulum DateTime: pendulum's `+ timedelta` on a stdlib-UTC time
+    # drops the zone, and later comparisons with aware times fail.
+    hour = datetime.fromtimestamp(hour.timestamp(), UTC)
     latest = last_completed_hour(now)
     if hour > latest:
         raise RunParamError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,3 +48,13 @@ def test_bbox_west_must_be_less_than_east():
         run_bbox([1, 2, 3], CONUS)
     with pytest.raises(RunParamError, match="param 'bbox': expected"):
         run_bbox([True, 2, 3, 4], CONUS)
+
+
+def test_the_runs_interval_start_comes_back_as_a_plain_utc_datetime():
+    """Airflow hands a pendulum DateTime; pendulum's `+ timedelta` on it drops the zone (seen: the
+    plan's deadline comparison raised TypeError)."""
+    pendulum = pytest.importorskip("pendulum")
+    now = datetime(2026, 12, 6, 18, tzinfo=UTC)
+    hour = run_hour(None, pendulum.datetime(2024, 9, 4, 15, tz="UTC"), now)
+    assert type(hour) is datetime and hour == datetime(2024, 9, 4, 15, tzinfo=UTC)
+    assert (hour + timedelta(hours=4)).tzinfo is not None

@@ -27,6 +27,7 @@ class EmulatorControl(EmulatorHandler):
                     spec.get("holds", []),
                     spec.get("standard_delay_s"),
                     spec.get("nrt_window_days"),
+                    restore_delays=bool(spec.get("restore_delays")),
                 )
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})

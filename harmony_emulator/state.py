@@ -344,10 +344,13 @@ class EmulatorState:
         holds: list[dict],
         standard_delay_s: float | None = None,
         nrt_window_days: float | None = None,
+        *,
+        restore_delays: bool = False,
     ) -> None:
         """`delay_s` after a scan's end its granules are published, of every product line (None: keep);
         `standard_delay_s`: the standard products' own delay (None: `delay_s` if given, else keep);
         `nrt_window_days`: how long NRT granules stay listed after their scan (0: for ever; None: keep);
+        `restore_delays`: both delays back to the emulator's start-up values first;
         `holds` replace the current ones: [{"start", "end", "available_in_s": seconds from now or None,
         "collection"?}]."""
         parsed = []
@@ -366,6 +369,9 @@ class EmulatorState:
                 )
             )
         with self.lock:
+            if restore_delays:
+                self.publication_delay_s = self.default_publication_delay_s
+                self.standard_delay_s = self.default_standard_delay_s
             if delay_s is not None:
                 self.publication_delay_s = self.standard_delay_s = float(delay_s)
             if standard_delay_s is not None:

@@ -128,3 +128,24 @@ def test_an_hour_the_nrt_line_lists_nothing_for_loads_from_the_standard_line(db,
     status, line, why, _ = _lines_and_reasons(db, hour)["NO2"]
     assert (status, line) == ("success", "standard")
     assert why == "the near-real-time line lists nothing for the hour; the standard line does"
+
+
+def test_every_nrt_gas_of_an_hour_is_upgraded_whatever_else_was_republished(db, emulator):
+    """Yesterday 19:00 loaded NO2 and CH2O from NRT; the standard granules are listed, and NO2's are
+    then republished: the reprocess run upgrades both gases, once each."""
+    hour = (datetime.now(UTC) - timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
+    forget_hours(db, [hour])
+    emulator.publication({"standard_delay_s": 3600})  # standard granules out an hour after their scan
+    both = {"bbox": SMALL_BBOX, "gases": ["NO2", "CH2O"]}
+    hourly = run_dag(_logical(hour), both)
+    assert hourly["state"] == "success", hourly["log"][-30:]
+    assert _slice_lines(db, hour) == {"NO2": "nrt", "CH2O": "nrt"}
+
+    emulator.republish(hour, revision=2, collection=concept_id("NO2", "standard"))
+    reprocess = run_dag(datetime.now(UTC).replace(microsecond=0).isoformat(), {**both, "days": 3},
+                        dag_id="aeris_tempo_reprocess")  # fmt: skip
+    assert reprocess["state"] == "success", reprocess["log"][-30:]
+    assert _slice_lines(db, hour) == {"NO2": "standard", "CH2O": "standard"}
+    ledger = _lines_and_reasons(db, hour)
+    assert {gas: tuple(ledger[gas][:2]) for gas in ("NO2", "CH2O")} == {
+        "NO2": ("success", "standard"), "CH2O": ("success", "standard")}  # fmt: skip

@@ -40,7 +40,7 @@ class Emulator:
         self._post("/_emulator/faults", [])
         # The suite's NRT window (scripts/test.sh: 0, kept for ever; its fixture hours are from 2024).
         window = float(os.environ.get("AERIS_EMULATOR_NRT_WINDOW_DAYS") or 0)
-        self._post("/_emulator/publication", {"holds": [], "nrt_window_days": window})
+        self._post("/_emulator/publication", {"holds": [], "nrt_window_days": window, "restore_delays": True})
         self._post("/_emulator/republished", [])
         self._post("/_emulator/granule_sizes", {"sizes": None})
         self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")

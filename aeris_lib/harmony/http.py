@@ -207,6 +207,12 @@ def origin(url: str) -> tuple[str, str | None, int | None]:
     return scheme, (parsed.host or "").lower() or None, parsed.port or {"https": 443, "http": 80}.get(scheme)
 
 
+def _host_key(host: str | None) -> str:
+    """A host as both urllib3's URL parser (`[::1]`, `host.`) and its connections (`::1`, `host`) name
+    it: lower case, without IPv6 brackets or the trailing dot of a fully qualified name."""
+    return (host or "").lower().strip("[]").rstrip(".")
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
@@ -240,6 +246,8 @@ class TokenRoutes:
         self.harmony = origin(base_url)
         self.data = frozenset(origin(o) for o in data_origins if o.strip())
         self.configured = self.data | {self.harmony} | {origin(o) for o in private_origins if o.strip()}
+        # The configured origins as a connection names its host (see `_host_key`), for check_peer.
+        self._configured_keys = frozenset((s, _host_key(h), p) for s, h, p in self.configured)
 
     def check_destination(self, url: str) -> str:
         """`url` unchanged when a request may go there; `UnsafeUrl` naming the host and the kind of
@@ -256,7 +264,7 @@ class TokenRoutes:
         """`UnsafeUrl` when `host` reached (or resolves to) a non-public `address` and is not a configured
         origin. Asked before a request (check_destination) and again of the connected socket
         (build_session's `peer_check`), so a name that resolves differently the second time is caught."""
-        if (scheme, host, port) in self.configured or _is_public(address):
+        if (scheme, _host_key(host), port) in self._configured_keys or _is_public(address):
             return
         raise UnsafeUrl(
             f"refusing a request to {scheme}://{host}:{port}: it resolves to {address}, a loopback, "

@@ -280,3 +280,19 @@ def test_cmr_lists_each_granules_file_size():
     ]})  # fmt: skip
     assert [g.size_bytes for g in granules] == [534_112_345, int(180.5 * 1024**2), 0]
     assert granules[0].revision == 3 and Granule.from_dict(granules[0].to_dict()) == granules[0]
+
+
+def test_summers_first_scan_listed_after_the_second_is_waited_for_then_ready():
+    """15 July: S001 10:31-11:11, S002 11:11-11:51 UTC (reference: "Scan numbers"), S002 listed first."""
+    hour, day = datetime(2026, 7, 15, 10, tzinfo=UTC), "2026-07-15T"
+    s001 = Granule("TEMPO_NO2_L3_NRT_V02_20260715T103100Z_S001.nc", datetime.fromisoformat(day + "10:31Z"),
+                   datetime.fromisoformat(day + "11:11Z"))  # fmt: skip
+    s002 = Granule("TEMPO_NO2_L3_NRT_V02_20260715T111100Z_S002.nc", datetime.fromisoformat(day + "11:11Z"),
+                   datetime.fromisoformat(day + "11:51Z"))  # fmt: skip
+    east, now = [-80.0, 35.0, -70.0, 45.0], hour + timedelta(hours=2)
+    far = now + timedelta(days=3)
+    assert scan_expected(hour, east) is None  # the sun is up over part of the bbox
+    waiting = assess(hour, [s002], now=now, deadline=far, no_scan_reason=None)
+    assert waiting.state == "wait" and "not the day's first" in waiting.reason
+    ready = assess(hour, [s001, s002], now=now + timedelta(seconds=30), deadline=far, no_scan_reason=None)
+    assert (ready.state, ready.granules, ready.complete) == ("ready", (s001,), True)

@@ -181,3 +181,50 @@ def test_a_configured_private_origin_is_reached():
     assert routes.check_destination("https://8.8.8.8/x")  # a public address: no configuration needed
     with pytest.raises(UnsafeUrl):
         routes.check_destination("http://localhost:58082/x")  # the same host, another port: not configured
+
+
+@pytest.mark.parametrize("configured", ["http://[::1]:{port}", "http://emulator.test.:{port}"])
+def test_a_configured_ipv6_or_fully_qualified_origin_is_reached_through_the_socket_check(
+    configured, monkeypatch
+):
+    """The socket check sees the connection's host as urllib3 names it (`::1`, `emulator.test`), the
+    configuration as its URL parser does (`[::1]`, `emulator.test.`): both name the same origin."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from aeris_lib.harmony.http import TokenRoutes, build_session
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def test_names(host, port, *args, **kwargs):  # a private name, as a local emulator's would be
+        if str(host).rstrip(".") == "emulator.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", test_names)
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    family = socket.AF_INET6 if "::1" in configured else socket.AF_INET
+    server_class = type("Server", (HTTPServer,), {"address_family": family})
+    with server_class(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0), Ok) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = configured.format(port=server.server_address[1])
+        routes = TokenRoutes("https://harmony.earthdata.nasa.gov", private_origins=[url])
+        session = build_session(retries=0, peer_check=routes.check_peer)
+        try:
+            assert session.get(routes.check_destination(url + "/x"), timeout=5).content == b"ok"
+            other = TokenRoutes("https://harmony.earthdata.nasa.gov")  # not configured: refused at the socket
+            with pytest.raises(UnsafeUrl):
+                build_session(retries=0, peer_check=other.check_peer).get(url + "/x", timeout=5)
+        finally:
+            server.shutdown()

@@ -55,6 +55,10 @@ class CmrSearch(EmulatorHandler):
     def cmr_granules(self, form: str, query: str) -> None:
         """CMR's granule search for the TEMPO collections: published granules overlapping `temporal`."""
         self.state.stats["cmr_requests"] += 1
+        if self.state.take_service_fault("cmr_503"):
+            return self.send_json(
+                503, {"errors": ["Service Unavailable: the search is temporarily overloaded"]}
+            )
         params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
         collection = params.get("collection_concept_id", "")
         try:

@@ -55,7 +55,11 @@ DEFAULT_NRT_WINDOW_DAYS = 14.0
 REQUEST_FAULTS = {"429", "503", "reset", "no_data", "expired_token", "sync_inline"}
 JOB_FAULTS = {"slow_job", "job_failed", "job_canceled", "complete_with_errors", "paused", "previewing"}
 FILE_FAULTS = {"truncated", "corrupt", *RENDER_FAULTS}
-ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS
+# NASA's and AWS's transient answers (reference: "Transient faults at scale"): CMR's search answers 503,
+# ASDC's CloudFront answers a sign request with 403 "Request blocked", S3 answers a read with 503
+# SlowDown. Each is one answer; the client is expected to recover within the same try.
+SERVICE_FAULTS = {"cmr_503", "daac_throttle", "s3_slowdown"}
+ALL_FAULTS = REQUEST_FAULTS | JOB_FAULTS | FILE_FAULTS | SERVICE_FAULTS
 
 # What Harmony offers per collection (GET /capabilities), as the emulator can be told to model it:
 # `tiff`: a subsetter that writes GeoTIFF or NetCDF-4; `netcdf`: a NetCDF-4 subsetter only;
@@ -288,6 +292,7 @@ class EmulatorState:
                 "auth_header_on_daac": 0,
                 "range_requests": 0,
                 "bytes_served": 0,
+                **{fault: 0 for fault in sorted(SERVICE_FAULTS)},
             }
 
     # ---------------------------------------------------------------- faults
@@ -304,6 +309,14 @@ class EmulatorState:
     ) -> bool:
         """True when a rule for `fault` applies now; consumes one use of a counted rule."""
         return self.take_fault_rule(fault, collection, variable) is not None
+
+    def take_service_fault(self, fault: str) -> bool:
+        """`take_fault` for a SERVICE_FAULTS answer, counted in the stats under its name."""
+        if not self.take_fault(fault):
+            return False
+        with self.lock:
+            self.stats[fault] += 1
+        return True
 
     def take_fault_rule(
         self, fault: str, collection: str | None = None, variable: str | tuple | None = None

@@ -47,27 +47,27 @@ def resolve(
     for entry in entries:
         chosen = (lines or {}).get(entry.gas) or entry.chosen_line()
         why = (reasons or {}).get(entry.gas, "")
-        short_name, asked, explicit = entry.product_name(chosen)
-        version = asked
-        if explicit:
-            # A pinned concept id: its version is whatever the catalog says beside it, if anything.
-            concept_id, source = explicit, "the catalog's collection id"
-            version = "" if version == LATEST else version
-        else:
-            try:
-                resolved = resolve_cached(
-                    conn, hook.session, hook.base_url, short_name, version, ttl_s=_ttl_s()
-                )
-            except UnknownCollection as error:
-                raise AirflowFailException(f"{entry.gas}: {error}") from None
-            concept_id, version, source = resolved.concept_id, resolved.version, resolved.source
-            if asked == LATEST:
-                source = f"version latest = {version}; {source}"
+        concept_id, short_name, version, source = _product(conn, hook, entry, chosen)
         gas_hour = GasHour(entry, hour, tuple(bbox), concept_id, chosen, short_name, version, line_reason=why)  # type: ignore[arg-type]
         log.info("%s: %s product %s = %s (%s)%s", entry.gas, chosen, gas_hour.product_name or concept_id,
                  concept_id, source, f"; {why}" if why else "")  # fmt: skip
         products.append(gas_hour)
     return with_companions(products)
+
+
+def _product(conn: Any, hook: CmrHook, entry: GasProduct, line: str) -> tuple[str, str, str, str]:
+    """(concept id, short name, version as resolved, where the id came from) of the entry's product on
+    `line`: the catalog's pinned id, else its name resolved through CMR (cached)."""
+    short_name, asked, explicit = entry.product_name(line)
+    if explicit:
+        # A pinned concept id: its version is whatever the catalog says beside it, if anything.
+        return explicit, short_name, "" if asked == LATEST else asked, "the catalog's collection id"
+    try:
+        resolved = resolve_cached(conn, hook.session, hook.base_url, short_name, asked, ttl_s=_ttl_s())
+    except UnknownCollection as error:
+        raise AirflowFailException(f"{entry.gas}: {error}") from None
+    source = f"version latest = {resolved.version}; {resolved.source}" if asked == LATEST else resolved.source
+    return resolved.concept_id, short_name, resolved.version, source
 
 
 def with_companions(products: list[GasHour]) -> list[GasHour]:
@@ -97,7 +97,8 @@ def choose_lines(
     now = datetime.now(UTC)
     chosen = {e.gas: e.line_for_hour(hour, now, publication.nrt_window_days) for e in entries}
     for gas in upgraded_gases(conn, hour, entries):
-        chosen[gas] = (STANDARD, "the slice was already upgraded to the standard line")
+        # A rerun or backfill asks the standard product again: the NRT one could never replace it.
+        chosen[gas] = (STANDARD, "the slice was already upgraded to the standard line; asking for it again")
     if now >= deadline_for(hour, publication.deadline_minutes):
         for entry in entries:
             if (
@@ -120,8 +121,8 @@ def _only_standard_lists(conn: Any, entry: GasProduct, hour: datetime, bbox: Seq
     hook, end = CmrHook(), hour + timedelta(hours=1)
     try:
         for line, wanted in ((NRT, False), (STANDARD, True)):
-            [product] = resolve(conn, [entry], hour, bbox, {entry.gas: line})
-            listed = hook.granules(product.collection_id, *search_window(hour), bbox)
+            concept_id = _product(conn, hook, entry, line)[0]
+            listed = hook.granules(concept_id, *search_window(hour), bbox)
             if any(g.start < end and g.end > hour for g in listed) != wanted:
                 return False
     except CmrError as error:
@@ -139,9 +140,4 @@ def upgraded_gases(conn: Any, hour: datetime, entries: list[GasProduct]) -> dict
     with conn.cursor() as cur:
         cur.execute(load_sql("grid/slice_lines.sql"), {"hour": hour})
         standard = {gas for gas, line in cur.fetchall() if line == STANDARD}
-    upgraded = {e.gas: STANDARD for e in entries if e.gas in standard and e.line == AUTO_LINE and e.has_nrt}
-    for gas in upgraded:
-        log.info(
-            "%s %s: already upgraded to the standard product; asking for it again", gas, hour.isoformat()
-        )
-    return upgraded
+    return {e.gas: STANDARD for e in entries if e.gas in standard and e.line == AUTO_LINE and e.has_nrt}

@@ -51,7 +51,7 @@ class FilesHandler(EmulatorHandler):
                 403, {"Code": "AccessDenied", "Message": "Request has expired or signature mismatch"}
             )
         if not head and self.state.take_service_fault("s3_slowdown"):
-            return self.send_error_body(503, S3_SLOWDOWN, "application/xml")
+            return self.send_body(503, S3_SLOWDOWN, "application/xml")
         body = result.object()
         if result.file_fault == "truncated" and not head:
             self.state.stats["file_downloads"] += 1
@@ -101,6 +101,6 @@ class DaacHandler(EmulatorHandler):
         if not self.state.token_valid(token):
             return self.send_json(401, {"error": "invalid or expired Earthdata token"})
         if self.state.take_service_fault("daac_throttle"):
-            return self.send_error_body(403, CLOUDFRONT_BLOCKED, "text/html")
+            return self.send_body(403, CLOUDFRONT_BLOCKED, "text/html")
         self.state.stats["daac_downloads"] += 1
         return self.redirect(303, self.presigned(key))

@@ -82,8 +82,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def send_error_body(self, status: int, body: bytes, media_type: str) -> None:
-        """An error answer as the real service words it (S3's XML, CloudFront's HTML page)."""
+    def send_body(self, status: int, body: bytes, media_type: str) -> None:
+        """`body` as sent: a file, or an error answer as the real service words it (S3's XML,
+        CloudFront's HTML page)."""
         self.send_response(status)
         self.send_header("Content-Type", media_type)
         self.send_header("Content-Length", str(len(body)))
@@ -91,11 +92,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def send_file_bytes(self, data: bytes, media_type: str = "image/tiff") -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", media_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(200, data, media_type)
 
 
 def form_fields(headers, body: bytes) -> list[tuple[str, str]]:

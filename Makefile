@@ -1,6 +1,6 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: help run test unit ui ui-stop bench setup stack status stop airflow-cfg lint
+.PHONY: help run test unit ui ui-stop bench soak setup stack status stop airflow-cfg lint
 
 help:           ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 16
@@ -22,6 +22,9 @@ ui-stop:        ## stop the Airflow UI processes
 
 bench:          ## benchmarks on the local stack (docs/measurements.md); BENCH_ARGS=--smoke runs each one small
 	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python -m scripts.bench $(BENCH_ARGS)'
+
+soak:           ## simulated days of production through the real scheduler, invariants checked; SOAK_ARGS="--days 3" or "--short"
+	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python -m scripts.soak $(SOAK_ARGS)'
 
 setup:          ## system packages + .venv only
 	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'

@@ -28,7 +28,7 @@ def daytime_hours(start: datetime, end: datetime, bbox: Sequence[float] = CONUS)
 
 
 def find_gaps(
-    conn, gases: Iterable[str], now: datetime, days: int, bbox: Sequence[float] = CONUS
+    conn, gases: Iterable[str], now: datetime, days: float, bbox: Sequence[float] = CONUS
 ) -> dict[datetime, list[str]]:
     """{hour: [gases without a successful load]} for the daytime hours of the last `days` days,
     up to the last completed hour before `now`. Hours that are fine do not appear."""

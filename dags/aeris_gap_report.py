@@ -1,10 +1,11 @@
 """
 ### AERIS — gap report and refill
 
-Daily (03:30 UTC), lists the daytime hours (TEMPO scans, 10–23 UTC) of the last `days` days with no
-successful load, per gas. With `refill` on, it triggers one `aeris_tempo_hourly` run per gap hour,
-asking only for the gases missing there; hours that are fine are not touched. Each refill run is a
-normal manual run (own run id, no logical date) with `hour` and `gases` in its conf.
+Daily (03:30 UTC), lists the daytime hours (TEMPO scans, 10–23 UTC) of the `days` days (a fraction is
+allowed) before the run's date with no successful load, per gas. With `refill` on, it triggers one
+`aeris_tempo_hourly` run per gap hour, asking only for the gases missing there; hours that are fine are
+not touched. Each refill run is a normal manual run (own run id, no logical date) with `hour` and
+`gases` in its conf.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from aeris_lib.gases import GAS_NAMES
     tags=["aeris", "operations", "gaps"],
     doc_md=__doc__,
     params={
-        "days": Param(3, type="integer", minimum=1, maximum=30, title="Look back (days)"),
+        "days": Param(
+            3,
+            type="number",
+            exclusiveMinimum=0,
+            maximum=30,
+            title="Look back (days)",
+            description="Daytime hours of this many days before the run's date (0.5: the last 12 hours).",
+        ),
         "gases": Param(list(GAS_NAMES), type="array", items={"type": "string", "enum": list(GAS_NAMES)}),
         "refill": Param(False, type="boolean", title="Trigger runs for the gaps"),
     },

@@ -15,10 +15,12 @@ when the machine is noisy:
       stored cell costs; line READ;
   (g) native_ranges.py: a CONUS gas-hour read by byte range from NASA-size granules; line NATIVE;
   (h) backfill.py: a backfill of 6 hours x 4 gases through the real scheduler against its ceiling
-      (backfill_ceiling.py); line BACKFILL.
+      (backfill_ceiling.py); line BACKFILL;
+  (i) scripts/soak: 2 simulated days of production with the soak's fault schedule, invariants checked;
+      line SOAK.
 Runs in a scratch database `aeris_bench` on the same server (dropped and recreated each run).
 `python -m scripts.bench --smoke` runs every benchmark small (a few thousand cells, one read hour, the
-backfill's ceiling only) so that the test command catches a benchmark that no longer runs.
+backfill's ceiling only, the short soak) so that the test command catches a benchmark that no longer runs.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class Sizes:
     route_km: tuple[float, float] = (10, 1000)
     read_hours: int = 24
     backfill_hours: int = 6  # 0: the backfill's ceiling only (no Airflow cluster)
+    soak_days: int = 2  # 0: the short soak (a few hours with every fault)
 
 
 SMOKE = Sizes(bbox=(-100.0, 30.0, -98.0, 31.0), original_subset=500, routes=40, loop_routes=8,
-              route_km=(10, 60), read_hours=1, backfill_hours=0)  # fmt: skip
+              route_km=(10, 60), read_hours=1, backfill_hours=0, soak_days=0)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aeris_lib import config
@@ -22,6 +23,9 @@ def main() -> int:
     parser.add_argument("--routes", type=int, default=Sizes.routes)
     parser.add_argument("--read-hours", type=int, default=Sizes.read_hours, help="stored gas-hours for READ")
     parser.add_argument("--backfill-hours", type=int, default=Sizes.backfill_hours, help="hours x 4 gases")
+    parser.add_argument(
+        "--soak-days", type=int, default=Sizes.soak_days, help="simulated days (0: the short soak)"
+    )
     parser.add_argument("--workdir", default=str(ROOT / ".aeris" / "bench"))
     args = parser.parse_args()
     from scripts.bench import loader  # after parsing: `--help` needs no database driver
@@ -33,7 +37,7 @@ def main() -> int:
         loader.child_native(*args.child_native)
         return 0
     sizes = SMOKE if args.smoke else Sizes(routes=args.routes, read_hours=args.read_hours,
-                                           backfill_hours=args.backfill_hours)  # fmt: skip
+                                           backfill_hours=args.backfill_hours, soak_days=args.soak_days)  # fmt: skip
     return run_all(sizes, Path(args.workdir))
 
 
@@ -42,6 +46,8 @@ def run_all(sizes: Sizes, workdir: Path) -> int:
     from scripts.bench.backfill import backfill_benchmark
     from scripts.bench.native_ranges import native_range_benchmark
     from scripts.bench.reads import read_benchmark
+    from scripts.soak.__main__ import soak
+    from scripts.soak.plan import SoakPlan
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / ("smoke_no2.tif" if sizes == SMOKE else "conus_no2.tif")
@@ -93,7 +99,11 @@ def run_all(sizes: Sizes, workdir: Path) -> int:
     print(
         backfill_benchmark(config.Databases.from_env().aeris, workdir, say, sizes.backfill_hours), flush=True
     )
-    return 0
+    now = datetime.now(UTC)
+    plan = SoakPlan.whole_days(now, sizes.soak_days) if sizes.soak_days else SoakPlan.short(now)
+    line, findings = soak(plan, workdir / "soak", say)
+    print(line, flush=True)
+    return 0 if findings.ok else 1
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ def _fill_ledger_except_hole(conn) -> None:
 def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     _fill_ledger_except_hole(conn)
     assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}
+    # A fraction of a day looks back exactly that many hours: the hole and the hour after, or not it.
+    assert find_gaps(conn, ["NO2"], HOLE + timedelta(hours=2), days=2 / 24) == {HOLE: ["NO2"]}
+    assert find_gaps(conn, ["NO2"], HOLE + timedelta(hours=2), days=1 / 24) == {}
 
     airflow_db = psycopg.connect(airflow_db_url())
     airflow_db.autocommit = True

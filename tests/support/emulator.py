@@ -86,6 +86,11 @@ class Emulator:
             return json.loads(response.read())
 
 
+def stack_emulator() -> Emulator:
+    """The emulator the environment names (the stack's, or the test worker's own)."""
+    return Emulator(os.environ["HARMONY_BASE_URL"])
+
+
 def set_faults(emulator, *rules: dict) -> None:
     """Replace the emulator's fault rules (each `{"fault": name, "times": n, ...}`)."""
     Emulator(emulator.base_url).faults(list(rules))

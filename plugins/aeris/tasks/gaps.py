@@ -31,7 +31,7 @@ def report_gaps(**context: Any) -> list[dict[str, Any]]:
         gaps = find_gaps(conn, gases, now, params["days"], default_bbox())
     if not gaps:
         log.info(
-            "No gaps: every daytime hour of the last %d day(s) loaded for %s", params["days"], ",".join(gases)
+            "No gaps: every daytime hour of the last %g day(s) loaded for %s", params["days"], ",".join(gases)
         )
     for hour, missing in gaps.items():
         log.info("gap: %s UTC missing %s", f"{hour:%Y-%m-%d %H}:00", ",".join(missing))

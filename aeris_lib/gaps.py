@@ -3,7 +3,9 @@
 An hour is expected when `aeris_lib.publication.scan_expected` says TEMPO scans the bbox then (scan
 window and daylight). It is not a gap when the ledger has a load (success, unchanged) or says why no
 data can exist (no_scan: CMR showed no scan; no_product: no verified product). Hours recorded
-`not_published` (missing at the deadline), failed or skipped by the circuit breaker are gaps.
+`not_published` (missing at the deadline), failed or skipped by the circuit breaker are gaps, also
+outside the daytime hours: a failed load means CMR listed data for the hour (the day's last scan runs
+past sunset over the bbox, and the hourly run loads what is listed).
 """
 
 from __future__ import annotations
@@ -34,13 +36,19 @@ def find_gaps(
     up to the last completed hour before `now`. Hours that are fine do not appear."""
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
+    window = {"start": start, "end": end}
     with conn.cursor() as cur:
-        cur.execute(load_sql("ingest/loaded_hours.sql"), {"start": start, "end": end})
+        cur.execute(load_sql("ingest/loaded_hours.sql"), window)
         accounted = {(gas, hour) for gas, hour in cur.fetchall()}
+        cur.execute(load_sql("ingest/failed_hours.sql"), window)
+        tried = {(gas, hour) for gas, hour in cur.fetchall()}
     conn.rollback()
+    daytime = set(daytime_hours(start, end, bbox))
     gaps: dict[datetime, list[str]] = {}
-    for hour in daytime_hours(start, end, bbox):
-        missing = [gas for gas in gases if (gas, hour) not in accounted]
+    for hour in sorted(daytime | {hour for _, hour in tried}):
+        missing = [
+            gas for gas in gases if (gas, hour) not in accounted and (hour in daytime or (gas, hour) in tried)
+        ]
         if missing:
             gaps[hour] = missing
     return gaps

@@ -3,7 +3,7 @@
 The real Airflow components (api-server, scheduler, dag-processor, triggerer; LocalExecutor) run the
 project's four DAGs as production does, on recent days, a small bbox, CONUS off:
 - the hours through `airflow backfill create` (the older part first, then the recent part), and a
-  second backfill over hours the first already ran (`--reprocess-behavior completed`);
+  third backfill over two hours the second already loaded (`--reprocess-behavior completed`);
 - `aeris_retention` every `retention_every_s` of wall time while the backfills run (its schedule is
   every 6 hours), `aeris_tempo_reprocess` once the hours are in (daily), then `aeris_gap_report` with
   refill on, as its daily run does;

@@ -28,17 +28,23 @@ CALLBACK_RAISED = (
     "failure not recorded",
 )
 STAGED_AGE = timedelta(days=2)
+# TEMPO's standard L3 products (reference: "Standard L3 is V04 now"): what NASA has published, per gas.
+STANDARD_PRODUCTS = {
+    "NO2": ("TEMPO_NO2_L3", "V04"),
+    "CH2O": ("TEMPO_HCHO_L3", "V04"),
+    "O3": ("TEMPO_O3TOT_L3", "V04"),
+    "AI": ("TEMPO_O3TOT_L3", "V04"),
+}
 # Ledger rows that say why no load was tried (the publication sensor's), not a task attempt's.
 OUTCOMES = ("not_published", "no_scan", "no_product", "wrong_version", "circuit_open")
 # Every try of a load writes its own row; every failed try of the steps before it, one row (callbacks).
 TRIES = """
-WITH runs AS (
-    SELECT dag_id, run_id FROM dag_run
+WITH tries AS (
+    SELECT task_id, state FROM task_instance
     WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_reprocess') AND start_date >= %(since)s
-), tries AS (
-    SELECT task_id, state FROM task_instance JOIN runs USING (dag_id, run_id)
     UNION ALL
-    SELECT task_id, state FROM task_instance_history JOIN runs USING (dag_id, run_id)
+    SELECT task_id, state FROM task_instance_history
+    WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_reprocess') AND start_date >= %(since)s
 )
 SELECT count(*) FILTER (WHERE task_id LIKE '%%.load_gas_hour' AND state IN ('success', 'failed', 'up_for_retry'))
      + count(*) FILTER (WHERE (task_id LIKE '%%.submit_harmony_job' OR task_id LIKE '%%.wait_for_harmony_job'
@@ -80,7 +86,7 @@ def _label(gas: str, hour: datetime) -> str:
 class Checks:
     def __init__(self, plan: SoakPlan, url: str, since: datetime):
         self.plan, self.url, self.since = plan, url, since
-        self.expected = [(g, h) for h in plan.daytime(plan.hours) for g in plan.gases]
+        self.expected: list[tuple[str, datetime]] = []  # (gas, hour) CMR lists data for: loads()
         self.s3, self.bucket = audit_bucket()
         self.cmr = config.Earthdata.from_env().cmr_url
 
@@ -98,6 +104,14 @@ class Checks:
                 "SELECT gas_type, obs_time, product_line FROM obs_partition WHERE obs_time = ANY(%s)", hours
             )
         }
+        # Every hour NASA published over the bbox (CMR lists a standard granule for it), daylight or not:
+        # the hourly run loads what is listed, the end of the day's last scan included.
+        self.expected = [
+            (gas, hour)
+            for hour in hours
+            for gas in self.plan.gases
+            if self._listed(STANDARD_PRODUCTS[gas], hour)
+        ]
         findings.gas_hours, findings.slices = len(self.expected), len(slices)
         findings.add("lost", [_label(g, h) for g, h in self.expected if (g, h) not in slices])
         # Every hour of the soak is listed on the standard line (published ~2 h after its scan): the
@@ -165,13 +179,15 @@ class Checks:
         return {item["umm"]["GranuleUR"]: item["meta"]["revision-id"] for item in answer.json()["items"]}
 
     def attempts(self, findings: Findings) -> None:
-        """One ledger row per task attempt: each load try, and each failed try of the steps before it."""
+        """One ledger row per task attempt since the soak began: each load try, and each failed try of the
+        steps before it."""
         with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
             cur.execute(TRIES, {"since": self.since})
             tries = cur.fetchone()[0]
+        # Every hour's: the reprocess run also reloads slices of other hours when NASA changed them.
         rows = self._query(
-            "SELECT count(*) FROM ingest_log WHERE obs_time = ANY(%s) AND status <> ALL(%s)",
-            list(self.plan.hours),
+            "SELECT count(*) FROM ingest_log WHERE started_at >= %s AND status <> ALL(%s)",
+            self.since,
             list(OUTCOMES),
         )[0][0]
         findings.add(

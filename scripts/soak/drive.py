@@ -14,7 +14,7 @@ import psycopg
 from aeris_lib import config
 from scripts.soak.plan import SoakPlan
 from tests.support.cluster import AirflowCluster
-from tests.support.db import forget_hours, reset_circuit_breakers
+from tests.support.db import airflow_db_url, forget_hours, reset_circuit_breakers
 from tests.support.emulator import stack_emulator
 
 HOURLY, REPROCESS, RETENTION, GAPS = (
@@ -51,6 +51,7 @@ class Soak:
         with psycopg.connect(self.url, autocommit=True) as db:
             forget_hours(db, list(self.plan.hours), keep_capabilities=True)
         reset_circuit_breakers()
+        self.forget_runs()
         self.emulator.clear_faults()
         self.emulator.faults(self.plan.service_faults())
         self.emulator.publication(
@@ -61,6 +62,21 @@ class Soak:
                 "holds": self.plan.holds(None, 3600 * 24),
             }
         )
+
+    def forget_runs(self) -> None:
+        """Airflow's own record of an earlier soak on these hours goes too (a backfill skips an hour that
+        has a run), before the scheduler starts: a run it works on cannot be deleted."""
+        hours = list(self.plan.hours)
+        with psycopg.connect(airflow_db_url(), autocommit=True) as conn, conn.cursor() as cur:
+            # A session an Airflow process left open (killed halfway) may hold the rows: say so, not hang.
+            cur.execute("SET lock_timeout = '60s'")
+            cur.execute(
+                "UPDATE backfill SET completed_at = now() WHERE dag_id = %s AND completed_at IS NULL",
+                (HOURLY,),
+            )
+            cur.execute(
+                "DELETE FROM dag_run WHERE dag_id = %s AND data_interval_start = ANY(%s)", (HOURLY, hours)
+            )
 
     def start_cluster(self) -> AirflowCluster:
         west, south, east, north = (str(v) for v in self.plan.bbox)
@@ -83,14 +99,6 @@ class Soak:
         for dag_id in DAGS:
             cluster.delete_queued_runs(dag_id)
             cluster.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
-        # An earlier soak's runs of these hours would make the backfills skip them.
-        wanted = {h.isoformat() for h in self.plan.hours}
-        for run in all_runs(cluster, HOURLY):
-            if _start(run) in wanted:
-                path = f"/dags/{HOURLY}/dagRuns/{run['dag_run_id']}"
-                if run["state"] not in FINISHED:  # a soak stopped halfway: Airflow deletes no running run
-                    cluster.api("PATCH", path, {"state": "failed"})
-                cluster.api("DELETE", path, raw=True)
         _cancel_backfills(cluster)
         return cluster
 

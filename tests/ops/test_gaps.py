@@ -35,6 +35,21 @@ def _fill_ledger_except_hole(conn) -> None:
 def test_gap_report_finds_the_hole_and_refills_only_it(conn, emulator):
     _fill_ledger_except_hole(conn)
     assert find_gaps(conn, ["NO2"], DAY + timedelta(days=1, hours=3), days=1) == {HOLE: ["NO2"]}
+    # An hour TEMPO's last scan covers after sunset is loaded when CMR lists it: a failed try there is a
+    # gap too, while a night hour nobody tried is not.
+    night, quiet = DAY + timedelta(days=1, hours=1), DAY + timedelta(days=1, hours=2)
+    assert daytime_hours(night, quiet + timedelta(hours=1)) == []
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM ingest_log WHERE gas_type = 'NO2' AND obs_time IN (%s, %s)", (night, quiet))
+        cur.execute(
+            "INSERT INTO ingest_log (gas_type, obs_time, status) VALUES ('NO2', %s, 'harmony_failed')",
+            (night,),
+        )
+    conn.commit()
+    assert find_gaps(conn, ["NO2"], quiet + timedelta(hours=1), days=3 / 24) == {night: ["NO2"]}
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM ingest_log WHERE gas_type = 'NO2' AND obs_time = %s", (night,))
+    conn.commit()
     # A fraction of a day looks back exactly that many hours: the hole and the hour after, or not it.
     assert find_gaps(conn, ["NO2"], HOLE + timedelta(hours=2), days=2 / 24) == {HOLE: ["NO2"]}
     assert find_gaps(conn, ["NO2"], HOLE + timedelta(hours=2), days=1 / 24) == {}

@@ -143,11 +143,11 @@ def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
                    "AERIS_PUBLICATION_POLL_SECONDS": "10"},
     ).start()  # fmt: skip
     try:
-        cluster.wait_for(lambda: _parsed(cluster), 180, "the dag-processor to parse the DAG")
+        cluster.wait_for(lambda: cluster.dag_parsed(DAG_ID), 180, "the dag-processor to parse the DAG")
         cluster.delete_queued_runs(DAG_ID)
         cluster.delete_runs(DAG_ID, [h.isoformat() for h in hours])  # logical date = interval start
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
-        cancel_backfills(cluster)
+        cluster.cancel_backfills(DAG_ID)
         roots = {**{name: proc.pid for name, proc in cluster.processes.items()}, **_stack_pids()}
         before = tree_cpu_seconds(roots)
         cli_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -181,20 +181,6 @@ def orchestrated(hours: list[datetime], workdir: Path, say) -> dict:
     )
     failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
     return {"wall": wall, "cpu": cpu, "tasks": tasks, "failed": failed, "task_peak_rss_mb": memory.peak_mb}
-
-
-def cancel_backfills(cluster: AirflowCluster) -> None:
-    """Airflow runs one backfill per DAG: cancel any left unfinished (a run stopped halfway)."""
-    for backfill in cluster.api("GET", f"/backfills?dag_id={DAG_ID}&limit=100")["backfills"]:
-        if not backfill.get("completed_at"):
-            cluster.api("PUT", f"/backfills/{backfill['id']}/cancel")
-
-
-def _parsed(cluster: AirflowCluster) -> bool:
-    try:
-        return cluster.api("GET", f"/dags/{DAG_ID}")["dag_id"] == DAG_ID
-    except AssertionError:
-        return False
 
 
 def nasa_side_ready(hours: list[datetime], say) -> None:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def soak(plan: SoakPlan, workdir: Path, say, retention_every_s: float = 60.0) -> tuple[str, object]:
     """Runs the soak; returns its SOAK line and the Findings."""
     from scripts.soak.checks import Checks, Findings
-    from scripts.soak.drive import Soak
+    from scripts.soak.drive import RETENTION, Soak
 
     started = time.monotonic()
     run = Soak(plan, workdir, say, retention_every_s)
@@ -38,7 +38,7 @@ def soak(plan: SoakPlan, workdir: Path, say, retention_every_s: float = 60.0) ->
         checks.airflow(findings, cluster, run.retention_runs, run.log_dir)
         now = datetime.now(UTC)
         keep_hours = plan.final_retention_hours(now)
-        run.trigger_and_wait("aeris_retention", {"retention_hours": keep_hours, "audit_retention_days": 1})
+        run.trigger_and_wait(RETENTION, {"retention_hours": keep_hours, "audit_retention_days": 1})
         checks.storage(findings, now, keep_hours, 1)
     finally:
         run.stop()

@@ -94,12 +94,12 @@ class Soak:
         ).start()  # fmt: skip
         cluster = self.cluster
         cluster.wait_for(
-            lambda: all(_parsed(cluster, d) for d in DAGS), 240, "the dag-processor to parse the DAGs"
+            lambda: all(cluster.dag_parsed(d) for d in DAGS), 240, "the dag-processor to parse the DAGs"
         )
         for dag_id in DAGS:
             cluster.delete_queued_runs(dag_id)
             cluster.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
-        _cancel_backfills(cluster)
+        cluster.cancel_backfills(HOURLY)
         return cluster
 
     # ------------------------------------------------------------------ the timeline
@@ -224,20 +224,6 @@ def _after(run: dict, since: datetime) -> bool:
     return datetime.fromisoformat(run["run_after"].replace("Z", "+00:00")) >= since
 
 
-def _parsed(cluster: AirflowCluster, dag_id: str) -> bool:
-    try:
-        return cluster.api("GET", f"/dags/{dag_id}")["dag_id"] == dag_id
-    except AssertionError:
-        return False
-
-
 def _backfills_done(cluster: AirflowCluster) -> bool:
     backfills = cluster.api("GET", f"/backfills?dag_id={HOURLY}&limit=20&order_by=-id")["backfills"]
     return all(b.get("completed_at") for b in backfills)
-
-
-def _cancel_backfills(cluster: AirflowCluster) -> None:
-    """Airflow runs one backfill per DAG at a time: cancel any left unfinished (a soak stopped halfway)."""
-    for backfill in cluster.api("GET", f"/backfills?dag_id={HOURLY}&limit=20&order_by=-id")["backfills"]:
-        if not backfill.get("completed_at"):
-            cluster.api("PUT", f"/backfills/{backfill['id']}/cancel")

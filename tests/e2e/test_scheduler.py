@@ -40,20 +40,13 @@ def cluster(tmp_path_factory):
         extra_env={"AERIS_STAGE_QUEUE": "stage", "AERIS_LOAD_QUEUE": "load", "AERIS_STAGING": "s3"},
     ).start()  # fmt: skip
     try:
-        cluster.wait_for(lambda: _dag_parsed(cluster), 120, "the dag-processor to parse the DAG")
+        cluster.wait_for(lambda: cluster.dag_parsed(DAG_ID), 120, "the dag-processor to parse the DAG")
         cluster.delete_queued_runs(DAG_ID)
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
         yield cluster
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": True})
     finally:
         cluster.stop()
-
-
-def _dag_parsed(cluster: AirflowCluster) -> bool:
-    try:
-        return cluster.api("GET", f"/dags/{DAG_ID}")["dag_id"] == DAG_ID
-    except AssertionError:
-        return False
 
 
 def _emulator_tokens(emulator) -> list[str]:

@@ -227,6 +227,19 @@ class AirflowCluster:
 
         return self.wait_for(finished, timeout, f"run {run_id} to finish", interval=1.0)
 
+    def dag_parsed(self, dag_id: str) -> bool:
+        """Whether the dag-processor has parsed the DAG (the API knows it)."""
+        try:
+            return self.api("GET", f"/dags/{dag_id}")["dag_id"] == dag_id
+        except AssertionError:
+            return False
+
+    def cancel_backfills(self, dag_id: str) -> None:
+        """Airflow runs one backfill per DAG at a time: cancel any left unfinished (a run stopped halfway)."""
+        for backfill in self.api("GET", f"/backfills?dag_id={dag_id}&limit=20&order_by=-id")["backfills"]:
+            if not backfill.get("completed_at"):
+                self.api("PUT", f"/backfills/{backfill['id']}/cancel")
+
     def delete_queued_runs(self, dag_id: str) -> None:
         """Removes runs left queued by earlier sessions, so only this test's runs compete for slots."""
         runs = self.api("GET", f"/dags/{dag_id}/dagRuns?state=queued&limit=100")["dag_runs"]

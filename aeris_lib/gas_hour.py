@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from aeris_lib.gases import STANDARD, GasProduct
+from aeris_lib.gases import STANDARD, TEMPO_PIXEL_DEGREES, GasProduct
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ class GasHour:
     @property
     def gas(self) -> str:
         return self.entry.gas
+
+    @property
+    def pixel(self) -> float:
+        """The product's grid in degrees (TEMPO's 0.02° unless the catalog says otherwise)."""
+        return self.entry.pixel_degrees or TEMPO_PIXEL_DEGREES
 
     @property
     def product_name(self) -> str:

@@ -36,6 +36,9 @@ TEMPO_SCAN_HOURS_UTC = frozenset((*range(10, 24), 0))
 
 
 NRT, STANDARD, AUTO_LINE = "nrt", "standard", "auto"
+# O3TOT L3 V04 first shipped on 0.04° of latitude x 0.02° of longitude; NASA regridded it to 0.02° in
+# April 2026 and overwrote the files under the same names (reference "Overwrites under the same name").
+O3TOT_FORMER_GRIDS = ((TEMPO_PIXEL_DEGREES, 2 * TEMPO_PIXEL_DEGREES),)
 # A version that means "the newest version CMR has of the short name" (README "Versions and publication").
 LATEST = "latest"
 # ASDC keeps NRT granules 14 days, and standard ones come out 8-40 h after an observation (reference:
@@ -66,6 +69,14 @@ class GasProduct:
     pixel_degrees: float = TEMPO_PIXEL_DEGREES
     # The product's own quality flag (0 good, 1 suspect, 2 bad), read beside the value; "" = none.
     quality_variable: str = ""
+    # Grids the product's files were once on, (longitude step, latitude step) in degrees, each a whole
+    # multiple of `pixel_degrees`: a file on one is split onto the product's grid (aeris_lib.regrid).
+    former_grids: tuple[tuple[float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        # JSON (an override, an XCom) gives lists: keep the entry hashable and comparable.
+        grids = tuple(tuple(grid) for grid in self.former_grids or ())
+        object.__setattr__(self, "former_grids", grids)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,12 +124,18 @@ DEFAULT_CATALOG: dict[str, GasProduct] = {
         short_name="TEMPO_HCHO_L3", version=LATEST, nrt_short_name="TEMPO_HCHO_L3_NRT", nrt_version="V02",
         quality_variable=QUALITY_FLAG,
     ),
-    "AI": GasProduct("AI", "product/uv_aerosol_index", "unitless", short_name="TEMPO_O3TOT_L3", version=LATEST),
+    "AI": GasProduct(
+        "AI", "product/uv_aerosol_index", "unitless", short_name="TEMPO_O3TOT_L3", version=LATEST,
+        former_grids=O3TOT_FORMER_GRIDS,
+    ),
     "PM": GasProduct(
         "PM", "product/pm25", "µg/m³", collection_id="C2930763266-LARC_CLOUD", verified=False,
         note="unverified: TEMPO publishes no PM product; id and variable come from the original design",
     ),
-    "O3": GasProduct("O3", "product/column_amount_o3", "DU", short_name="TEMPO_O3TOT_L3", version=LATEST),
+    "O3": GasProduct(
+        "O3", "product/column_amount_o3", "DU", short_name="TEMPO_O3TOT_L3", version=LATEST,
+        former_grids=O3TOT_FORMER_GRIDS,
+    ),
 }  # fmt: skip
 
 
@@ -159,6 +176,26 @@ def _field_problems(gas: str, entry: Mapping[str, Any]) -> list[str]:
     pixel = entry["pixel_degrees"]
     if isinstance(pixel, bool) or not isinstance(pixel, int | float) or not 0 < pixel <= 10:
         problems.append(f"{gas}.pixel_degrees: must be a number in (0, 10], got {pixel!r}")
+    else:
+        problems += _former_grid_problems(gas, entry["former_grids"], pixel)
+    return problems
+
+
+def _former_grid_problems(gas: str, grids: Any, pixel: float) -> list[str]:
+    """A former grid is a [longitude step, latitude step] pair of whole multiples of the pixel."""
+    if not isinstance(grids, list | tuple):
+        return [f"{gas}.former_grids: must be a list of [longitude step, latitude step], got {grids!r}"]
+    problems = []
+    for grid in grids:
+        steps = list(grid) if isinstance(grid, list | tuple) else []
+        numbers = len(steps) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in steps
+        )
+        if not numbers or not all(v >= pixel and abs(v / pixel - round(v / pixel)) < 1e-6 for v in steps):
+            problems.append(
+                f"{gas}.former_grids: {grid!r} is not a [longitude step, latitude step] pair of whole "
+                f"multiples of the pixel ({pixel:g}°)"
+            )
     return problems
 
 

@@ -19,6 +19,8 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine, from_origin
 from rasterio.windows import Window
 
+from aeris_lib import regrid
+
 FILL_VALUE = -1e30  # the same as aeris_lib.raster.FILL_VALUE (imported there from here)
 WGS84 = CRS.from_epsg(4326)
 # How staged rasters are written: ZSTD level 1 is ~7x faster to write than DEFLATE and reads as fast;
@@ -33,23 +35,42 @@ class ArrayRaster:
     name: str
     nodata: float = FILL_VALUE
     crs: CRS = WGS84
+    # The file's own grid when it was one of the product's former grids, split onto the product's.
+    former_grid: str | None = None
 
     @classmethod
     def from_arrays(
         cls, values: np.ndarray, flags: np.ndarray | None, west: float, north: float, step_x: float,
-        step_y: float, name: str,
+        step_y: float, name: str, former_grid: str | None = None,
     ) -> ArrayRaster:  # fmt: skip
         """Values (fill = FILL_VALUE) and, when read, the quality flag (negative = none) on a lattice."""
         bands = [values.astype(np.float32, copy=False)]
         if flags is not None:
             missing = (flags < 0) | (bands[0] == np.float32(FILL_VALUE))
             bands.append(np.where(missing, np.float32(FILL_VALUE), flags.astype(np.float32)))
-        return cls(np.stack(bands), from_origin(west, north, step_x, step_y), name)
+        return cls(np.stack(bands), from_origin(west, north, step_x, step_y), name, former_grid=former_grid)
 
     @classmethod
     def from_dataset(cls, src) -> ArrayRaster:
         """Every band of an open rasterio dataset (already checked against the request)."""
         return cls(src.read().astype(np.float32, copy=False), src.transform, src.name, src.nodata, src.crs)
+
+    def onto_grid(
+        self,
+        pixel: float,
+        former_grids: tuple[tuple[float, float], ...],
+        bbox: tuple[float, float, float, float],
+    ) -> ArrayRaster:
+        """This raster on the product's `pixel` grid when it is on one of `former_grids` (each pixel split
+        into the product pixels it covers, cut to the bbox: aeris_lib.regrid); else itself."""
+        factors = regrid.split_factors(self.transform.a, self.transform.e, pixel, former_grids)
+        if factors is None or factors == (1, 1):
+            return self
+        bands, west, north = regrid.split_onto_grid(
+            self.bands, self.transform.c, self.transform.f, factors, pixel, bbox
+        )
+        return ArrayRaster(bands, from_origin(west, north, pixel, pixel), self.name, self.nodata, self.crs,
+                           regrid.describe(factors, pixel))  # fmt: skip
 
     # -- the rasterio dataset attributes the checks, the merge and the loader use
     @property

@@ -17,11 +17,12 @@ import numpy as np
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from aeris_lib import regrid
 from aeris_lib.memory_raster import FILL_VALUE, ArrayRaster
 from aeris_lib.safe_files import MAX_CHUNK_BYTES, RasterError, open_geotiff
 from aeris_lib.thresholds import classify_array, implausible_mask
 
-__all__ = ["RasterError", "RequestGrid", "check_request", "inspect", "iter_cells"]
+__all__ = ["RasterError", "RequestGrid", "check_request", "inspect", "iter_cells", "read_requested"]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Reads this many source rows at a time: 512 x 7750 float32 (full TEMPO width) is ~16 MB.
@@ -41,6 +42,8 @@ class RequestGrid:
 
     bbox: tuple[float, float, float, float]  # west, south, east, north
     pixel: float  # degrees
+    # Grids the product's files were once on (gases.GasProduct.former_grids): read, then split onto `pixel`.
+    former_grids: tuple[tuple[float, float], ...] = ()
 
     def max_pixels(self) -> int:
         west, south, east, north = self.bbox
@@ -65,7 +68,7 @@ def check_request(path: str, src, request: RequestGrid) -> None:
     if (
         abs(dx - request.pixel) > PIXEL_TOLERANCE * request.pixel
         or abs(dy - request.pixel) > PIXEL_TOLERANCE * request.pixel
-    ):
+    ) and not regrid.split_factors(dx, dy, request.pixel, request.former_grids):
         raise RasterError(
             f"{path}: pixel size {dx:g} x {dy:g}° is not the product's grid of {request.pixel:g}°"
         )
@@ -82,6 +85,15 @@ def check_request(path: str, src, request: RequestGrid) -> None:
             f"{path}: {src.width} x {src.height} pixels is more than the bbox can hold at "
             f"{request.pixel:g}° ({request.max_pixels():,})"
         )
+
+
+def read_requested(path: str, request: RequestGrid, name: str | None = None) -> ArrayRaster:
+    """A GeoTIFF checked against the request from its header (an oversized file is never read), then
+    read into memory on the product's grid: a file on one of its former grids is split onto it."""
+    with open_geotiff(path) as src:
+        check_request(name or path, src, request)
+        raster = ArrayRaster.from_dataset(src)
+    return raster.onto_grid(request.pixel, request.former_grids, request.bbox)
 
 
 @dataclass(frozen=True)

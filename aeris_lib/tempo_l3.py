@@ -22,6 +22,7 @@ from typing import BinaryIO
 import h5py
 import numpy as np
 
+from aeris_lib import regrid
 from aeris_lib.hdf5_chunks import ChunkError, disable_filter_plugins, read_box
 from aeris_lib.memory_raster import ArrayRaster
 from aeris_lib.raster import FILL_VALUE, RasterError
@@ -56,6 +57,8 @@ class GridWindow:
     step_y: float
     granule_shape: tuple[int, int]  # (rows, cols) of the whole file
     time_coverage: tuple[str, str]
+    # The file's own grid when it was one of the product's former grids, split onto the product's.
+    former_grid: str | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,7 +67,7 @@ class GridWindow:
     def to_raster(self, name: str) -> ArrayRaster:
         """The window as an in-memory raster (values and flag bands), called `name` in messages."""
         return ArrayRaster.from_arrays(
-            self.values, self.flags, self.west, self.north, self.step_x, self.step_y, name
+            self.values, self.flags, self.west, self.north, self.step_x, self.step_y, name, self.former_grid
         )
 
 
@@ -194,14 +197,17 @@ def read_window(
     quality_variable: str | None = None,
     pixel: float | None = None,
     name: str | None = None,
+    former_grids: tuple[tuple[float, float], ...] = (),
 ) -> GridWindow:
     """The cells of `variable` that intersect `bbox` (None: the whole file) from a path or a file
     object (e.g. a remote granule read by range); `RasterError` naming what is missing or wrong when
     it is not a TEMPO L3 granule, or when its grid is not the product's `pixel` size (checked from the
-    coordinates, before any value is read). `name`: how messages call it (default: the path)."""
+    coordinates, before any value is read). A file on one of the product's `former_grids` is split
+    onto the product's grid (aeris_lib.regrid). `name`: how messages call it (default: the path)."""
     path = name or str(getattr(source, "name", source))
     try:
-        return _read_window(source, path, variable, bbox, quality_variable, pixel)
+        window = _read_window(source, path, variable, bbox, quality_variable, pixel, former_grids)
+        return _onto_product_grid(window, pixel, bbox, former_grids)
     except ChunkError as error:
         raise RasterError(f"refused: {error}") from None
     except (OSError, SystemError, RuntimeError, KeyError) as error:
@@ -212,7 +218,28 @@ def read_window(
         raise RasterError(f"{path}: unreadable NetCDF-4 file ({type(error).__name__}: {error})") from None
 
 
-def _read_window(source, path: str, variable: str, bbox, quality_variable: str | None, pixel: float | None):
+def _onto_product_grid(window: GridWindow, pixel: float | None, bbox, former_grids) -> GridWindow:
+    if pixel is None:
+        return window
+    factors = regrid.split_factors(window.step_x, window.step_y, pixel, former_grids)
+    if factors is None or factors == (1, 1):
+        return window
+
+    def split(array: np.ndarray) -> tuple[np.ndarray, float, float]:
+        return regrid.split_onto_grid(array, window.west, window.north, factors, pixel, bbox)
+
+    values, west, north = split(window.values)
+    flags = None if window.flags is None else split(window.flags)[0]
+    return GridWindow(
+        values=values, flags=flags, west=west, north=north, step_x=pixel,
+        step_y=pixel, granule_shape=window.granule_shape, time_coverage=window.time_coverage,
+        former_grid=regrid.describe(factors, pixel),
+    )  # fmt: skip
+
+
+def _read_window(
+    source, path: str, variable: str, bbox, quality_variable: str | None, pixel: float | None, former_grids
+):
     with _open(source, path) as ds:
         data = _variable(ds, path, variable)
         lat = _coordinate(ds, path, "latitude", 180.0, pixel)
@@ -229,7 +256,8 @@ def _read_window(source, path: str, variable: str, bbox, quality_variable: str |
             )
         step_x = _step(path, "longitude", lon, None)
         step_y = abs(_step(path, "latitude", lat, abs(step_x)))
-        if pixel is not None and max(abs(step_x - pixel), abs(step_y - pixel)) > 1e-3 * pixel:
+        factors = regrid.split_factors(step_x, step_y, pixel, former_grids) if pixel else None
+        if pixel is not None and max(abs(step_x - pixel), abs(step_y - pixel)) > 1e-3 * pixel and not factors:
             raise RasterError(
                 f"{path}: grid step {step_x:g} x {step_y:g}° is not the product's grid of {pixel:g}°"
             )
@@ -256,7 +284,8 @@ def _read_window(source, path: str, variable: str, bbox, quality_variable: str |
         # file rows run south to north when latitude ascends
         f0, f1 = (lat.size - r1, lat.size - r0) if ascending else (r0, r1)
         flag_var = _variable(ds, path, quality_variable) if quality_variable else None
-        _check_window_memory(path, (f1 - f0) * (c1 - c0), data, flag_var)
+        split = math.prod(factors) if factors else 1  # the window grows by this once split
+        _check_window_memory(path, (f1 - f0) * (c1 - c0) * split, data, flag_var)
         try:
             values = _read(data, f0, f1, c0, c1, path)
             flags = None

@@ -16,9 +16,11 @@ from harmony_emulator.granules import (
 from harmony_emulator.http_base import EmulatorHandler, iso, parse_time
 from harmony_emulator.scans import (
     PRODUCTS,
+    REGRIDDED_ON,
     Scan,
     granule_concept_id,
     granule_name,
+    regridded,
 )
 
 
@@ -106,8 +108,7 @@ def _umm_item(collection: str, scan: Scan) -> dict:
             "provider-id": "LARC_CLOUD",
             "native-id": name,
             "revision-id": scan.revision,
-            # Republished files get a new revision a day or two after the first publication.
-            "revision-date": iso(scan.end + timedelta(hours=2 if scan.revision == 1 else 24 * scan.revision)),
+            "revision-date": iso(_revision_date(collection, scan)),
         },
         "umm": {
             "GranuleUR": name,
@@ -130,6 +131,13 @@ def _umm_item(collection: str, scan: Scan) -> dict:
             },
         },
     }
+
+
+def _revision_date(collection: str, scan: Scan) -> datetime:
+    if scan.revision == 2 and regridded(collection, scan):
+        return REGRIDDED_ON  # NASA's overwrite of O3TOT V04 onto 0.02°
+    # Republished files get a new revision a day or two after the first publication.
+    return scan.end + timedelta(hours=2 if scan.revision == 1 else 24 * scan.revision)
 
 
 def _json_entry(collection: str, scan: Scan) -> dict:

@@ -38,6 +38,15 @@ class EmulatorControl(EmulatorHandler):
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 return self.send_json(400, {"error": f"{type(error).__name__}: {error}"})
             return self.send_json(200, {"republished": len(self.state.republished)})
+        if path == "/_emulator/o3tot_overwrite" and method == "POST":
+            try:
+                overwritten = json.loads(body or b"{}").get("overwritten", True)
+            except (ValueError, AttributeError) as error:
+                return self.send_json(400, {"error": str(error)})
+            if not isinstance(overwritten, bool):
+                return self.send_json(400, {"error": "overwritten must be true or false"})
+            self.state.set_o3tot_overwritten(overwritten)
+            return self.send_json(200, {"overwritten": overwritten})
         if path == "/_emulator/jobs/finish" and method == "POST":
             return self.send_json(200, {"finished": self.state.finish_jobs()})
         if path == "/_emulator/capabilities" and method == "POST":

@@ -55,6 +55,7 @@ def native_granule(collection: str, scan: Scan, fault: str | None = None) -> Pat
     """The native granule's file, built once (concurrent requests for it wait for the one build)."""
     name = granule_name(collection, scan).removesuffix(".nc")
     name += f".r{scan.revision}" if scan.revision > 1 else ""
+    name += ".former-grid" if scan.former_grid else ""
     name += ".real" if real_sizes() else ""
     path = granule_cache_dir() / f"v{GRANULE_CACHE_VERSION}" / f"{name}{'.' + fault if fault else ''}.nc"
     with _building_lock:

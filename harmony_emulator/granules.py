@@ -61,6 +61,11 @@ QUALITY_FLAG = "product/main_data_quality_flag"
 FLAGGED_COLLECTIONS = frozenset(c for c, family in FAMILY.items() if family != "TEMPO_O3TOT_L3")
 
 
+# O3TOT V04's former grid (scans.REGRIDDED_DAYS before NASA's overwrite): 0.04° of latitude, two of
+# today's rows; longitude unchanged. Its value is the mean of the two rows' valid values.
+FORMER_GRID_ROWS = 2
+
+
 class GranuleError(ValueError):
     """The subset is outside TEMPO's field of regard or names an unknown collection/variable."""
 
@@ -90,6 +95,28 @@ def grid_window(west: float, south: float, east: float, north: float) -> Window:
     row0 = math.floor(round((TEMPO_NORTH - north) / PIXEL, 6))
     row1 = math.ceil(round((TEMPO_NORTH - south) / PIXEL, 6))
     return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def former_grid_window(window: Window) -> Window:
+    """`window` widened to whole rows of the former grid (counted from TEMPO's north edge)."""
+    k = FORMER_GRID_ROWS
+    first = window.row_off // k * k
+    last = -(-(window.row_off + window.height) // k) * k
+    return Window(window.col_off, first, window.width, last - first)
+
+
+def onto_former_grid(values: np.ndarray, fill: float | None = FILL) -> np.ndarray:
+    """(rows, cols) on today's grid (whole former rows, see former_grid_window) -> the former grid:
+    each pair of rows becomes the mean of its valid values, `fill` where neither has one."""
+    rows, cols = values.shape
+    pairs = values.reshape(rows // FORMER_GRID_ROWS, FORMER_GRID_ROWS, cols).astype(np.float64)
+    valid = np.ones(pairs.shape, bool) if fill is None else pairs != np.float64(np.float32(fill))
+    count = valid.sum(axis=1)
+    mean = np.where(valid, pairs, 0).sum(axis=1) / np.maximum(count, 1)
+    mean = mean.astype(values.dtype)
+    if mean.dtype == np.float32:
+        mean = _groom(mean)  # before the fill goes in: grooming would change it
+    return mean if fill is None else np.where(count > 0, mean, values.dtype.type(fill))
 
 
 def _seed(*parts: object) -> int:
@@ -267,6 +294,8 @@ def render_geotiff(
     `fault`: RENDER_FAULTS."""
     names = (variables,) if isinstance(variables, str) else tuple(variables)
     window = grid_window(*bbox)
+    if scan.former_grid:
+        window = former_grid_window(window)
     science = next((v for v in names if v != QUALITY_FLAG), COLLECTIONS[collection_id][0])
     fields = scan_fields(window, scan)
     reference = render_values(collection_id, science, window, scan, fields)
@@ -280,8 +309,9 @@ def render_geotiff(
             bands.append(
                 reference if name == science else render_values(collection_id, name, window, scan, fields)
             )
-    values = np.stack(bands)
+    values = np.stack([onto_former_grid(band) for band in bands] if scan.former_grid else bands)
     west, _, _, north = window.bounds
+    rows = FORMER_GRID_ROWS if scan.former_grid else 1
     if fault == "all_fill":
         values = np.full_like(values, np.float32(FILL))
     elif fault == "out_of_bbox":
@@ -289,11 +319,11 @@ def render_geotiff(
     profile = {
         "driver": "GTiff",
         "width": window.width,
-        "height": window.height,
+        "height": window.height // rows,
         "count": len(names),
         "dtype": "float32",
         "crs": "EPSG:4326",
-        "transform": from_origin(west, north, PIXEL, PIXEL),
+        "transform": from_origin(west, north, PIXEL, PIXEL * rows),
         "nodata": FILL,
         "compress": "deflate",
         "tiled": True,

@@ -31,9 +31,12 @@ from harmony_emulator.granules import (
     COLLECTIONS,
     FILL,
     FLAGGED_COLLECTIONS,
+    FORMER_GRID_ROWS,
     QUALITY_FLAG,
     QUALITY_FLAG_FILL,
     Window,
+    former_grid_window,
+    onto_former_grid,
     render_quality_flags,
     render_values,
     scan_fields,
@@ -44,7 +47,6 @@ from harmony_emulator.scans import FAMILY, SHORT_NAMES, Scan, granule_name, vers
 # The emulator serves requests on threads, and netCDF4's HDF5 is not thread-safe: one lock per process.
 HDF5_LOCK = threading.Lock()
 FULL_DISK = Window(0, 0, 7750, 2950)
-FULL_DISK_SHAPE = (1, 2950, 7750)
 GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 # TEMPO's `time` counts GPS seconds, which ran 18 s ahead of UTC's since 2017 (leap seconds).
 GPS_MINUS_UTC_S = 18
@@ -95,7 +97,9 @@ def pad_to_real_size(path: Path, collection_id: str) -> int:
     """Add float32 full-disk fields to a native granule until it is the size NASA ships; returns how
     many were added. They are attached to the file's dimensions, so netCDF sees ordinary variables."""
     target = REAL_SIZES[FAMILY[collection_id]]
-    field_bytes = 4 * math.prod(FULL_DISK_SHAPE)
+    with h5py.File(path, "r") as file:  # the file's own grid (O3TOT's former one has half the rows)
+        shape = (1, file["latitude"].shape[0], file["longitude"].shape[0])
+    field_bytes = 4 * math.prod(shape)
     count = max(math.ceil((target - path.stat().st_size) / field_bytes), 0)
     dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
     dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
@@ -104,7 +108,7 @@ def pad_to_real_size(path: Path, collection_id: str) -> int:
         group = file.require_group("support_data")
         for number in range(count):
             name = PADDING_FIELDS[number] if number < len(PADDING_FIELDS) else f"field_{number}"
-            space = h5py.h5s.create_simple(FULL_DISK_SHAPE)
+            space = h5py.h5s.create_simple(shape)
             h5py.h5d.create(group.id, name.encode(), h5py.h5t.NATIVE_FLOAT, space, dcpl=dcpl)
             for axis, scale in enumerate(("time", "latitude", "longitude")):
                 group[name].dims[axis].attach_scale(file[scale])
@@ -159,12 +163,17 @@ def _plant_bombs(dest: Path) -> None:
 def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables, fault) -> Path:
     native = variables is None
     wanted = native_variables(collection_id) if native else variables
+    if scan.former_grid:  # rendered on today's grid, then each pair of rows averaged
+        window = former_grid_window(window)
+    on_file_grid = onto_former_grid if scan.former_grid else _same
     lon, lat = window_axes(window)  # latitude north to south here; TEMPO stores it south to north
+    if scan.former_grid:
+        lat = lat.reshape(-1, FORMER_GRID_ROWS).mean(axis=1)
     fields = scan_fields(window, scan)
     with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
         _global_attributes(ds, collection_id, scan, native)
         ds.createDimension("time", 1)
-        ds.createDimension("latitude", window.height)
+        ds.createDimension("latitude", lat.size)
         ds.createDimension("longitude", window.width)
         seconds = ds.createVariable("time", "f8", ("time",))
         seconds.setncatts({"units": "seconds since 1980-01-06T00:00:00Z", "long_name": "scan start time"})
@@ -176,23 +185,26 @@ def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables
         lon_var.setncatts({"units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"})
         lon_var[:] = (lon + (10.0 if fault == "out_of_bbox" else 0.0)).astype(np.float32)
         if native:
-            _weight(ds, window)
-        science = {}
+            _weight(ds, lat.size, window.width)
+        rendered, science = {}, {}  # on today's grid, on the file's
         for name in wanted:
             if name == QUALITY_FLAG:
                 continue
             values = render_values(collection_id, name, window, scan, fields)
             if fault == "all_fill":
                 values = np.full_like(values, np.float32(FILL))
-            science[name] = values
+            rendered[name] = values
+            science[name] = on_file_grid(values)
             units, long_name = UNITS[name]
             dtype = "f8" if name in COLUMN_VARIABLES else "f4"
-            _grid_variable(ds, name, dtype, FILL, {"units": units, "long_name": long_name})[0] = values[::-1]
+            _grid_variable(ds, name, dtype, FILL, {"units": units, "long_name": long_name})[0] = science[
+                name
+            ][::-1]
         if QUALITY_FLAG in wanted:
-            reference = next(iter(science.values()), None)
+            reference = next(iter(rendered.values()), None)
             if reference is None:
                 reference = render_values(collection_id, COLLECTIONS[collection_id][0], window, scan, fields)
-            flags = render_quality_flags(window, scan, reference)
+            flags = on_file_grid(render_quality_flags(window, scan, reference), QUALITY_FLAG_FILL)
             attrs = {
                 "long_name": "main data quality flag",
                 "flag_values": np.array([0, 1, 2], dtype=np.int16),
@@ -200,8 +212,12 @@ def _write(dest: Path, collection_id: str, scan: Scan, window: Window, variables
             }
             _grid_variable(ds, QUALITY_FLAG, "i2", QUALITY_FLAG_FILL, attrs)[0] = flags[::-1]
         if native:
-            _support_groups(ds, fields, science)
+            _support_groups(ds, fields, science, on_file_grid)
     return dest
+
+
+def _same(values: np.ndarray, fill: float | None = None) -> np.ndarray:
+    return values
 
 
 def granule_bytes(
@@ -233,32 +249,36 @@ def _grid_variable(ds: netCDF4.Dataset, path: str, dtype: str, fill: float, attr
     return variable
 
 
-def _weight(ds: netCDF4.Dataset, window: Window) -> None:
+def _weight(ds: netCDF4.Dataset, height: int, width: int) -> None:
     """The root `weight` (latitude, longitude) of a native granule: each cell's share of the L2 pixels
     gridded into it (a smooth field here; the pipeline does not read it)."""
     _, rows, cols = CHUNKS["f4"]
     weight = ds.createVariable(
         "weight", "f4", ("latitude", "longitude"), zlib=True, complevel=1, shuffle=True,
-        chunksizes=(min(rows, window.height), min(cols, window.width)), fill_value=np.float32(FILL),
+        chunksizes=(min(rows, height), min(cols, width)), fill_value=np.float32(FILL),
     )  # fmt: skip
     weight.setncatts({"units": "1", "long_name": "gridding weight"})
-    weight[:] = np.full((window.height, window.width), np.float32(1.0))
+    weight[:] = np.full((height, width), np.float32(1.0))
 
 
-def _support_groups(ds: netCDF4.Dataset, fields: tuple[np.ndarray, np.ndarray], science: dict) -> None:
-    """The support, QA and geolocation groups a native granule carries beside the product."""
+def _support_groups(
+    ds: netCDF4.Dataset, fields: tuple[np.ndarray, np.ndarray], science: dict, on_file_grid=_same
+) -> None:
+    """The support, QA and geolocation groups a native granule carries beside the product (science
+    values already on the file's grid; `fields` on today's, put on the file's by `on_file_grid`)."""
     cloudy, zenith = fields
     cloud_fraction = np.where(cloudy, np.float32(1.0 - CLOUD_FRACTION / 2), np.float32(0.05))
+    cloud_fraction = on_file_grid(cloud_fraction, None)
     _grid_variable(ds, "support_data/eff_cloud_fraction", "f4", FILL, {"units": "1"})[0] = cloud_fraction[
         ::-1
     ]
-    valid = next(iter(science.values())) != np.float32(FILL) if science else ~cloudy
+    valid = next(iter(science.values())) != np.float32(FILL) if science else on_file_grid(~cloudy, None) > 0
     samples = np.where(valid, 3, 0).astype(np.int16)
     _grid_variable(ds, "qa_statistics/num_vertical_column_samples", "i2", -32767, {"units": "1"})[0] = (
         samples[::-1]
     )
     # To about 0.01°: geolocation is context here, and full float32 noise would triple the file.
-    sza = np.round(zenith, 2).astype(np.float32)
+    sza = np.round(on_file_grid(zenith, None), 2).astype(np.float32)
     _grid_variable(ds, "geolocation/solar_zenith_angle", "f4", FILL, {"units": "degrees"})[0] = sza[::-1]
 
 

@@ -44,6 +44,16 @@ PRODUCTS = {
     "C3685668680-LARC_CLOUD": Product("TEMPO_HCHO_L3_NRT", "V02", "nrt"),
 }
 SHORT_NAMES = {concept_id: p.short_name for concept_id, p in PRODUCTS.items()}
+# O3TOT L3 V04 first shipped on a 0.04° (lat) x 0.02° (lon) grid. In April 2026 NASA reprocessed these
+# days onto 0.02° and overwrote the files under the same names; CMR tells them apart by revision
+# (reference "Overwrites under the same name": Earthdata alert of 2026-04-03).
+O3TOT_V04 = "C3685896625-LARC_CLOUD"
+REGRIDDED_DAYS = (
+    (date(2023, 8, 2), date(2023, 9, 7)),
+    (date(2024, 7, 15), date(2024, 8, 15)),
+    (date(2025, 9, 17), date(2026, 4, 1)),
+)
+REGRIDDED_ON = datetime(2026, 4, 3, tzinfo=UTC)
 # The product family of a short name: the NRT products carry the standard ones' variables.
 FAMILY = {concept_id: p.short_name.removesuffix("_NRT") for concept_id, p in PRODUCTS.items()}
 
@@ -68,6 +78,8 @@ class Scan:
     end: datetime
     # The granule's CMR revision: 1 when first published, higher after a republication (same name).
     revision: int = 1
+    # The file is on O3TOT V04's former grid (0.04° of latitude), as before NASA overwrote it.
+    former_grid: bool = False
 
     @property
     def mid(self) -> datetime:
@@ -107,6 +119,12 @@ def scans_of_day(day: date) -> list[Scan]:
         scans.append(Scan(number, cursor, end))
         cursor = end + timedelta(seconds=rng.randint(20, 150))
     return scans
+
+
+def regridded(collection_id: str, scan: Scan) -> bool:
+    """Whether NASA overwrote this granule with a file on another grid (O3TOT V04, REGRIDDED_DAYS)."""
+    day = scan.start.astimezone(UTC).date()
+    return collection_id == O3TOT_V04 and any(first <= day <= last for first, last in REGRIDDED_DAYS)
 
 
 def scans_overlapping(start: datetime, end: datetime) -> list[Scan]:

@@ -31,6 +31,7 @@ from harmony_emulator.scans import (
     granule_name,
     holds_day,
     is_nrt,
+    regridded,
     scans_overlapping,
     version_of,
 )
@@ -276,6 +277,8 @@ class EmulatorState:
             self.nrt_window_days = self.default_nrt_window_days
             self.holds: list[Hold] = []
             self.republished: list[Republished] = []
+            # False: CMR and the DAAC as before NASA's April 2026 overwrite of O3TOT V04 (the former grid).
+            self.o3tot_overwritten = True
             self.capability_modes: dict[str, str] = {}
             self.stats: dict[str, int] = {
                 "tokens_issued": 0,
@@ -422,14 +425,27 @@ class EmulatorState:
     def published_scans(self, collection: str, start: datetime, end: datetime) -> list[Scan]:
         """The collection's granules CMR lists over [start, end), each at its current revision."""
         return [
-            replace(s, revision=self.revision(collection, s))
+            self._as_listed(collection, s)
             for s in scans_overlapping(start, end)
             if self.published(collection, s)
         ]
 
-    def revision(self, collection: str, scan: Scan) -> int:
+    def _as_listed(self, collection: str, scan: Scan) -> Scan:
+        """The granule at its current revision, on the grid its file is on now. NASA's overwrite of
+        O3TOT V04 is revision 2 on 0.02°; before it, revision 1 on the former grid."""
         with self.lock:
-            return max((r.revision for r in self.republished if r.applies(collection, scan)), default=1)
+            overwritten = regridded(collection, scan) and self.o3tot_overwritten
+            former = regridded(collection, scan) and not self.o3tot_overwritten
+            revisions = [
+                2 if overwritten else 1,
+                *(r.revision for r in self.republished if r.applies(collection, scan)),
+            ]
+            return replace(scan, revision=max(revisions), former_grid=former)
+
+    def set_o3tot_overwritten(self, overwritten: bool) -> None:
+        """True (the default): O3TOT V04's files as NASA serves them since April 2026; False: as before."""
+        with self.lock:
+            self.o3tot_overwritten = bool(overwritten)
 
     def set_republished(self, entries: list[dict]) -> None:
         """Granules republished under the same name: [{"start", "end", "revision", "collection"?}]

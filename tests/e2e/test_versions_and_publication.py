@@ -147,3 +147,52 @@ def test_summers_first_scan_listed_just_after_the_second_is_loaded_not_written_o
         assert status == "success" and len(granules) == 1 and granules[0].endswith("_S001.nc")
     # An NRT slice over another bbox than the reprocess tests' small one: they must not meet it.
     forget_hours(db, [hour])
+
+
+def _pairs(db, gas: str, hour: datetime) -> dict[tuple[int, int], list[float]]:
+    """The slice's cells by former-grid pixel: {(column, global row // 2): [values]}; every cell must be
+    one 0.02° pixel of the product's grid."""
+    with db.cursor() as cur:
+        cur.execute("SELECT ST_XMin(geom), ST_YMax(geom), ST_XMax(geom) - ST_XMin(geom),"
+                    " ST_YMax(geom) - ST_YMin(geom), pollution_value FROM pollution_grid"
+                    " WHERE gas_type = %s AND timestamp = %s", (gas, hour))  # fmt: skip
+        cells = cur.fetchall()
+    pairs: dict[tuple[int, int], list[float]] = {}
+    for west, north, width, height, value in cells:
+        assert (width, height) == pytest.approx((0.02, 0.02), abs=1e-9)
+        pairs.setdefault((round((west + 180) / 0.02), round((90 - north) / 0.02) // 2), []).append(value)
+    return pairs
+
+
+def test_o3tot_on_its_former_grid_loads_on_todays_and_is_reloaded_once_nasa_overwrites_it(db, emulator):
+    """NASA regridded O3TOT V04 (0.04° x 0.02° -> 0.02°) in April 2026, overwriting the files under the
+    same names. An hour read before the overwrite loads on the product's grid (each former pixel split
+    in two); once CMR lists the overwrite (revision 2), the reprocess run reloads O3 and AI from it."""
+    hour = datetime(2025, 10, 15, 17, tzinfo=UTC)  # within 2025-09-17..2026-04-01
+    forget_hours(db, [hour])
+    emulator.o3tot_overwritten(False)
+    gases = {"bbox": SMALL_BBOX, "gases": ["O3", "AI"]}
+    loaded = run_dag(_logical(hour), gases)
+    assert loaded["state"] == "success", loaded["log"][-30:]
+    assert ti_states(loaded, "gas.load_gas_hour") == {"O3": "success", "AI": "success"}
+    assert any(
+        "split from the product's former 0.02 x 0.04° (lon x lat) grid" in line for line in loaded["log"]
+    )
+    for gas in ("O3", "AI"):
+        former = _pairs(db, gas, hour)
+        assert former and all(len(v) == 2 and v[0] == v[1] for v in former.values())
+        [(status, _, version, _, revisions)] = _ledger(db, gas, hour)
+        assert (status, version, set(revisions.values())) == ("success", "V04", {1})
+
+    emulator.o3tot_overwritten(True)
+    reprocess = {**gases, "days": (datetime.now(UTC) - hour).days + 1}
+    reloaded = run_dag(datetime.now(UTC).replace(microsecond=0).isoformat(), reprocess,
+                       dag_id="aeris_tempo_reprocess")  # fmt: skip
+    assert reloaded["state"] == "success", reloaded["log"][-30:]
+    assert ti_states(reloaded, "upgrade.load_gas_hour") == {"O3": "success", "AI": "success"}
+    for gas in ("O3", "AI"):
+        today = _pairs(db, gas, hour)
+        split = [v for v in today.values() if len(v) == 2 and v[0] == v[1]]
+        assert len(split) < len(today) / 4  # today's grid: two rows of a former pixel differ
+        status, _, _, upgraded_from, revisions = _ledger(db, gas, hour)[-1]
+        assert (status, upgraded_from, set(revisions.values())) == ("success", None, {2})

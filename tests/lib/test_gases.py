@@ -26,6 +26,9 @@ pytestmark = pytest.mark.unit  # no service: `make unit` runs it
         ({"pixel_degrees": True}, "NO2.pixel_degrees: must be a number"),
         ({"pixel_degrees": 0}, "NO2.pixel_degrees: must be a number"),
         ({"request_shape": "zarr"}, "NO2.request_shape: must be one of"),
+        ({"former_grids": [[0.02, 0.03]]}, r"NO2.former_grids: \[0.02, 0.03\] is not a \[longitude step"),
+        ({"former_grids": [0.04]}, "NO2.former_grids: 0.04 is not a"),
+        ({"former_grids": "0.04"}, "NO2.former_grids: must be a list"),
     ],
 )
 def test_catalog_override_fields_are_type_checked(entry, message):
@@ -37,6 +40,15 @@ def test_a_valid_override_still_applies():
     catalog = build_catalog({"NO2": {"collection_id": "C3685896708-LARC_CLOUD", "verified": True}})
     assert catalog["NO2"].collection_id == "C3685896708-LARC_CLOUD" and catalog["NO2"].pixel_degrees == 0.02
     assert catalog["NO2"].product_name("standard") == ("TEMPO_NO2_L3", "latest", "C3685896708-LARC_CLOUD")
+
+
+def test_o3tot_gases_name_nasas_former_grid_and_an_override_of_it_round_trips_through_json():
+    """O3TOT V04 was on 0.04° of latitude x 0.02° of longitude until April 2026 (reference)."""
+    catalog = build_catalog(json.dumps({"NO2": {"former_grids": [[0.04, 0.04]]}}))
+    assert catalog["O3"].former_grids == catalog["AI"].former_grids == ((0.02, 0.04),)
+    assert catalog["NO2"].former_grids == ((0.04, 0.04),) and catalog["CH2O"].former_grids == ()
+    again = build_catalog({"NO2": json.loads(json.dumps(catalog["NO2"].to_dict()))})
+    assert again["NO2"] == catalog["NO2"]
 
 
 def test_every_standard_product_defaults_to_the_latest_version_and_a_pin_wins():

@@ -44,3 +44,19 @@ def test_written_as_a_geotiff_it_reads_back_identically(tmp_path):
         assert src.descriptions == ("value", "quality_flag") and src.nodata == np.float32(FILL_VALUE)
         assert np.array_equal(src.read(), raster.bands) and src.transform == raster.transform
         assert ArrayRaster.from_dataset(src).bounds == pytest.approx(raster.bounds)
+
+
+def test_a_raster_on_a_former_grid_is_split_onto_the_products_and_says_so():
+    coarse = ArrayRaster.from_arrays(np.arange(6, dtype=np.float32).reshape(3, 2), None, -100.0, 32.0, 0.02,
+                                     0.04, "O3 window")  # fmt: skip
+    split = coarse.onto_grid(0.02, ((0.02, 0.04),), (-100.0, 31.9, -99.96, 32.0))
+    assert (split.height, split.width, split.transform.e, split.former_grid) == (
+        5,
+        2,
+        -0.02,
+        "0.02 x 0.04° (lon x lat)",
+    )
+    assert split.read(1)[:, 0].tolist() == [0, 0, 2, 2, 4]  # the bbox's south edge cuts the last former row
+    assert coarse.onto_grid(0.02, (), (-100.0, 31.9, -99.96, 32.0)) is coarse  # not a former grid: unchanged
+    on_grid = window()
+    assert on_grid.onto_grid(0.02, ((0.02, 0.04),), (-100.0, 31.94, -99.92, 32.0)) is on_grid

@@ -33,6 +33,11 @@ class Emulator:
         """Granules republished under their names (each `{"start", "end", "revision", "collection"}`)."""
         self._post("/_emulator/republished", entries)
 
+    def o3tot_overwritten(self, overwritten: bool) -> None:
+        """False: O3TOT V04's overwritten days as before April 2026 (revision 1, the former 0.04° x
+        0.02° grid); True (the default): as NASA serves them since (revision 2, 0.02°)."""
+        self._post("/_emulator/o3tot_overwrite", {"overwritten": overwritten})
+
     def faults(self, rules: list[dict]) -> None:
         self._post("/_emulator/faults", rules)
 
@@ -42,6 +47,7 @@ class Emulator:
         window = float(os.environ.get("AERIS_EMULATOR_NRT_WINDOW_DAYS") or 0)
         self._post("/_emulator/publication", {"holds": [], "nrt_window_days": window, "restore_delays": True})
         self._post("/_emulator/republished", [])
+        self.o3tot_overwritten(True)
         self._post("/_emulator/granule_sizes", {"sizes": None})
         self.capabilities(os.environ.get("AERIS_EMULATOR_CAPABILITIES") or "native")
 

@@ -23,8 +23,9 @@ def small_granule(
 ) -> Path:
     """A granule over `bbox` whose `variable` holds `value` everywhere."""
     west, south, east, north = bbox
-    lat = np.arange(south + lat_step / 2, north, lat_step, dtype=np.float32)
-    lon = np.arange(west + lon_step / 2, east, lon_step, dtype=np.float32)
+    # Centres computed in float64 and stored as float32, as TEMPO's are (no float32 running sum).
+    lat = (south + lat_step * (np.arange(round((north - south) / lat_step)) + 0.5)).astype(np.float32)
+    lon = (west + lon_step * (np.arange(round((east - west) / lon_step)) + 0.5)).astype(np.float32)
     group, _, name = variable.rpartition("/")
     with netCDF4.Dataset(dest, "w", format="NETCDF4") as ds:
         ds.createDimension("time", 1)

@@ -29,14 +29,13 @@ from rasterio.errors import RasterioIOError
 
 from aeris_lib import defaults, tempo_l3
 from aeris_lib.gas_hour import GasHour
-from aeris_lib.gases import TEMPO_PIXEL_DEGREES
 from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.http import safe_url
 from aeris_lib.harmony.ranges import RangeNotHonoured, RemoteGranule
 from aeris_lib.memory_raster import ArrayRaster
 from aeris_lib.merge import merge_rasters
-from aeris_lib.raster import RasterError, RequestGrid, check_request
-from aeris_lib.safe_files import gdal_sandbox, open_geotiff, signature
+from aeris_lib.raster import RasterError, RequestGrid, check_request, read_requested
+from aeris_lib.safe_files import gdal_sandbox, signature
 
 log = logging.getLogger(__name__)
 # The daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill from bursting ASDC into throttling.
@@ -71,6 +70,8 @@ def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str,
                     gas_hour, client, link, Path(tmp) / f"granule_{number}", expected if native else 0
                 )
             raster, identity, size, how = got
+            if raster.former_grid:  # NASA's overwrite of the file is reloaded by the reprocess DAG
+                how += f", split from the product's former {raster.former_grid} grid"
             log.info(
                 "%s: granule %d/%d, %s bytes from %s in %.1f s: %s (identity %s)",
                 gas, number, len(data_links), f"{size:,}", safe_url(link), time.monotonic() - started, how,
@@ -174,7 +175,7 @@ def _read_windows(
 ) -> tuple[dict[str, tempo_l3.GridWindow] | None, str, int]:
     """{variable: window} of each (variable, quality variable) over the bbox, in one range-read
     session of the granule (coordinates and metadata are read once); (None, …) without ranges."""
-    pixel = gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES
+    pixel = gas_hour.pixel
     try:
         with RemoteGranule(client, link, max_bytes=client.max_download_bytes) as remote:
             windows = {
@@ -185,6 +186,7 @@ def _read_windows(
                     pixel=pixel,
                     quality_variable=quality or None,
                     name=safe_url(link),
+                    former_grids=gas_hour.entry.former_grids,
                 )
                 for variable, quality in wanted
             }
@@ -197,8 +199,9 @@ def _read_windows(
 
 
 def _check_request(gas_hour: GasHour, raster: ArrayRaster) -> None:
-    """A raster that is not what was asked (pixel size, extent, size) fails the gas before merging."""
-    request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
+    """A raster that is not what was asked (pixel size, extent, size) fails the gas before merging;
+    by then a file on a former grid of the product is on its grid."""
+    request = RequestGrid(gas_hour.bbox, gas_hour.pixel)
     try:
         check_request(raster.name, raster, request)
     except RasterError as error:
@@ -218,27 +221,23 @@ def _as_raster(gas_hour: GasHour, path: str) -> ArrayRaster:
     except RasterError as error:
         raise AirflowFailException(f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {error}") from None
     name = Path(path).name
-    if kind == "tiff":
-        request = RequestGrid(gas_hour.bbox, gas_hour.entry.pixel_degrees or TEMPO_PIXEL_DEGREES)
-        try:
-            with open_geotiff(str(path)) as src:
-                check_request(name, src, request)  # from the header: an oversized file is never read
-                return ArrayRaster.from_dataset(src)
-        except RasterError as error:
-            raise AirflowFailException(
-                f"{gas_hour.gas}: Harmony's output of {gas_hour.label} is not what was asked: {error}"
-            ) from None
-        except RasterioIOError as error:
-            raise AirflowFailException(
-                f"{gas_hour.gas}: Harmony's output of {gas_hour.label}: {name}: corrupt or truncated data ({error})"
-            ) from None
-    started = time.monotonic()
     entry = gas_hour.entry
-    pixel = entry.pixel_degrees or TEMPO_PIXEL_DEGREES
+    if kind == "tiff":
+        try:
+            return read_requested(
+                str(path), RequestGrid(gas_hour.bbox, gas_hour.pixel, entry.former_grids), name
+            )
+        except RasterioIOError as error:
+            problem = f": {name}: corrupt or truncated data ({error})"
+        except RasterError as error:
+            problem = f" is not what was asked: {error}"
+        raise AirflowFailException(f"{gas_hour.gas}: Harmony's output of {gas_hour.label}{problem}")
+    started = time.monotonic()
     try:
         window = tempo_l3.read_window(
-            path, entry.variable, gas_hour.bbox, pixel=pixel, quality_variable=entry.quality_variable or None
-        )
+            path, entry.variable, gas_hour.bbox, pixel=gas_hour.pixel,
+            quality_variable=entry.quality_variable or None, former_grids=entry.former_grids,
+        )  # fmt: skip
     except RasterError as error:  # names the product: a regridded version is told apart by its name
         raise AirflowFailException(f"{gas_hour.gas} ({gas_hour.label}): {error}") from None
     rows, cols = window.granule_shape

@@ -1,14 +1,19 @@
-"""tasks.harmony: a granule on a grid that is not the catalog's is refused, naming product, version
-and pixel size (O3TOT V04 was first gridded 0.04° × 0.02°, then reprocessed to 0.02°); a hostile output
+"""tasks.harmony: a granule on a former grid of the product (O3TOT V04 was first gridded 0.04° × 0.02°,
+then reprocessed to 0.02° and overwritten) is split onto the catalog's grid; any other grid is refused,
+naming product, version and pixel size; a hostile output
 (a VRT, HDF5 with external storage) fails the gas before anything is read or written."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import netCDF4
+import numpy as np
 import pytest
+import rasterio
 from aeris.tasks.stage import _as_raster
 from airflow.sdk.exceptions import AirflowFailException
+from rasterio.transform import from_origin
 
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.gases import DEFAULT_CATALOG
@@ -30,13 +35,43 @@ def _o3(version: str = "V04") -> GasHour:
                    "TEMPO_O3TOT_L3", version)  # fmt: skip
 
 
-def test_the_old_coarser_grid_is_refused_naming_product_version_and_pixel_size(tmp_path):
-    coarse = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20260402T153000Z_S007.nc", lat_step=0.04)
-    with pytest.raises(AirflowFailException) as refused:
-        _as_raster(_o3(), str(coarse))
-    message = str(refused.value)
-    assert "TEMPO_O3TOT_L3 V04" in message and "0.04" in message and "0.02°" in message
-    assert [p.name for p in tmp_path.iterdir()] == [coarse.name]  # nothing was written from it
+def test_o3tot_on_its_former_grid_is_split_onto_the_catalogs_grid_row_for_row(tmp_path):
+    """NASA's pre-April-2026 O3TOT V04 files (0.04° of latitude): each row becomes two product rows."""
+    coarse = _o3tot(tmp_path / "TEMPO_O3TOT_L3_V04_20240720T153000Z_S007.nc", lat_step=0.04)
+    with netCDF4.Dataset(coarse, "a") as ds:
+        rows = ds["product/column_amount_o3"].shape[1]  # south to north, as TEMPO stores them
+        ds["product/column_amount_o3"][0] = np.repeat(
+            np.arange(rows, dtype=np.float32)[:, None] + 250, 100, 1
+        )
+    raster = _as_raster(_o3(), str(coarse))
+    assert (raster.width, raster.height) == (100, 100)  # the 2° bbox at 0.02°, as from today's files
+    assert raster.transform.a == 0.02 and raster.transform.e == -0.02
+    assert (raster.transform.c, raster.transform.f) == pytest.approx((-100.0, 37.0))
+    north_up = np.repeat(np.arange(rows - 1, -1, -1, dtype=np.float32) + 250, 2)
+    assert np.array_equal(raster.read(1)[:, 37], north_up)
+
+
+def test_a_geotiff_on_the_former_grid_is_split_too(tmp_path):
+    path = tmp_path / "subset.tif"
+    values = np.arange(50 * 100, dtype=np.float32).reshape(1, 50, 100)
+    profile = {"driver": "GTiff", "width": 100, "height": 50, "count": 1, "dtype": "float32",
+               "crs": "EPSG:4326", "transform": from_origin(-100.0, 37.0, 0.02, 0.04), "nodata": -1e30}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values)
+    raster = _as_raster(_o3(), str(path))
+    assert (raster.width, raster.height, raster.transform.e) == (100, 100, -0.02)
+    assert np.array_equal(raster.read(1), np.repeat(values[0], 2, axis=0))
+
+
+def test_another_grid_is_refused_naming_product_version_and_pixel_size(tmp_path):
+    """Only the grids the catalog names: NO2 never had a 0.04° grid, and O3TOT never a 0.03° one."""
+    for gas_hour, lat_step in ((_no2(), 0.04), (_o3(), 0.03)):
+        coarse = small_granule(tmp_path / f"{gas_hour.gas}.nc", BBOX, variable=gas_hour.entry.variable,
+                               lat_step=lat_step)  # fmt: skip
+        with pytest.raises(AirflowFailException) as refused:
+            _as_raster(gas_hour, str(coarse))
+        message = str(refused.value)
+        assert f"{gas_hour.short_name} V04" in message and f"{lat_step:g}" in message and "0.02°" in message
 
 
 def test_the_reprocessed_file_on_the_catalogs_grid_is_read(tmp_path):

@@ -19,6 +19,8 @@ import itertools
 import math
 import os
 import zlib
+from collections.abc import Iterator
+from typing import Any
 
 import h5py
 import numpy as np
@@ -94,12 +96,7 @@ def read_box(dataset: h5py.Dataset, box: tuple[slice, ...], name: str) -> np.nda
     out = np.full([b - a for a, b in zip(starts, stops, strict=True)], dataset.fillvalue, dtype=dataset.dtype)
     chunks = dataset.chunks
     chunk_bytes = math.prod(chunks) * dataset.dtype.itemsize
-    spans = [range(a // c, (b - 1) // c + 1) for a, b, c in zip(starts, stops, chunks, strict=True) if b > a]
-    if len(spans) < len(chunks):
-        return out  # an empty box
-    for index in itertools.product(*spans):
-        offset = tuple(i * c for i, c in zip(index, chunks, strict=True))
-        info = dataset.id.get_chunk_info_by_coord(offset)
+    for offset, info in _chunks_in(dataset, starts, stops):
         if info.byte_offset is None:
             continue  # never written: the fill value, as HDF5 gives it
         where = f"{name}: '{dataset.name}' chunk at {offset}"
@@ -120,6 +117,29 @@ def read_box(dataset: h5py.Dataset, box: tuple[slice, ...], name: str) -> np.nda
         )
         out[target] = values[inside]
     return out
+
+
+def _chunks_in(dataset: h5py.Dataset, starts: list[int], stops: list[int]) -> Iterator[tuple[tuple, Any]]:
+    """(offset, chunk info from the index) of each chunk that intersects [starts, stops)."""
+    chunks = dataset.chunks
+    spans = [range(a // c, (b - 1) // c + 1) for a, b, c in zip(starts, stops, chunks, strict=True) if b > a]
+    if len(spans) < len(chunks):
+        return  # an empty box
+    for index in itertools.product(*spans):
+        offset = tuple(i * c for i, c in zip(index, chunks, strict=True))
+        yield offset, dataset.id.get_chunk_info_by_coord(offset)
+
+
+def stored_bytes(dataset: h5py.Dataset, box: tuple[slice, ...]) -> int:
+    """Bytes the file stores for what a reader of `dataset[box]` must touch: the chunks that intersect
+    the box (from the chunk index; a chunk never written stores nothing), or the whole of a dataset
+    that is not chunked."""
+    if not dataset.chunks:
+        return int(dataset.id.get_storage_size())
+    full = tuple(box) + (slice(None),) * (dataset.ndim - len(box))
+    starts = [s.start or 0 for s in full]
+    stops = [s.stop if s.stop is not None else n for s, n in zip(full, dataset.shape, strict=True)]
+    return sum(info.size for _, info in _chunks_in(dataset, starts, stops) if info.byte_offset is not None)
 
 
 def decode(

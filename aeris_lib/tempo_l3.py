@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 
 from aeris_lib import regrid
-from aeris_lib.hdf5_chunks import ChunkError, disable_filter_plugins, read_box
+from aeris_lib.hdf5_chunks import ChunkError, disable_filter_plugins, read_box, stored_bytes
 from aeris_lib.memory_raster import ArrayRaster
 from aeris_lib.raster import FILL_VALUE, RasterError
 from aeris_lib.safe_files import check_layout, signature
@@ -237,80 +237,112 @@ def _onto_product_grid(window: GridWindow, pixel: float | None, bbox, former_gri
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Located:
+    """Where a bbox falls in a granule's variable: file rows f0:f1 and columns c0:c1, and the edges."""
+
+    data: h5py.Dataset
+    f0: int
+    f1: int
+    c0: int
+    c1: int
+    west: float  # of the window
+    north: float
+    step_x: float
+    step_y: float
+    ascending: bool  # file rows run south to north
+    granule_shape: tuple[int, int]
+    factors: tuple[int, int] | None  # the product pixels per pixel of a former grid
+
+
+def _locate(ds: h5py.File, path: str, variable: str, bbox, pixel: float | None, former_grids) -> _Located:
+    data = _variable(ds, path, variable)
+    lat = _coordinate(ds, path, "latitude", 180.0, pixel)
+    lon = _coordinate(ds, path, "longitude", 360.0, pixel)
+    dims = _dimensions(data)
+    if dims[-2:] != ("latitude", "longitude"):
+        raise RasterError(f"{path}: '{variable}' has dimensions {dims}; expected (time, latitude, longitude)")
+    leading = data.shape[:-2]
+    if any(n != 1 for n in leading):
+        raise RasterError(f"{path}: '{variable}' holds {leading} time steps; an L3 granule holds one scan")
+    step_x = _step(path, "longitude", lon, None)
+    step_y = abs(_step(path, "latitude", lat, abs(step_x)))
+    factors = regrid.split_factors(step_x, step_y, pixel, former_grids) if pixel else None
+    if pixel is not None and max(abs(step_x - pixel), abs(step_y - pixel)) > 1e-3 * pixel and not factors:
+        raise RasterError(
+            f"{path}: grid step {step_x:g} x {step_y:g}° is not the product's grid of {pixel:g}°"
+        )
+    ascending = lat.size == 1 or lat[-1] > lat[0]
+    west = _snap(lon[0] - step_x / 2, -180.0, step_x)
+    south = _snap(lat.min() - step_y / 2, 90.0, step_y)  # edges snap onto 90 - k*step
+    north_of_file = south + step_y * lat.size
+    if bbox is None:
+        c0, c1, r0, r1 = 0, lon.size, 0, lat.size
+    else:
+        b_west, b_south, b_east, b_north = bbox
+        if b_west > b_east:
+            raise RasterError(f"{path}: a bbox across the antimeridian is not supported for local windows")
+        c0, c1 = _index_window(west, step_x, lon.size, b_west, b_east)
+        # rows counted from the north edge, as in the output raster
+        r0, r1 = _index_window(-north_of_file, step_y, lat.size, -b_north, -b_south)
+        if c0 >= c1 or r0 >= r1:
+            raise RasterError(
+                f"{path}: the bbox {list(bbox)} does not intersect the granule "
+                f"({west:.2f}, {south:.2f}, {west + step_x * lon.size:.2f}, {north_of_file:.2f})"
+            )
+    f0, f1 = (lat.size - r1, lat.size - r0) if ascending else (r0, r1)
+    return _Located(data, f0, f1, c0, c1, west + c0 * step_x, north_of_file - r0 * step_y, step_x, step_y,
+                    ascending, (lat.size, lon.size), factors)  # fmt: skip
+
+
 def _read_window(
     source, path: str, variable: str, bbox, quality_variable: str | None, pixel: float | None, former_grids
 ):
     with _open(source, path) as ds:
-        data = _variable(ds, path, variable)
-        lat = _coordinate(ds, path, "latitude", 180.0, pixel)
-        lon = _coordinate(ds, path, "longitude", 360.0, pixel)
-        dims = _dimensions(data)
-        if dims[-2:] != ("latitude", "longitude"):
-            raise RasterError(
-                f"{path}: '{variable}' has dimensions {dims}; expected (time, latitude, longitude)"
-            )
-        leading = data.shape[:-2]
-        if any(n != 1 for n in leading):
-            raise RasterError(
-                f"{path}: '{variable}' holds {leading} time steps; an L3 granule holds one scan"
-            )
-        step_x = _step(path, "longitude", lon, None)
-        step_y = abs(_step(path, "latitude", lat, abs(step_x)))
-        factors = regrid.split_factors(step_x, step_y, pixel, former_grids) if pixel else None
-        if pixel is not None and max(abs(step_x - pixel), abs(step_y - pixel)) > 1e-3 * pixel and not factors:
-            raise RasterError(
-                f"{path}: grid step {step_x:g} x {step_y:g}° is not the product's grid of {pixel:g}°"
-            )
-        ascending = lat.size == 1 or lat[-1] > lat[0]
-        west = _snap(lon[0] - step_x / 2, -180.0, step_x)
-        south = _snap(lat.min() - step_y / 2, 90.0, step_y)  # edges snap onto 90 - k*step
-        north_of_file = south + step_y * lat.size
-        if bbox is None:
-            c0, c1, r0, r1 = 0, lon.size, 0, lat.size
-        else:
-            b_west, b_south, b_east, b_north = bbox
-            if b_west > b_east:
-                raise RasterError(
-                    f"{path}: a bbox across the antimeridian is not supported for local windows"
-                )
-            c0, c1 = _index_window(west, step_x, lon.size, b_west, b_east)
-            # rows counted from the north edge, as in the output raster
-            r0, r1 = _index_window(-north_of_file, step_y, lat.size, -b_north, -b_south)
-            if c0 >= c1 or r0 >= r1:
-                raise RasterError(
-                    f"{path}: the bbox {list(bbox)} does not intersect the granule "
-                    f"({west:.2f}, {south:.2f}, {west + step_x * lon.size:.2f}, {north_of_file:.2f})"
-                )
-        # file rows run south to north when latitude ascends
-        f0, f1 = (lat.size - r1, lat.size - r0) if ascending else (r0, r1)
+        at = _locate(ds, path, variable, bbox, pixel, former_grids)
+        f0, f1, c0, c1 = at.f0, at.f1, at.c0, at.c1
         flag_var = _variable(ds, path, quality_variable) if quality_variable else None
-        split = math.prod(factors) if factors else 1  # the window grows by this once split
-        _check_window_memory(path, (f1 - f0) * (c1 - c0) * split, data, flag_var)
+        split = math.prod(at.factors) if at.factors else 1  # the window grows by this once split
+        _check_window_memory(path, (f1 - f0) * (c1 - c0) * split, at.data, flag_var)
         try:
-            values = _read(data, f0, f1, c0, c1, path)
+            values = _read(at.data, f0, f1, c0, c1, path)
             flags = None
             if flag_var is not None:
-                if flag_var.shape[-2:] != data.shape[-2:]:
+                if flag_var.shape[-2:] != at.data.shape[-2:]:
                     raise RasterError(f"{path}: '{quality_variable}' is not on the grid of '{variable}'")
                 flags = _window(flag_var, f0, f1, c0, c1, path)
         except MemoryError:
             raise RasterError(
                 f"{path}: out of memory reading '{variable}' over {f1 - f0} x {c1 - c0} cells"
             ) from None
-        if ascending:
+        if at.ascending:
             values = values[::-1]
             flags = flags[::-1] if flags is not None else None
         coverage = (_text(ds, "time_coverage_start"), _text(ds, "time_coverage_end"))
         return GridWindow(
             values=np.ascontiguousarray(values),
             flags=None if flags is None else np.ascontiguousarray(flags),
-            west=west + c0 * step_x,
-            north=north_of_file - r0 * step_y,
-            step_x=step_x,
-            step_y=step_y,
-            granule_shape=(lat.size, lon.size),
+            west=at.west,
+            north=at.north,
+            step_x=at.step_x,
+            step_y=at.step_y,
+            granule_shape=at.granule_shape,
             time_coverage=coverage,
         )
+
+
+def minimum_bytes(source: str | os.PathLike | BinaryIO, variables: list[str], bbox) -> int:
+    """The physical minimum of reading `variables` over `bbox`: the bytes the file stores for the
+    chunks of each that intersect the window (its chunk index), plus the coordinates. A reader can
+    move no less; metadata (headers, the chunk index itself) comes on top."""
+    path = str(getattr(source, "name", source))
+    with _open(source, path) as ds:
+        total = sum(stored_bytes(ds[name], (slice(None),)) for name in ("latitude", "longitude"))
+        for variable in variables:
+            at = _locate(ds, path, variable, bbox, None, ())
+            box = (*(slice(0, n) for n in at.data.shape[:-2]), slice(at.f0, at.f1), slice(at.c0, at.c1))
+            total += stored_bytes(at.data, box)
+    return total
 
 
 def _check_window_memory(path: str, cells: int, data, flag_var) -> None:

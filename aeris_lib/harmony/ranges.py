@@ -3,9 +3,10 @@
 ASDC serves TEMPO through a Thin Egress App: a GET with the Earthdata token answers 303 to a pre-signed
 S3 URL, which honours `Range` (416 for a range past the end). A full NO2 L3 granule is ~0.9 GB; a CONUS
 window of one variable is a few of its chunks. `RemoteGranule` is a read-only, seekable file object
-over that URL for h5py: every read becomes one ranged GET of the blocks it needs (neighbouring missing
-blocks in one request), blocks are kept in a small LRU cache (HDF5 reads its metadata in many small
-pieces), and every byte moved counts against `max_bytes` (AERIS_MAX_DOWNLOAD_BYTES) as it arrives.
+over that URL for h5py: every read becomes one ranged GET. A stored chunk (HDF5 reads each in one call)
+is read exactly; a small read (HDF5 reads its metadata in many small pieces) takes the blocks it needs
+(neighbouring missing blocks in one request), kept in a small LRU cache. Every byte moved counts
+against `max_bytes` (AERIS_MAX_DOWNLOAD_BYTES) as it arrives.
 
 Servers throttle, fail and lie (../shared/reference/harmony-and-tempo.md, "Transient faults at scale"),
 and each read either advances or raises:
@@ -35,7 +36,12 @@ from aeris_lib.harmony import bodies, faults
 from aeris_lib.harmony.errors import DownloadError, HarmonyError
 from aeris_lib.harmony.http import build_session, safe_url
 
-BLOCK_BYTES = 1 << 20
+# HDF5 reads metadata in pieces of a few hundred bytes, clustered (an object header and its B-tree
+# node within a few KB) but the clusters scattered over the file (one per variable): a block this size
+# takes a cluster in one request without dragging a megabyte of chunk data along.
+BLOCK_BYTES = 64 << 10
+# A read at least this large is a stored chunk (metadata reads are a few KB): read exactly.
+DIRECT_READ_BYTES = 64 << 10
 CACHE_BYTES = 64 << 20
 # A range that takes more answers than this to complete comes from a server dribbling bytes: refused
 # rather than read a few bytes per request until the deadline.
@@ -236,6 +242,13 @@ class RemoteGranule(io.RawIOBase):
             return 0
         first_block, last_block = self._pos // self.block_bytes, (self._pos + count - 1) // self.block_bytes
         missing = [n for n in range(first_block, last_block + 1) if n not in self._blocks]
+        if count >= DIRECT_READ_BYTES:
+            # A chunk's bytes (HDF5 reads each stored chunk in one call): exactly them, in one GET,
+            # not rounded out to blocks, and not cached (HDF5 never reads a chunk twice).
+            data = self._read_range(self._pos, self._pos + count - 1)
+            view[: len(data)] = data
+            self._pos += len(data)
+            return len(data)
         if missing:
             self._fetch(missing[0], missing[-1])
         written = 0

@@ -13,7 +13,8 @@ when the machine is noisy:
       CONUS and loaded, in a child process: time and peak RSS (target: at most 1 GB);
   (f) reads.py: the app's reads after 1 and after 24 stored native-CONUS gas-hours, and the bytes a
       stored cell costs; line READ;
-  (g) native_ranges.py: a CONUS gas-hour read by byte range from NASA-size granules; line NATIVE;
+  (g) native_ranges.py: a CONUS gas-hour read by byte range from NASA-size NO2 and O3TOT granules,
+      against the physical minimum (the chunks the window touches); lines NATIVE;
   (h) backfill.py: a backfill of 6 hours x 4 gases through the real scheduler against its ceiling
       (backfill_ceiling.py); line BACKFILL;
   (i) scripts/soak: 2 simulated days of production with the soak's fault schedule, invariants checked;

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from aeris_lib.hdf5_chunks import ChunkError, fletcher32, plugin_loading_state, read_box
+from aeris_lib.hdf5_chunks import ChunkError, fletcher32, plugin_loading_state, read_box, stored_bytes
 from tests.support.hostile_files import VARIABLE, deflate_bomb_granule, unknown_filter_granule
 
 pytestmark = pytest.mark.unit
@@ -44,6 +44,24 @@ def test_chunks_never_written_read_as_the_fill_value(tmp_path):
         data[0:10, 0:10] = 5.0
         window = read_box(data, (slice(5, 25), slice(5, 25)), "f.h5")
         assert np.array_equal(window, data[5:25, 5:25]) and (window == np.float32(-1e30)).sum() == 400 - 25
+
+
+def test_stored_bytes_are_the_chunks_a_box_touches_from_the_chunk_index(tmp_path):
+    with h5py.File(tmp_path / "f.h5", "w") as file:
+        data = file.create_dataset("v", shape=(40, 40), dtype="f4", chunks=(10, 10), compression="gzip",
+                                   fillvalue=-1e30)  # fmt: skip
+        data[0:20, 0:40] = np.random.default_rng(3).normal(size=(20, 40))
+        plain = file.create_dataset("c", data=np.arange(40, dtype="f4"))
+        sizes = {
+            (r, c): data.id.get_chunk_info_by_coord((r, c)).size for r in (0, 10) for c in (0, 10, 20, 30)
+        }
+        # Rows 5..14 and columns 15..24 touch the four chunks at (0|10, 10|20); rows 20.. were never written.
+        assert stored_bytes(data, (slice(5, 15), slice(15, 25))) == sum(
+            sizes[r, c] for r in (0, 10) for c in (10, 20)
+        )
+        assert stored_bytes(data, (slice(20, 40),)) == 0
+        assert stored_bytes(data, (slice(None),)) == data.id.get_storage_size() == sum(sizes.values())
+        assert stored_bytes(plain, (slice(3, 4),)) == 160  # not chunked: the whole dataset
 
 
 @pytest.mark.parametrize("count", [1, 359, 360, 361, 5001])

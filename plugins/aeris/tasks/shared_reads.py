@@ -51,7 +51,7 @@ def put(key: str, window: GridWindow) -> None:
     where = {
         "west": float(window.west), "north": float(window.north), "step_x": float(window.step_x),
         "step_y": float(window.step_y), "granule_shape": [int(n) for n in window.granule_shape],
-        "time_coverage": [str(t) for t in window.time_coverage],
+        "time_coverage": [str(t) for t in window.time_coverage], "former_grid": window.former_grid,
     }  # fmt: skip
     arrays: dict[str, Any] = {"values": window.values, "where": np.array(json.dumps(where))}
     if window.flags is not None:
@@ -72,7 +72,7 @@ def take(key: str) -> GridWindow | None:
         window = GridWindow(
             values=stored["values"], flags=stored.get("flags"), west=where["west"], north=where["north"],
             step_x=where["step_x"], step_y=where["step_y"], granule_shape=tuple(where["granule_shape"]),
-            time_coverage=tuple(where["time_coverage"]),
+            time_coverage=tuple(where["time_coverage"]), former_grid=where.get("former_grid"),
         )  # fmt: skip
     staging.store().delete([key])
     return window

@@ -1,11 +1,13 @@
 """aeris_lib.harmony.ranges: a native granule read by byte range on the DAAC (the token to the DAAC
-only, never to S3), within a byte limit, moving a few percent of a NASA-size file for CONUS."""
+only, never to S3), within a byte limit, moving a few percent of a NASA-size file for CONUS and at
+most 1.25 x the physical minimum (the stored chunks the window touches)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from aeris_lib.gases import QUALITY_FLAG
 from aeris_lib.harmony.errors import DownloadError
 from tests.support.emulator import stats
 from tests.support.harmony import native_job_links, trusting_the_daac
@@ -56,14 +58,18 @@ def test_a_granule_the_size_nasa_ships_moves_a_few_percent_for_conus(
     """AERIS_EMULATOR_GRANULE_SIZES=real: the NO2 granule is ~0.9 GB, as NASA's; the CONUS window of
     the column and its quality flag moves a few percent of it."""
     from aeris_lib.harmony.ranges import RemoteGranule
-    from aeris_lib.tempo_l3 import read_window
+    from aeris_lib.tempo_l3 import minimum_bytes, read_window
 
     monkeypatch.setenv("AERIS_EMULATOR_GRANULE_SIZES", "real")
     link = native_job_links(harmony_client, fresh_emulator)[0]
     trusted = trusting_the_daac(harmony_client, fresh_emulator)
+    conus, wanted = (-125.0, 24.0, -66.0, 50.0), ["product/vertical_column_troposphere", QUALITY_FLAG]
     with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
-        window = read_window(remote, "product/vertical_column_troposphere", (-125.0, 24.0, -66.0, 50.0),
-                             pixel=0.02, quality_variable="product/main_data_quality_flag")  # fmt: skip
+        window = read_window(remote, wanted[0], conus, pixel=0.02, quality_variable=wanted[1])
         moved, size = remote.bytes_moved, remote.size
     assert window.shape == (1300, 2950)
     assert size >= 900_000_000 and moved < 0.05 * size, (moved, size)
+    # Near the physical minimum: the stored chunks the window touches, from the granule's chunk index.
+    with RemoteGranule(trusted, link, max_bytes=512 * 1024**2) as remote:
+        minimum = minimum_bytes(remote, wanted, conus)
+    assert minimum <= moved <= 1.25 * minimum, (moved, minimum)

@@ -8,8 +8,8 @@ data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
    below) and each gas's product;
 2. per gas (mapped), **wait_for_publication** (deferrable, in the triggerer) — asks CMR until every
    TEMPO granule of the hour is listed; skips at once at night, and at the deadline if nothing came;
-3. **submit_harmony_job** (one job per request, reused on retry) → **wait_for_harmony_job**
-   (deferrable) → **stage_geotiff** (every granule, merged; audit COG in S3) → **load_gas_hour**
+3. **harmony_job** (one job per request, reused on retry while Harmony holds its results; waits
+   deferred in the triggerer) → **stage_geotiff** (every granule, merged; audit COG in S3) → **load_gas_hour**
    (write the slice, run the data-quality checks, and only then publish it) → **archive_gas_hour**;
 4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** advances Redis.
 

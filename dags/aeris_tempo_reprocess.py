@@ -9,7 +9,7 @@ hold. Every day this DAG:
    slice came from an NRT product, or from an older standard version than the newest (`newer_versions`),
    and the standard product now covers the hour in CMR; and those whose granules CMR lists with a new
    revision (republished under the same name);
-2. per hour found (mapped) — the hourly DAG's own **submit_harmony_job** → **wait_for_harmony_job** →
+2. per hour found (mapped) — the hourly DAG's own **harmony_job** (submit, then wait) →
    **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records what it
    replaced in `upgraded_from`: `nrt` or the older version) → **archive_gas_hour**;
 3. **recompute_hours** — saved-route exposure of every upgraded hour.

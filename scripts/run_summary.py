@@ -18,8 +18,7 @@ from aeris_lib.defaults import libpq_url
 
 GAS_TASKS = (
     "gas.wait_for_publication",
-    "gas.submit_harmony_job",
-    "gas.wait_for_harmony_job",
+    "gas.harmony_job",
     "gas.stage_geotiff",
     "gas.load_gas_hour",
 )

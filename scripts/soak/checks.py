@@ -48,8 +48,8 @@ WITH tries AS (
     WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_reprocess') AND start_date >= %(since)s
 )
 SELECT count(*) FILTER (WHERE task_id LIKE '%%.load_gas_hour' AND state IN ('success', 'failed', 'up_for_retry'))
-     + count(*) FILTER (WHERE (task_id LIKE '%%.submit_harmony_job' OR task_id LIKE '%%.wait_for_harmony_job'
-                               OR task_id LIKE '%%.stage_geotiff') AND state IN ('failed', 'up_for_retry'))
+     + count(*) FILTER (WHERE (task_id LIKE '%%.harmony_job' OR task_id LIKE '%%.stage_geotiff')
+                        AND state IN ('failed', 'up_for_retry'))
 FROM tries
 """
 

@@ -221,8 +221,7 @@ def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
     assert set(ti_states(result, "gas.wait_for_publication").values()) == {"skipped"}
     # Every per-gas task shows its gas, also those that never ran (skipped after the wait).
     for task_id in (
-        "gas.submit_harmony_job",
-        "gas.wait_for_harmony_job",
+        "gas.harmony_job",
         "gas.stage_geotiff",
         "gas.load_gas_hour",
     ):
@@ -345,11 +344,11 @@ def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route, smtp_se
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column"}])  # CH2O
     result = run_dag("2024-09-02T19:00:00+00:00", {**CONF, "gases": ["NO2", "CH2O", "O3"]}, **smtp_server.env)
 
-    assert ti_states(result, "gas.wait_for_harmony_job")["CH2O"] == "failed"
+    assert ti_states(result, "gas.harmony_job")["CH2O"] == "failed"
     loads = ti_states(result, "gas.load_gas_hour")
     # CH2O's load never ran (upstream_failed): the AERIS listener still labels it with its gas.
     assert loads == {"NO2": "success", "CH2O": "upstream_failed", "O3": "success"}
-    assert result["tis"]["gas.wait_for_harmony_job[CH2O]"]["try_number"] == 3  # retried twice
+    assert result["tis"]["gas.harmony_job[CH2O]"]["try_number"] == 3  # retried twice
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
     assert result["state"] == "failed"
     assert set(slice_snapshot(db, hour)) >= {"NO2", "O3"}
@@ -359,7 +358,7 @@ def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route, smtp_se
     [alert] = smtp_server.messages
     assert alert["Subject"] == "AERIS: CH2O 2024-09-02 18:00 UTC failed"
     body = alert.get_body().get_content()
-    assert "emulated service error" in body and "gas.wait_for_harmony_job" in body
+    assert "emulated service error" in body and "gas.harmony_job" in body
 
 
 def test_a_deflate_bomb_fails_its_gas_alone(emulator, db):

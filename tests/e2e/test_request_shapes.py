@@ -80,7 +80,7 @@ def test_capabilities_that_changed_since_cached_are_asked_again(emulator, db):
     emulator.capabilities("native")  # the subsetting service is gone
     result = run_dag("2024-09-04T18:00:00+00:00", conf)
     assert result["state"] == "success"
-    assert result["tis"]["gas.submit_harmony_job[NO2]"]["try_number"] == 2
+    assert result["tis"]["gas.harmony_job[NO2]"]["try_number"] == 2
     assert any("Harmony refused the geotiff request" in line for line in result["log"])
     assert any("request shape native" in line for line in result["log"])
     with db.cursor() as cur:

@@ -105,7 +105,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     emulator.hold(hour, available_in_s=None)
     run_id = _trigger(cluster, "2024-09-03T17:00:00+00:00", {"gases": GASES})
     seen: dict[str, set[str]] = {}
-    for sensor in ("gas.wait_for_publication", "gas.wait_for_harmony_job"):
+    for sensor in ("gas.wait_for_publication", "gas.harmony_job"):
         _wait_until_deferred(cluster, run_id, sensor, seen)
         _every_mapped_instance_shows_its_gas(cluster, run_id, sensor)
         if sensor.endswith("publication"):
@@ -131,7 +131,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     # README: no token, password or pre-signed signature in task logs, read as a user reads them.
     logs = log + "".join(
         cluster.task_log(DAG_ID, run_id, task, map_index=0)
-        for task in ("gas.submit_harmony_job", "gas.wait_for_harmony_job", "gas.stage_geotiff")
+        for task in ("gas.harmony_job", "gas.stage_geotiff")
     )
     assert "granule 1/" in logs and "bytes from" in logs  # the downloads are logged...
     for secret in [*_emulator_tokens(emulator), EMULATOR_PASSWORD, "X-Amz-Signature", "X-Amz-Credential"]:
@@ -224,7 +224,7 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
         for ti in cluster.task_instances(DAG_ID, runs[0]["dag_run_id"])
         if ti["task_id"].startswith("gas.")
     }
-    assert ("gas.load_gas_hour", "PM") in labels and ("gas.submit_harmony_job", "PM") in labels
+    assert ("gas.load_gas_hour", "PM") in labels and ("gas.harmony_job", "PM") in labels
     assert {label for _, label in labels} == {*GASES, "PM"}
     _the_freshness_chart_shows_every_loaded_hour(cluster, [first_hour, *hours])
 
@@ -367,7 +367,7 @@ def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str,
         assert body == staging.store().read_bytes(key), name
         assert cluster.fetch(url, auth=False)[0] == 401
     harmony = cluster.api(
-        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.wait_for_harmony_job/links?map_index=0"
+        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.harmony_job/links?map_index=0"
     )
     assert "/jobs/" in harmony["extra_links"]["Harmony job"]
     # Tasks without an audit object show no audit link.

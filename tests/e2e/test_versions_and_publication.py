@@ -124,11 +124,26 @@ def test_each_failed_try_is_one_ledger_row(db, emulator):
     forget_hours(db, [hour])
     emulator.faults([{"fault": "job_failed", "variable": "product/column_amount_o3"}])
     result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]})
-    tries = result["tis"]["gas.wait_for_harmony_job[O3]"]["try_number"]
+    tries = result["tis"]["gas.harmony_job[O3]"]["try_number"]
     assert result["state"] == "failed" and tries == 3
     rows = _ledger(db, "O3", hour)
     assert [r[0] for r in rows] == ["harmony_failed"] * tries  # one per try, operators count attempts
     assert all(r[1:3] == ("TEMPO_O3TOT_L3", "V04") for r in rows)
+
+
+def test_a_retry_after_a_failed_harmony_job_submits_a_new_one_and_loads(db, emulator):
+    """Harmony fails the job once: the retry does not wait on the same failed job again, it submits a
+    new one (submit and wait are one task) and the hour loads."""
+    hour = datetime(2024, 9, 4, 20, tzinfo=UTC)
+    forget_hours(db, [hour])
+    emulator.faults([{"fault": "job_failed", "variable": "product/column_amount_o3", "times": 1}])
+    before = emulator.stats()["rangeset_requests"]
+    result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]})
+    assert result["state"] == "success", result["log"][-30:]
+    assert result["tis"]["gas.harmony_job[O3]"]["try_number"] == 2
+    assert emulator.stats()["rangeset_requests"] - before == 2  # the failed job, then a new one
+    assert [r[0] for r in _ledger(db, "O3", hour)] == ["harmony_failed", "success"]
+    assert any("not reusing Harmony job" in line and "it ended failed" in line for line in result["log"])
 
 
 def test_summers_first_scan_listed_just_after_the_second_is_loaded_not_written_off(db, emulator):

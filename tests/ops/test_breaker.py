@@ -44,7 +44,7 @@ def test_a_manual_failure_is_recorded_and_alerted_but_does_not_open_the_breaker_
     emulator.faults([{"fault": "job_failed", "variable": "product/vertical_column_troposphere"}])  # NO2
     # AERIS_GASES narrows what an hourly run asks for (as an operator leaving PM out would).
     failed = run_dag("2024-09-07T16:00:00+00:00", CONF, AERIS_GASES="NO2,O3", **env)
-    assert ti_states(failed, "gas.wait_for_harmony_job")["NO2"] == "failed"
+    assert ti_states(failed, "gas.harmony_job")["NO2"] == "failed"
     assert "airflow.aeris.harmony.job_failures.NO2" in failed["metrics"]  # README: failure metrics
     assert json.loads(_variable("aeris_circuit_NO2"))["failed_hours"] == earlier
     assert any("the circuit breaker is not counted (a failure in a manual run, not a scheduled one)" in line

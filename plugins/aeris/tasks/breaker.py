@@ -30,8 +30,7 @@ log = logging.getLogger(__name__)
 # The step whose failures the loader records itself (with its counts); others are recorded by the
 # callback. Steps are named without their task group (hourly `gas.`, reprocess `upgrade.`).
 _SELF_RECORDING_STEP = "load_gas_hour"
-_HARMONY_WAIT_STEP = "wait_for_harmony_job"
-_SUBMIT_STEP = "submit_harmony_job"
+_HARMONY_STEP = "harmony_job"
 
 
 class RecordedFailure(AirflowFailException):
@@ -43,34 +42,14 @@ def product_of(gas_hour: GasHour) -> ledger.Product:
 
 
 def _gas_and_hour(context: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The failed slice's own gas and hour, whichever DAG ran it: set by `gas_context`, else (the
-    generic Harmony sensor) its job label and the hour its group's submit_harmony_job asked for.
-    Never the run's own dates: a reprocess or backfill run's dates are not its slices' hours."""
-    gas = context.get("gas") or getattr(context.get("task"), "job_label", None)
-    hour = context.get("gas_hour") or _submitted_job(context).get("hour")
-    return gas, hour
-
-
-def _submitted_job(context: dict[str, Any]) -> dict[str, Any]:
-    """The XCom of the failed task's group's submit_harmony_job ({} when there is none)."""
-    task, ti = context.get("task"), context.get("ti")
-    task_id = getattr(task, "task_id", "")
-    if "." not in task_id or ti is None:
-        return {}
-    try:
-        job = ti.xcom_pull(task_ids=f"{task_id.rsplit('.', 1)[0]}.{_SUBMIT_STEP}", map_indexes=ti.map_index)
-    except Exception as problem:  # the ledger row matters more than its details
-        log.warning("could not read the Harmony job of %s: %s", task_id, problem)
-        return {}
-    return job if isinstance(job, dict) else {}
+    """The failed slice's own gas and hour, whichever DAG ran it, as `gas_context` tagged the task's
+    context. Never the run's own dates: a reprocess or backfill run's dates are not its slices' hours."""
+    return context.get("gas"), context.get("gas_hour")
 
 
 def _product(context: dict[str, Any]) -> ledger.Product:
-    """The product the failed task asked for: set by `gas_context`, else (the generic Harmony sensor)
-    the one its group's submit_harmony_job recorded."""
-    if context.get("aeris_product"):
-        return context["aeris_product"]
-    return ledger.Product(**_submitted_job(context).get("product", {}))
+    """The product the failed task asked for (set by `gas_context`)."""
+    return context.get("aeris_product") or ledger.Product()
 
 
 def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
@@ -81,7 +60,7 @@ def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
     reason = masked(f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed")
     step = task_id.rsplit(".", 1)[-1]
     if step != _SELF_RECORDING_STEP and not isinstance(error, RecordedFailure):
-        status = ledger.HARMONY_FAILED if step == _HARMONY_WAIT_STEP else ledger.FAILED
+        status = ledger.HARMONY_FAILED if step == _HARMONY_STEP else ledger.FAILED
         try:
             with aeris_db() as conn:
                 ledger.record_outcome(

@@ -1,6 +1,7 @@
-"""The per-gas Harmony job of `aeris_tempo_hourly`: one job per request, in the shape Harmony can serve
-(GeoTIFF subset, NetCDF-4 subset, or native granules; tasks.capabilities), reused on retry or clear.
-Reading its outputs: tasks.stage."""
+"""The per-gas Harmony job of both TEMPO DAGs: one job per request, in the shape Harmony can serve
+(GeoTIFF subset, NetCDF-4 subset, or native granules; tasks.capabilities), reused on retry or clear
+while Harmony holds its results. Submitted and waited for by `aeris.operators.harmony`; reading its
+outputs: tasks.stage."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ from typing import Any
 from aeris.config.connections import aeris_db
 from aeris.hooks.harmony import HarmonyHook
 from aeris.tasks import breaker, capabilities
-from aeris.tasks.gas_task import GAS_TASK, gas_context
-from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from aeris_lib import defaults
 from aeris_lib.db.capabilities import forget_capabilities
 from aeris_lib.db.jobs import find_job, remember_job, request_key, request_lock
 from aeris_lib.gas_hour import GasHour
@@ -43,13 +41,12 @@ def _reusable(hook: HarmonyHook, job_id: str) -> str | None:
     return None
 
 
-@task(multiple_outputs=True, pool=defaults.HARMONY_POOL, **GAS_TASK)
-def submit_harmony_job(product: dict[str, Any], publication: dict[str, Any] | None = None) -> dict[str, Any]:
+def submit_or_reuse(gas_hour: GasHour, publication: dict[str, Any] | None = None) -> dict[str, Any]:
     """Ask Harmony for the gas-hour as an asynchronous job, in the best shape its capabilities allow,
     or reuse the job already submitted for the same (hour, bbox, product, shape, granules) while
-    Harmony still holds its results. `publication`: the granules CMR listed (default: the product's
-    own, as the reprocess DAG passes them)."""
-    gas_hour, _ = gas_context(product)
+    Harmony still holds its results (a failed or canceled one is not: a retry submits anew).
+    `publication`: the granules CMR listed (default: the product's own, as the reprocess DAG passes
+    them). Runs in `HarmonyJobOperator`, which then waits for the job."""
     publication = publication or gas_hour.publication
     if not publication:
         raise AirflowFailException(f"{gas_hour.gas}: no CMR listing for {gas_hour.hour.isoformat()}")

@@ -43,12 +43,12 @@ DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}
 
 
 @task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK, **DAAC_READS)
-def stage_geotiff(product: dict[str, Any], data_links: list[str], job: dict[str, Any]) -> dict[str, Any]:
+def stage_geotiff(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
     cell) and staged in S3; the load reads it from there, the archive makes the audit COG of it."""
     gas_hour, _ = gas_context(product)
-    gas = gas_hour.gas
+    gas, data_links = gas_hour.gas, job["data_links"]
     key = staging.audit_key(gas, gas_hour.hour)
     if len(data_links) != len(job["granules"]):
         log.warning(

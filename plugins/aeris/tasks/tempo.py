@@ -1,7 +1,7 @@
-"""`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job → wait →
-stage → load → archive. The steps themselves: tasks.publication (wait for CMR), tasks.harmony (job),
-tasks.stage (read the outputs into the hour's raster), tasks.slices (load, archive), tasks.routes (the
-app's "now"); tasks.breaker (failures)."""
+"""`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job (submitted and
+waited for in one task) → stage → load → archive. The steps themselves: sensors.publication (wait for
+CMR), operators.harmony and tasks.harmony (job), tasks.stage (read the outputs into the hour's raster),
+tasks.slices (load, archive), tasks.routes (the app's "now"); tasks.breaker (failures)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from aeris.config import settings
 from aeris.config.connections import aeris_db
-from aeris.sensors.harmony import HarmonyJobSensor
-from aeris.tasks import breaker, catalog, harmony, slices, stage
+from aeris.operators.harmony import HarmonyJobOperator
+from aeris.tasks import catalog, slices, stage
 from airflow.sdk import XComArg, task
 
 log = logging.getLogger(__name__)
@@ -32,25 +32,23 @@ def plan(**context: Any) -> list[dict[str, Any]]:
 
 
 def harmony_to_slice(product: Any, publication: Any = None) -> XComArg:
-    """Wire one gas-hour's Harmony job, its wait in the triggerer, staging, load and archive; returns
-    the load task's output (which says what was loaded). `publication`: the CMR sensor's output, when the
-    DAG waited for it (else the product carries its own listing)."""
-    # An XComArg: job["job_id"] is resolved when the sensor runs (stubs type XComArg as not indexable).
-    job: Any = harmony.submit_harmony_job(product, publication)
-    links = HarmonyJobSensor(
-        task_id="wait_for_harmony_job",
-        job_id=job["job_id"],
-        job_label=job["gas"],
-        map_index_template="{{ task.job_label }}",
-        # Small subsets often finish in seconds: look again soon, then back off (1, 2, 4 ... 30 s).
+    """Wire one gas-hour's Harmony job (submitted, then waited for in the triggerer), staging, load and
+    archive; returns the load task's output (which says what was loaded). `publication`: the CMR
+    sensor's output, when the DAG waited for it (else the product carries its own listing)."""
+    job = HarmonyJobOperator(
+        task_id="harmony_job",
+        product=product,
+        publication=publication,
+        # Looked at for up to 10 s in the task (HarmonyJobOperator); then in the triggerer, looking again
+        # soon, then backing off (1, 2, 4 ... 30 s).
         poll_interval=1.0,
         max_poll_interval=30.0,
         timeout=2 * 3600,
-        doc_md="Waits for the Harmony job in the triggerer; fails with Harmony's message on failed/canceled.",
-        on_failure_callback=breaker.record_gas_failure,
-        on_retry_callback=breaker.record_gas_retry,
+        doc_md="Submits the gas-hour's Harmony job (or reuses it while Harmony holds its results) and "
+        "waits for it in the triggerer; fails with Harmony's message on failed/canceled, and a retry "
+        "submits anew.",
     )
-    staged = stage.stage_geotiff(product, links.output, job)
+    staged = stage.stage_geotiff(product, job.output)
     loaded = slices.load_gas_hour(product, staged)
     slices.archive_gas_hour(product, staged, loaded)
     return loaded

@@ -22,9 +22,7 @@ def _on(monkeypatch, smtp_server):
 
 def test_an_alert_arrives_naming_the_gas_the_hour_and_the_reason(monkeypatch, smtp_server):
     _on(monkeypatch, smtp_server)
-    reason = (
-        "gas.wait_for_harmony_job: AirflowException: Harmony job j-1 failed: Variable product/x not found"
-    )
+    reason = "gas.harmony_job: AirflowException: Harmony job j-1 failed: Variable product/x not found"
     assert alerts.send(alerts.Alert(alerts.ALERT_FAILED, "CH2O", HOUR, reason), {}) is True
     [message] = smtp_server.messages
     assert message["Subject"] == "AERIS: CH2O 2024-09-01 15:00 UTC failed"

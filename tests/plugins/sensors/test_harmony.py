@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from aeris.sensors.harmony import HarmonyJobSensor
@@ -46,6 +47,27 @@ def test_sensor_returns_links_without_deferring_when_the_job_is_done(harmony_cli
     expected = [link.href for link in job.data_links]
     assert len(expected) >= 2  # the hour overlaps two scans: one output each
     assert _sensor(ref.job_id).execute({"ti": _TaskInstance()}) == expected
+
+
+def test_a_job_that_ends_within_look_again_for_is_waited_for_without_deferring(
+    harmony_client, fresh_emulator, harmony_conn
+):
+    """A job that runs 1.5 s: not done at the first look, done within a few more."""
+    set_faults(fresh_emulator, {"fault": "slow_job", "seconds": 1.5})
+    ref = harmony_client.submit(request(force_async=True))
+    sensor = HarmonyJobSensor(task_id="wait", job_id=ref.job_id, harmony_conn_id=CONN_ID, look_again_for=5.0)
+    links = sensor.execute({"ti": _TaskInstance()})
+    assert links == [link.href for link in harmony_client.get_job(ref.job_id).data_links] and links
+
+
+def test_look_again_for_is_a_bound_then_it_defers(harmony_client, fresh_emulator, harmony_conn):
+    set_faults(fresh_emulator, {"fault": "slow_job"})
+    ref = harmony_client.submit(request(force_async=True))
+    sensor = HarmonyJobSensor(task_id="wait", job_id=ref.job_id, harmony_conn_id=CONN_ID, look_again_for=1.0)
+    started = time.monotonic()
+    with pytest.raises(TaskDeferred):
+        sensor.execute({"ti": _TaskInstance()})
+    assert time.monotonic() - started < 3.0
 
 
 def test_a_sensor_in_poke_mode_hands_over_the_same_links(harmony_client, harmony_conn):

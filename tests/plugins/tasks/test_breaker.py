@@ -56,42 +56,16 @@ def test_the_skip_is_loud_in_the_log(caplog):
 
 
 def test_a_failed_task_is_attributed_to_its_gas_hour_and_product():
-    task = SimpleNamespace(task_id="gas.wait_for_harmony_job", job_label="O3")
-    context = {"task": task, "gas_hour": "2024-09-01T15:00:00+00:00", "params": {}}
-    assert breaker._gas_and_hour(context) == ("O3", "2024-09-01T15:00:00+00:00")
+    """A reprocess run at 06:30 upgrading yesterday's 19:00: the failure is yesterday 19:00's, as the
+    task tagged its context (gas_context), never the run's own dates."""
+    context = {"task": SimpleNamespace(task_id="upgrade.harmony_job"), "gas": "NO2",
+               "gas_hour": "2026-12-05T19:00:00+00:00", "params": {}, "logical_date": None}  # fmt: skip
+    assert breaker._gas_and_hour(context) == ("NO2", "2026-12-05T19:00:00+00:00")
     tagged = {"aeris_product": Product("nrt", "TEMPO_NO2_L3_NRT", "V02")}
     assert breaker._product(tagged) == Product("nrt", "TEMPO_NO2_L3_NRT", "V02")
     assert breaker._product({"task": SimpleNamespace(task_id="plan")}) == Product()
+    assert breaker._gas_and_hour({"task": SimpleNamespace(task_id="plan")}) == (None, None)
     assert issubclass(breaker.RecordedFailure, Exception)
-
-
-class _Ti:
-    """A task instance whose group's submit_harmony_job pushed `job` (or whose XCom read fails)."""
-
-    map_index = 0
-
-    def __init__(self, job):
-        self.job = job
-
-    def xcom_pull(self, task_ids, map_indexes):
-        if isinstance(self.job, Exception):
-            raise self.job
-        return self.job if task_ids.endswith(".submit_harmony_job") else None
-
-
-def test_the_harmony_sensor_of_a_reprocess_run_names_its_slices_hour_not_the_runs():
-    """A reprocess run at 06:30 upgrading yesterday's 19:00: the failure is yesterday 19:00's."""
-    job = {"gas": "NO2", "hour": "2026-12-05T19:00:00+00:00", "product": {"line": "standard"}}
-    context = {
-        "task": SimpleNamespace(task_id="upgrade.wait_for_harmony_job", job_label="NO2"),
-        "ti": _Ti(job),
-        "params": {},
-        "logical_date": None,
-    }
-    assert breaker._gas_and_hour(context) == ("NO2", "2026-12-05T19:00:00+00:00")
-    assert breaker._product(context) == Product(line="standard")
-    unreadable = {**context, "ti": _Ti(RuntimeError("XCom backend down"))}
-    assert breaker._gas_and_hour(unreadable) == ("NO2", None)
 
 
 def test_failure_callbacks_never_raise(monkeypatch, caplog):
@@ -113,12 +87,9 @@ def test_failure_callbacks_never_raise(monkeypatch, caplog):
         "could not record the failure" in caplog.text
         and "could not record the failure in ingest_log" in caplog.text
     )
-    nameless = {
-        "task": SimpleNamespace(task_id="upgrade.wait_for_harmony_job", job_label="NO2"),
-        "ti": _Ti(None),
-    }
+    nameless = {"task": SimpleNamespace(task_id="upgrade.harmony_job")}  # failed before it knew its gas
     assert breaker.record_gas_failure(nameless) is None
-    assert "failure not recorded: no gas and hour for task upgrade.wait_for_harmony_job" in caplog.text
+    assert "failure not recorded: no gas and hour for task upgrade.harmony_job" in caplog.text
 
 
 class _Variables:

@@ -33,7 +33,7 @@ def test_the_dag_wires_each_gas_from_publication_to_archive():
 
     dags = Path(__file__).resolve().parents[3] / "dags" / "aeris_tempo_hourly.py"
     dag = DagBag(dag_folder=str(dags)).get_dag("aeris_tempo_hourly")
-    order = ["gas.wait_for_publication", "gas.submit_harmony_job", "gas.wait_for_harmony_job",
-             "gas.stage_geotiff", "gas.load_gas_hour", "gas.archive_gas_hour"]  # fmt: skip
+    order = ["gas.wait_for_publication", "gas.harmony_job", "gas.stage_geotiff", "gas.load_gas_hour",
+             "gas.archive_gas_hour"]  # fmt: skip
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import rasterio
+import rasterio.shutil
 from rasterio.enums import Resampling
 
 from aeris_lib.raster import FILL_VALUE
@@ -21,14 +22,16 @@ PNG_MAX_WIDTH = 1600  # a decimated read keeps the picture's memory small whatev
 COLORMAPS = {"NO2": "magma", "CH2O": "viridis", "AI": "cividis", "O3": "plasma", "PM": "inferno"}
 
 
+# GDAL's own COG driver: the same layout rio-cogeo's "deflate" profile writes (512-pixel tiles, deflate,
+# internal overviews by averaging), without importing rio-cogeo in every archive task (0.46 s) and
+# ~15 % faster on a CONUS raster (docs/measurements.md). The floating-point predictor keeps float32 small.
+COG_OPTIONS = {"COMPRESS": "DEFLATE", "PREDICTOR": "FLOATING_POINT", "BLOCKSIZE": "512",
+               "OVERVIEW_RESAMPLING": "AVERAGE"}  # fmt: skip
+
+
 def to_cog(source: Path, destination: Path) -> Path:
     """Rewrite a GeoTIFF as a Cloud-Optimized GeoTIFF (tiled, deflate, internal overviews)."""
-    from rio_cogeo.cogeo import cog_translate
-    from rio_cogeo.profiles import cog_profiles
-
-    profile = cog_profiles.get("deflate")
-    profile.update(predictor=3)  # floating-point predictor: smaller float32 files
-    cog_translate(str(source), str(destination), profile, overview_resampling="average", quiet=True)
+    rasterio.shutil.copy(str(source), str(destination), driver="COG", **COG_OPTIONS)
     return destination
 
 

@@ -64,7 +64,7 @@ class ArrayRaster:
         """This raster on the product's `pixel` grid when it is on one of `former_grids` (each pixel split
         into the product pixels it covers, cut to the bbox: aeris_lib.regrid); else itself."""
         factors = regrid.split_factors(self.transform.a, self.transform.e, pixel, former_grids)
-        if factors is None or factors == (1, 1):
+        if factors is None:
             return self
         bands, west, north = regrid.split_onto_grid(
             self.bands, self.transform.c, self.transform.f, factors, pixel, bbox

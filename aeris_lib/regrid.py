@@ -28,10 +28,12 @@ def split_factors(
     step_x: float, step_y: float, pixel: float, former_grids: tuple[tuple[float, float], ...]
 ) -> tuple[int, int] | None:
     """(columns, rows) of product pixels per pixel when (step_x, step_y) is one of `former_grids`
-    ((longitude step, latitude step) in degrees, each a whole multiple of `pixel`); None otherwise."""
+    ((longitude step, latitude step) in degrees, each a whole multiple of `pixel`); None otherwise,
+    and for a former grid that is the product's own (nothing to split)."""
     for grid_x, grid_y in former_grids:
         if _close(step_x, grid_x) and _close(step_y, grid_y):
-            return round(grid_x / pixel), round(grid_y / pixel)
+            factors = round(grid_x / pixel), round(grid_y / pixel)
+            return None if factors == (1, 1) else factors
     return None
 
 

@@ -206,8 +206,7 @@ def read_window(
     onto the product's grid (aeris_lib.regrid). `name`: how messages call it (default: the path)."""
     path = name or str(getattr(source, "name", source))
     try:
-        window = _read_window(source, path, variable, bbox, quality_variable, pixel, former_grids)
-        return _onto_product_grid(window, pixel, bbox, former_grids)
+        return _read_window(source, path, variable, bbox, quality_variable, pixel, former_grids)
     except ChunkError as error:
         raise RasterError(f"refused: {error}") from None
     except (OSError, SystemError, RuntimeError, KeyError) as error:
@@ -218,12 +217,8 @@ def read_window(
         raise RasterError(f"{path}: unreadable NetCDF-4 file ({type(error).__name__}: {error})") from None
 
 
-def _onto_product_grid(window: GridWindow, pixel: float | None, bbox, former_grids) -> GridWindow:
-    if pixel is None:
-        return window
-    factors = regrid.split_factors(window.step_x, window.step_y, pixel, former_grids)
-    if factors is None or factors == (1, 1):
-        return window
+def _split(window: GridWindow, factors: tuple[int, int], pixel: float, bbox) -> GridWindow:
+    """A window read on one of the product's former grids, split onto the product's (aeris_lib.regrid)."""
 
     def split(array: np.ndarray) -> tuple[np.ndarray, float, float]:
         return regrid.split_onto_grid(array, window.west, window.north, factors, pixel, bbox)
@@ -319,7 +314,7 @@ def _read_window(
             values = values[::-1]
             flags = flags[::-1] if flags is not None else None
         coverage = (_text(ds, "time_coverage_start"), _text(ds, "time_coverage_end"))
-        return GridWindow(
+        window = GridWindow(
             values=np.ascontiguousarray(values),
             flags=None if flags is None else np.ascontiguousarray(flags),
             west=at.west,
@@ -329,6 +324,8 @@ def _read_window(
             granule_shape=at.granule_shape,
             time_coverage=coverage,
         )
+    # Factors are found only against a product pixel (`_locate`): split onto that grid.
+    return _split(window, at.factors, pixel, bbox) if at.factors and pixel else window
 
 
 def minimum_bytes(source: str | os.PathLike | BinaryIO, variables: list[str], bbox) -> int:
@@ -340,8 +337,7 @@ def minimum_bytes(source: str | os.PathLike | BinaryIO, variables: list[str], bb
         total = sum(stored_bytes(ds[name], (slice(None),)) for name in ("latitude", "longitude"))
         for variable in variables:
             at = _locate(ds, path, variable, bbox, None, ())
-            box = (*(slice(0, n) for n in at.data.shape[:-2]), slice(at.f0, at.f1), slice(at.c0, at.c1))
-            total += stored_bytes(at.data, box)
+            total += stored_bytes(at.data, _box(at.data, at.f0, at.f1, at.c0, at.c1))
     return total
 
 
@@ -359,8 +355,12 @@ def _check_window_memory(path: str, cells: int, data, flag_var) -> None:
 def _window(data, f0: int, f1: int, c0: int, c1: int, path: str) -> np.ndarray:
     """Rows f0:f1, columns c0:c1 of a (…, latitude, longitude) variable, as stored; its chunks are
     inflated within their declared size (aeris_lib.hdf5_chunks)."""
-    box = (*(slice(0, n) for n in data.shape[:-2]), slice(f0, f1), slice(c0, c1))
-    return read_box(data, box, path).reshape(f1 - f0, c1 - c0)
+    return read_box(data, _box(data, f0, f1, c0, c1), path).reshape(f1 - f0, c1 - c0)
+
+
+def _box(data, f0: int, f1: int, c0: int, c1: int) -> tuple[slice, ...]:
+    """Every leading index (the one time step), rows f0:f1 and columns c0:c1."""
+    return (*(slice(0, n) for n in data.shape[:-2]), slice(f0, f1), slice(c0, c1))
 
 
 def _read(data, f0: int, f1: int, c0: int, c1: int, path: str) -> np.ndarray:

@@ -240,8 +240,6 @@ class RemoteGranule(io.RawIOBase):
         count = min(len(view), max(self.size - self._pos, 0))
         if count == 0:
             return 0
-        first_block, last_block = self._pos // self.block_bytes, (self._pos + count - 1) // self.block_bytes
-        missing = [n for n in range(first_block, last_block + 1) if n not in self._blocks]
         if count >= DIRECT_READ_BYTES:
             # A chunk's bytes (HDF5 reads each stored chunk in one call): exactly them, in one GET,
             # not rounded out to blocks, and not cached (HDF5 never reads a chunk twice).
@@ -249,6 +247,8 @@ class RemoteGranule(io.RawIOBase):
             view[: len(data)] = data
             self._pos += len(data)
             return len(data)
+        first_block, last_block = self._pos // self.block_bytes, (self._pos + count - 1) // self.block_bytes
+        missing = [n for n in range(first_block, last_block + 1) if n not in self._blocks]
         if missing:
             self._fetch(missing[0], missing[-1])
         written = 0

@@ -91,7 +91,7 @@ def test_no_harmony_call_for_a_gas_before_its_publication_wait(parsed: dict[str,
     )
     upstream = hourly["upstream"]
     gas_tasks = [t for t in upstream if t.startswith("gas.") and t != "gas.wait_for_publication"]
-    assert {"gas.harmony_job", "gas.stage_geotiff"} <= set(gas_tasks)
+    assert {"gas.harmony_job", "gas.load_gas_hour"} <= set(gas_tasks)
     for task_id in gas_tasks:
         assert "gas.wait_for_publication" in upstream[task_id], f"{task_id} can start before the wait"
     assert upstream["gas.wait_for_publication"] == ["migrate_schema", "plan"]
@@ -113,16 +113,17 @@ def test_retries_back_off_exponentially_from_120_s_to_at_most_20_min(parsed: dic
 
 
 def test_granule_reads_and_harmony_calls_take_their_pools(parsed: dict[str, dict]):
-    """stage_geotiff reads granules at the DAAC: the daac_reads pool caps how many at once (ASDC
-    throttles bursts); harmony_job takes harmony_api."""
+    """The task that reads granules at the DAAC (load_gas_hour, which stages in its own process on one
+    queue; stage_geotiff when it runs apart) takes the daac_reads pool, which caps how many read at once
+    (ASDC throttles bursts); harmony_job takes harmony_api."""
     for result in parsed.values():
         for dag_id, dag in result["dags"].items():
             for task_id, pool in dag["pools"].items():
-                if task_id.endswith("stage_geotiff"):
+                if task_id.endswith(("stage_geotiff", "load_gas_hour")):
                     assert pool == "daac_reads", (dag_id, task_id)
                 if task_id.endswith("harmony_job"):
                     assert pool == "harmony_api", (dag_id, task_id)
-    assert _hourly(parsed)["pools"]["gas.stage_geotiff"] == "daac_reads"
+    assert _hourly(parsed)["pools"]["gas.load_gas_hour"] == "daac_reads"
 
 
 def test_the_aeris_viewer_role_names_every_dag(parsed: dict[str, dict]):

@@ -220,11 +220,7 @@ def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
     assert time.monotonic() - started < 60
     assert set(ti_states(result, "gas.wait_for_publication").values()) == {"skipped"}
     # Every per-gas task shows its gas, also those that never ran (skipped after the wait).
-    for task_id in (
-        "gas.harmony_job",
-        "gas.stage_geotiff",
-        "gas.load_gas_hour",
-    ):
+    for task_id in ("gas.harmony_job", "gas.load_gas_hour", "gas.archive_gas_hour"):
         assert ti_states(result, task_id) == {gas: "skipped" for gas in GASES}, task_id
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "skipped"
     assert result["state"] == "success"
@@ -240,7 +236,7 @@ def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
     [
         # Only a Harmony subset can come back outside the bbox (a native granule is windowed locally);
         # it is refused from its header at staging, before it is merged or loaded.
-        ("out_of_bbox", "tiff", "gas.stage_geotiff", "failed", "not within the requested bbox"),
+        ("out_of_bbox", "tiff", "gas.load_gas_hour", "failed", "not within the requested bbox"),
         ("all_fill", "native", "gas.load_gas_hour", "quality_failed", "keeps_published_rows"),
     ],
 )
@@ -363,8 +359,8 @@ def test_failed_harmony_job_fails_only_its_gas(emulator, db, test_route, smtp_se
 
 def test_a_deflate_bomb_fails_its_gas_alone(emulator, db):
     """NO2's native granules declare TEMPO's layout, but each chunk is ~2 MB that inflates to 2 GiB:
-    NO2's stage is refused at once, naming the variable and the chunk (no retry: the same file fails
-    again); O3 of the same run loads."""
+    NO2's staging (in load_gas_hour) is refused at once, naming the variable and the chunk (no retry:
+    the same file fails again); O3 of the same run loads."""
     hour = datetime(2024, 9, 2, 15, tzinfo=UTC)
     emulator.capabilities("native")
     forget_hours(db, [hour])
@@ -372,9 +368,8 @@ def test_a_deflate_bomb_fails_its_gas_alone(emulator, db):
         [{"fault": "deflate_bomb", "collection": concept_id("NO2", line)} for line in ("nrt", "standard")]
     )
     result = run_dag("2024-09-02T16:00:00+00:00", {**CONF, "gases": ["NO2", "O3"]})
-    assert ti_states(result, "gas.stage_geotiff") == {"NO2": "failed", "O3": "success"}
-    assert result["tis"]["gas.stage_geotiff[NO2]"]["try_number"] == 1
-    assert ti_states(result, "gas.load_gas_hour")["O3"] == "success"
+    assert ti_states(result, "gas.load_gas_hour") == {"NO2": "failed", "O3": "success"}
+    assert result["tis"]["gas.load_gas_hour[NO2]"]["try_number"] == 1
     assert set(slice_snapshot(db, hour)) == {"O3"}
     reason = ledger_rows(db, hour, "NO2")[-1][2]
     assert (

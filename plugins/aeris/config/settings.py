@@ -69,6 +69,14 @@ def breaker_threshold() -> int:
     return checked(config.Scheduling.from_env).breaker_failures
 
 
+def stage_apart() -> bool:
+    """Whether stage_geotiff runs as a task of its own: only when AERIS_STAGE_QUEUE and AERIS_LOAD_QUEUE
+    name different queues (workers). On one worker, staging in the load's process saves a task process
+    and the staged raster's round trip through S3."""
+    scheduling = checked(config.Scheduling.from_env)
+    return scheduling.stage_queue != scheduling.load_queue
+
+
 def queue_from(variable: str) -> dict[str, Any]:
     """{"queue": …} when the environment names a Celery queue for a step (AERIS_STAGE_QUEUE,
     AERIS_LOAD_QUEUE: e.g. downloads on workers near the network, loads near the database)."""

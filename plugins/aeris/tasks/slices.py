@@ -12,7 +12,7 @@ from typing import Any
 from aeris.config.connections import aeris_db
 from aeris.config.settings import checked, queue_from
 from aeris.hooks import staging
-from aeris.tasks import breaker
+from aeris.tasks import breaker, stage
 from aeris.tasks.gas_task import GAS_TASK, gas_context
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
@@ -20,6 +20,7 @@ from airflow.sdk.observability.stats import Stats
 
 from aeris_lib import archive, config
 from aeris_lib.db.load import SliceRejected, load_slice
+from aeris_lib.gas_hour import GasHour
 
 log = logging.getLogger(__name__)
 
@@ -32,36 +33,50 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     pass swap it in for the published one (a failed check keeps the published slice, and the new one
     for inspection)."""
     gas_hour, context = gas_context(product)
+    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
+        path = staging.store().fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
+        return _load(gas_hour, context, staged, path)
+
+
+@task(task_id="load_gas_hour", outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK,
+      **stage.DAAC_READS)  # fmt: skip
+def stage_and_load_gas_hour(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """`stage_geotiff` and then `load_gas_hour` in one process, when one worker runs both (one queue):
+    the staged raster is loaded from the local file it was staged from. Returns what the load says,
+    with the staged raster's XCom under `staged` (the audit COG's source)."""
+    gas_hour, context = gas_context(product)
+    with stage.staged_raster(gas_hour, job) as (staged, path):
+        return {**_load(gas_hour, context, staged, path), "staged": staged}
+
+
+def _load(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The load of the staged raster at `path` (its XCom: `staged`), logged; what the load returns."""
     gas, hour = gas_hour.gas, gas_hour.hour
     max_cells = checked(config.Region.from_env).max_cells
     source = staging.StagedObject.from_xcom(staged)
-    with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        path = staging.store().fetch(source, Path(tmp))
-        with aeris_db() as conn:
-            try:
-                result = load_slice(
-                    conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
-                    harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
-                    audit_bbox=gas_hour.bbox, granules=staged.get("granules"),
-                    pixel_degrees=gas_hour.entry.pixel_degrees, product_line=gas_hour.line,
-                    upgraded_from=gas_hour.upgraded_from, short_name=gas_hour.short_name or None,
-                    version=gas_hour.version or None, line_reason=gas_hour.line_reason or None,
-                    granule_revisions=staged.get("granule_revisions"),
-                    fetched={"listed_at": staged.get("listed_at"), "request_shape": staged.get("shape"),
-                             "bytes_moved": staged.get("bytes")},
-                    force=bool(context["params"].get("force_reload")),
-                )  # fmt: skip
-            except SliceRejected as rejected:
-                for check in rejected.checks:
-                    log.info(
-                        "%s %s: %s — %s", gas, check.name, "ok" if check.passed else "FAILED", check.detail
-                    )
-                Stats.incr(f"aeris.quality.failures.{gas}", sum(not c.passed for c in rejected.checks))
-                # The same file fails the same way on a retry: fail now, the previous slice stays published.
-                raise AirflowFailException(str(rejected)) from None
-            except Exception:
-                Stats.incr(f"aeris.load.failures.{gas}")
-                raise
+    with aeris_db() as conn:
+        try:
+            result = load_slice(
+                conn, str(path), gas, hour, source_sha256=staged["sha256"], max_cells=max_cells,
+                harmony_job_id=(staged.get("job_url") or "").rsplit("/", 1)[-1] or None,
+                audit_bbox=gas_hour.bbox, granules=staged.get("granules"),
+                pixel_degrees=gas_hour.entry.pixel_degrees, product_line=gas_hour.line,
+                upgraded_from=gas_hour.upgraded_from, short_name=gas_hour.short_name or None,
+                version=gas_hour.version or None, line_reason=gas_hour.line_reason or None,
+                granule_revisions=staged.get("granule_revisions"),
+                fetched={"listed_at": staged.get("listed_at"), "request_shape": staged.get("shape"),
+                         "bytes_moved": staged.get("bytes")},
+                force=bool(context["params"].get("force_reload")),
+            )  # fmt: skip
+        except SliceRejected as rejected:
+            for check in rejected.checks:
+                log.info("%s %s: %s — %s", gas, check.name, "ok" if check.passed else "FAILED", check.detail)
+            Stats.incr(f"aeris.quality.failures.{gas}", sum(not c.passed for c in rejected.checks))
+            # The same file fails the same way on a retry: fail now, the previous slice stays published.
+            raise AirflowFailException(str(rejected)) from None
+        except Exception:
+            Stats.incr(f"aeris.load.failures.{gas}")
+            raise
     for check in result.checks:
         log.info("%s %s: ok — %s", gas, check.name, check.detail)
     Stats.timing(f"aeris.load.duration.{gas}", timedelta(seconds=result.duration_s))
@@ -111,12 +126,14 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
 
 @task(**GAS_TASK)
 def archive_gas_hour(
-    product: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]
+    product: dict[str, Any], loaded: dict[str, Any], staged: dict[str, Any] | None = None
 ) -> dict[str, str]:
     """The audit copy of what the load published, as a Cloud-Optimized GeoTIFF, with a PNG map and a
     STAC Item beside it, so the archive is browsable with standard tools. Made here, after the slice
-    is published, not on the load's way to it; nothing when the load published nothing."""
+    is published, not on the load's way to it; nothing when the load published nothing. `staged`:
+    stage_geotiff's XCom when it ran apart (else the load's own `staged`)."""
     gas_hour, _ = gas_context(product)
+    staged = staged or loaded["staged"]
     gas, hour = gas_hour.gas, gas_hour.hour
     key = staged.get("audit_key") or staging.audit_key(gas, hour)
     audit = staging.StagedObject(staged["store"], staged["bucket"], key)

@@ -1,8 +1,7 @@
-"""The hour's raster from a Harmony job's outputs: native granules read over the bbox by byte range
-on the DAAC (a whole download when it does not honour ranges), subsets downloaded; each opened by its
-signature and checked against the request before a pixel is read; merged (mean where two scans
-observed a cell) in memory, and staged as one GeoTIFF in S3, which the load reads (archive_gas_hour
-makes the audit COG from it once the slice is published)."""
+"""The hour's raster from a Harmony job's outputs: native granules read over the bbox by byte range on
+the DAAC (downloaded whole when it does not honour ranges), subsets downloaded; each opened by its
+signature and checked against the request before a pixel is read; merged (mean where two scans observed
+a cell) in memory, staged as one GeoTIFF in S3 (the load's input, the audit COG's source)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,15 @@ DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}
 def stage_geotiff(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
-    cell) and staged in S3; the load reads it from there, the archive makes the audit COG of it."""
-    gas_hour, _ = gas_context(product)
+    cell) and staged in S3; the load reads it from there, the archive makes the audit COG of it.
+    (With one queue for both steps, `load_gas_hour` stages in its own process instead.)"""
+    with staged_raster(gas_context(product)[0], job) as (staged, _path):
+        return staged
+
+
+@contextlib.contextmanager
+def staged_raster(gas_hour: GasHour, job: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Path]]:
+    """The hour's raster staged in S3: (its XCom, the local file, which lasts as long as the block)."""
     gas, data_links = gas_hour.gas, job["data_links"]
     key = staging.audit_key(gas, gas_hour.hour)
     if len(data_links) != len(job["granules"]):
@@ -97,19 +104,13 @@ def stage_geotiff(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any
         # Staged apart from the audit copy: archive_gas_hour makes the audit COG from it only once the
         # slice is published, so a file the quality checks reject never replaces the published one's.
         staged = staging.store().put(path, staging.staged_key(gas, gas_hour.hour, sha256))
-    log.info("%s: staged %d x %d raster (%s bytes) at %s; the audit COG %s once published", gas,
-             merged.width, merged.height, f"{staged_bytes:,}", staged.uri, key)  # fmt: skip
-    return {
-        **asdict(staged),
-        "audit_key": key,
-        "sha256": sha256,
-        "bytes": sum(moved),
-        "job_url": job["job_url"],
-        "granules": job["granules"],
-        "granule_revisions": job.get("granule_revisions"),
-        "listed_at": job.get("listed_at"),
-        "shape": job.get("shape"),
-    }
+        log.info("%s: staged %d x %d raster (%s bytes) at %s; the audit COG %s once published", gas,
+                 merged.width, merged.height, f"{staged_bytes:,}", staged.uri, key)  # fmt: skip
+        yield {
+            **asdict(staged), "audit_key": key, "sha256": sha256, "bytes": sum(moved), "job_url": job["job_url"],
+            "granules": job["granules"], "granule_revisions": job.get("granule_revisions"),
+            "listed_at": job.get("listed_at"), "shape": job.get("shape"),
+        }, path  # fmt: skip
 
 
 def _request_identity(gas_hour: GasHour, job: dict[str, Any]) -> str:

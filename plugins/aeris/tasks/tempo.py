@@ -1,7 +1,8 @@
 """`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job (submitted and
-waited for in one task) → stage → load → archive. The steps themselves: sensors.publication (wait for
-CMR), operators.harmony and tasks.harmony (job), tasks.stage (read the outputs into the hour's raster),
-tasks.slices (load, archive), tasks.routes (the app's "now"); tasks.breaker (failures)."""
+waited for in one task) → stage and load (one task, unless their queues differ) → archive. The steps
+themselves: sensors.publication (wait for CMR), operators.harmony and tasks.harmony (job), tasks.stage
+(read the outputs into the hour's raster), tasks.slices (load, archive), tasks.routes (the app's "now");
+tasks.breaker (failures)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ def plan(**context: Any) -> list[dict[str, Any]]:
 
 
 def harmony_to_slice(product: Any, publication: Any = None) -> XComArg:
-    """Wire one gas-hour's Harmony job (submitted, then waited for in the triggerer), staging, load and
-    archive; returns the load task's output (which says what was loaded). `publication`: the CMR
+    """Wire one gas-hour's Harmony job (submitted, then waited for in the triggerer), staging and load
+    (one task, `load_gas_hour`, unless AERIS_STAGE_QUEUE and AERIS_LOAD_QUEUE differ) and archive;
+    returns the load task's output (which says what was loaded). `publication`: the CMR
     sensor's output, when the DAG waited for it (else the product carries its own listing)."""
     job = HarmonyJobOperator(
         task_id="harmony_job",
@@ -48,7 +50,12 @@ def harmony_to_slice(product: Any, publication: Any = None) -> XComArg:
         "waits for it in the triggerer; fails with Harmony's message on failed/canceled, and a retry "
         "submits anew.",
     )
-    staged = stage.stage_geotiff(product, job.output)
+    outputs: Any = job.output  # the job's XCom, with its data links
+    if not settings.stage_apart():  # one worker stages and loads: one process
+        loaded = slices.stage_and_load_gas_hour(product, outputs)
+        slices.archive_gas_hour(product, loaded)
+        return loaded
+    staged = stage.stage_geotiff(product, outputs)
     loaded = slices.load_gas_hour(product, staged)
-    slices.archive_gas_hour(product, staged, loaded)
+    slices.archive_gas_hour(product, loaded, staged)
     return loaded

@@ -63,7 +63,7 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
     }
     assert [row[6] for row in slice_rows(conn, "O3", HOUR)] == [0, 1, 2, 3, 4, 0]
 
-    archived, _ = in_task(archive_gas_hour, product(), staged, loaded)
+    archived, _ = in_task(archive_gas_hour, product(), loaded, staged)
     key = staging.audit_key("O3", HOUR)
     assert archived["cog"].endswith(key) and staging.store().exists(key)
     assert staging.store().exists(key.replace(".tif", ".png")) and staging.store().exists(
@@ -72,9 +72,9 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
 
     again, _ = in_task(load_gas_hour, product(), staged)
     assert again["status"] == "unchanged" and again["rows"] == 6
-    assert in_task(archive_gas_hour, product(), staged, again)[0] == {"cog": archived["cog"]}
+    assert in_task(archive_gas_hour, product(), again, staged)[0] == {"cog": archived["cog"]}
 
 
 def test_nothing_is_archived_when_the_standard_slice_stays(staged):
-    assert in_task(archive_gas_hour, product(), staged, {"status": "kept_standard"})[0] == {}
+    assert in_task(archive_gas_hour, product(), {"status": "kept_standard"}, staged)[0] == {}
     assert not staging.store().exists(staging.audit_key("O3", HOUR))

@@ -26,14 +26,27 @@ def test_a_bad_param_fails_the_plan_naming_it():
         plan.function(params={**PARAMS, "bbox": [-98, 35, -100, 37]})
 
 
-def test_the_dag_wires_each_gas_from_publication_to_archive():
+@pytest.mark.parametrize(
+    ("stage_queue", "order"),
+    [
+        # One queue (the default): stage and load in one process, the task `load_gas_hour`.
+        ("", ["gas.wait_for_publication", "gas.harmony_job", "gas.load_gas_hour", "gas.archive_gas_hour"]),
+        # Downloads on workers of their own: stage_geotiff apart, the raster handed on through S3.
+        ("downloads", ["gas.wait_for_publication", "gas.harmony_job", "gas.stage_geotiff", "gas.load_gas_hour",
+                       "gas.archive_gas_hour"]),
+    ],
+)  # fmt: skip
+def test_the_dag_wires_each_gas_from_publication_to_archive(monkeypatch, stage_queue, order):
     from pathlib import Path
 
     from airflow.dag_processing.dagbag import DagBag
 
+    monkeypatch.setenv("AERIS_STAGE_QUEUE", stage_queue)
+    monkeypatch.delenv("AERIS_LOAD_QUEUE", raising=False)
     dags = Path(__file__).resolve().parents[3] / "dags" / "aeris_tempo_hourly.py"
     dag = DagBag(dag_folder=str(dags)).get_dag("aeris_tempo_hourly")
-    order = ["gas.wait_for_publication", "gas.harmony_job", "gas.stage_geotiff", "gas.load_gas_hour",
-             "gas.archive_gas_hour"]  # fmt: skip
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
+    assert ("gas.stage_geotiff" in dag.task_dict) == bool(stage_queue)
+    load = dag.get_task("gas.load_gas_hour")
+    assert load.pool == ("daac_reads" if not stage_queue else "default_pool")

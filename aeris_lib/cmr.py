@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-import aiohttp
 import requests
 
 from aeris_lib import defaults
@@ -250,6 +249,8 @@ def search_granules_between(
 
 async def search_granules_async(url: str, *, timeout: float = 60.0) -> list[Granule]:
     """The async twin of `search_granules`, without retries: the caller polls."""
+    import aiohttp  # only the triggerer runs this: not on every task's import of the module
+
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=False) as session,

@@ -4,13 +4,13 @@
 Every hour (minute 0 UTC) this DAG ingests the hour that just ended, `[data_interval_start,
 data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
 
-1. **migrate_schema** applies pending schema migrations; **plan** resolves the hour, gases, bbox (Params
-   below) and each gas's product;
-2. per gas (mapped), **wait_for_publication** (deferrable, in the triggerer) — asks CMR until every
-   TEMPO granule of the hour is listed; skips at once at night, and at the deadline if nothing came;
-3. **harmony_job** (one job per request, reused on retry while Harmony holds its results; waits
-   deferred in the triggerer) → **stage_geotiff** (every granule, merged; audit COG in S3) → **load_gas_hour**
-   (write the slice, run the data-quality checks, and only then publish it) → **archive_gas_hour**;
+1. **plan** applies pending schema migrations, then resolves the hour, gases, bbox (Params below) and
+   each gas's product;
+2. per gas (mapped), **harmony_job** (deferrable, in the triggerer): asks CMR until every TEMPO granule
+   of the hour is listed (skips at once at night, and at the deadline if nothing came), then submits the
+   Harmony job (one per request, reused on retry while Harmony holds its results) and waits for it →
+   **load_gas_hour** (every granule read over the bbox and merged; the slice written, the data-quality
+   checks run, and only then published) → **archive_gas_hour** (audit COG, map, STAC item in S3);
 4. **recompute_saved_route_exposure** once any gas loaded; **publish_last_update** advances Redis.
 
 A gas without a verified TEMPO product (PM) is skipped with its reason; a failed gas does not stop the
@@ -24,9 +24,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from aeris.config import settings
-from aeris.sensors.publication import GasPublicationSensor
-from aeris.tasks import breaker, routes, schema, tempo
-from aeris.tasks.gas_task import GAS_TASK
+from aeris.tasks import routes, tempo
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, task_group
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -94,20 +92,10 @@ MAX_ACTIVE_RUNS = min(math.ceil(config.Publication.from_env().deadline_minutes /
 )
 def aeris_tempo_hourly():
     products = tempo.plan()
-    schema.migrate_schema() >> products
 
     @task_group(group_id="gas")
     def gas_branch(product: dict):
-        published = GasPublicationSensor(
-            task_id="wait_for_publication",
-            product=product,
-            # Held until CMR lists the hour or the deadline passes; the sensor sets its own deferral timeout.
-            execution_timeout=None,
-            on_skipped_callback=breaker.warn_circuit_open,
-            doc_md="Waits in the triggerer until CMR lists every granule of the hour; skips night hours at once.",
-            **GAS_TASK,
-        )
-        return tempo.harmony_to_slice(product, published.output)
+        return tempo.harmony_to_slice(product, wait_for_publication=True)
 
     loads = gas_branch.expand(product=products)
     all_loaded = EmptyOperator(

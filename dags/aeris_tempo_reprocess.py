@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aeris.config import settings
-from aeris.tasks import reprocess, routes, schema, tempo
+from aeris.tasks import reprocess, routes, tempo
 from airflow.sdk import Param, dag, task_group
 
 from aeris_lib.gases import GAS_NAMES
@@ -57,7 +57,6 @@ from aeris_lib.gases import GAS_NAMES
 )  # fmt: skip
 def aeris_tempo_reprocess():
     upgrades = reprocess.find_upgrades()
-    schema.migrate_schema() >> upgrades
 
     @task_group(group_id="upgrade")
     def upgrade(product: dict):

@@ -16,11 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aeris_lib import config
 from aeris_lib.defaults import libpq_url
 
-GAS_TASKS = (
-    "gas.wait_for_publication",
+GAS_TASKS = (  # in order; stage_geotiff only where it runs apart (AERIS_STAGE_QUEUE != AERIS_LOAD_QUEUE)
     "gas.harmony_job",
     "gas.stage_geotiff",
     "gas.load_gas_hour",
+    "gas.archive_gas_hour",
 )
 
 

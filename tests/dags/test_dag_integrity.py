@@ -31,6 +31,8 @@ for path in sys.argv[1:]:
                             "retries": [t.retries for t in d.tasks],
                             "max_active_runs": d.max_active_runs,
                             "pools": {t.task_id: t.pool for t in d.tasks},
+                            "waits_for_cmr": sorted(t.task_id for t in d.tasks
+                                                    if getattr(t, "wait_for_publication", False)),
                             "retry_delays": sorted({(t.retry_delay.total_seconds(), bool(t.retry_exponential_backoff),
                                                      (t.max_retry_delay.total_seconds() if t.max_retry_delay else None))
                                                     for t in d.tasks}),
@@ -84,18 +86,22 @@ def test_dag_file_parses_with_operational_defaults(dag_file: Path, parsed: dict[
 
 
 def test_no_harmony_call_for_a_gas_before_its_publication_wait(parsed: dict[str, dict]):
-    """Every per-gas task after the wait (the Harmony job, its sensor, the download, the load) has the
-    gas's `wait_for_publication` upstream: nothing asks Harmony before CMR lists the hour."""
-    hourly = next(
-        r["dags"]["aeris_tempo_hourly"] for r in parsed.values() if "aeris_tempo_hourly" in r["dags"]
-    )
+    """The hourly DAG's `harmony_job` waits for CMR to list the hour before it asks Harmony, and every
+    other per-gas task (the load, the archive) comes after it: nothing asks Harmony or reads a granule
+    before CMR lists the hour. The reprocess DAG's hours are listed already: it does not wait."""
+    hourly = _hourly(parsed)
     upstream = hourly["upstream"]
-    gas_tasks = [t for t in upstream if t.startswith("gas.") and t != "gas.wait_for_publication"]
-    assert {"gas.harmony_job", "gas.load_gas_hour"} <= set(gas_tasks)
+    assert hourly["waits_for_cmr"] == ["gas.harmony_job"]
+    gas_tasks = [t for t in upstream if t.startswith("gas.") and t != "gas.harmony_job"]
+    assert {"gas.load_gas_hour", "gas.archive_gas_hour"} <= set(gas_tasks)
     for task_id in gas_tasks:
-        assert "gas.wait_for_publication" in upstream[task_id], f"{task_id} can start before the wait"
-    assert upstream["gas.wait_for_publication"] == ["migrate_schema", "plan"]
-    assert upstream["plan"] == ["migrate_schema"]  # the schema is current before anything reads it
+        assert "gas.harmony_job" in upstream[task_id], f"{task_id} can start before the wait"
+    assert upstream["gas.harmony_job"] == ["plan"]
+    assert upstream["plan"] == []  # plan migrates the schema first: nothing reads it before
+    reprocess = next(
+        r["dags"]["aeris_tempo_reprocess"] for r in parsed.values() if "aeris_tempo_reprocess" in r["dags"]
+    )
+    assert reprocess["waits_for_cmr"] == []
 
 
 def _hourly(parsed: dict[str, dict]) -> dict:

@@ -81,7 +81,7 @@ def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
     loads = ti_states(result, "gas.load_gas_hour")
     assert {gas for gas, state in loads.items() if state == "success"} == VERIFIED_GASES, result["tis"]
     # PM has no TEMPO product: skipped with its reason before any request, and the run is green.
-    assert ti_states(result, "gas.wait_for_publication")["PM"] == "skipped"
+    assert ti_states(result, "gas.harmony_job")["PM"] == "skipped"
     [(_, status, reason, _)] = ledger_rows(db, hour, "PM")
     assert status == "no_product" and "no verified TEMPO product" in reason
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
@@ -201,7 +201,7 @@ def test_hour_never_published_is_skipped_at_the_deadline_and_is_a_gap(emulator, 
     result = run_dag("2024-09-03T15:00:00+00:00", {**CONF, "gases": ["NO2"]}, **smtp_server.env)
 
     assert time.monotonic() - started < 60
-    assert ti_states(result, "gas.wait_for_publication") == {"NO2": "skipped"}
+    assert ti_states(result, "gas.harmony_job") == {"NO2": "skipped"}
     assert result["state"] == "success"
     [(_, status, reason, _)] = ledger_rows(db, hour)
     assert (status, reason) == ("not_published", "not published by 2024-09-03 18:00 UTC")
@@ -218,7 +218,6 @@ def test_night_hour_is_skipped_at_once_and_writes_nothing(emulator, db):
     result = run_dag("2024-09-02T05:00:00+00:00", CONF)
 
     assert time.monotonic() - started < 60
-    assert set(ti_states(result, "gas.wait_for_publication").values()) == {"skipped"}
     # Every per-gas task shows its gas, also those that never ran (skipped after the wait).
     for task_id in ("gas.harmony_job", "gas.load_gas_hour", "gas.archive_gas_hour"):
         assert ti_states(result, task_id) == {gas: "skipped" for gas in GASES}, task_id

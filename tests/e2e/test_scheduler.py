@@ -105,14 +105,17 @@ def test_local_executor_trigger_logs_clear_and_backfill(cluster, emulator, db):
     emulator.hold(hour, available_in_s=None)
     run_id = _trigger(cluster, "2024-09-03T17:00:00+00:00", {"gases": GASES})
     seen: dict[str, set[str]] = {}
-    for sensor in ("gas.wait_for_publication", "gas.harmony_job"):
-        _wait_until_deferred(cluster, run_id, sensor, seen)
-        _every_mapped_instance_shows_its_gas(cluster, run_id, sensor)
-        if sensor.endswith("publication"):
-            _the_aeris_view_shows_what_each_hour_waits_for(cluster, hour)
-            emulator.release()
-        else:
-            assert emulator.finish_jobs() >= 1
+    # harmony_job waits in the triggerer twice: for CMR to list the hour, then for its Harmony job.
+    _wait_until_deferred(cluster, run_id, "gas.harmony_job", seen)
+    _every_mapped_instance_shows_its_gas(cluster, run_id, "gas.harmony_job")
+    _the_aeris_view_shows_what_each_hour_waits_for(cluster, hour)
+    submitted = emulator.stats()["rangeset_requests"]
+    emulator.release()
+    # Each gas's job (NO2's, O3's) submitted after the release, and every instance deferred again.
+    cluster.wait_for(lambda: emulator.stats()["rangeset_requests"] >= submitted + len(GASES), 180,
+                     "a Harmony job per gas after CMR listed the hour", interval=1.0)  # fmt: skip
+    _wait_until_deferred(cluster, run_id, "gas.harmony_job", seen)
+    assert emulator.finish_jobs() >= 1
     run = cluster.wait_for_run(DAG_ID, run_id, timeout=300, seen=seen)
     emulator.faults([])
     assert run["state"] == "success", seen
@@ -295,7 +298,7 @@ def _the_aeris_view_shows_what_each_hour_waits_for(cluster: AirflowCluster, hour
             assert f"missing {hour:%H}:00-{hour + timedelta(hours=1):%H}:00 UTC (60 min)" in text, text
             assert re.search(r"deadline \d{4}-\d\d-\d\d \d\d:\d\d UTC", text) and "next check" in text, text
             href = line.locator("a").get_attribute("href")
-            assert href.endswith(f"/tasks/gas.wait_for_publication/mapped/{index}"), href
+            assert href.endswith(f"/tasks/gas.harmony_job/mapped/{index}"), href
         page.locator("#waiting").screenshot(path=str(ARTIFACTS / "aeris_waiting.png"))
 
 

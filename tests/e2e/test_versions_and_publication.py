@@ -66,7 +66,7 @@ def test_a_pinned_version_without_granules_fails_by_name_at_once(db, emulator, t
     result = run_dag(_logical(hour), {"bbox": SMALL_BBOX, "gases": ["O3"]},
                      AERIS_GAS_CATALOG_FILE=_pin(tmp_path, O3="V03"), **smtp_server.env)  # fmt: skip
     assert result["state"] == "failed"
-    assert ti_states(result, "gas.wait_for_publication") == {"O3": "failed"}
+    assert ti_states(result, "gas.harmony_job") == {"O3": "failed"}
     [(gas, status, reason, _)] = ledger_rows(db, hour)  # one row: the failure callback adds none
     assert (gas, status) == ("O3", "wrong_version")
     assert "TEMPO_O3TOT_L3 V03" in reason and "TEMPO_O3TOT_L3 V04" in reason and "set it to V04" in reason

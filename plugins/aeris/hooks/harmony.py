@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from aeris_lib import config, defaults
-from aeris_lib.harmony.aio import AsyncHarmonyClient
 from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.client import HarmonyClient
 from aeris_lib.harmony.jobs import job_url
+
+if TYPE_CHECKING:  # aiohttp: the triggerer's, not imported by every task that parses the DAG
+    from aeris_lib.harmony.aio import AsyncHarmonyClient
 
 DEFAULT_HARMONY_URL = defaults.HARMONY_URL
 DEFAULT_URS_URL = defaults.EARTHDATA_LOGIN_URL
@@ -130,6 +132,8 @@ class HarmonyHook(BaseHook):
 
     async def get_async_client(self) -> AsyncHarmonyClient:
         """The triggerer's client (use with `async with`); the connection is read with the async API."""
+        from aeris_lib.harmony.aio import AsyncHarmonyClient
+
         settings = HarmonySettings.from_connection(await BaseHook.aget_connection(self.harmony_conn_id))
         return AsyncHarmonyClient(settings.base_url, settings.token_provider())
 

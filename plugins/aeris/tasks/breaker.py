@@ -27,9 +27,12 @@ from aeris_lib.gases import GAS_NAMES
 
 log = logging.getLogger(__name__)
 
-# The step whose failures the loader records itself (with its counts); others are recorded by the
-# callback. Steps are named without their task group (hourly `gas.`, reprocess `upgrade.`).
+# The step whose failures the loader records itself (with its counts) once the load has begun (the
+# task sets LOAD_BEGUN in its context; a failure before, e.g. reading the granules in the same task,
+# is the callback's to record); others are recorded by the callback. Steps are named without their
+# task group (hourly `gas.`, reprocess `upgrade.`).
 _SELF_RECORDING_STEP = "load_gas_hour"
+LOAD_BEGUN = "aeris_load_begun"
 _HARMONY_STEP = "harmony_job"
 
 
@@ -59,7 +62,10 @@ def _record_attempt(context: dict[str, Any], gas: str, hour: str) -> str:
     error = context.get("exception")
     reason = masked(f"{task_id}: {type(error).__name__}: {error}" if error else f"{task_id} failed")
     step = task_id.rsplit(".", 1)[-1]
-    if step != _SELF_RECORDING_STEP and not isinstance(error, RecordedFailure):
+    recorded = isinstance(error, RecordedFailure) or (
+        step == _SELF_RECORDING_STEP and context.get(LOAD_BEGUN)
+    )
+    if not recorded:
         status = ledger.HARMONY_FAILED if step == _HARMONY_STEP else ledger.FAILED
         try:
             with aeris_db() as conn:

@@ -7,6 +7,7 @@ from typing import Any
 from aeris.tasks import breaker
 from airflow.sdk import get_current_context
 
+from aeris_lib import defaults
 from aeris_lib.gas_hour import GasHour
 
 # Every per-gas task: its gas in the grid (map index), each failed try in the ledger, and its last
@@ -16,6 +17,9 @@ GAS_TASK: dict[str, Any] = {
     "on_failure_callback": breaker.record_gas_failure,
     "on_retry_callback": breaker.record_gas_retry,
 }
+# The task that reads granules at the DAAC: the daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill
+# from bursting ASDC into throttling.
+DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}
 
 
 def gas_context(

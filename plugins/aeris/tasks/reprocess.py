@@ -20,7 +20,7 @@ from aeris.config import settings
 from aeris.config.connections import aeris_db
 from aeris.config.settings import checked
 from aeris.hooks.cmr import CmrHook
-from aeris.tasks import catalog
+from aeris.tasks import catalog, schema
 from airflow.sdk import task
 
 from aeris_lib import config
@@ -73,7 +73,8 @@ def republished(loaded: LoadedSlice, granules: tuple[Granule, ...]) -> list[str]
 
 @task
 def find_upgrades(**context: Any) -> list[dict[str, Any]]:
-    """The (gas, hour)s to load again, oldest first, at most `max_hours`."""
+    """The (gas, hour)s to load again, oldest first, at most `max_hours` (pending schema migrations
+    applied first)."""
     params = context["params"]
     gases, bbox = settings.run_gases_and_bbox(params)
     entries = settings.load_catalog()
@@ -82,6 +83,7 @@ def find_upgrades(**context: Any) -> list[dict[str, Any]]:
     newer = newer_versions_default() if newer is None else bool(newer)
     since = datetime.now(UTC) - timedelta(days=float(params["days"]))
     with aeris_db() as conn:
+        schema.migrate(conn)  # current before anything reads it
         with conn.cursor() as cur:
             cur.execute(
                 load_sql("grid/loaded_slices.sql"), {"gases": [e.gas for e in wanted], "since": since}

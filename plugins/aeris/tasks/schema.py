@@ -1,22 +1,20 @@
-"""`migrate_schema`: applies AERIS's pending schema migrations before a run touches the database."""
+"""The schema step of the TEMPO DAGs' first task (`plan`, `find_upgrades`): pending migrations applied
+before the run reads or writes anything. A step of that task rather than a task of its own: a task
+process per run costs more than the check (one query when the schema is current)."""
 
 from __future__ import annotations
 
 import logging
-
-from aeris.config.connections import aeris_db
-from airflow.sdk import task
+from typing import Any
 
 from aeris_lib.db.migrate import apply_migrations
 
 log = logging.getLogger(__name__)
 
 
-@task
-def migrate_schema() -> list[str]:
-    """Apply pending migrations (include/sql/migrations) in order, each once; returns their names.
-    Concurrent runs are safe: the migrator holds an advisory lock."""
-    with aeris_db() as conn:
-        applied = apply_migrations(conn)
+def migrate(conn: Any) -> list[str]:
+    """Apply pending migrations (include/sql/migrations) in order, each once, and say so; returns their
+    names. Concurrent runs are safe: the migrator holds an advisory lock."""
+    applied = apply_migrations(conn)
     log.info("Schema %s", f"migrated: {', '.join(applied)}" if applied else "up to date: nothing to apply")
     return applied

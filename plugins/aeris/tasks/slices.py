@@ -12,14 +12,13 @@ from typing import Any
 from aeris.config.connections import aeris_db
 from aeris.config.settings import checked, queue_from
 from aeris.hooks import staging
-from aeris.tasks import breaker, stage
-from aeris.tasks.gas_task import GAS_TASK, gas_context
+from aeris.tasks import breaker
+from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, gas_context
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 
-from aeris_lib import archive, config
-from aeris_lib.db.load import SliceRejected, load_slice
+from aeris_lib import config
 from aeris_lib.gas_hour import GasHour
 
 log = logging.getLogger(__name__)
@@ -39,11 +38,13 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
 
 
 @task(task_id="load_gas_hour", outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK,
-      **stage.DAAC_READS)  # fmt: skip
+      **DAAC_READS)  # fmt: skip
 def stage_and_load_gas_hour(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """`stage_geotiff` and then `load_gas_hour` in one process, when one worker runs both (one queue):
     the staged raster is loaded from the local file it was staged from. Returns what the load says,
     with the staged raster's XCom under `staged` (the audit COG's source)."""
+    from aeris.tasks import stage  # heavy (rasterio, h5py): imported where used, not at DAG parse
+
     gas_hour, context = gas_context(product)
     with stage.staged_raster(gas_hour, job) as (staged, path):
         return {**_load(gas_hour, context, staged, path), "staged": staged}
@@ -51,9 +52,12 @@ def stage_and_load_gas_hour(product: dict[str, Any], job: dict[str, Any]) -> dic
 
 def _load(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -> dict[str, Any]:
     """The load of the staged raster at `path` (its XCom: `staged`), logged; what the load returns."""
+    from aeris_lib.db.load import SliceRejected, load_slice  # heavy (rasterio): not at DAG parse
+
     gas, hour = gas_hour.gas, gas_hour.hour
     max_cells = checked(config.Region.from_env).max_cells
     source = staging.StagedObject.from_xcom(staged)
+    context[breaker.LOAD_BEGUN] = True  # from here a failed try writes its own ledger row
     with aeris_db() as conn:
         try:
             result = load_slice(
@@ -132,6 +136,8 @@ def archive_gas_hour(
     STAC Item beside it, so the archive is browsable with standard tools. Made here, after the slice
     is published, not on the load's way to it; nothing when the load published nothing. `staged`:
     stage_geotiff's XCom when it ran apart (else the load's own `staged`)."""
+    from aeris_lib import archive  # heavy (rasterio, matplotlib): not at DAG parse
+
     gas_hour, _ = gas_context(product)
     staged = staged or loaded["staged"]
     gas, hour = gas_hour.gas, gas_hour.hour

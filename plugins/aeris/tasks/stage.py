@@ -21,13 +21,13 @@ from aeris.config.settings import queue_from
 from aeris.hooks import staging
 from aeris.hooks.harmony import HarmonyHook
 from aeris.tasks import shared_reads
-from aeris.tasks.gas_task import GAS_TASK, gas_context
+from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, gas_context
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
 from rasterio.errors import RasterioIOError
 
-from aeris_lib import defaults, tempo_l3
+from aeris_lib import tempo_l3
 from aeris_lib.gas_hour import GasHour
 from aeris_lib.harmony.capabilities import NATIVE
 from aeris_lib.harmony.http import safe_url
@@ -38,8 +38,6 @@ from aeris_lib.raster import RasterError, RequestGrid, check_request, read_reque
 from aeris_lib.safe_files import gdal_sandbox, signature
 
 log = logging.getLogger(__name__)
-# The daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill from bursting ASDC into throttling.
-DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}
 
 
 @task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK, **DAAC_READS)

@@ -14,7 +14,7 @@ from aeris_lib.db.waits import Waiter, arecord_wait, clear_wait, record_wait, wa
 from aeris_lib.publication import Granule
 
 HOUR = datetime(2033, 9, 3, 16, tzinfo=UTC)
-WAITER = Waiter("NO2", "aeris_tempo_hourly", "manual__w", "gas.wait_for_publication", 0)
+WAITER = Waiter("NO2", "aeris_tempo_hourly", "manual__w", "gas.harmony_job", 0)
 DEADLINE = HOUR + timedelta(hours=4)
 
 

@@ -12,7 +12,7 @@ from aeris.hooks.waits import WaitsHook
 from aeris_lib.db.waits import Waiter, wait_params, waiting_now
 
 HOUR = datetime(2033, 9, 4, 16, tzinfo=UTC)
-WAITER = Waiter("O3", "aeris_tempo_hourly", "manual__h", "gas.wait_for_publication", 1)
+WAITER = Waiter("O3", "aeris_tempo_hourly", "manual__h", "gas.harmony_job", 1)
 
 
 def test_the_hook_records_from_a_worker_and_from_the_triggerer_and_clears(conn):

@@ -26,7 +26,7 @@ def test_both_tempo_dags_are_covered():
 
 
 def ti(map_index: int, run_id: str = "scheduled__2024-09-01T16:00:00+00:00", label=None) -> SimpleNamespace:
-    return SimpleNamespace(dag_id="aeris_tempo_hourly", run_id=run_id, task_id="gas.wait_for_publication",
+    return SimpleNamespace(dag_id="aeris_tempo_hourly", run_id=run_id, task_id="gas.harmony_job",
                            map_index=map_index, _rendered_map_index=label)  # fmt: skip
 
 

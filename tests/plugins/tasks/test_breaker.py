@@ -131,3 +131,31 @@ def test_only_the_hourly_lines_recent_failures_count_toward_the_breaker(
     breaker.record_gas_failure(context)
     assert recorded == [hour.isoformat()] and alerts_sent == ["failed"]
     assert ("aeris_circuit_NO2" in variables.values) is counted
+
+
+@pytest.mark.parametrize(("load_begun", "rows"), [(False, 1), (True, 0)])
+def test_a_load_task_failing_before_its_load_began_is_recorded_by_the_callback(monkeypatch, load_begun, rows):
+    """`load_gas_hour` reads the granules in its own process before it loads: a failure there (a
+    deflate bomb, a throttled DAAC) gets its ledger row from the callback; once the load has begun,
+    the loader writes the row itself (with its counts) and the callback adds none."""
+    written = []
+
+    class _Conn:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(breaker, "aeris_db", _Conn)
+    monkeypatch.setattr(
+        breaker.ledger,
+        "record_outcome",
+        lambda conn, gas, hour, status, reason, product: written.append(status),
+    )
+    context = {"task": SimpleNamespace(task_id="gas.load_gas_hour"), "gas": "NO2",
+               "gas_hour": "2026-12-05T19:00:00+00:00", "exception": ValueError("chunk inflates")}  # fmt: skip
+    if load_begun:
+        context[breaker.LOAD_BEGUN] = True
+    assert "chunk inflates" in breaker._record_attempt(context, "NO2", "2026-12-05T19:00:00+00:00")
+    assert written == ["failed"] * rows

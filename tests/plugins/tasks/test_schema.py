@@ -1,17 +1,18 @@
-"""aeris.tasks.schema: `migrate_schema` brings the AERIS database to the newest migration, once."""
+"""aeris.tasks.schema: `migrate` (the first step of `plan` and `find_upgrades`) brings the AERIS database
+to the newest migration, once, and says so."""
 
 from __future__ import annotations
 
 import logging
 
-from aeris.tasks.schema import migrate_schema
+from aeris.tasks.schema import migrate
 
 from aeris_lib.db.migrate import discover
 
 
 def test_a_current_schema_is_left_alone_and_says_so(conn, caplog):
     caplog.set_level(logging.INFO, logger="aeris.tasks.schema")
-    assert migrate_schema.function() == []
+    assert migrate(conn) == []
     assert "Schema up to date: nothing to apply" in caplog.text
     with conn.cursor() as cur:
         cur.execute("SELECT max(version) FROM aeris_schema_version")

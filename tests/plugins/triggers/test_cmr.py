@@ -34,7 +34,7 @@ def test_serialize_round_trip_matches_the_constructor():
         "cmr_url": "https://cmr.earthdata.nasa.gov", "collection_id": NO2, "hour": H.isoformat(), "bbox": BBOX,
         "deadline": (H + timedelta(hours=4)).isoformat(), "no_scan_reason": None, "poll_interval": 300.0,
         "waiter": {"gas": "NO2", "dag_id": "aeris_tempo_hourly", "run_id": "r",
-                   "task_id": "gas.wait_for_publication", "map_index": 0},
+                   "task_id": "gas.harmony_job", "map_index": 0},
     }  # fmt: skip
     assert CmrPublicationTrigger(**kwargs).serialize() == ("aeris.triggers.cmr.CmrPublicationTrigger", kwargs)
 

@@ -23,7 +23,7 @@ def test_links_go_to_the_view_or_the_public_url(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("task_id", "map_index"), [("plan", -1), ("gas.wait_for_publication", 0), ("gas.load_gas_hour", -1)]
+    ("task_id", "map_index"), [("plan", -1), ("gas.harmony_job", 0), ("gas.load_gas_hour", -1)]
 )
 def test_no_link_where_no_gas_hour_has_an_audit_object(task_id, map_index):
     ti_key = SimpleNamespace(dag_id="aeris_tempo_hourly", run_id="r", map_index=map_index)

@@ -48,14 +48,14 @@ def test_what_comes_from_the_ledger_is_escaped():
 
 def test_waiting_hours_say_what_cmr_lists_what_is_missing_and_when_next():
     wait = {"gas_type": "NO2", "obs_time": HOUR, "dag_id": "aeris_tempo_hourly", "run_id": "manual__1",
-            "task_id": "gas.wait_for_publication", "map_index": 0, "missing": "23:38-00:00 UTC (22 min)",
+            "task_id": "gas.harmony_job", "map_index": 0, "missing": "23:38-00:00 UTC (22 min)",
             "listed": [{"name": "S008G05.nc", "start": "2024-09-01T22:58:00+00:00", "end": "2024-09-01T23:38:00+00:00"}],
             "reason": "S008G05.nc listed; 22 min of the hour not covered yet",
             "deadline": HOUR + timedelta(hours=4), "next_check": HOUR + timedelta(minutes=65)}  # fmt: skip
     page = render(view(), {}, [wait], "https://airflow.example")
     assert "<li data-gas='NO2' data-hour='2024-09-01T23'>" in page
     assert (
-        "href='https://airflow.example/dags/aeris_tempo_hourly/runs/manual__1/tasks/gas.wait_for_publication/mapped/0'"
+        "href='https://airflow.example/dags/aeris_tempo_hourly/runs/manual__1/tasks/gas.harmony_job/mapped/0'"
         in page
     )
     assert "CMR lists S008G05.nc (22:58-23:38)" in page and "missing 23:38-00:00 UTC (22 min)" in page

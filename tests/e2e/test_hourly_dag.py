@@ -85,7 +85,6 @@ def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
     [(_, status, reason, _)] = ledger_rows(db, hour, "PM")
     assert status == "no_product" and "no verified TEMPO product" in reason
     assert result["tis"]["recompute_saved_route_exposure"]["state"] == "success"
-    assert result["tis"]["publish_last_update"]["state"] == "success"
     assert result["state"] == "success"
 
     first = slice_snapshot(db, hour)

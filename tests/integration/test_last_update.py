@@ -23,14 +23,14 @@ def test_last_update_advances_with_a_ttl_and_never_moves_back(app_redis):
     from aeris.tasks.routes import LAST_UPDATE_TTL_S, publish_last_update
 
     newer, older = "2024-09-01T16:00:00+00:00", "2024-09-01T15:00:00+00:00"
-    publish_last_update.function({"hour": older, "newest_hour": newer})
+    publish_last_update({"hour": older, "newest_hour": newer})
     assert app_redis.get("tempo:last_update") == newer.encode()
     assert LAST_UPDATE_TTL_S - 5 <= app_redis.ttl("tempo:last_update") <= LAST_UPDATE_TTL_S == 3600
     app_redis.expire("tempo:last_update", 100)
-    publish_last_update.function({"hour": older, "newest_hour": older})  # a rerun of an older hour
+    publish_last_update({"hour": older, "newest_hour": older})  # a rerun of an older hour
     assert app_redis.get("tempo:last_update") == newer.encode()
     assert app_redis.ttl("tempo:last_update") <= 100  # left alone: not even its TTL renewed
     newest = "2024-09-01T17:00:00+00:00"
-    publish_last_update.function({"hour": newest, "newest_hour": newer})
+    publish_last_update({"hour": newest, "newest_hour": newer})
     assert app_redis.get("tempo:last_update") == newest.encode()
     assert app_redis.ttl("tempo:last_update") > 3000

@@ -34,7 +34,9 @@ return ARGV[1]
 @task(trigger_rule="all_done")
 def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any]:
     """Exposure of every saved route for the hour, once at least one gas loaded; a route's current
-    score moves only if this hour is at least as new as the one it came from."""
+    score moves only if this hour is at least as new as the one it came from. Then the app's "now",
+    Redis `tempo:last_update`, advances (`publish_last_update`): in this task's process, as a task of
+    its own would cost more than the one Redis call."""
     # Airflow hands over None when every gas was skipped, and a bare dict when only one gas loaded.
     loaded = [item for item in ([loads] if isinstance(loads, dict) else loads or []) if item]
     if not loaded:
@@ -50,13 +52,15 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
         f" (the newest hour loaded is {newest.isoformat()}: this one only adds history)"
         if newest and newest > hour else "",
     )  # fmt: skip
-    return {
+    recomputed = {
         "hour": hour.isoformat(),
         "newest_hour": (newest or hour).astimezone(UTC).isoformat(),
         "routes_updated": result.routes_updated,
         "scores_updated": result.scores_updated,
         "gases": {i["gas"]: i["rows"] for i in loaded},
     }
+    publish_last_update(recomputed)
+    return recomputed
 
 
 @task(trigger_rule="all_done")
@@ -77,7 +81,6 @@ def recompute_hours(loads: list[dict[str, Any]] | None) -> dict[str, int]:
     return done
 
 
-@task
 def publish_last_update(recomputed: dict[str, Any]) -> None:
     """Advance Redis `tempo:last_update` to the newest hour loaded (TTL 1 h); never move it back.
     Redis being down is a warning, not a failed ingest."""

@@ -16,7 +16,7 @@ def test_redis_down_is_a_warning_not_a_failure(monkeypatch, caplog, capfd):
     monkeypatch.setenv("AIRFLOW_CONN_AERIS_REDIS", "redis://127.0.0.1:9/0")  # nothing listens on port 9
     hour = "2024-09-01T15:00:00+00:00"
     with caplog.at_level(logging.WARNING):
-        assert publish_last_update.function({"hour": hour, "newest_hour": hour}) is None
+        assert publish_last_update({"hour": hour, "newest_hour": hour}) is None
     # Airflow's task logging may route the record through structlog to stdout instead of caplog.
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     lines += [line for line in capfd.readouterr().out.splitlines() if "warning" in line.lower()]

@@ -10,7 +10,7 @@ data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
    of the hour is listed (skips at once at night, and at the deadline if nothing came), then submits the
    Harmony job (one per request, reused on retry while Harmony holds its results) and waits for it →
    **load_gas_hour** (every granule read over the bbox and merged; the slice written, the data-quality
-   checks run, and only then published) → **archive_gas_hour** (audit COG, map, STAC item in S3);
+   checks run, and only then published; then its audit COG, map and STAC item in S3);
 4. **recompute_saved_route_exposure** once any gas loaded, then advances Redis `tempo:last_update`.
 
 A gas without a verified TEMPO product (PM) is skipped with its reason; a failed gas does not stop the

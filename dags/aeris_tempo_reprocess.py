@@ -10,8 +10,8 @@ hold. Every day this DAG:
    and the standard product now covers the hour in CMR; and those whose granules CMR lists with a new
    revision (republished under the same name);
 2. per hour found (mapped) — the hourly DAG's own **harmony_job** (submit, then wait) →
-   **stage_geotiff** → **load_gas_hour** (write, check, then publish; the ledger records what it
-   replaced in `upgraded_from`: `nrt` or the older version) → **archive_gas_hour**;
+   **load_gas_hour** (read the granules, write, check, then publish, then the audit copy; the ledger
+   records what it replaced in `upgraded_from`: `nrt` or the older version);
 3. **recompute_hours** — saved-route exposure of every upgraded hour.
 
 An hour is upgraded once: its slice then says `standard` and its version, and a later NRT load never

@@ -20,7 +20,6 @@ GAS_TASKS = (  # in order; stage_geotiff only where it runs apart (AERIS_STAGE_Q
     "gas.harmony_job",
     "gas.stage_geotiff",
     "gas.load_gas_hour",
-    "gas.archive_gas_hour",
 )
 
 

@@ -356,7 +356,7 @@ def _extra_links_lead_to_the_audit_objects(cluster: AirflowCluster, run_id: str,
     from aeris.hooks import staging
 
     links = cluster.api(
-        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.archive_gas_hour/links?map_index=0"
+        "GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/gas.load_gas_hour/links?map_index=0"
     )
     expected = {"Audit COG": (".tif", "image/tiff"), "PNG map": (".png", "image/png"),
                 "STAC item": (".json", "application/geo+json")}  # fmt: skip

@@ -38,8 +38,8 @@ def audit_key(gas: str, hour: datetime, suffix: str = ".tif") -> str:
 
 
 def staged_key(gas: str, hour: datetime, sha256: str) -> str:
-    """Where a gas-hour's merged raster waits for its load; archive_gas_hour makes the audit COG
-    (`audit_key`) of it only once its slice is published."""
+    """Where a gas-hour's merged raster waits for its load; the load makes the audit COG (`audit_key`)
+    of it only once its slice is published."""
     return f"staging/geotiff/{hour:%Y-%m-%d}/{gas}_{hour:%H}_{sha256[:12]}.tif"
 
 

@@ -17,6 +17,9 @@ GAS_TASK: dict[str, Any] = {
     "on_failure_callback": breaker.record_gas_failure,
     "on_retry_callback": breaker.record_gas_retry,
 }
+# A task's dict result is one XCom (what the next task reads), not also one XCom per key, which Airflow
+# infers from a `dict` return type: each is an API call and a row, ~10 per gas-hour for nothing.
+ONE_XCOM: dict[str, Any] = {"multiple_outputs": False}
 # The task that reads granules at the DAAC: the daac_reads pool (AERIS_DAAC_POOL_SLOTS) keeps a backfill
 # from bursting ASDC into throttling.
 DAAC_READS: dict[str, Any] = {"pool": defaults.DAAC_POOL}

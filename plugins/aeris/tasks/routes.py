@@ -31,7 +31,7 @@ return ARGV[1]
 """
 
 
-@task(trigger_rule="all_done")
+@task(trigger_rule="all_done", multiple_outputs=False)
 def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any]:
     """Exposure of every saved route for the hour, once at least one gas loaded; a route's current
     score moves only if this hour is at least as new as the one it came from. Then the app's "now",
@@ -63,7 +63,7 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
     return recomputed
 
 
-@task(trigger_rule="all_done")
+@task(trigger_rule="all_done", multiple_outputs=False)
 def recompute_hours(loads: list[dict[str, Any]] | None) -> dict[str, int]:
     """Exposure of every saved route for each hour a load wrote (the reprocess DAG's upgrades)."""
     loaded = [

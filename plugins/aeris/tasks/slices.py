@@ -1,4 +1,5 @@
-"""Per-gas grid steps of `aeris_tempo_hourly`: write, audit and publish the slice; map and STAC item."""
+"""Per-gas grid steps of the TEMPO DAGs: write, check and publish the slice, then its audit copy (COG,
+map and STAC item)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aeris.config.connections import aeris_db
 from aeris.config.settings import checked, queue_from
 from aeris.hooks import staging
 from aeris.tasks import breaker
-from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, gas_context
+from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, ONE_XCOM, gas_context
 from airflow.sdk import Asset, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
@@ -26,28 +27,29 @@ log = logging.getLogger(__name__)
 POLLUTION_GRID = Asset("pollution_grid")
 
 
-@task(outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK)
+@task(outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK, **ONE_XCOM)
 def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, Any]:
     """Write the staged raster as a new slice, run the data-quality checks on it, and only if they all
     pass swap it in for the published one (a failed check keeps the published slice, and the new one
-    for inspection)."""
+    for inspection); then write the audit copy of what was published."""
     gas_hour, context = gas_context(product)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         path = staging.store().fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
-        return _load(gas_hour, context, staged, path)
+        loaded = _load(gas_hour, context, staged, path)
+        return {**loaded, "audit": archive_slice(gas_hour, loaded, staged, path)}
 
 
 @task(task_id="load_gas_hour", outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK,
-      **DAAC_READS)  # fmt: skip
+      **DAAC_READS, **ONE_XCOM)  # fmt: skip
 def stage_and_load_gas_hour(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """`stage_geotiff` and then `load_gas_hour` in one process, when one worker runs both (one queue):
-    the staged raster is loaded from the local file it was staged from. Returns what the load says,
-    with the staged raster's XCom under `staged` (the audit COG's source)."""
+    the staged raster is loaded, and archived once published, from the local file it was staged from."""
     from aeris.tasks import stage  # heavy (rasterio, h5py): imported where used, not at DAG parse
 
     gas_hour, context = gas_context(product)
     with stage.staged_raster(gas_hour, job) as (staged, path):
-        return {**_load(gas_hour, context, staged, path), "staged": staged}
+        loaded = _load(gas_hour, context, staged, path)
+        return {**loaded, "audit": archive_slice(gas_hour, loaded, staged, path)}
 
 
 def _load(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -128,18 +130,17 @@ def _load(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -
     }
 
 
-@task(**GAS_TASK)
-def archive_gas_hour(
-    product: dict[str, Any], loaded: dict[str, Any], staged: dict[str, Any] | None = None
+def archive_slice(
+    gas_hour: GasHour, loaded: dict[str, Any], staged: dict[str, Any], path: Path
 ) -> dict[str, str]:
     """The audit copy of what the load published, as a Cloud-Optimized GeoTIFF, with a PNG map and a
-    STAC Item beside it, so the archive is browsable with standard tools. Made here, after the slice
-    is published, not on the load's way to it; nothing when the load published nothing. `staged`:
-    stage_geotiff's XCom when it ran apart (else the load's own `staged`)."""
+    STAC Item beside it, so the archive is browsable with standard tools. Made after the slice is
+    published, never on the load's way to it (a file the checks reject never replaces the published
+    one's copy); nothing when the load published nothing. In the load's own task: a task of its own
+    cost about a second of CPU more per gas-hour (docs/measurements.md). Should S3 fail here, the
+    retry finds the slice `unchanged` and writes the copy again."""
     from aeris_lib import archive  # heavy (rasterio, matplotlib): not at DAG parse
 
-    gas_hour, _ = gas_context(product)
-    staged = staged or loaded["staged"]
     gas, hour = gas_hour.gas, gas_hour.hour
     key = staged.get("audit_key") or staging.audit_key(gas, hour)
     audit = staging.StagedObject(staged["store"], staged["bucket"], key)
@@ -153,9 +154,8 @@ def archive_gas_hour(
         return {"cog": audit.uri}
     stem = key.rsplit(".", 1)[0]
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
-        local = staging.store().fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
-        cog = staging.store().put(archive.to_cog(local, Path(tmp) / "cog.tif"), key)
-        png = staging.store().put(archive.render_png(local, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
+        cog = staging.store().put(archive.to_cog(path, Path(tmp) / "cog.tif"), key)
+        png = staging.store().put(archive.render_png(path, gas, hour, Path(tmp) / "map.png"), f"{stem}.png")
         item = archive.stac_item(
             gas=gas, hour=hour, bbox=gas_hour.bbox, cog_href=cog.uri, png_href=png.uri,
             collection_id=gas_hour.collection_id, variable=gas_hour.entry.variable, source_sha256=staged["sha256"],

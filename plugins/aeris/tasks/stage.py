@@ -21,7 +21,7 @@ from aeris.config.settings import queue_from
 from aeris.hooks import staging
 from aeris.hooks.harmony import HarmonyHook
 from aeris.tasks import shared_reads
-from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, gas_context
+from aeris.tasks.gas_task import DAAC_READS, GAS_TASK, ONE_XCOM, gas_context
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.observability.stats import Stats
@@ -40,7 +40,7 @@ from aeris_lib.safe_files import gdal_sandbox, signature
 log = logging.getLogger(__name__)
 
 
-@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK, **DAAC_READS)
+@task(**queue_from("AERIS_STAGE_QUEUE"), **GAS_TASK, **DAAC_READS, **ONE_XCOM)
 def stage_geotiff(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
@@ -99,8 +99,8 @@ def staged_raster(gas_hour: GasHour, job: dict[str, Any]) -> Iterator[tuple[dict
         ).hexdigest()
         path = merged.write_geotiff(Path(tmp) / "staged.tif")
         staged_bytes = path.stat().st_size
-        # Staged apart from the audit copy: archive_gas_hour makes the audit COG from it only once the
-        # slice is published, so a file the quality checks reject never replaces the published one's.
+        # Staged apart from the audit copy: the load makes the audit COG from it only once the slice is
+        # published, so a file the quality checks reject never replaces the published one's.
         staged = staging.store().put(path, staging.staged_key(gas, gas_hour.hour, sha256))
         log.info("%s: staged %d x %d raster (%s bytes) at %s; the audit COG %s once published", gas,
                  merged.width, merged.height, f"{staged_bytes:,}", staged.uri, key)  # fmt: skip

@@ -1,6 +1,7 @@
-"""`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: Harmony job (CMR's listing
-waited for, the job submitted and waited for, in one task) → stage and load (one task, unless their
-queues differ) → archive. The steps themselves: operators.harmony with sensors.publication (CMR) and
+"""`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: `harmony_job` (CMR's
+listing waited for, the job submitted and waited for) → `load_gas_hour` (the granules read and merged,
+the slice loaded, checked, published and archived; the reading is `stage_geotiff` of its own when the
+queues differ). The steps themselves: operators.harmony with sensors.publication (CMR) and
 tasks.harmony (job), tasks.stage (read the outputs into the hour's raster), tasks.slices (load,
 archive), tasks.routes (the app's "now"); tasks.breaker (failures)."""
 
@@ -36,9 +37,9 @@ def plan(**context: Any) -> list[dict[str, Any]]:
 
 def harmony_to_slice(product: Any, wait_for_publication: bool = False) -> XComArg:
     """Wire one gas-hour's Harmony job (after CMR lists the hour, when `wait_for_publication`; else for
-    the granules the product carries), staging and load (one task, `load_gas_hour`, unless
-    AERIS_STAGE_QUEUE and AERIS_LOAD_QUEUE differ) and archive; returns the load task's output (which
-    says what was loaded)."""
+    the granules the product carries), then its staging, load and audit copy (one task, `load_gas_hour`,
+    unless AERIS_STAGE_QUEUE and AERIS_LOAD_QUEUE differ: then `stage_geotiff` first); returns the load
+    task's output (which says what was loaded)."""
     # Held until CMR lists the hour or its deadline passes: the waits set their own deferral timeouts.
     waits: dict[str, Any] = {"execution_timeout": None} if wait_for_publication else {}
     job = HarmonyJobOperator(
@@ -60,12 +61,7 @@ def harmony_to_slice(product: Any, wait_for_publication: bool = False) -> XComAr
     )  # fmt: skip
     outputs: Any = job.output  # the job's XCom, with its data links
     if not settings.stage_apart():  # one worker stages and loads: one process
-        loaded = slices.stage_and_load_gas_hour(product, outputs)
-        slices.archive_gas_hour(product, loaded)
-        return loaded
+        return slices.stage_and_load_gas_hour(product, outputs)
     from aeris.tasks import stage  # the staging modules load rasterio: only for the DAG that wires them
 
-    staged = stage.stage_geotiff(product, outputs)
-    loaded = slices.load_gas_hour(product, staged)
-    slices.archive_gas_hour(product, loaded, staged)
-    return loaded
+    return slices.load_gas_hour(product, stage.stage_geotiff(product, outputs))

@@ -17,7 +17,7 @@ from airflow.sdk import BaseOperatorLink
 from aeris_lib import config
 
 # The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).
-PER_GAS_TASKS = ("stage_geotiff", "load_gas_hour", "archive_gas_hour")
+PER_GAS_TASKS = ("stage_geotiff", "load_gas_hour")
 
 
 def audit_key_of(dag_id: str, run_id: str, map_index: int, suffix: str) -> str | None:

@@ -1,6 +1,6 @@
 """aeris.tasks.slices: `load_gas_hour` publishes a staged raster as the hour's slice and says what it
-did; `archive_gas_hour` makes the audit COG, map and STAC item only for what was published. The task
-bodies run here under an Airflow task context, against the real PostGIS and local staging."""
+did, then makes the audit COG, map and STAC item (`archive_slice`) only for what was published. The
+task bodies run here under an Airflow task context, against the real PostGIS and local staging."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from aeris.hooks import staging
-from aeris.tasks.slices import POLLUTION_GRID, archive_gas_hour, load_gas_hour
+from aeris.tasks.slices import POLLUTION_GRID, archive_slice, load_gas_hour
 from airflow.sdk.execution_time.context import set_current_context
 
 from aeris_lib.gas_hour import GasHour
@@ -54,6 +54,7 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
         cur.execute("DELETE FROM ingest_log WHERE obs_time = %s", (HOUR,))
     conn.commit()
     loaded, context = in_task(load_gas_hour, product(), staged)
+    archived = loaded.pop("audit")
     assert loaded == {"gas": "O3", "hour": HOUR.isoformat(), "rows": 6, "status": "success", "line": "standard",
                       "key": staged["key"]}  # fmt: skip
     assert context["outlet_events"][POLLUTION_GRID].extra == {
@@ -63,7 +64,6 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
     }
     assert [row[6] for row in slice_rows(conn, "O3", HOUR)] == [0, 1, 2, 3, 4, 0]
 
-    archived, _ = in_task(archive_gas_hour, product(), loaded, staged)
     key = staging.audit_key("O3", HOUR)
     assert archived["cog"].endswith(key) and staging.store().exists(key)
     assert staging.store().exists(key.replace(".tif", ".png")) and staging.store().exists(
@@ -72,9 +72,10 @@ def test_a_staged_raster_is_published_then_archived(conn, staged):
 
     again, _ = in_task(load_gas_hour, product(), staged)
     assert again["status"] == "unchanged" and again["rows"] == 6
-    assert in_task(archive_gas_hour, product(), again, staged)[0] == {"cog": archived["cog"]}
+    assert again["audit"] == {"cog": archived["cog"]}  # the published slice's copy is kept
 
 
-def test_nothing_is_archived_when_the_standard_slice_stays(staged):
-    assert in_task(archive_gas_hour, product(), {"status": "kept_standard"}, staged)[0] == {}
+def test_nothing_is_archived_when_the_standard_slice_stays(staged, tmp_path):
+    path = staging.store().fetch(staging.StagedObject.from_xcom(staged), tmp_path)
+    assert archive_slice(GasHour.from_xcom(product()), {"status": "kept_standard"}, staged, path) == {}
     assert not staging.store().exists(staging.audit_key("O3", HOUR))

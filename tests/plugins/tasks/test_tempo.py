@@ -30,9 +30,9 @@ def test_a_bad_param_fails_the_plan_naming_it():
     ("stage_queue", "order"),
     [
         # One queue (the default): stage and load in one process, the task `load_gas_hour`.
-        ("", ["plan", "gas.harmony_job", "gas.load_gas_hour", "gas.archive_gas_hour"]),
+        ("", ["plan", "gas.harmony_job", "gas.load_gas_hour"]),
         # Downloads on workers of their own: stage_geotiff apart, the raster handed on through S3.
-        ("downloads", ["plan", "gas.harmony_job", "gas.stage_geotiff", "gas.load_gas_hour", "gas.archive_gas_hour"]),
+        ("downloads", ["plan", "gas.harmony_job", "gas.stage_geotiff", "gas.load_gas_hour"]),
     ],
 )  # fmt: skip
 def test_the_dag_wires_each_gas_from_publication_to_archive(monkeypatch, stage_queue, order):
@@ -47,6 +47,7 @@ def test_the_dag_wires_each_gas_from_publication_to_archive(monkeypatch, stage_q
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     assert ("gas.stage_geotiff" in dag.task_dict) == bool(stage_queue)
+    assert "gas.archive_gas_hour" not in dag.task_dict  # the load archives what it published
     job = dag.get_task("gas.harmony_job")  # CMR's listing, then the job: one task
     assert job.wait_for_publication and job.execution_timeout is None
     load = dag.get_task("gas.load_gas_hour")

@@ -15,7 +15,7 @@ GAS_NAMES = ("NO2", "CH2O", "AI", "PM", "O3")
 CONUS = (-125.0, 24.0, -66.0, 50.0)
 # The Airflow pool that caps concurrent Harmony submissions (created by the init step).
 HARMONY_POOL = "harmony_api"
-# The Airflow pool that caps stage tasks reading granules at the DAAC at once: a backfill must not
+# The Airflow pool that caps the tasks reading granules at the DAAC at once: a backfill must not
 # burst ASDC's CloudFront into throttling (403 "Request blocked").
 DAAC_POOL = "daac_reads"
 # All of the project's SQL (migrations under `migrations/`).

@@ -24,7 +24,7 @@ from aeris_lib.defaults import DAAC_POOL, HARMONY_POOL, libpq_url
 NEEDS_MIGRATION = 3
 POOL_DESCRIPTIONS = {
     HARMONY_POOL: "Caps concurrent NASA Harmony requests",
-    DAAC_POOL: "Caps stage tasks reading granules at the DAAC at once (ASDC throttles bursts)",
+    DAAC_POOL: "Caps the tasks reading granules at the DAAC at once (ASDC throttles bursts)",
 }
 
 

@@ -101,6 +101,16 @@ def emulator():
 
 
 @pytest.fixture
+def cmr(fresh_emulator, monkeypatch):
+    """`fresh_emulator` as the CMR that publication waits ask, every hour within its deadline and NO2's
+    breaker closed: a test decides what is listed."""
+    monkeypatch.setenv("EARTHDATA_CMR_URL", fresh_emulator.base_url)
+    monkeypatch.setenv("AERIS_PUBLICATION_DEADLINE_MINUTES", "10000000")
+    monkeypatch.delenv("AIRFLOW_VAR_AERIS_CIRCUIT_NO2", raising=False)
+    return fresh_emulator
+
+
+@pytest.fixture
 def fresh_emulator():
     """An emulator of the test's own on free ports (real HTTP), so faults and stats belong to one test.
     It offers a GeoTIFF subsetter: protocol tests are not about shapes (tests/e2e covers every mode)."""

@@ -63,17 +63,9 @@ class HarmonyJobOperator(GasPublicationSensor):
         super().__init__(product=product, **kwargs)
         self.wait_for_publication = wait_for_publication
         self.publication = publication
-        self.harmony_conn_id = harmony_conn_id
-        self.job_poll_interval = job_poll_interval
-        self.job_max_poll_interval = job_max_poll_interval
-        self.job_timeout = job_timeout
-        # Native granule jobs end in seconds (Harmony only lists the granules): wait for them here.
-        self.look_again_for = look_again_for
-
-    @property
-    def watch(self) -> JobWatch:
-        return JobWatch(self.harmony_conn_id, self.job_poll_interval, self.job_max_poll_interval,
-                        self.job_timeout, look_again_for=self.look_again_for)  # fmt: skip
+        # Native granule jobs end in seconds (Harmony only lists the granules): looked at here first.
+        self.watch = JobWatch(harmony_conn_id, job_poll_interval, job_max_poll_interval, job_timeout,
+                              look_again_for=look_again_for)  # fmt: skip
 
     def execute(self, context: Any) -> dict[str, Any]:
         if self.wait_for_publication:

@@ -99,16 +99,8 @@ def test_a_job_that_ends_within_seconds_is_handed_on_without_deferring(harmony_c
 def test_it_takes_the_harmony_pool_and_the_per_gas_callbacks():
     task = _operator(wait_for_publication=True)
     assert task.pool == "harmony_api" and task.on_failure_callback and task.on_retry_callback
-    assert task.look_again_for == 10.0
+    assert task.watch.look_again_for == 10.0 and task.watch.conn_id == CONN_ID
     assert set(HarmonyJobOperator.template_fields) >= {"product", "publication"}
-
-
-@pytest.fixture
-def cmr(fresh_emulator, monkeypatch):
-    monkeypatch.setenv("EARTHDATA_CMR_URL", fresh_emulator.base_url)
-    monkeypatch.setenv("AERIS_PUBLICATION_DEADLINE_MINUTES", "10000000")
-    monkeypatch.delenv("AIRFLOW_VAR_AERIS_CIRCUIT_NO2", raising=False)
-    return fresh_emulator
 
 
 def _hour_of(hour: datetime) -> dict:

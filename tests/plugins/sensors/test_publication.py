@@ -19,14 +19,6 @@ BBOX = (-100.0, 35.0, -98.0, 37.0)
 V03_NO2 = "C2930763263-LARC_CLOUD"
 
 
-@pytest.fixture
-def cmr(fresh_emulator, monkeypatch):
-    monkeypatch.setenv("EARTHDATA_CMR_URL", fresh_emulator.base_url)
-    monkeypatch.setenv("AERIS_PUBLICATION_DEADLINE_MINUTES", "10000000")
-    monkeypatch.delenv("AIRFLOW_VAR_AERIS_CIRCUIT_NO2", raising=False)
-    return fresh_emulator
-
-
 def sensor(gas: str, hour: datetime, collection: str, version: str = "V04") -> GasPublicationSensor:
     entry = DEFAULT_CATALOG[gas]
     product = GasHour(entry, hour, BBOX, collection, "standard", entry.short_name, version).to_xcom()

@@ -30,6 +30,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harmony_emulator.cmr import CmrSearch
+from harmony_emulator.cmr_subscriptions import CmrSubscriptions
 from harmony_emulator.control import EmulatorControl
 from harmony_emulator.earthdata_login import EarthdataLogin
 from harmony_emulator.files import DaacHandler, FilesHandler
@@ -81,7 +82,7 @@ def _handler(cls, emulator: HarmonyEmulator):
     return type(cls.__name__, (cls,), {"emulator": emulator})
 
 
-class HarmonyHandler(EarthdataLogin, HarmonyApi, CmrSearch, EmulatorControl):
+class HarmonyHandler(EarthdataLogin, HarmonyApi, CmrSearch, CmrSubscriptions, EmulatorControl):
     """The main port: every protocol but the file hosts', routed as the real services' paths are."""
 
     def do_GET(self) -> None:
@@ -93,9 +94,12 @@ class HarmonyHandler(EarthdataLogin, HarmonyApi, CmrSearch, EmulatorControl):
     def do_DELETE(self) -> None:
         self.route("DELETE")
 
+    def do_PUT(self) -> None:
+        self.route("PUT")
+
     def route(self, method: str) -> None:
         url = urlsplit(self.path)
-        body = self.read_body() if method in ("POST", "DELETE") else b""
+        body = self.read_body() if method in ("POST", "PUT", "DELETE") else b""
         if url.path.startswith("/_emulator/"):
             return self.control(method, url.path, body)
         if url.path.startswith("/api/users/"):
@@ -117,6 +121,12 @@ class HarmonyHandler(EarthdataLogin, HarmonyApi, CmrSearch, EmulatorControl):
             return self.reset_connection()
         if not self.authorised():
             return None
+        if url.path.startswith("/ingest/subscriptions/") and method in ("PUT", "POST", "DELETE"):
+            return self.subscription_ingest(
+                method, unquote(url.path.removeprefix("/ingest/subscriptions/")), body
+            )
+        if url.path == "/search/subscriptions.umm_json" and method == "GET":
+            return self.subscription_search(url.query)
         if url.path.rstrip("/") == "/capabilities":
             return self.capabilities(url.query)
         if match := RANGESET.match(url.path):

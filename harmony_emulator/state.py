@@ -280,7 +280,11 @@ class EmulatorState:
             # False: CMR and the DAAC as before NASA's April 2026 overwrite of O3TOT V04 (the former grid).
             self.o3tot_overwritten = True
             self.capability_modes: dict[str, str] = {}
+            # CMR's near-real-time subscriptions, by native id (harmony_emulator.cmr_subscriptions).
+            self.subscriptions: dict[str, dict] = {}
+            self.subscription_count = 0
             self.stats: dict[str, int] = {
+                "cmr_subscription_requests": 0,
                 "tokens_issued": 0,
                 "rangeset_requests": 0,
                 "cmr_requests": 0,

@@ -1,5 +1,6 @@
-"""`wait_for_publication` of one gas: the CMR publication sensor, plus what AERIS decides before and
-records after it (no verified product, circuit breaker, ledger rows for skipped hours)."""
+"""The CMR publication wait of one gas (the first part of `harmony_job`, HarmonyJobOperator): the CMR
+publication sensor, plus what AERIS decides before and records after it (no verified product, circuit
+breaker, ledger rows for skipped hours)."""
 
 from __future__ import annotations
 

@@ -133,7 +133,6 @@ class Earthdata:
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
     cmr_url: str = defaults.CMR_URL
-    urs_url: str = defaults.EARTHDATA_LOGIN_URL
     # The SQS queue CMR's near-real-time subscriptions send granule events to (scripts/cmr_subscriptions).
     events_queue_arn: str = ""
     data_origins: tuple[str, ...] = (ASDC_DATA_ORIGIN,)
@@ -152,9 +151,6 @@ class Earthdata:
             password=_text(env, "EARTHDATA_PASSWORD") or None,
             token=_text(env, "BEARER_TOKEN") or None,
             cmr_url=url(env, "EARTHDATA_CMR_URL", ("http", "https"), defaults.CMR_URL).rstrip("/"),
-            urs_url=url(env, "EARTHDATA_URS_URL", ("http", "https"), defaults.EARTHDATA_LOGIN_URL).rstrip(
-                "/"
-            ),
             events_queue_arn=_text(env, "AERIS_EVENTS_QUEUE_ARN"),
             data_origins=_items(env, "AERIS_EARTHDATA_DATA_ORIGINS") or (ASDC_DATA_ORIGIN,),
             private_origins=_items(env, "AERIS_PRIVATE_ORIGINS"),

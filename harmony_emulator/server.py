@@ -30,6 +30,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harmony_emulator.cmr import CmrSearch
+from harmony_emulator.cmr_events import EventSender
 from harmony_emulator.cmr_subscriptions import CmrSubscriptions
 from harmony_emulator.control import EmulatorControl
 from harmony_emulator.earthdata_login import EarthdataLogin
@@ -47,8 +48,9 @@ log = logging.getLogger("aeris.emulator")
 
 class HarmonyEmulator:
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, files_port: int = 0, daac_port: int = 0, **state_options
-    ):
+        self, host: str = "127.0.0.1", port: int = 0, files_port: int = 0, daac_port: int = 0,
+        sqs_endpoint: str | None = None, events_tick_s: float = 1.0, **state_options,
+    ):  # fmt: skip
         self.state = EmulatorState(**state_options)
         self.files = ThreadingHTTPServer((host, files_port), _handler(FilesHandler, self))
         self.daac = ThreadingHTTPServer((host, daac_port), _handler(DaacHandler, self))
@@ -60,6 +62,8 @@ class HarmonyEmulator:
         files_host = "localhost" if host == "127.0.0.1" else host
         self.files_url = f"http://{files_host}:{self.files.server_address[1]}"
         self.daac_url = f"http://{host}:{self.daac.server_address[1]}"
+        # CMR's subscription messages go to SQS at this endpoint (the stack's moto server); None: none.
+        self.events = EventSender(self, sqs_endpoint, events_tick_s) if sqs_endpoint else None
 
     @property
     def servers(self) -> tuple[ThreadingHTTPServer, ...]:
@@ -70,9 +74,13 @@ class HarmonyEmulator:
             # shutdown() waits up to one poll interval (0.5 s by default) per server: tests start and
             # stop an emulator per test.
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        if self.events:
+            self.events.start()
         return self
 
     def stop(self) -> None:
+        if self.events:
+            self.events.stop()
         for server in self.servers:
             server.shutdown()
             server.server_close()
@@ -174,6 +182,10 @@ def main() -> None:
         "rolling window: 14); 0 keeps them for ever",
     )  # fmt: skip
     parser.add_argument("--fault", action="append", default=[], help="switch a fault on for every request")
+    parser.add_argument(
+        "--sqs-endpoint", default=None,
+        help="send CMR's subscription messages to SQS at this endpoint (the local stack's moto server)",
+    )  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     emulator = HarmonyEmulator(
@@ -187,6 +199,7 @@ def main() -> None:
         publication_delay_s=args.publication_delay_minutes * 60,
         standard_delay_s=args.standard_delay_hours * 3600,
         nrt_window_days=args.nrt_window_days,
+        sqs_endpoint=args.sqs_endpoint,
     )
     emulator.state.set_rules([{"fault": fault} for fault in args.fault])
     emulator.start()

@@ -7,24 +7,28 @@ near-real-time and standard lines), every granule event (New, Update, Delete) se
 
 `create` is idempotent: it creates what is missing, updates what differs, keeps what is the same and
 deletes AERIS subscriptions to the queue for collections no longer in the catalog. The queue is
-AERIS_EVENTS_QUEUE_ARN unless given; the Earthdata Login token (BEARER_TOKEN, or one obtained for
-EARTHDATA_USERNAME at EARTHDATA_URS_URL) goes to CMR (EARTHDATA_CMR_URL) only, and is never printed.
-The queue's access policy must let CMR's SNS topic send to it: docs/design.md, "Granule events".
-Plain Python with the project's settings (no Airflow): run it where the deployment's .env is.
+AERIS_EVENTS_QUEUE_ARN unless given. The token is the pipeline's own: Earthdata Login through the
+Harmony connection (`harmony_default`, or --conn-id; else BEARER_TOKEN or EARTHDATA_USERNAME and
+PASSWORD), sent to CMR (EARTHDATA_CMR_URL) only and never printed. Run it where the deployment's
+environment is (its connections, its .env). The queue's access policy must let CMR's SNS topic send to
+it: docs/deployment.md, "Granule events from CMR".
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import requests
+
+# The pipeline's own Harmony connection and its Earthdata credentials (plugins/aeris/hooks/harmony.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
 
 from aeris_lib import config
 from aeris_lib.cmr import CmrError, resolve_collection, resolve_latest
 from aeris_lib.cmr_subscriptions import MODES, SubscriptionClient, sync, unsubscribe, wanted
 from aeris_lib.gases import LATEST, NRT, STANDARD, GasProduct, build_catalog
-from aeris_lib.harmony.auth import TokenProvider
 from aeris_lib.harmony.errors import HarmonyError
 
 
@@ -46,21 +50,34 @@ def catalog_collections(session: requests.Session, cmr_url: str, catalog: dict[s
     return list(dict.fromkeys(found))
 
 
+def earthdata_token(conn_id: str) -> str:
+    """A token for the pipeline's Earthdata Login user, as its Harmony hook gets one."""
+    from aeris.hooks.harmony import HarmonySettings
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        conn = None  # the settings fall back to BEARER_TOKEN / EARTHDATA_USERNAME and PASSWORD
+    return HarmonySettings.from_connection(conn).token_provider().get()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("create", "list", "delete"))
     parser.add_argument("--queue-arn", help="the SQS queue's ARN (default AERIS_EVENTS_QUEUE_ARN)")
     parser.add_argument("--modes", default=",".join(MODES), help="granule events to send (default all)")
+    parser.add_argument("--conn-id", default="harmony_default",
+                        help="the Harmony connection whose Earthdata login to use (default harmony_default)")  # fmt: skip
     args = parser.parse_args(argv)
     earthdata = config.Earthdata.from_env()
     queue = args.queue_arn or earthdata.events_queue_arn
     if args.action != "list" and not queue:
         parser.error("name the queue: --queue-arn or AERIS_EVENTS_QUEUE_ARN")
     session = requests.Session()
-    tokens = TokenProvider(earthdata.urs_url, bearer_token=earthdata.token, username=earthdata.username,
-                           password=earthdata.password, session=session)  # fmt: skip
     try:
-        client = SubscriptionClient(earthdata.cmr_url, tokens.get(), session)
+        client = SubscriptionClient(earthdata.cmr_url, earthdata_token(args.conn_id), session)
         if args.action == "list":
             for s in client.listing():
                 print(

@@ -153,11 +153,14 @@ harmony_start() {
   [ "$AERIS_HARMONY_MODE" = emulator ] || return 0
   # A slow job (fault `slow_job`) runs 5 s here: long enough to be seen waiting in the triggerer.
   # Capabilities: native-only by default, as public records suggest TEMPO L3 is in production.
+  # CMR's subscription messages go to SQS on the local moto server (never to an external endpoint).
+  local events=()
+  [ "$AERIS_LOCAL_S3" = 1 ] && events=(--sqs-endpoint "$AERIS_S3_ENDPOINT_URL")
   daemon_start harmony "$AERIS_HARMONY_PORT" python -m harmony_emulator.server \
     --port "$AERIS_HARMONY_PORT" --files-port "$AERIS_HARMONY_FILES_PORT" \
     --daac-port "$AERIS_HARMONY_DAAC_PORT" --capabilities "${AERIS_EMULATOR_CAPABILITIES:-native}" \
     --slow-job-seconds 5 --job-seconds "${AERIS_EMULATOR_JOB_SECONDS:-1.5}" \
-    --nrt-window-days "${AERIS_EMULATOR_NRT_WINDOW_DAYS:-14}"
+    --nrt-window-days "${AERIS_EMULATOR_NRT_WINDOW_DAYS:-14}" "${events[@]}"
 }
 
 # The audit bucket, on whichever S3 endpoint is configured.

@@ -18,7 +18,7 @@ EVERY_CONCERN = (config.Settings, config.LocalStack, config.Databases)
 # Read by aeris_lib.config, but derived by scripts/stack_env.py, never set by hand in `.env`.
 DERIVED = {"AERIS_ADMIN_DATABASE_URL", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"}
 # In `.env.example` but read elsewhere: stack_env (mode, endpoints, local keys) and docker-compose.yaml.
-STACK_ONLY = {"HARMONY_BASE_URL", "AERIS_HARMONY_MODE", "REDIS_URL",
+STACK_ONLY = {"HARMONY_BASE_URL", "EARTHDATA_URS_URL", "AERIS_HARMONY_MODE", "REDIS_URL",
               "AERIS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
               "AIRFLOW_ADMIN_PASSWORD"}  # fmt: skip
 

@@ -143,10 +143,10 @@ def _get_json(session: requests.Session, url: str, what: str, timeout: float) ->
         response = session.get(url, timeout=timeout)
     except requests.RequestException as error:
         raise CmrUnavailable(f"CMR unreachable: {type(error).__name__}: {error}") from None
-    return _answer(response.status_code, response.text, what)
+    return parse_answer(response.status_code, response.text, what)
 
 
-def _answer(status: int, text: str, what: str) -> object:
+def parse_answer(status: int, text: str, what: str) -> object:
     """The JSON of a CMR answer; `CmrUnavailable` for a transient status, `CmrError` for any other error."""
     if status in TRANSIENT_STATUSES:
         raise CmrUnavailable(f"CMR {what} answered HTTP {status} (transient)")
@@ -259,4 +259,4 @@ async def search_granules_async(url: str, *, timeout: float = 60.0) -> list[Gran
             status, text = response.status, await response.text()
     except (aiohttp.ClientError, TimeoutError) as error:
         raise CmrUnavailable(f"CMR unreachable: {type(error).__name__}: {error}") from None
-    return parse_granules(_answer(status, text, "granule search"))
+    return parse_granules(parse_answer(status, text, "granule search"))

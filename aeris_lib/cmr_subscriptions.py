@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import requests
 
-from aeris_lib.cmr import CmrError, CmrUnavailable
+from aeris_lib.cmr import CmrError, CmrUnavailable, parse_answer
 
 MODES = ("New", "Update", "Delete")
 UMM_SUB = {
@@ -122,22 +122,15 @@ class SubscriptionClient:
                                             allow_redirects=False, **kwargs)  # fmt: skip
         except requests.RequestException as error:
             raise CmrUnavailable(f"CMR unreachable ({what}): {type(error).__name__}") from None
-        if response.status_code >= 500:
-            raise CmrUnavailable(f"CMR answered {response.status_code} to {what}")
-        try:
-            body = response.json() if response.content else {}
-        except ValueError:
-            body = {}
-        if response.status_code >= 400:
-            errors = "; ".join(map(str, (body.get("errors") if isinstance(body, dict) else None) or []))
-            raise CmrError(f"CMR refused {what} ({response.status_code}): {errors or response.reason}")
+        # CMR's answers as the searches read them: 429 and 5xx transient, other errors with CMR's words.
+        body = parse_answer(response.status_code, response.text or "{}", what)
         return body if isinstance(body, dict) else {}
 
     def put(self, subscription: Subscription) -> Subscription:
         """Create or update (same native id): the subscription as CMR now holds it."""
         body = self._call(
             "PUT", f"{self.cmr_url}/ingest/subscriptions/{subscription.native_id}",
-            f"the subscription of {subscription.collection_id}", json=subscription.umm(),
+            f"subscription PUT of {subscription.collection_id}", json=subscription.umm(),
             headers={"Content-Type": UMM_JSON},
         )  # fmt: skip
         return Subscription(subscription.collection_id, subscription.queue_arn, subscription.modes,
@@ -145,7 +138,7 @@ class SubscriptionClient:
 
     def delete(self, subscription: Subscription) -> None:
         self._call("DELETE", f"{self.cmr_url}/ingest/subscriptions/{subscription.native_id}",
-                   f"deleting the subscription of {subscription.collection_id}")  # fmt: skip
+                   f"subscription DELETE of {subscription.collection_id}")  # fmt: skip
 
     def listing(self, max_pages: int = 20) -> list[Subscription]:
         """AERIS's subscriptions (native ids `aeris-…`) that the token's user holds."""
@@ -153,7 +146,7 @@ class SubscriptionClient:
         for page in range(1, max_pages + 1):
             body = self._call(
                 "GET", f"{self.cmr_url}/search/subscriptions.umm_json",
-                "the subscription search", params={"page_size": _PAGE_SIZE, "page_num": page},
+                "subscription search", params={"page_size": _PAGE_SIZE, "page_num": page},
             )  # fmt: skip
             found += parse_listing(body)
             if len(body.get("items") or []) < _PAGE_SIZE:

@@ -11,7 +11,7 @@ data_interval_end)`, for each gas (NO2, CH2O, AI, PM, O3):
    Harmony job (one per request, reused on retry while Harmony holds its results) and waits for it →
    **load_gas_hour** (every granule read over the bbox and merged; the slice written, the data-quality
    checks run, and only then published; then its audit COG, map and STAC item in S3);
-4. **recompute_saved_route_exposure** once any gas loaded, then advances Redis `tempo:last_update`.
+3. **recompute_saved_route_exposure** once any gas loaded, then advances Redis `tempo:last_update`.
 
 A gas without a verified TEMPO product (PM) is skipped with its reason; a failed gas does not stop the
 others; `all_gases_loaded` then fails so the run shows red. An older hour (backfill, refill) adds

@@ -35,7 +35,6 @@ class EventSender:
         self._clients: dict[str, object] = {}  # SQS is regional: one client per queue's region
         self.announced: dict[str, dict[str, int]] = {}  # native id -> {granule name: revision}
         self.watched: set[tuple[datetime, datetime]] = set()  # held and republished ranges seen
-        self.sent = 0
         self._tick_lock = threading.Lock()  # the thread's looks and a test's
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cmr-events", daemon=True)
@@ -71,6 +70,8 @@ class EventSender:
         fresh, self.watched = sorted(ranges - self.watched), self.watched | ranges
         now = datetime.now(UTC)
         ranges_now = [(now - timedelta(days=LIVE_DAYS), now), *sorted(self.watched)]
+        for gone in self.announced.keys() - subscriptions.keys():  # deleted: a new one starts afresh
+            del self.announced[gone]
         sent = 0
         for native_id, sub in subscriptions.items():
             umm = sub["umm"]
@@ -94,7 +95,6 @@ class EventSender:
                 if mode in umm["Mode"]:
                     self._send(umm, mode, scan)
                     sent += 1
-        self.sent += sent
         return sent
 
     def _sqs(self, region: str):

@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         collections = catalog_collections(
             session, earthdata.cmr_url, build_catalog(path.read_text() if path else None)
         )
-        done = sync(client, wanted(collections, queue, args.modes.split(",")))
+        want = wanted(collections, queue, args.modes.split(","))
+        done = sync(client, want)
     except (CmrError, HarmonyError, ValueError) as error:
         print(f"cmr_subscriptions {args.action}: {error}", file=sys.stderr)
         return 1
@@ -100,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in subscriptions:
             print(f"{verb} {s.concept_id} r{s.revision_id} {s.collection_id} -> {s.queue_arn}")
     print(f"{len(done.put)} put, {len(done.kept)} kept, {len(done.deleted)} deleted: CMR sends "
-          f"{', '.join(wanted(collections, queue, args.modes.split(','))[0].modes)} events of {len(collections)} "
-          f"collection(s) to {queue}")  # fmt: skip
+          f"{', '.join(want[0].modes if want else ())} events of {len(want)} collection(s) to {queue}")  # fmt: skip
     return 0
 
 

@@ -45,10 +45,9 @@ MONTH_GAS_HOURS = 1560  # 30 days x ~13 daytime scans x 4 gases
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _process_table(split: bool = False) -> dict[int, tuple[int, float]]:
-    """{pid: (parent pid, CPU seconds of it and its reaped children)} of every process; with `split`,
-    {pid: (parent pid, its own CPU seconds, its reaped children's)}."""
-    table: dict = {}
+def _process_table() -> dict[int, tuple[int, float, float]]:
+    """{pid: (parent pid, its own CPU seconds, its reaped children's)} of every process."""
+    table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -58,15 +57,14 @@ def _process_table(split: bool = False) -> dict[int, tuple[int, float]]:
             continue
         # After the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based from pid.
         own, reaped = (sum(int(v) for v in fields[a:b]) / CLOCK_TICKS for a, b in ((11, 13), (13, 15)))
-        table[int(entry.name)] = (int(fields[1]), own, reaped) if split else (int(fields[1]), own + reaped)
+        table[int(entry.name)] = (int(fields[1]), own, reaped)
     return table
 
 
-def scheduler_split(scheduler_pid: int) -> dict[str, float]:
+def scheduler_split(scheduler_pid: int, table: dict[int, tuple[int, float, float]]) -> dict[str, float]:
     """The scheduler's CPU seconds so far, split: its own loop, its LocalExecutor workers (each the
     supervisor of the task it runs), and the task processes those workers forked and reaped."""
-    table = _process_table(split=True)
-    workers = [own_reaped for parent, *own_reaped in table.values() if parent == scheduler_pid]
+    workers = [(own, reaped) for parent, own, reaped in table.values() if parent == scheduler_pid]
     return {
         "  scheduler loop": table[scheduler_pid][1] if scheduler_pid in table else 0.0,
         "  supervisors": sum(own for own, _ in workers),
@@ -74,11 +72,10 @@ def scheduler_split(scheduler_pid: int) -> dict[str, float]:
     }
 
 
-def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+def tree_cpu_seconds(roots: dict[str, int], table: dict[int, tuple[int, float, float]]) -> dict[str, float]:
     """CPU seconds so far of each named process and all its descendants (live, or reaped by them)."""
-    table = _process_table()
     children = defaultdict(list)
-    for pid, (parent, _) in table.items():
+    for pid, (parent, *_) in table.items():
         children[parent].append(pid)
     out = {}
     for name, root in roots.items():
@@ -86,7 +83,7 @@ def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
         while todo:
             pid = todo.pop()
             if pid in table:
-                total += table[pid][1]
+                total += table[pid][1] + table[pid][2]  # its own CPU and its reaped children's
                 todo.extend(children[pid])
         out[name] = total
     return out
@@ -103,8 +100,8 @@ class TaskMemory(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(0.2):
             table = _process_table()
-            workers = {pid for pid, (parent, _) in table.items() if parent == self.scheduler_pid}
-            for pid, (parent, _) in table.items():
+            workers = {pid for pid, (parent, *_) in table.items() if parent == self.scheduler_pid}
+            for pid, (parent, *_) in table.items():
                 if parent in workers:
                     self.peak_mb = max(self.peak_mb, _peak_rss_mb(pid))
 
@@ -161,7 +158,8 @@ def orchestrated(hours: list[datetime], workdir: Path, say, slots: int) -> dict:
         cluster.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
         cluster.cancel_backfills(DAG_ID)
         roots = {**{name: proc.pid for name, proc in cluster.processes.items()}, **_stack_pids()}
-        before = {**tree_cpu_seconds(roots), **scheduler_split(roots["scheduler"])}
+        table = _process_table()
+        before = {**tree_cpu_seconds(roots, table), **scheduler_split(roots["scheduler"], table)}
         cli_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         memory = TaskMemory(cluster.processes["scheduler"].pid)
         memory.start()
@@ -180,7 +178,8 @@ def orchestrated(hours: list[datetime], workdir: Path, say, slots: int) -> dict:
         )  # fmt: skip
         wall = time.monotonic() - started
         memory.stopped.set()
-        after = {**tree_cpu_seconds(roots), **scheduler_split(roots["scheduler"])}
+        table = _process_table()
+        after = {**tree_cpu_seconds(roots, table), **scheduler_split(roots["scheduler"], table)}
         cli_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         runs = _runs(cluster, hours)
         tasks = _task_table(cluster, runs)

@@ -49,16 +49,18 @@ class JobWatch:
     ):
         """The data links once the job ended well (looked at here); else defers, resuming in
         `method_name` (`finish` decides there); None when not done and `defer` is off."""
-        context["ti"].xcom_push(key="harmony_job_url", value=HarmonyHook(self.conn_id).job_status_url(job_id))
+        # One hook for the whole watch: its connection is read and its token obtained once, not per look.
+        hook = HarmonyHook(self.conn_id)
+        context["ti"].xcom_push(key="harmony_job_url", value=hook.job_status_url(job_id))
         started = time.monotonic()
-        done = self.look(task, job_id, label)  # the first look is the same as every later one
+        done = self.look(task, job_id, label, hook)  # the first look is the same as every later one
         pause = min(0.5, self.poll_interval)
         # A job that ends within seconds (native granules: Harmony only lists them) is waited for here:
         # cheaper than a deferral and a second task process. Bounded by `look_again_for`.
         while not done and time.monotonic() - started + pause <= self.look_again_for:
             time.sleep(pause)
             pause = min(pause * 2, self.max_poll_interval)
-            done = self.look(task, job_id, label)
+            done = self.look(task, job_id, label, hook)
         if done:
             Stats.timing(_metric(label, "wait"), timedelta(seconds=time.monotonic() - started))
             return list(done.xcom_value or [])
@@ -78,9 +80,9 @@ class JobWatch:
             timeout=timedelta(seconds=float(self.timeout)),
         )
 
-    def look(self, task: Any, job_id: str, label: str) -> PokeReturnValue:
+    def look(self, task: Any, job_id: str, label: str, hook: HarmonyHook | None = None) -> PokeReturnValue:
         """Done with the data links as the XCom when the job ended well; fails when it did not."""
-        hook = HarmonyHook(self.conn_id)
+        hook = hook or HarmonyHook(self.conn_id)
         job = hook.client.get_job(job_id)
         task.log.info(
             "Harmony job %s: %s, %s%% — %s", hook.job_status_url(job_id), job.status.value, job.progress,

@@ -35,8 +35,7 @@ def load_gas_hour(product: dict[str, Any], staged: dict[str, Any]) -> dict[str, 
     gas_hour, context = gas_context(product)
     with tempfile.TemporaryDirectory(prefix="aeris-") as tmp:
         path = staging.store().fetch(staging.StagedObject.from_xcom(staged), Path(tmp))
-        loaded = _load(gas_hour, context, staged, path)
-        return {**loaded, "audit": archive_slice(gas_hour, loaded, staged, path)}
+        return _load_and_archive(gas_hour, context, staged, path)
 
 
 @task(task_id="load_gas_hour", outlets=[POLLUTION_GRID], **queue_from("AERIS_LOAD_QUEUE"), **GAS_TASK,
@@ -48,8 +47,13 @@ def stage_and_load_gas_hour(product: dict[str, Any], job: dict[str, Any]) -> dic
 
     gas_hour, context = gas_context(product)
     with stage.staged_raster(gas_hour, job) as (staged, path):
-        loaded = _load(gas_hour, context, staged, path)
-        return {**loaded, "audit": archive_slice(gas_hour, loaded, staged, path)}
+        return _load_and_archive(gas_hour, context, staged, path)
+
+
+def _load_and_archive(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -> dict[str, Any]:
+    """What the load says of the staged raster at `path`, with the audit copy it then made."""
+    loaded = _load(gas_hour, context, staged, path)
+    return {**loaded, "audit": archive_slice(gas_hour, loaded, staged, path)}
 
 
 def _load(gas_hour: GasHour, context: Any, staged: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 def stage_geotiff(product: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     """Every granule's output of the job over the bbox onto TEMPO's grid (native granules read by
     byte range, subsets downloaded), merged into the hour's raster (mean where two scans observed a
-    cell) and staged in S3; the load reads it from there, the archive makes the audit COG of it.
+    cell) and staged in S3; the load reads it from there and makes the audit COG of it once published.
     (With one queue for both steps, `load_gas_hour` stages in its own process instead.)"""
     with staged_raster(gas_context(product)[0], job) as (staged, _path):
         return staged

@@ -16,7 +16,7 @@ from airflow.sdk import BaseOperatorLink
 
 from aeris_lib import config
 
-# The per-gas steps whose hour has an audit copy (the Harmony job link is the sensor's own).
+# The per-gas steps whose hour has an audit copy (the Harmony job link is harmony_job's own).
 PER_GAS_TASKS = ("stage_geotiff", "load_gas_hour")
 
 

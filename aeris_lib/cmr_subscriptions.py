@@ -74,6 +74,12 @@ def checked_queue_arn(arn: str) -> str:
     return arn
 
 
+def queue_url(arn: str) -> str:
+    """The queue's URL, what SQS's API takes, from its ARN (what CMR's subscription names)."""
+    _, _, _, region, account, name = checked_queue_arn(arn).split(":")
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+
+
 def wanted(collection_ids: Iterable[str], queue_arn: str, modes: Iterable[str] = MODES) -> list[Subscription]:
     """One subscription per collection (each once, in order), all to the one queue."""
     chosen = tuple(m for m in MODES if m in set(modes))

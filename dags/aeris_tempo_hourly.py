@@ -21,7 +21,7 @@ history but never moves the app's "now" back. Timing and settings: README, "Timi
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aeris.config import settings
 from aeris.tasks import routes, tempo
@@ -32,15 +32,6 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from aeris_lib import config
 from aeris_lib.gases import GAS_NAMES
 
-DEFAULT_ARGS = {
-    "owner": "aeris-data",
-    "retries": 2,
-    # AERIS_RETRY_DELAY_SECONDS shortens the first retry delay (tests, demos); it doubles per try.
-    "retry_delay": timedelta(seconds=config.Scheduling.from_env().retry_delay_seconds),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=20),
-    "execution_timeout": timedelta(minutes=30),
-}
 # A run waits up to the publication deadline after its hour (AERIS_PUBLICATION_DEADLINE_MINUTES), so
 # that many hours' runs are in flight at once; a waiting hour must never hold back the next ones.
 MAX_ACTIVE_RUNS = min(math.ceil(config.Publication.from_env().deadline_minutes / 60) + 2, 12)
@@ -52,7 +43,7 @@ MAX_ACTIVE_RUNS = min(math.ceil(config.Publication.from_env().deadline_minutes /
     start_date=datetime(2024, 9, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=MAX_ACTIVE_RUNS,
-    default_args=DEFAULT_ARGS,
+    default_args=settings.gas_dag_default_args(),
     tags=["aeris", "tempo", "ingestion"],
     doc_md=__doc__,
     params={

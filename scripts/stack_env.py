@@ -252,6 +252,10 @@ def _airflow(env: dict[str, str], data_dir: Path, resolved: dict[str, str]) -> d
         "AIRFLOW_CONN_AERIS_S3": json.dumps(s3_conn),
         "AIRFLOW_CONN_AERIS_REDIS": json.dumps(redis_conn),
         "AIRFLOW_CONN_HARMONY_DEFAULT": json.dumps(harmony_conn),
+        # CMR's granule events: SQS on the local moto server, or AWS itself (its credential chain).
+        "AIRFLOW_CONN_AERIS_EVENTS": json.dumps(
+            s3_conn if resolved["AERIS_LOCAL_S3"] == "1" else {"conn_type": "aws", "extra": {}}
+        ),
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), str(PROJECT_ROOT / "plugins")]),
     }
 

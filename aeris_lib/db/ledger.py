@@ -7,6 +7,7 @@ Outcomes that write no slice are recorded here in one statement each.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +24,23 @@ NOT_PUBLISHED = "not_published"  # a gap: TEMPO scanned, nothing was published b
 NO_SCAN = "no_scan"  # not a gap: night, or outside TEMPO's scan window
 NO_PRODUCT = "no_product"  # not a gap: the catalog has no verified product for the gas
 CIRCUIT_OPEN = "circuit_open"  # a gap: skipped by the circuit breaker
+# Not a gap: asked again from the source its published slice was loaded from (`LastLoad.same_source`),
+# nothing fetched. A load that fetched and found the same file says `unchanged` in its own row.
+UNCHANGED = "unchanged"
 # A gap: the product asked for lists nothing for the hour, another version of it does.
 WRONG_VERSION = "wrong_version"
 HARMONY_FAILED = "harmony_failed"
 FAILED = "failed"
-OUTCOMES = (NOT_PUBLISHED, NO_SCAN, NO_PRODUCT, CIRCUIT_OPEN, WRONG_VERSION, HARMONY_FAILED, FAILED)
+OUTCOMES = (
+    NOT_PUBLISHED,
+    NO_SCAN,
+    NO_PRODUCT,
+    CIRCUIT_OPEN,
+    WRONG_VERSION,
+    HARMONY_FAILED,
+    FAILED,
+    UNCHANGED,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,8 @@ def record_outcome(
 
 # ------------------------------------------------------------- a load's own row
 LOAD_FIELDS = ("sha256", "job_id", "max_cells", "granules", "product_line", "upgraded_from", "short_name",
-               "version", "granule_revisions", "listed_at", "request_shape", "bytes_moved", "line_reason")  # fmt: skip
+               "version", "granule_revisions", "listed_at", "request_shape", "bytes_moved", "line_reason",
+               "request_bbox")  # fmt: skip
 
 
 def start_load(conn: Any, gas: str, hour: datetime, **fields: Any) -> int:
@@ -121,3 +135,57 @@ def record_load_failure(conn: Any, log_id: int, error: BaseException, counts: di
         conn.commit()
     except Exception:  # the connection itself may be gone; the original error matters more
         log.warning("could not record the failed load in ingest_log (connection lost)")
+
+
+# ------------------------------------------------------------- what a published slice came from
+@dataclass(frozen=True)
+class LastLoad:
+    """The load the published slice of a (gas, hour) came from, as its ledger row says."""
+
+    log_id: int
+    status: str
+    revisions: dict[str, int] | None  # {granule: CMR revision}; None when not recorded
+    line: str | None
+    short_name: str | None
+    version: str | None
+    max_cells: int | None
+    bbox: tuple[float, ...] | None  # the bbox asked; None before migration 0016
+
+    def same_source(
+        self, revisions: dict[str, int], *, line: str, short_name: str, version: str,
+        max_cells: int | None, bbox: Sequence[float],
+    ) -> bool:  # fmt: skip
+        """Whether asking for these granules (at these revisions) of this product over `bbox` can only
+        give the slice back: the same granules at the same revisions, every one of them known, the same
+        product and line, cell cap and bbox. Anything not recorded counts as different."""
+        known = bool(revisions) and all(revisions.values())
+        return (
+            known
+            and self.revisions == revisions
+            and (self.line, self.short_name or "", self.version or "")
+            == (line, short_name or "", version or "")
+            and self.max_cells == max_cells
+            and self.bbox is not None
+            and _rounded(self.bbox) == _rounded(bbox)
+        )
+
+
+def _rounded(bbox: Sequence[float]) -> tuple[float, ...]:
+    return tuple(round(float(v), 6) for v in bbox)
+
+
+def last_load(conn: Any, gas: str, hour: datetime) -> LastLoad | None:
+    """What the published slice of (gas, hour) was loaded from; None when no slice is published."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("ingest/find_last_load.sql"), {"gas": gas, "hour": hour})
+        row = cur.fetchone()
+    conn.rollback()
+    if row is None:
+        return None
+    log_id, status, revisions, line, short_name, version, max_cells, bbox = row
+    if isinstance(revisions, str):
+        revisions = json.loads(revisions)
+    return LastLoad(
+        log_id, status, {k: int(v) for k, v in revisions.items()} if revisions else None, line, short_name,
+        version, max_cells, tuple(bbox) if bbox else None,
+    )  # fmt: skip

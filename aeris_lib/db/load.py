@@ -158,7 +158,8 @@ def load_slice(
         conn, gas, hour, sha256=source_sha256, job_id=harmony_job_id, max_cells=max_cells, granules=granules,
         product_line=product_line, upgraded_from=upgraded_from, short_name=short_name, version=version,
         line_reason=line_reason or None,
-        granule_revisions=json.dumps(granule_revisions) if granule_revisions else None, **(fetched or {}),
+        granule_revisions=json.dumps(granule_revisions) if granule_revisions else None,
+        request_bbox=[float(v) for v in audit_bbox] if audit_bbox else None, **(fetched or {}),
     )  # fmt: skip
     if product_line == NRT:
         kept = _standard_kept(conn, log_id, gas, hour, started)
@@ -176,6 +177,12 @@ def load_slice(
         table = f"pobs_{gas.lower()}_{hour:%Y%m%d%H}_{secrets.token_hex(4)}"
         with conn.cursor() as cur:
             lock_slice(cur, gas, hour)
+            if source_sha256 and not force:
+                # A load of the same file (another run's, an event's) may have committed while this one
+                # read it: asked again under the lock, the second of two writes nothing.
+                unchanged = _unchanged(conn, log_id, gas, hour, source_sha256, max_cells, started)
+                if unchanged is not None:
+                    return unchanged
             cur.execute(
                 load_sql("ingest/abandon_stale_attempts.sql"), {"gas": gas, "hour": hour, "id": log_id}
             )

@@ -7,7 +7,9 @@ from typing import Any
 from aeris_lib.defaults import GAS_NAMES
 
 # The task whose XCom each DAG's per-gas group is mapped over.
-PLAN_TASKS = {"aeris_tempo_hourly": "plan", "aeris_tempo_reprocess": "find_upgrades"}
+PLAN_TASKS = {
+    "aeris_tempo_hourly": "plan", "aeris_tempo_events": "find_event_hours", "aeris_tempo_reprocess": "find_upgrades",
+}  # fmt: skip
 
 
 def planned_items(session: Any, dag_id: str, run_id: str) -> list[Any]:

@@ -42,10 +42,10 @@ OUTCOMES = ("not_published", "no_scan", "no_product", "wrong_version", "circuit_
 TRIES = """
 WITH tries AS (
     SELECT task_id, state FROM task_instance
-    WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_reprocess') AND start_date >= %(since)s
+    WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_events', 'aeris_tempo_reprocess') AND start_date >= %(since)s
     UNION ALL
     SELECT task_id, state FROM task_instance_history
-    WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_reprocess') AND start_date >= %(since)s
+    WHERE dag_id IN ('aeris_tempo_hourly', 'aeris_tempo_events', 'aeris_tempo_reprocess') AND start_date >= %(since)s
 )
 SELECT count(*) FILTER (WHERE task_id LIKE '%%.load_gas_hour' AND state IN ('success', 'failed', 'up_for_retry'))
      + count(*) FILTER (WHERE (task_id LIKE '%%.harmony_job' OR task_id LIKE '%%.stage_geotiff')

@@ -16,5 +16,7 @@ def test_each_map_index_is_labelled_with_its_planned_gas():
 
 
 def test_only_the_tempo_dags_have_a_plan():
-    assert PLAN_TASKS == {"aeris_tempo_hourly": "plan", "aeris_tempo_reprocess": "find_upgrades"}
+    assert PLAN_TASKS == {
+        "aeris_tempo_hourly": "plan", "aeris_tempo_events": "find_event_hours", "aeris_tempo_reprocess": "find_upgrades",
+    }  # fmt: skip
     assert planned_items(session=None, dag_id="aeris_retention", run_id="r") == []

@@ -14,6 +14,8 @@ VIEW_CONN_ID = "aeris_view"
 WAITS_CONN_ID = "aeris_waits"
 S3_CONN_ID = "aeris_s3"
 REDIS_CONN_ID = "aeris_redis"
+# The AWS account of the SQS queue CMR sends granule events to (the events DAG's watcher reads it).
+EVENTS_CONN_ID = "aeris_events"
 
 
 def aeris_db() -> closing[Any]:

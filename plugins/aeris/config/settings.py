@@ -8,7 +8,7 @@ Read at run time only (never at DAG parse time, except the gases' default shown 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from airflow.sdk import Variable
@@ -26,6 +26,20 @@ def checked(read: Callable[[], T]) -> T:
         return read()
     except config.SettingError as error:
         raise AirflowFailException(str(error)) from None
+
+
+def gas_dag_default_args() -> dict[str, Any]:
+    """The per-gas DAGs' `default_args` (hourly and events: the same tasks, the same retries). Read at
+    parse time: AERIS_RETRY_DELAY_SECONDS shortens the first retry delay (tests, demos); it doubles per
+    try."""
+    return {
+        "owner": "aeris-data",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=config.Scheduling.from_env().retry_delay_seconds),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+        "execution_timeout": timedelta(minutes=30),
+    }
 
 
 def default_gases() -> list[str]:

@@ -15,8 +15,10 @@ from typing import Any
 from aeris.hooks.harmony import HarmonyHook
 from aeris.sensors.harmony import HarmonyJobLink, HarmonyJobSensor, JobWatch
 from aeris.sensors.publication import GasPublicationSensor
+from aeris.tasks import reconcile
 from aeris.tasks.gas_task import GAS_TASK
 from aeris.tasks.harmony import submit_or_reuse
+from airflow.sdk.exceptions import AirflowSkipException
 
 from aeris_lib import defaults
 from aeris_lib.publication import Publication
@@ -74,8 +76,13 @@ class HarmonyJobOperator(GasPublicationSensor):
         return self._job(context, self.publication)
 
     def finish(self, context: Any, decision: Publication) -> dict[str, Any]:
-        """The hour is listed (else the publication sensor's skip): now the job."""
-        return self._job(context, super().finish(context, decision))
+        """The hour is listed (else the publication sensor's skip): now the job, unless the published
+        slice already came from exactly these granules (then a skip: `unchanged`, nothing fetched)."""
+        publication = super().finish(context, decision)
+        unchanged = reconcile.unchanged_at_once(self.gas_hour, publication, context["params"])
+        if unchanged:
+            raise AirflowSkipException(f"{self.subject} {self.hour}: unchanged: {unchanged}")
+        return self._job(context, publication)
 
     def _job(self, context: Any, publication: dict[str, Any] | None) -> dict[str, Any]:
         job = submit_or_reuse(self.gas_hour, publication)

@@ -65,7 +65,8 @@ def recompute_saved_route_exposure(loads: list[dict[str, Any]]) -> dict[str, Any
 
 @task(trigger_rule="all_done", multiple_outputs=False)
 def recompute_hours(loads: list[dict[str, Any]] | None) -> dict[str, int]:
-    """Exposure of every saved route for each hour a load wrote (the reprocess DAG's upgrades)."""
+    """Exposure of every saved route for each hour a load wrote (the reprocess DAG's upgrades, the
+    events DAG's hours); then Redis `tempo:last_update` advances to the newest hour loaded, if newer."""
     loaded = [
         i for i in ([loads] if isinstance(loads, dict) else loads or []) if i and i["status"] == "success"
     ]
@@ -78,6 +79,11 @@ def recompute_hours(loads: list[dict[str, Any]] | None) -> dict[str, int]:
             done[hour] = result.routes_updated
             log.info("Exposure of %d saved routes for %s recomputed in %.2f s (%d current scores moved)",
                      result.routes_updated, hour, result.duration_s, result.scores_updated)  # fmt: skip
+        newest = latest_loaded_hour(conn)
+    hour = max(done)
+    publish_last_update(
+        {"hour": hour, "newest_hour": (newest.astimezone(UTC).isoformat() if newest else hour)}
+    )
     return done
 
 

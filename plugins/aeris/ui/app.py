@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 # The DAGs whose ledger rows, maps and audit objects the view shows.
-SHOWN_DAGS = ("aeris_tempo_hourly", "aeris_tempo_reprocess")
+SHOWN_DAGS = ("aeris_tempo_hourly", "aeris_tempo_events", "aeris_tempo_reprocess")
 
 
 def can_read_aeris_dags(request: Request, user: GetUserDep) -> None:

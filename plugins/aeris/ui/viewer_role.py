@@ -17,7 +17,9 @@ from airflow.providers.fab.www.security import permissions as fab
 ROLE = "AERIS Viewer"
 
 # Every DAG in dags/ (tests/plugins/ui/test_viewer_role.py holds this list to the DagBag).
-AERIS_DAGS = ("aeris_tempo_hourly", "aeris_tempo_reprocess", "aeris_gap_report", "aeris_retention")
+AERIS_DAGS = (
+    "aeris_tempo_hourly", "aeris_tempo_events", "aeris_tempo_reprocess", "aeris_gap_report", "aeris_retention",
+)  # fmt: skip
 
 # What a DAG's pages read besides the DAG itself. FAB grants these per kind, not per DAG: the auth
 # manager lets them through only for DAGs the user may read (is_authorized_dag checks both).

@@ -163,6 +163,30 @@ def test_two_concurrent_loads_of_one_slice_leave_one_copy(database_url, conn, tm
     conn.rollback()
 
 
+def test_two_concurrent_loads_of_the_same_file_write_it_once(database_url, conn, tmp_path):
+    """Two runs (an event's and another's) load the same file at once: the second, waiting on the slice
+    lock while the first writes, finds it published and writes nothing."""
+    hour = hour_of(6)
+    path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 3e16, 400).reshape(20, 20)))
+    statuses: list[str] = []
+
+    def load():
+        with psycopg.connect(database_url) as connection:
+            statuses.append(load_slice(connection, path, "NO2", hour, source_sha256="e" * 64).status)
+
+    with conn.cursor() as cur:  # both loads past their first look, then waiting on the lock together
+        load_module.lock_slice(cur, "NO2", hour)
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert _waiting_sessions(database_url, "advisory", 2), "both loads should be waiting on the slice lock"
+    conn.rollback()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == ["success", "unchanged"]
+    assert [row[0] for row in ledger(conn, "NO2", hour)[-2:]] == ["success", "unchanged"]
+
+
 def test_load_killed_midway_leaves_the_previous_slice(database_url, conn, tmp_path, monkeypatch):
     hour = hour_of(6)
     load_slice(conn, str(write_geotiff(tmp_path / "v1.tif", np.full((30, 30), 1e15))), "NO2", hour)

@@ -21,8 +21,10 @@ def test_what_is_not_a_plan_labels_nothing_or_keeps_the_number():
     assert gas_labels([{"gas": "NO2"}, "odd", {}]) == ["NO2", "1", "2"]
 
 
-def test_both_tempo_dags_are_covered():
-    assert PLAN_TASKS == {"aeris_tempo_hourly": "plan", "aeris_tempo_reprocess": "find_upgrades"}
+def test_every_tempo_dag_is_covered():
+    assert PLAN_TASKS == {
+        "aeris_tempo_hourly": "plan", "aeris_tempo_events": "find_event_hours", "aeris_tempo_reprocess": "find_upgrades",
+    }  # fmt: skip
 
 
 def ti(map_index: int, run_id: str = "scheduled__2024-09-01T16:00:00+00:00", label=None) -> SimpleNamespace:

@@ -1,12 +1,18 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: help run test unit ui ui-stop bench soak setup stack status stop airflow-cfg lint
+.PHONY: help run events test unit ui ui-stop bench soak setup stack status stop airflow-cfg lint
 
 help:           ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 16
 
 run:            ## command 1: the hourly DAG once, end to end, on the local stack
 	@bash scripts/run_hourly.sh
+
+events:         ## the event path once: CMR's messages on the local SQS start aeris_tempo_events (emulator, local S3)
+	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && \
+	  { [ "$$AERIS_HARMONY_MODE" = emulator ] && [ "$$AERIS_LOCAL_S3" = 1 ] || \
+	    { echo "make events needs the emulator and the local S3 server (its SQS)" >&2; exit 2; }; } && \
+	  python -m scripts.event_path'
 
 test:           ## command 2: the whole test suite against real PostGIS, Redis, S3 and the Harmony emulator
 	@bash scripts/test.sh

@@ -101,10 +101,13 @@ def main() -> int:
     for gas in sorted(set(tasks) | set(ledger)):
         task, ti_state = tasks.get(gas, ("load_gas_hour", "?"))
         status, rows, error, source = ledger.get(gas, (None, None, "", ""))
-        if ti_state == "success" and status == "unchanged":
-            print(
-                f"  {gas:5} unchanged {rows or 0:>9,} rows (same source file as the last load: nothing written)"
+        if ti_state in ("success", "skipped") and status == "unchanged":
+            why = (
+                "same source file as the last load: nothing written"
+                if ti_state == "success"
+                else "published from the same granules at the same revisions: no Harmony job"
             )
+            print(f"  {gas:5} unchanged {rows or 0:>9,} rows ({why})")
         elif ti_state == "success":
             print(f"  {gas:5} loaded   {rows or 0:>10,} rows  ({source or '?'}…)")
         elif ti_state == "skipped":

@@ -17,11 +17,15 @@ when the machine is noisy:
       against the physical minimum (the chunks the window touches); lines NATIVE;
   (h) backfill.py: a backfill of 6 hours x 4 gases through the real scheduler against its ceiling
       (backfill_ceiling.py); line BACKFILL;
-  (i) scripts/soak: 2 simulated days of production with the soak's fault schedule, invariants checked;
+  (i) latency.py: from NASA listing an hour's last granule to its slice published, over 10 hours, the
+      event path (CMR's messages on SQS, aeris_tempo_events) against the polling path (the hourly DAG
+      asking CMR every 300 s); line LATENCY;
+  (j) scripts/soak: 2 simulated days of production with the soak's fault schedule, invariants checked;
       line SOAK.
 Runs in a scratch database `aeris_bench` on the same server (dropped and recreated each run).
 `python -m scripts.bench --smoke` runs every benchmark small (a few thousand cells, one read hour, the
-backfill's ceiling only, the short soak) so that the test command catches a benchmark that no longer runs.
+backfill's ceiling only, one LATENCY hour each way with CMR asked every 5 s, the short soak) so that
+the test command catches a benchmark that no longer runs.
 """
 
 from __future__ import annotations

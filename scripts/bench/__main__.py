@@ -44,6 +44,7 @@ def main() -> int:
 def run_all(sizes: Sizes, workdir: Path) -> int:
     from scripts.bench import loader, routes
     from scripts.bench.backfill import backfill_benchmark
+    from scripts.bench.latency import latency_benchmark
     from scripts.bench.native_ranges import native_range_benchmark
     from scripts.bench.reads import read_benchmark
     from scripts.soak.__main__ import soak
@@ -99,6 +100,9 @@ def run_all(sizes: Sizes, workdir: Path) -> int:
     print(
         backfill_benchmark(config.Databases.from_env().aeris, workdir, say, sizes.backfill_hours), flush=True
     )
+    latency = {"hour_count": 1, "spacing_s": 5.0, "poll_s": 5.0} if smoke else {}
+    print(latency_benchmark(config.Databases.from_env().aeris, workdir / "latency", say, bbox=sizes.bbox,
+                            **latency), flush=True)  # fmt: skip
     now = datetime.now(UTC)
     plan = SoakPlan.whole_days(now, sizes.soak_days) if sizes.soak_days else SoakPlan.short(now)
     line, findings = soak(plan, workdir / "soak", say)

@@ -190,8 +190,10 @@ class Checks:
             cur.execute(TRIES, {"since": self.since})
             tries = cur.fetchone()[0]
         # Every hour's: the reprocess run also reloads slices of other hours when NASA changed them.
+        # The reconcile's `unchanged` (harmony_job's skip: no file read) is no attempt at a load either.
         rows = self._query(
-            "SELECT count(*) FROM ingest_log WHERE started_at >= %s AND status <> ALL(%s)",
+            "SELECT count(*) FROM ingest_log WHERE started_at >= %s AND status <> ALL(%s)"
+            " AND NOT (status = 'unchanged' AND source_sha256 IS NULL)",
             self.since,
             list(OUTCOMES),
         )[0][0]

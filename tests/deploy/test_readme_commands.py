@@ -2,8 +2,8 @@
 
 `make stop` stops the local services, so these run against a second local stack (its own data
 directory and ports, the same scripts), never the one the other tests use. In the README's order:
-the stack, `make status`, `make run`, `make bench BENCH_ARGS=--smoke` (with the short soak), `make ui`, `make ui-stop`,
-`make stop`. `make test` is the command running this.
+the stack, `make status`, `make run`, `make events`, `make bench BENCH_ARGS=--smoke` (with the short
+soak), `make ui`, `make ui-stop`, `make stop`. `make test` is the command running this.
 """
 
 from __future__ import annotations
@@ -67,10 +67,15 @@ def test_every_readme_command_on_a_stack_of_its_own(own_stack):
     run = make(env, "run")
     assert re.search(r"NO2\s+loaded\s+[0-9,]+ rows", run), run[-3000:]
 
+    events = make(env, "events")
+    assert re.search(r"published [0-9.]+ s after its last granule was listed, with no hourly run", events), (
+        events[-3000:]
+    )
+
     # The smoke bench ends with the short soak: a few hours of production with every fault of the
     # soak's schedule through the real scheduler, every invariant checked (scripts/soak).
     bench = make(env, "bench", "BENCH_ARGS=--smoke", timeout=1500)
-    for line in ("BENCH ", "READ ", "NATIVE ", "BACKFILL ", "SOAK "):
+    for line in ("BENCH ", "READ ", "NATIVE ", "BACKFILL ", "LATENCY ", "SOAK "):
         assert re.search(rf"^{line}", bench, re.M), f"no {line.strip()} line:\n{bench[-3000:]}"
     soak = re.search(r"^SOAK .*$", bench, re.M).group(0)
     assert " lost=0 double_loads=0 " in soak and "invariants=ok" in soak, bench[-3000:]

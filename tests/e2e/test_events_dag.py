@@ -13,7 +13,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import psycopg
 import pytest
 from aeris.triggers.events import GRANULE_EVENTS
 
@@ -24,7 +23,7 @@ from harmony_emulator.server import HarmonyEmulator
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
 from tests.support.catalog_ids import concept_id
 from tests.support.cluster import AirflowCluster
-from tests.support.db import airflow_db_url, forget_hours, ledger_rows
+from tests.support.db import forget_hours, ledger_rows
 from tests.support.emulator import Emulator
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -74,35 +73,15 @@ def world(tmp_path_factory, db):
     try:
         cluster.wait_for(lambda: cluster.dag_parsed(EVENTS) and cluster.dag_parsed(HOURLY), 120, "the DAGs")
         cluster.api("PATCH", f"/dags/{HOURLY}", {"is_paused": True})
-        # Runs an earlier session left unfinished (its emulator gone) must not come back to life here.
-        for run in events_runs(cluster):
-            cluster.api("DELETE", f"/dags/{EVENTS}/dagRuns/{run['dag_run_id']}", raw=True)
-        forget_granule_events()
         cluster.delete_queued_runs(HOURLY)
         cluster.delete_runs(HOURLY, [HOUR.isoformat(), LOST.isoformat()])
-        cluster.api("PATCH", f"/dags/{EVENTS}", {"is_paused": False})
-        # A watcher runs for an unpaused DAG, from its next parse on: ask for it now, as the UI's
-        # "Reparse DAG" does (else up to min_file_process_interval later).
-        token = cluster.api("GET", f"/dags/{EVENTS}/details")["file_token"]
-        cluster.api("PUT", f"/parseDagFile/{token}", raw=True)
-        cluster.wait_for(
-            lambda: "SQS sensor trigger" in cluster.log_tail("triggerer", 400), 90, "the queue's watcher"
-        )
+        cluster.watch_events(EVENTS, GRANULE_EVENTS)
         yield cluster, server, control, sqs, url, (subscriptions, subscription)
     finally:
         cluster.api("PATCH", f"/dags/{EVENTS}", {"is_paused": True})
         cluster.stop()
         server.stop()
         sqs.delete_queue(QueueUrl=url)
-
-
-def forget_granule_events() -> None:
-    """An earlier session's granule events (its own emulator's) would start this session's first run."""
-    with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT id FROM asset WHERE name = %s", (GRANULE_EVENTS,))
-        for (asset_id,) in cur.fetchall():
-            cur.execute("DELETE FROM asset_dag_run_queue WHERE asset_id = %s", (asset_id,))
-            cur.execute("DELETE FROM asset_event WHERE asset_id = %s", (asset_id,))
 
 
 def events_runs(cluster: AirflowCluster) -> list[dict]:

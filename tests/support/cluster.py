@@ -16,6 +16,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
 from tests.support.dag_runs import SMALL_BBOX
 from tests.support.db import airflow_db_url
 
@@ -234,6 +236,26 @@ class AirflowCluster:
         except AssertionError:
             return False
 
+    def watch_events(self, dag_id: str, asset_name: str) -> None:
+        """Unpause the event-driven `dag_id` and wait until the triggerer watches its queue. Runs and
+        events of `asset_name` an earlier session left (its emulator and queue gone) are removed first:
+        they would otherwise start or feed this session's runs."""
+        for run in self.api("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]:
+            self.delete_run(dag_id, run)
+        with psycopg.connect(airflow_db_url()) as conn, conn.cursor() as cur:
+            cur.execute("SELECT id FROM asset WHERE name = %s", (asset_name,))
+            for (asset_id,) in cur.fetchall():
+                cur.execute("DELETE FROM asset_dag_run_queue WHERE asset_id = %s", (asset_id,))
+                cur.execute("DELETE FROM asset_event WHERE asset_id = %s", (asset_id,))
+        self.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
+        # A watcher runs for an unpaused DAG from its next parse on: ask for that parse now, as the UI's
+        # "Reparse DAG" does (else up to min_file_process_interval later).
+        token = self.api("GET", f"/dags/{dag_id}/details")["file_token"]
+        self.api("PUT", f"/parseDagFile/{token}", raw=True)
+        self.wait_for(
+            lambda: "SQS sensor trigger" in self.log_tail("triggerer", 400), 90, "the queue's watcher"
+        )
+
     def cancel_backfills(self, dag_id: str) -> None:
         """Airflow runs one backfill per DAG at a time: cancel any left unfinished (a run stopped halfway)."""
         for backfill in self.api("GET", f"/backfills?dag_id={dag_id}&limit=20&order_by=-id")["backfills"]:
@@ -251,7 +273,14 @@ class AirflowCluster:
         runs = self.api("GET", f"/dags/{dag_id}/dagRuns?limit=100&order_by=-id")["dag_runs"]
         for run in runs:
             if run["logical_date"] and run["logical_date"].replace("Z", "+00:00") in logical_dates:
-                self.api("DELETE", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}", raw=True)
+                self.delete_run(dag_id, run)
+
+    def delete_run(self, dag_id: str, run: dict) -> None:
+        """Removes a run; one left running by a stopped cluster is marked failed first (a running run
+        cannot be deleted)."""
+        if run["state"] not in ("success", "failed", "queued"):
+            self.api("PATCH", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}", {"state": "failed"})
+        self.api("DELETE", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}", raw=True)
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int = 1) -> str:
         path = (

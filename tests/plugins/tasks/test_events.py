@@ -5,6 +5,7 @@ loads nothing. The whole path with the scheduler and triggerer: tests/e2e/test_e
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -108,3 +109,22 @@ def test_an_o3tot_event_loads_o3_and_ai_from_one_collection(hour_world):
     planned = find_event_hours.function(**context(message(O3TOT, scans[-1]), gases=["NO2", "O3", "AI"]))
     at_hour = sorted(p["gas"] for p in planned if p["hour"] == HOUR.isoformat())
     assert at_hour == ["AI", "O3"]  # not NO2: nothing of its collection happened
+
+
+@pytest.mark.unit
+def test_the_dag_listens_to_the_queue_and_wires_the_hourly_dags_tasks(monkeypatch):
+    from pathlib import Path
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("AERIS_EVENTS_QUEUE_ARN", "arn:aws:sqs:us-west-2:123456789012:aeris-events")
+    dags = Path(__file__).resolve().parents[3] / "dags" / "aeris_tempo_events.py"
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    dag = bag.dags["aeris_tempo_events"]  # parsed only: no metadata DB
+    [asset] = dag.timetable.asset_condition.objects
+    assert asset.name == "aeris_tempo_granule_events" and len(asset.watchers) == 1
+    order = ["find_event_hours", "gas.harmony_job", "gas.load_gas_hour", "recompute_hours"]
+    for upstream, downstream in itertools.pairwise(order):
+        assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
+    assert not dag.get_task("gas.harmony_job").wait_for_publication  # the plan carries CMR's listing

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from aeris.config import settings
 from aeris.tasks import events, routes, tempo
 from aeris.triggers.events import granule_events
-from airflow.sdk import Param, dag, task_group
+from airflow.sdk import Param, dag
 
 from aeris_lib import config
 from aeris_lib.gases import GAS_NAMES
@@ -50,13 +50,7 @@ from aeris_lib.gases import GAS_NAMES
     },
 )  # fmt: skip
 def aeris_tempo_events():
-    products = events.find_event_hours()
-
-    @task_group(group_id="gas")
-    def gas_branch(product: dict):
-        return tempo.harmony_to_slice(product)
-
-    routes.recompute_hours(gas_branch.expand(product=products))
+    routes.recompute_hours(tempo.load_each(events.find_event_hours()))
 
 
 aeris_tempo_events()

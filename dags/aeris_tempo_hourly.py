@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from aeris.config import settings
 from aeris.tasks import routes, tempo
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import Param, dag, task_group
+from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from aeris_lib import config
@@ -82,13 +82,7 @@ MAX_ACTIVE_RUNS = min(math.ceil(config.Publication.from_env().deadline_minutes /
     },
 )
 def aeris_tempo_hourly():
-    products = tempo.plan()
-
-    @task_group(group_id="gas")
-    def gas_branch(product: dict):
-        return tempo.harmony_to_slice(product, wait_for_publication=True)
-
-    loads = gas_branch.expand(product=products)
+    loads = tempo.load_each(tempo.plan(), wait_for_publication=True)
     all_loaded = EmptyOperator(
         task_id="all_gases_loaded",
         trigger_rule="none_failed",

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from aeris.config import settings
 from aeris.tasks import reprocess, routes, tempo
-from airflow.sdk import Param, dag, task_group
+from airflow.sdk import Param, dag
 
 from aeris_lib.gases import GAS_NAMES
 
@@ -56,13 +56,7 @@ from aeris_lib.gases import GAS_NAMES
     },
 )  # fmt: skip
 def aeris_tempo_reprocess():
-    upgrades = reprocess.find_upgrades()
-
-    @task_group(group_id="upgrade")
-    def upgrade(product: dict):
-        return tempo.harmony_to_slice(product)
-
-    routes.recompute_hours(upgrade.expand(product=upgrades))
+    routes.recompute_hours(tempo.load_each(reprocess.find_upgrades(), group_id="upgrade"))
 
 
 aeris_tempo_reprocess()

@@ -76,24 +76,30 @@ def find_event_hours(**context: Any) -> list[dict[str, Any]]:
     wanted = [entries[g] for g in gases if entries[g].verified]
     hours = sorted({hour for event in live for hour in event.hours()})
     planned: list[dict[str, Any]] = []
+    listings: dict[tuple[str, datetime], list[Granule]] = {}  # O3 and AI read one collection: one search
     with aeris_db() as conn:
         schema.migrate(conn)  # current before anything reads it
         for hour in hours:
             lines, reasons = catalog.choose_lines(conn, wanted, hour, bbox)
             for gas_hour in catalog.resolve(conn, wanted, hour, bbox, lines, reasons):
                 hits = [e for e in live if e.collection_id == gas_hour.collection_id and hour in e.hours()]
-                if hits and (product := _complete(conn, gas_hour, hits, context)) is not None:
+                if not hits:
+                    continue
+                key = (gas_hour.collection_id, hour)
+                listed = listings[key] = listings.get(key) or _listing(gas_hour, hits)
+                if (product := _complete(conn, gas_hour, hits, listed, context)) is not None:
                     planned.append(product)
     log.info("%d granule event(s) → %d gas-hour(s) to load: %s", len(live), len(planned),
              ", ".join(f"{p['gas']} {p['hour']}" for p in planned) or "none")  # fmt: skip
     return planned
 
 
-def _complete(conn: Any, gas_hour: GasHour, hits: list[GranuleEvent], context: dict) -> dict[str, Any] | None:
-    """The gas-hour's XCom with CMR's listing when every scan of the hour is listed and its published
-    slice did not come from exactly these granules; else None, with the reason logged."""
+def _complete(
+    conn: Any, gas_hour: GasHour, hits: list[GranuleEvent], listed: list[Granule], context: dict
+) -> dict[str, Any] | None:
+    """The gas-hour's XCom with CMR's listing (`listed`: around the hour) when every scan of the hour is
+    listed and its published slice did not come from exactly these granules; else None, with why logged."""
     where = f"{gas_hour.gas} {gas_hour.hour.isoformat()}"
-    listed = _listing(gas_hour, hits)
     names, end = {e.granule_ur for e in hits}, gas_hour.hour + cmr_events.SCAN_SPAN
     if not any(g.name in names and g.start < end and g.end > gas_hour.hour for g in listed):
         return None  # the events' scans overlap the hour before or after this one

@@ -1,4 +1,4 @@
-"""`aeris_tempo_hourly`'s plan, and the per-gas chain both TEMPO DAGs wire: `harmony_job` (CMR's
+"""`aeris_tempo_hourly`'s plan, and the per-gas chain every TEMPO DAG wires (`load_each`): `harmony_job` (CMR's
 listing waited for, the job submitted and waited for) → `load_gas_hour` (the granules read and merged,
 the slice loaded, checked, published and archived; the reading is `stage_geotiff` of its own when the
 queues differ). The steps themselves: operators.harmony with sensors.publication (CMR) and
@@ -14,7 +14,7 @@ from aeris.config import settings
 from aeris.config.connections import aeris_db
 from aeris.operators.harmony import HarmonyJobOperator
 from aeris.tasks import breaker, catalog, schema, slices
-from airflow.sdk import XComArg, task
+from airflow.sdk import XComArg, task, task_group
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,17 @@ def plan(**context: Any) -> list[dict[str, Any]]:
         planned = catalog.resolve(conn, wanted, hour, bbox, *catalog.choose_lines(conn, wanted, hour, bbox))
     log.info("Plan: hour %s, gases %s, bbox %s", hour.isoformat(), ",".join(gases), list(bbox))
     return [gas_hour.to_xcom() for gas_hour in planned]
+
+
+def load_each(products: XComArg, group_id: str = "gas", wait_for_publication: bool = False) -> Any:
+    """The per-gas task group (`harmony_to_slice`) mapped over a plan's products (map index: the gas):
+    every TEMPO DAG loads through it. Returns the loads' outputs."""
+
+    @task_group(group_id=group_id)
+    def per_gas(product: dict):
+        return harmony_to_slice(product, wait_for_publication=wait_for_publication)
+
+    return per_gas.expand(product=products)
 
 
 def harmony_to_slice(product: Any, wait_for_publication: bool = False) -> XComArg:

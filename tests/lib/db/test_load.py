@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -169,10 +170,11 @@ def test_two_concurrent_loads_of_the_same_file_write_it_once(database_url, conn,
     hour = hour_of(6)
     path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 3e16, 400).reshape(20, 20)))
     statuses: list[str] = []
+    sha = secrets.token_hex(32)  # a file this slice never held, whatever earlier runs left
 
     def load():
         with psycopg.connect(database_url) as connection:
-            statuses.append(load_slice(connection, path, "NO2", hour, source_sha256="e" * 64).status)
+            statuses.append(load_slice(connection, path, "NO2", hour, source_sha256=sha).status)
 
     with conn.cursor() as cur:  # both loads past their first look, then waiting on the lock together
         load_module.lock_slice(cur, "NO2", hour)

@@ -99,6 +99,13 @@ def test_an_hour_loads_once_complete_and_not_again_from_the_same_granules(hour_w
     control.republish(HOUR, 2, NO2)
     update = find_event_hours.function(**context(message(NO2, scans[-1], "Update", 2)))
     assert HOUR.isoformat() in {p["hour"] for p in update}
+    reloaded = next(p for p in update if p["hour"] == HOUR.isoformat())["publication"]["granules"]
+    load_slice(db, path, "NO2", HOUR, source_sha256="e" * 64, audit_bbox=tuple(BBOX), product_line="nrt",
+               short_name=product["short_name"], version=product["version"],
+               granule_revisions={g["name"]: g["revision"] for g in reloaded})  # fmt: skip
+    # The first publication's message, delivered late (out of order): the hour stays as loaded.
+    late = find_event_hours.function(**context(message(NO2, scans[-1], "New", 1)))
+    assert HOUR.isoformat() not in {p["hour"] for p in late}
     # A deletion (NRT granules leave CMR after 14 days) loads nothing.
     assert find_event_hours.function(**context(message(NO2, scans[-1], "Delete", 3))) == []
 

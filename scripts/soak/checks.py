@@ -193,7 +193,7 @@ class Checks:
         # The reconcile's `unchanged` (harmony_job's skip: no file read) is no attempt at a load either.
         rows = self._query(
             "SELECT count(*) FROM ingest_log WHERE started_at >= %s AND status <> ALL(%s)"
-            " AND NOT (status = 'unchanged' AND source_sha256 IS NULL)",
+            " AND NOT (status = 'unchanged' AND rows_written IS NULL)",
             self.since,
             list(OUTCOMES),
         )[0][0]

@@ -69,7 +69,7 @@ def _expected_no2_cells(hour: datetime) -> tuple[list[str], np.ndarray]:
     return [granule_name(collection, s) for s in scans], np.sort(means.astype(np.float64))
 
 
-def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
+def test_daytime_hour_end_to_end_two_scans_then_a_rerun_is_unchanged_at_once(
     emulator, db, test_route, audit_bucket, tmp_path
 ):
     hour = datetime(2024, 9, 2, 16, tzinfo=UTC)
@@ -133,25 +133,27 @@ def test_daytime_hour_end_to_end_two_scans_then_rerun_reuses_jobs(
     assert set(exposure) == VERIFIED_GASES and all(count > 0 for count in exposure.values())
     assert score is not None and 0 <= score <= 100 and score_hour == hour
 
-    # A rerun (a clear of the whole run) reuses every Harmony job: no new request reaches Harmony.
+    # A rerun (a clear of the whole run) of an hour CMR lists as it was loaded: `unchanged` at once for
+    # every gas (the hourly DAG as the event path's reconcile): no Harmony request, nothing written.
     requests_before = emulator.stats()["rangeset_requests"]
     rerun = run_dag("2024-09-02T17:00:00+00:00", CONF)
     assert emulator.stats()["rangeset_requests"] == requests_before
-    assert any("reusing Harmony job" in line for line in rerun["log"])
-    assert ti_states(rerun, "gas.load_gas_hour") == loads
+    assert set(ti_states(rerun, "gas.harmony_job").values()) == {"skipped"}
+    assert any("unchanged: already published from the same 2 granule(s)" in line for line in rerun["log"])
     assert slice_snapshot(db, hour) == first
     assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged"]
-    assert "airflow.aeris.load.unchanged.NO2" in rerun["metrics"]
     assert "airflow.aeris.load.rows.NO2" not in rerun["metrics"]  # nothing written, nothing counted
-    # The pollution_grid events as Airflow stored them: one per gas and try, saying what happened.
+    # The pollution_grid events as Airflow stored them: one per gas and load, saying what happened.
     run_ids = list(dict.fromkeys([result["run_id"], rerun["run_id"]]))  # a rerun may keep the run's id
     no2_events = [e for run_id in run_ids for e in asset_events("pollution_grid", run_id) if "NO2" in e]
-    assert no2_events == [{"hour": hour.isoformat(), "NO2": first["NO2"][0], "status": "success"},
-                          {"hour": hour.isoformat(), "NO2": first["NO2"][0], "status": "unchanged"}]  # fmt: skip
+    assert no2_events == [{"hour": hour.isoformat(), "NO2": first["NO2"][0], "status": "success"}]
 
-    # A forced reload writes every slice again (a new table each), with the same rows.
+    # A forced reload reuses every Harmony job (no new request) and writes every slice again (a new
+    # table each), with the same rows.
     tables = _slice_tables(db, hour)
     forced = run_dag("2024-09-02T17:00:00+00:00", {**CONF, "force_reload": True})
+    assert emulator.stats()["rangeset_requests"] == requests_before
+    assert any("reusing Harmony job" in line for line in forced["log"])
     assert ti_states(forced, "gas.load_gas_hour") == loads
     assert [s for _, s, _, _ in ledger_rows(db, hour, "NO2")] == ["success", "unchanged", "success"]
     assert all(tables[gas] != table for gas, table in _slice_tables(db, hour).items())
@@ -253,7 +255,8 @@ def test_bad_file_after_a_good_one_keeps_the_good_slice(
 
     forget_jobs(db, [hour])  # a new Harmony job, whose files are bad
     emulator.faults([{"fault": fault}])
-    bad = run_dag("2024-09-03T18:00:00+00:00", conf)
+    # Forced: the same granules would otherwise be `unchanged` at once, with no new file to check.
+    bad = run_dag("2024-09-03T18:00:00+00:00", {**conf, "force_reload": True})
     assert ti_states(bad, failing_task) == {"NO2": "failed"}
     assert bad["tis"][f"{failing_task}[NO2]"]["try_number"] == 1  # the same file fails again: no retry
     assert slice_snapshot(db, hour) == good

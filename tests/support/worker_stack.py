@@ -51,7 +51,9 @@ def configure(worker: str) -> None:
             inherited.pop(name, None)
     env = {**stack_env.DEFAULTS, **inherited, **overrides}
     exports = stack_env.resolve(env)
-    for name in ("AERIS_LOCAL_PG", "AERIS_LOCAL_REDIS", "AERIS_LOCAL_S3"):  # the same servers as before
+    # The same servers as before: with the S3 endpoint now given, the events connection would point
+    # at AWS itself instead of the stack's SQS.
+    for name in ("AERIS_LOCAL_PG", "AERIS_LOCAL_REDIS", "AERIS_LOCAL_S3", "AIRFLOW_CONN_AERIS_EVENTS"):
         exports[name] = os.environ.get(name, exports[name])
     # Every login on the worker's own databases: the pipeline's, the view's, Airflow's.
     for name in (

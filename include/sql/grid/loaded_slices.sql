@@ -3,7 +3,7 @@
 SELECT p.gas_type, p.obs_time, p.product_line, p.version,
        (SELECT l.granule_revisions FROM ingest_log l
         WHERE l.gas_type = p.gas_type AND l.obs_time = p.obs_time AND l.status IN ('success', 'unchanged')
-          AND l.source_sha256 IS NOT NULL  -- a load that read a file, not the reconcile's `unchanged` row
+          AND l.rows_written IS NOT NULL  -- a load, not the reconcile's `unchanged` row (nothing read)
         ORDER BY l.id DESC LIMIT 1) AS granule_revisions
 FROM obs_partition p
 WHERE p.gas_type = ANY(%(gases)s) AND p.obs_time >= %(since)s

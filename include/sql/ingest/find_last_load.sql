@@ -5,4 +5,4 @@ FROM ingest_log l
 JOIN obs_partition p ON p.gas_type = l.gas_type AND p.obs_time = l.obs_time
 WHERE l.id = (SELECT max(id) FROM ingest_log
               WHERE gas_type = %(gas)s AND obs_time = %(hour)s AND status IN ('success', 'unchanged')
-                AND source_sha256 IS NOT NULL);
+                AND rows_written IS NOT NULL);

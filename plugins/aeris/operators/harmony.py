@@ -79,7 +79,7 @@ class HarmonyJobOperator(GasPublicationSensor):
         """The hour is listed (else the publication sensor's skip): now the job, unless the published
         slice already came from exactly these granules (then a skip: `unchanged`, nothing fetched)."""
         publication = super().finish(context, decision)
-        unchanged = reconcile.unchanged_at_once(self.gas_hour, publication, context["params"])
+        unchanged = reconcile.unchanged_at_once(self.gas_hour, publication, context.get("params") or {})
         if unchanged:
             raise AirflowSkipException(f"{self.subject} {self.hour}: unchanged: {unchanged}")
         return self._job(context, publication)

@@ -9,6 +9,7 @@ from typing import Any
 
 from aeris.config.connections import aeris_db
 from aeris.config.settings import checked
+from aeris.hooks import staging
 from aeris.tasks import breaker
 
 from aeris_lib import config
@@ -36,10 +37,11 @@ def published_from(
 
 
 def unchanged_at_once(gas_hour: GasHour, publication: dict[str, Any], params: dict[str, Any]) -> str | None:
-    """Why the gas-hour needs no Harmony job (its ledger row `unchanged` recorded), or None."""
+    """Why the gas-hour needs no Harmony job (its ledger row `unchanged` recorded), or None. Not while
+    the slice's audit copy is missing (an S3 failure after its load): the load writes it again."""
     with aeris_db() as conn:
         last = published_from(conn, gas_hour, publication, params)
-        if last is None:
+        if last is None or not staging.store().exists(staging.audit_key(gas_hour.gas, gas_hour.hour)):
             return None
         granules = [g["name"] for g in publication["granules"]]
         reason = (

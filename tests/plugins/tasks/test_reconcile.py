@@ -5,9 +5,11 @@ bbox or `force_reload` asks Harmony again. With the scheduler: tests/e2e/test_ev
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
+from aeris.hooks import staging
 from aeris.tasks.reconcile import unchanged_at_once
 
 from aeris_lib.db.load import load_slice
@@ -34,6 +36,7 @@ def published(db, tmp_path, monkeypatch):
     path = str(write_geotiff(tmp_path / "no2.tif", np.linspace(1e15, 2e16, 100).reshape(10, 10)))
     load_slice(db, path, "NO2", HOUR, source_sha256="9" * 64, audit_bbox=BBOX, product_line="nrt",
                short_name="TEMPO_NO2_L3_NRT", version="V02", granule_revisions={"a.nc": 1, "b.nc": 1})  # fmt: skip
+    staging.store().put(Path(path), staging.audit_key("NO2", HOUR))  # its audit copy, as the load makes
     yield db
     forget_hours(db, [HOUR], keep_capabilities=True)
     db.commit()
@@ -45,6 +48,11 @@ def test_the_same_listing_is_unchanged_at_once_and_the_ledger_says_why(published
     published.rollback()
     _, status, message, granules = ledger_rows(published, HOUR, "NO2")[-1]
     assert (status, granules) == ("unchanged", ["a.nc", "b.nc"]) and "no Harmony job" in message
+
+
+def test_a_missing_audit_copy_asks_harmony_again_so_that_the_load_writes_it(published):
+    staging.store().delete([staging.audit_key("NO2", HOUR)])
+    assert unchanged_at_once(GAS_HOUR, listing(1), params={}) is None
 
 
 def test_a_new_revision_another_bbox_or_force_reload_asks_harmony_again(published):

@@ -107,8 +107,8 @@ def test_the_aeris_viewer_reads_the_aeris_dags_and_their_view_and_nothing_else(t
 
 def test_the_role_reads_only_and_names_each_aeris_dag():
     dag_resources = {resource for _, resource in role_permissions() if resource.startswith("DAG:")}
-    assert dag_resources == {"DAG:aeris_tempo_hourly", "DAG:aeris_tempo_reprocess", "DAG:aeris_gap_report",
-                             "DAG:aeris_retention"}  # fmt: skip
+    assert dag_resources == {"DAG:aeris_tempo_hourly", "DAG:aeris_tempo_events", "DAG:aeris_tempo_reprocess",
+                             "DAG:aeris_gap_report", "DAG:aeris_retention"}  # fmt: skip
     assert {action for action, _ in role_permissions()} <= {"can_read", "menu_access", "can_edit"}
     assert {resource for action, resource in role_permissions() if action == "can_edit"} == {
         "My Profile",

@@ -133,7 +133,7 @@ def test_events_load_an_hour_once_ignore_duplicates_reload_a_republication_and_t
     # The AERIS view's freshness chart (and its ledger) count the event path's hour like any other.
     overview = load_overview(db, ["NO2"], HOUR + timedelta(hours=2))
     assert [p.line for p in overview.lags if p.hour == HOUR] == ["nrt"]
-    assert overview.cells[("NO2", HOUR)].status == "success"
+    assert overview.cells[("NO2", HOUR)].status in first  # the ledger's newest row: a load of it
 
     # 2. The same message again (SQS delivers at least once): a run that plans nothing.
     body = {"concept-id": granule_concept_id(NO2, scans[-1]), "revision-id": "1",

@@ -56,6 +56,18 @@ def _wait_published(
     raise RuntimeError(f"LATENCY: not published within {timeout_s:.0f} s: {[h.isoformat() for h in missing]}")
 
 
+def _task_means(cluster: AirflowCluster, dag_id: str, runs: list[dict]) -> str:
+    """'<task> <mean s> (x<instances>)' over the runs' task instances that ran."""
+    durations: dict[str, list[float]] = {}
+    for run in runs:
+        for ti in cluster.task_instances(dag_id, run["dag_run_id"]):
+            if ti.get("duration") is not None:
+                durations.setdefault(ti["task_id"], []).append(float(ti["duration"]))
+    return f"{len(runs)} runs; mean task seconds: " + ", ".join(
+        f"{task} {statistics.mean(values):.1f} (x{len(values)})" for task, values in durations.items()
+    )
+
+
 def event_latencies(
     url: str, workdir: Path, hours: list[datetime], spacing_s: float, bbox, say
 ) -> list[float]:
@@ -74,7 +86,8 @@ def event_latencies(
             )
             done = _wait_published(url, hours, since, 5 + len(releases) * spacing_s + 300)
             # The neighbours' loads (the last scan completes the next hour too) end before the stop.
-            cluster.wait_for(lambda: event_path.finished_runs(cluster), 300, "the events DAG's runs")
+            runs = cluster.wait_for(lambda: event_path.finished_runs(cluster), 300, "the events DAG's runs")
+            say("(i) event path: " + _task_means(cluster, event_path.EVENTS_DAG, runs))
         finally:
             cluster.api("PATCH", f"/dags/{event_path.EVENTS_DAG}", {"is_paused": True})
             cluster.stop()
@@ -123,10 +136,11 @@ def polling_latencies(url: str, workdir: Path, hours: list[datetime], spacing_s:
     return [done[h] - listed_at(releases, h) for h in hours]
 
 
-def latency_benchmark(url: str, workdir: Path, say, hour_count: int = 10, spacing_s: float = 20.0,
+def latency_benchmark(url: str, workdir: Path, say, hour_count: int = 10, spacing_s: float = 30.0,
                       poll_s: float = PRODUCTION_POLL_S, bbox=(-125.0, 24.0, -66.0, 50.0)) -> str:  # fmt: skip
     """The LATENCY line: `hour_count` hours through each path (yesterday's for the events, the day
-    before's for the polling), scans `spacing_s` apart, the hourly DAG asking CMR every `poll_s`."""
+    before's for the polling), scans `spacing_s` apart (ten of 30 s span one 300-s poll cycle: every
+    phase of it), the hourly DAG asking CMR every `poll_s`."""
     event_hours = [recent_hour(1, FIRST_HOUR_UTC) + timedelta(hours=k) for k in range(hour_count)]
     poll_hours = [recent_hour(2, FIRST_HOUR_UTC) + timedelta(hours=k) for k in range(hour_count)]
     events = event_latencies(url, workdir / "events", event_hours, spacing_s, bbox, say)

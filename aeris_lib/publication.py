@@ -221,6 +221,12 @@ def missing_text(hour: datetime, granules: Iterable[Granule]) -> str:
     return f"{stretches} UTC ({minutes} min)"
 
 
+def revisions_of(listing: dict) -> dict[str, int]:
+    """{granule name: CMR revision (0: not given)} of a listing's granules (`{"granules": [...]}`, as
+    the publication wait and the plans hand them on): what a load records and is compared by."""
+    return {g["name"]: int(g.get("revision") or 0) for g in listing.get("granules") or []}
+
+
 def search_window(hour: datetime) -> tuple[datetime, datetime]:
     """The time range to ask CMR about for the hour starting at `hour`."""
     return hour - LOOKBEHIND, hour + LOOKAHEAD

@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 from aeris.triggers.events import GRANULE_EVENTS
 
@@ -44,11 +42,9 @@ def hold(control: Emulator, *hours: datetime) -> None:
 
 
 @pytest.fixture
-def world(tmp_path_factory, db):
+def world(tmp_path_factory, db, sqs_queue):
     endpoint = os.environ["AERIS_S3_ENDPOINT_URL"]
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-west-2")
-    url = sqs.create_queue(QueueName=f"aeris-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs, url, arn = sqs_queue
     server = HarmonyEmulator(capabilities="tiff", job_seconds=0.5, nrt_window_days=0, sqs_endpoint=endpoint,
                              events_tick_s=0.5).start()  # fmt: skip
     control = Emulator(server.base_url)
@@ -82,7 +78,6 @@ def world(tmp_path_factory, db):
         cluster.api("PATCH", f"/dags/{EVENTS}", {"is_paused": True})
         cluster.stop()
         server.stop()
-        sqs.delete_queue(QueueUrl=url)
 
 
 def events_runs(cluster: AirflowCluster) -> list[dict]:

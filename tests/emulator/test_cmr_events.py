@@ -7,11 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from datetime import UTC, datetime
-
-import boto3
-import pytest
 
 from aeris_lib.cmr_subscriptions import Subscription, SubscriptionClient
 from aeris_lib.harmony.auth import TokenProvider
@@ -23,15 +19,6 @@ from tests.support.emulator import Emulator
 
 HOUR = datetime(2024, 9, 3, 16, tzinfo=UTC)
 OTHER = datetime(2024, 9, 4, 14, tzinfo=UTC)
-
-
-@pytest.fixture
-def queue():
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AERIS_S3_ENDPOINT_URL"], region_name="us-west-2")
-    url = sqs.create_queue(QueueName=f"aeris-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    yield sqs, url, arn
-    sqs.delete_queue(QueueUrl=url)
 
 
 def _receive(sqs, url: str, count: int, seconds: float = 20.0) -> list[dict]:
@@ -46,8 +33,8 @@ def _receive(sqs, url: str, count: int, seconds: float = 20.0) -> list[dict]:
     return got
 
 
-def test_a_released_hold_sends_new_and_a_republication_sends_update_once(queue):
-    sqs, url, arn = queue
+def test_a_released_hold_sends_new_and_a_republication_sends_update_once(sqs_queue):
+    sqs, url, arn = sqs_queue
     server = HarmonyEmulator(capabilities="native", nrt_window_days=0, sqs_endpoint=os.environ["AERIS_S3_ENDPOINT_URL"],
                              events_tick_s=0.2).start()  # fmt: skip
     try:

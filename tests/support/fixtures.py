@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from urllib.parse import urlsplit
 
 import psycopg
@@ -170,3 +171,16 @@ def smtp_server():
     env = {"AERIS_ALERT_EMAILS": "ops@aeris.test", "AIRFLOW_CONN_AERIS_SMTP": json.dumps(conn)}
     yield SimpleNamespace(messages=inbox.messages, env=env, port=port)
     controller.stop()
+
+
+@pytest.fixture
+def sqs_queue():
+    """(client, url, arn) of a fresh SQS queue on the stack's S3 server (moto serves SQS too), deleted
+    afterwards: where the emulator sends CMR's granule events."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=_require_env("AERIS_S3_ENDPOINT_URL"), region_name="us-west-2")
+    url = sqs.create_queue(QueueName=f"aeris-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    yield sqs, url, arn
+    sqs.delete_queue(QueueUrl=url)

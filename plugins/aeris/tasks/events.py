@@ -74,19 +74,23 @@ def find_event_hours(**context: Any) -> list[dict[str, Any]]:
     gases, bbox = settings.run_gases_and_bbox(params)
     entries = settings.load_catalog()
     wanted = [entries[g] for g in gases if entries[g].verified]
-    hours = sorted({hour for event in live for hour in event.hours()})
+    by_hour: dict[datetime, list[GranuleEvent]] = {}
+    for event in live:
+        for hour in event.hours():
+            by_hour.setdefault(hour, []).append(event)
     planned: list[dict[str, Any]] = []
-    listings: dict[tuple[str, datetime], list[Granule]] = {}  # O3 and AI read one collection: one search
     with aeris_db() as conn:
         schema.migrate(conn)  # current before anything reads it
-        for hour in hours:
+        for hour in sorted(by_hour):
             lines, reasons = catalog.choose_lines(conn, wanted, hour, bbox)
+            listings: dict[str, list[Granule]] = {}  # per collection: O3 and AI read one, one search
             for gas_hour in catalog.resolve(conn, wanted, hour, bbox, lines, reasons):
-                hits = [e for e in live if e.collection_id == gas_hour.collection_id and hour in e.hours()]
+                hits = [e for e in by_hour[hour] if e.collection_id == gas_hour.collection_id]
                 if not hits:
                     continue
-                key = (gas_hour.collection_id, hour)
-                listed = listings[key] = listings.get(key) or _listing(gas_hour, hits)
+                if gas_hour.collection_id not in listings:
+                    listings[gas_hour.collection_id] = _listing(gas_hour, hits)
+                listed = listings[gas_hour.collection_id]
                 if (product := _complete(conn, gas_hour, hits, listed, context)) is not None:
                     planned.append(product)
     log.info("%d granule event(s) → %d gas-hour(s) to load: %s", len(live), len(planned),

@@ -22,6 +22,7 @@ from aeris_lib.harmony.capabilities import NATIVE, ShapeChoice
 from aeris_lib.harmony.errors import HarmonyError, RequestValidationError
 from aeris_lib.harmony.models import JobRef, JobStatus, NoData
 from aeris_lib.harmony.request import BBox, RangesetRequest
+from aeris_lib.publication import revisions_of
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def submit_or_reuse(gas_hour: GasHour, publication: dict[str, Any] | None = None
     # to find republished files) and its size (a native granule downloaded whole must be that size).
     listed: dict[str, Any] = {
         "granules": granules,
-        "granule_revisions": {g["name"]: int(g.get("revision") or 0) for g in publication["granules"]},
+        "granule_revisions": revisions_of(publication),
         "granule_sizes": {g["name"]: int(g.get("size_bytes") or 0) for g in publication["granules"]},
         # When CMR listed the newest of them: the freshness figures measure from it.
         "listed_at": max(

@@ -15,6 +15,7 @@ from aeris.tasks import breaker
 from aeris_lib import config
 from aeris_lib.db import ledger
 from aeris_lib.gas_hour import GasHour
+from aeris_lib.publication import revisions_of
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,8 @@ def published_from(
     if (params or {}).get("force_reload"):
         return None
     last = ledger.last_load(conn, gas_hour.gas, gas_hour.hour)
-    revisions = {g["name"]: int(g.get("revision") or 0) for g in publication.get("granules") or []}
     same = last is not None and last.same_source(
-        revisions, line=gas_hour.line, short_name=gas_hour.short_name, version=gas_hour.version,
+        revisions_of(publication), line=gas_hour.line, short_name=gas_hour.short_name, version=gas_hour.version,
         max_cells=checked(config.Region.from_env).max_cells, bbox=gas_hour.bbox,
     )  # fmt: skip
     return last if same else None

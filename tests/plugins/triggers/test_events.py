@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import uuid
 
-import boto3
 import pytest
 from aeris.config.connections import EVENTS_CONN_ID
 from aeris.triggers.events import GRANULE_EVENTS, LONG_POLL_S, granule_events
@@ -40,17 +38,13 @@ def test_the_watcher_long_polls_the_queue_of_the_arn_with_the_events_connection(
 
 
 @pytest.fixture
-def queue(monkeypatch):
+def queue(sqs_queue, monkeypatch):
     """A fresh queue on the stack's moto server, and `aeris_events` pointing at that server."""
-    endpoint = os.environ["AERIS_S3_ENDPOINT_URL"]
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-west-2")
-    url = sqs.create_queue(QueueName=f"aeris-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     conn = {"conn_type": "aws", "login": os.environ.get("AWS_ACCESS_KEY_ID", "x"),
-            "password": os.environ.get("AWS_SECRET_ACCESS_KEY", "y"), "extra": {"endpoint_url": endpoint}}  # fmt: skip
+            "password": os.environ.get("AWS_SECRET_ACCESS_KEY", "y"),
+            "extra": {"endpoint_url": os.environ["AERIS_S3_ENDPOINT_URL"]}}  # fmt: skip
     monkeypatch.setenv(f"AIRFLOW_CONN_{EVENTS_CONN_ID.upper()}", json.dumps(conn))
-    yield sqs, url, arn
-    sqs.delete_queue(QueueUrl=url)
+    return sqs_queue
 
 
 def test_the_trigger_takes_cmrs_messages_from_the_queue_and_deletes_them(queue):

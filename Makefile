@@ -1,6 +1,6 @@
 # Entry points. Each target installs what it needs (apt packages, .venv, local services) first.
 # See README.md; the scripts under scripts/ do the work.
-.PHONY: help run events test unit ui ui-stop bench soak setup stack status stop airflow-cfg lint
+.PHONY: help run events test unit ui ui-stop bench soak screenshots setup stack status stop airflow-cfg lint
 
 help:           ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 16
@@ -31,6 +31,9 @@ bench:          ## benchmarks on the local stack (docs/measurements.md); BENCH_A
 
 soak:           ## simulated days of production through the real scheduler, invariants checked; SOAK_ARGS="--days 3" or "--short"
 	@bash -c 'source scripts/lib.sh && bootstrap && ensure_airflow && ensure_schema && python -m scripts.soak $(SOAK_ARGS)'
+
+screenshots:    ## the README's pictures after days of hourly runs on a stack whose clock is set back (SHOTS_ARGS="--days 3")
+	@bash scripts/timelapse.sh $(SHOTS_ARGS)
 
 setup:          ## system packages + .venv only
 	@bash -c 'source scripts/lib.sh && load_env && ensure_apt_packages && ensure_venv'

@@ -16,7 +16,8 @@ bootstrap
 ensure_bytecode
 ensure_compose_cli
 # Debian's Chromium: the browser test of the AERIS view drives it with Playwright (no browser download).
-ensure_apt_packages chromium
+# Debian's libfaketime: the shifted clock of `make screenshots` (tests/deploy/test_timelapse_clock.py).
+ensure_apt_packages chromium faketime
 ensure_airflow
 ensure_schema
 cd "$AERIS_ROOT"

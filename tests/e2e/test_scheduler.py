@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import urllib.request
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harmony_emulator.state import EMULATOR_PASSWORD, EMULATOR_USER
+from tests.support.browser import logged_in_page
 from tests.support.cluster import AirflowCluster, listening_addresses
 from tests.support.cluster_policy.airflow_local_settings import CELERY_RUN_PREFIX
 from tests.support.dag_runs import DAG_ID
@@ -23,7 +23,6 @@ from tests.support.db import forget_hours, ledger_rows, slice_snapshot
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 GASES = ["NO2", "O3"]  # PM is left out: Harmony rejects its unverified catalog entry by design
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (scripts/test.sh installs it); Playwright downloads none
 
 
 @pytest.fixture(scope="module")
@@ -269,22 +268,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / ".aeris" / "test-artifacts"
 
 @contextmanager
 def _aeris_browser(cluster: AirflowCluster):
-    """A real browser (Debian's chromium, driven by Playwright) logged in to the cluster's UI."""
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(cluster.base_url + "/")
-            page.get_by_label("Username").fill("admin")
-            page.get_by_label("Password").fill(os.environ.get("AIRFLOW_ADMIN_PASSWORD", "admin"))
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
-            yield page
-        finally:
-            browser.close()
+    with logged_in_page(cluster.base_url) as page:
+        yield page
 
 
 def _the_aeris_view_shows_what_each_hour_waits_for(cluster: AirflowCluster, hour: datetime) -> None:

@@ -174,6 +174,10 @@ class AirflowCluster:
             self._token = self._request("POST", "/auth/token", body, auth=False)["access_token"]
         return self._token
 
+    def renew_login(self) -> None:
+        """The next request logs in again (a token expires by the api-server's clock)."""
+        self._token = None
+
     def _request(self, method: str, path: str, body: object = None, *, auth: bool = True, raw: bool = False):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth:

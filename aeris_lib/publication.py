@@ -14,7 +14,10 @@ ended. `assess` turns what CMR lists into one decision:
   the hour. Decided at once. Only S001 proves that: about 7 % of adjacent scans reach CMR out of
   order, so a later scan of any other number may be listed before this hour's own. Scans run back to
   back through TEMPO's day, so a hole *between* two listed granules is a missing file, not a missing
-  scan: that hour waits for the deadline, then counts as not published (a gap).
+  scan: that hour waits for the deadline, then counts as not published (a gap). At the deadline, an
+  hour with nothing listed around it that ends before TEMPO's day usually starts in its season
+  (`usual_day_start`) is no_scan too: in winter S001 starts ~13:20 UTC, and a standard-only line (O3TOT)
+  lists it ~2 h after it ends, past the 11:00 and 12:00 hours' deadlines.
 - **not_published**: a daytime hour with nothing listed at the deadline (end of the hour + deadline).
 - **wait**: otherwise; ask CMR again later.
 """
@@ -25,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
@@ -39,6 +42,11 @@ LOOKBEHIND = timedelta(hours=2)
 LOOKAHEAD = timedelta(hours=3)
 # Consecutive scans closer than this belong to one observing sequence (one TEMPO day).
 SEQUENCE_GAP = timedelta(minutes=90)
+# When TEMPO's observing day starts (reference, "Scan numbers"): S001 at about 10:31 UTC in summer and
+# 13:20 UTC in winter; between them it follows the sun (a cosine over the year, 1 at the June solstice).
+# The margin keeps a day that starts a little early from being taken for one that has not started.
+FIRST_SCAN_SUMMER, FIRST_SCAN_WINTER = timedelta(hours=10, minutes=31), timedelta(hours=13, minutes=20)
+FIRST_SCAN_MARGIN = timedelta(minutes=15)
 
 
 # TEMPO's file names end in the scan number of the observing day: `…_20240806T103126Z_S001.nc`.
@@ -175,6 +183,14 @@ def scan_expected(hour: datetime, bbox: Sequence[float]) -> str | None:
     return None
 
 
+def usual_day_start(day: date) -> datetime:
+    """The earliest TEMPO's observing day usually starts on `day` (UTC), less FIRST_SCAN_MARGIN."""
+    summerness = (1 + math.cos(2 * math.pi * (day.timetuple().tm_yday - 172) / 365.25)) / 2
+    start = FIRST_SCAN_WINTER - summerness * (FIRST_SCAN_WINTER - FIRST_SCAN_SUMMER)
+    minutes = round((start - FIRST_SCAN_MARGIN).total_seconds() / 60)
+    return datetime.combine(day, time(), UTC) + timedelta(minutes=minutes)
+
+
 def _in_scan_window(hour: datetime) -> bool:
     return hour.astimezone(UTC).hour in TEMPO_SCAN_HOURS_UTC
 
@@ -280,6 +296,12 @@ def assess(
             "no_scan", f"the observing day's first scan ({first_of_day.name}) starts after this hour"
         )
     if now >= deadline:
+        day_start = usual_day_start(hour.astimezone(UTC).date())
+        observed_before = bool(earlier) and hour - earlier[-1].end <= SEQUENCE_GAP
+        if not later and not observed_before and end <= day_start:
+            # Nothing around it says TEMPO observed: the day's first scan is just not listed yet.
+            return Publication("no_scan", f"nothing listed by the deadline, and the hour ends before TEMPO's day "
+                                          f"usually starts (about {day_start + FIRST_SCAN_MARGIN:%H:%M} UTC)")  # fmt: skip
         return Publication("not_published", f"not published by {deadline:%Y-%m-%d %H:%M} UTC")
     if observing:
         return Publication(

@@ -10,6 +10,7 @@ scripts/timelapse.sh runs both around its own stack; this process itself runs on
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
@@ -55,18 +56,34 @@ def production_settings() -> dict[str, str]:
     }
 
 
+def jumping_clock_settings() -> dict[str, str]:
+    """Airflow's liveness checks, each longer than the clock's longest jump (an hour: every hour's end
+    is an instant). Else, after a jump, the scheduler takes itself for dead and resets its own task
+    instances, and the triggerer its runner (measured: duplicate ledger rows, "Task Instance not found").
+    No task runs across a jump, so nothing that really hangs goes unseen for long."""
+    limit = str(2 * 3600)
+    return {
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": limit,
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": limit,
+        "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": limit,
+        "AIRFLOW__TRIGGERER__RUNNER_HEALTH_CHECK_THRESHOLD": limit,
+        "AIRFLOW__DAG_PROCESSOR__HEALTH_CHECK_THRESHOLD": limit,
+        "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": limit,
+    }
+
+
 class Timelapse:
     def __init__(self, plan: TimelapsePlan, clock: ShiftedClock, workdir: Path, out: Path, say):
         self.plan, self.clock, self.workdir, self.out, self.say = plan, clock, workdir, out, say
-        self.cluster = None
+        self._cluster: AirflowCluster | None = None
         self.taken: dict[str, Path] = {}
 
     def start(self) -> None:
         stack_emulator().publication({
             "delay_s": self.plan.nrt_delay_s, "standard_delay_s": self.plan.standard_delay_s,
         })  # fmt: skip
-        self.cluster = AirflowCluster(self.workdir, extra_env={
-            **self.clock.environment(), **production_settings(),
+        self._cluster = AirflowCluster(self.workdir, extra_env={
+            **self.clock.environment(), **production_settings(), **jumping_clock_settings(),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.workdir / "task-logs"),
         }).start()  # fmt: skip
         self.cluster.wait_for(
@@ -76,10 +93,15 @@ class Timelapse:
         self.cluster.api("PATCH", f"/dags/{HOURLY}", {"is_paused": False})
         self.say(f"timelapse: {HOURLY} unpaused at {self.clock.now():%Y-%m-%d %H:%M} UTC (shifted clock)")
 
+    @property
+    def cluster(self) -> AirflowCluster:
+        if self._cluster is None:
+            raise RuntimeError("the time-lapse's Airflow components are not started")
+        return self._cluster
+
     def _check_clock(self) -> None:
         """The database and the api-server keep the shifted time: else every lag would be off by the shift."""
-        with psycopg.connect(config.Databases.from_env().aeris) as conn:
-            (db_now,) = conn.execute("SELECT now()").fetchone()
+        (db_now,) = one(config.Databases.from_env().aeris, "SELECT now()")
         drift = abs((db_now - self.clock.now()).total_seconds())
         if drift > 120:
             raise SystemExit(
@@ -106,25 +128,24 @@ class Timelapse:
 
     def _wait_idle(self) -> None:
         def idle() -> bool:
-            with psycopg.connect(airflow_db_url()) as conn:
-                (busy,) = conn.execute(
-                    "SELECT (SELECT count(*) FROM task_instance WHERE state = ANY(%s))"
-                    " + (SELECT count(*) FROM dag_run WHERE state = 'queued')",
-                    (list(BUSY_STATES),),
-                ).fetchone()
+            (busy,) = one(airflow_db_url(), "SELECT (SELECT count(*) FROM task_instance WHERE state = ANY(%s))"
+                          " + (SELECT count(*) FROM dag_run WHERE state = 'queued')", (list(BUSY_STATES),))  # fmt: skip
             return busy == 0
 
-        # Twice in a row: a trigger that just fired makes its task scheduled a moment later.
-        self.cluster.wait_for(
-            lambda: idle() and (time.sleep(1.5) or idle()), IDLE_TIMEOUT_S, "the tasks to finish"
-        )
+        def idle_twice() -> bool:  # a trigger that just fired makes its task scheduled a moment later
+            if not idle():
+                return False
+            time.sleep(1.5)
+            return idle()
+
+        self.cluster.wait_for(idle_twice, IDLE_TIMEOUT_S, "the tasks to finish")
 
     def _progress(self) -> str:
-        with psycopg.connect(config.Databases.from_env().aeris) as conn:
-            published, waiting = conn.execute(
-                "SELECT (SELECT count(*) FROM ingest_log WHERE status = 'success' AND published_at IS NOT NULL),"
-                "       (SELECT count(*) FROM publication_wait)"
-            ).fetchone()
+        published, waiting = one(
+            config.Databases.from_env().aeris,
+            "SELECT (SELECT count(*) FROM ingest_log WHERE status = 'success' AND published_at IS NOT NULL),"
+            "       (SELECT count(*) FROM publication_wait)",
+        )
         return f"{published} gas-hours published, {waiting} waiting"
 
     # ------------------------------------------------------------------ pictures
@@ -151,26 +172,40 @@ class Timelapse:
         self.taken[name] = path
         self.say(f"timelapse: {path} at {self.clock.now():%Y-%m-%d %H:%M} UTC (shifted clock)")
 
-    def summary(self) -> str:
-        """One line: lags from each hour's end to its publication, per product line, as the chart shows."""
+    def summary(self) -> tuple[str, int]:
+        """One line (lags from each hour's end to its publication, per product line, as the chart shows),
+        and how many gas-hours failed or were never published: none should, NASA's side has no fault."""
         with psycopg.connect(config.Databases.from_env().aeris) as conn:
             rows = conn.execute(load_sql("ui/freshness.sql"),
                                 {"start": self.plan.start, "end": self.plan.end}).fetchall()  # fmt: skip
-            (gaps,) = conn.execute(
-                "SELECT count(*) FROM ingest_log WHERE status = 'not_published' AND obs_time >= %s",
+            gaps, failed = conn.execute(
+                "SELECT count(*) FILTER (WHERE status = 'not_published'),"
+                "       count(*) FILTER (WHERE status IN ('failed', 'harmony_failed', 'quality_failed'))"
+                " FROM ingest_log WHERE obs_time >= %s",
                 (self.plan.start,),
-            ).fetchone()
-        parts = [f"TIMELAPSE days={self.plan.days} gas_hours={len(rows)} never_published={gaps}"]
+            ).fetchone() or (0, 0)
+        parts = [
+            f"TIMELAPSE days={self.plan.days} gas_hours={len(rows)} never_published={gaps} failed={failed}"
+        ]
         for line in ("nrt", "standard"):
             lags = sorted(float(r[3]) for r in rows if r[1] == line)
             if lags:
                 p95 = lags[min(len(lags) - 1, round(0.95 * (len(lags) - 1)))]
                 parts.append(f"{line}_lag_p50_min={statistics.median(lags):.0f} {line}_lag_p95_min={p95:.0f}")
-        return " ".join(parts)
+        return " ".join(parts), gaps + failed
 
     def stop(self) -> None:
-        if self.cluster is not None:
-            self.cluster.stop()
+        if self._cluster is not None:
+            self._cluster.stop()
+
+
+def one(url: str, sql: str, params: tuple = ()) -> tuple:
+    """The one row a query returns."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from {sql!r}")
+    return tuple(row)
 
 
 def main() -> int:
@@ -196,19 +231,25 @@ def main() -> int:
     def say(message: str) -> None:
         print(f"[aeris] {message}", file=sys.stderr, flush=True)
 
+    # A stop (kill, Ctrl-C) still stops the Airflow components it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     timelapse = Timelapse(make_plan(args.first_day, args.days), clock, args.workdir, args.out, say)
     try:
         timelapse.start()
         timelapse.run()
-        print(f"{timelapse.summary()} wall_s={time.monotonic() - started:.0f}", flush=True)
+        line, wrong = timelapse.summary()
+        print(f"{line} wall_s={time.monotonic() - started:.0f}", flush=True)
     finally:
         timelapse.stop()
     missing = sorted(set(PICTURES) - set(timelapse.taken))
     if missing:
         say(f"timelapse FAILED: no picture of {', '.join(missing)}")
-        return 1
-    return 0
+    if wrong:
+        say(
+            f"timelapse FAILED: {wrong} gas-hour(s) failed or never published (ledger: {args.workdir.parent})"
+        )
+    return 1 if missing or wrong else 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from aeris_lib.publication import (
     scan_expected,
     search_window,
     solar_elevation,
+    usual_day_start,
 )
 from harmony_emulator.scans import granule_name, scans_of_day, scans_overlapping
 from tests.support.catalog_ids import concept_id
@@ -106,6 +107,42 @@ def test_nothing_listed_waits_then_is_not_published_at_the_deadline():
     assert decide([]).state == "wait"
     late = decide([], now=AFTER_DEADLINE)
     assert (late.state, late.reason) == ("not_published", "not published by 2024-09-02 20:00 UTC")
+
+
+WINTER = datetime(2026, 12, 6, tzinfo=UTC)  # S001 at about 13:17 UTC
+
+
+@pytest.mark.parametrize("hour", [11, 12])
+def test_a_winter_morning_before_the_days_first_scan_is_no_scan_at_the_deadline(hour):
+    """O3TOT's standard line lists S001 (13:14-14:12) ~2 h after it ends: past these hours' deadlines."""
+    start = WINTER.replace(hour=hour)
+    deadline = start + timedelta(hours=4)
+    assert assess(start, [], now=deadline - timedelta(minutes=1), deadline=deadline).state == "wait"
+    decision = assess(start, [], now=deadline, deadline=deadline)
+    assert decision.state == "no_scan", decision.reason
+    assert "before TEMPO's day usually starts (about 13:17 UTC)" in decision.reason
+
+
+def test_the_usual_day_start_follows_the_seasons():
+    assert usual_day_start(date(2026, 6, 21)) == datetime(2026, 6, 21, 10, 16, tzinfo=UTC)
+    assert usual_day_start(date(2026, 12, 21)).strftime("%H:%M") == "13:05"
+    assert "11:" in usual_day_start(date(2026, 3, 21)).strftime("%H:%M")  # in between at the equinox
+
+
+@pytest.mark.parametrize(
+    ("hour", "listed", "why"),
+    [
+        (datetime(2026, 12, 6, 13, tzinfo=UTC), [], "the day usually starts within the hour"),
+        (datetime(2026, 6, 21, 11, tzinfo=UTC), [], "a summer day has started by then"),
+        (datetime(2026, 12, 6, 12, tzinfo=UTC),
+         [Granule("TEMPO_NO2_L3_V04_20261206T105000Z_S001.nc", datetime(2026, 12, 6, 10, 50, tzinfo=UTC),
+                  datetime(2026, 12, 6, 11, 50, tzinfo=UTC))],
+         "a scan just before the hour: TEMPO was observing"),
+    ],
+)  # fmt: skip
+def test_a_daytime_hour_with_nothing_listed_is_still_a_gap_at_the_deadline(hour, listed, why):
+    deadline = hour + timedelta(hours=4)
+    assert assess(hour, listed, now=deadline, deadline=deadline).state == "not_published", why
 
 
 def test_night_is_no_scan_at_once_without_waiting():

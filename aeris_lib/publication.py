@@ -269,10 +269,10 @@ def assess(
     overlapping = tuple(g for g in listed if g.start < end and g.end > hour)
     later = [g for g in listed if g.start >= end]
     earlier = [g for g in listed if g.end <= hour]
+    scanned_before = bool(earlier) and hour - earlier[-1].end <= SEQUENCE_GAP
+    scanned_after = bool(later) and later[0].start - end <= SEQUENCE_GAP
     # A listed scan just before the hour and one just after it: TEMPO was observing through the hour.
-    observing = bool(later and earlier) and (
-        later[0].start - end <= SEQUENCE_GAP and hour - earlier[-1].end <= SEQUENCE_GAP
-    )
+    observing = scanned_before and scanned_after
     names = ", ".join(g.name for g in overlapping)
     if overlapping:
         gaps = uncovered(overlapping, hour, end)
@@ -297,8 +297,7 @@ def assess(
         )
     if now >= deadline:
         day_start = usual_day_start(hour.astimezone(UTC).date())
-        observed_before = bool(earlier) and hour - earlier[-1].end <= SEQUENCE_GAP
-        if not later and not observed_before and end <= day_start:
+        if not later and not scanned_before and end <= day_start:
             # Nothing around it says TEMPO observed: the day's first scan is just not listed yet.
             return Publication("no_scan", f"nothing listed by the deadline, and the hour ends before TEMPO's day "
                                           f"usually starts (about {day_start + FIRST_SCAN_MARGIN:%H:%M} UTC)")  # fmt: skip

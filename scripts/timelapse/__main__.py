@@ -175,15 +175,17 @@ class Timelapse:
     def summary(self) -> tuple[str, int]:
         """One line (lags from each hour's end to its publication, per product line, as the chart shows),
         and how many gas-hours failed or were never published: none should, NASA's side has no fault."""
-        with psycopg.connect(config.Databases.from_env().aeris) as conn:
+        aeris = config.Databases.from_env().aeris
+        with psycopg.connect(aeris) as conn:
             rows = conn.execute(load_sql("ui/freshness.sql"),
                                 {"start": self.plan.start, "end": self.plan.end}).fetchall()  # fmt: skip
-            gaps, failed = conn.execute(
-                "SELECT count(*) FILTER (WHERE status = 'not_published'),"
-                "       count(*) FILTER (WHERE status IN ('failed', 'harmony_failed', 'quality_failed'))"
-                " FROM ingest_log WHERE obs_time >= %s",
-                (self.plan.start,),
-            ).fetchone() or (0, 0)
+        gaps, failed = one(
+            aeris,
+            "SELECT count(*) FILTER (WHERE status = 'not_published'),"
+            "       count(*) FILTER (WHERE status IN ('failed', 'harmony_failed', 'quality_failed'))"
+            " FROM ingest_log WHERE obs_time >= %s",
+            (self.plan.start,),
+        )
         parts = [
             f"TIMELAPSE days={self.plan.days} gas_hours={len(rows)} never_published={gaps} failed={failed}"
         ]
